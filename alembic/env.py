@@ -1,0 +1,28 @@
+"""Alembic environment: the app passes its connection in (db.migrate()); the CLI uses settings."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import messenger_app.models  # noqa: F401  registers the tables
+from messenger_app import db
+
+target_metadata = SQLModel.metadata
+
+
+def run() -> None:
+    conn = context.config.attributes.get("connection")
+    if conn is None:
+        with db.engine().begin() as conn:
+            _run(conn)
+    else:
+        _run(conn)
+
+
+def _run(conn) -> None:
+    context.configure(connection=conn, target_metadata=target_metadata,
+                      render_as_batch=conn.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

@@ -1,0 +1,245 @@
+"""Telegram Bot API adapter (long polling). Parses and sends; never touches the database.
+
+It never retries on its own: 429 / 5xx / network trouble raise TransientError (with
+retry_after when Telegram says so) and the caller decides when to try again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+
+from messenger_app.channels.base import (
+    InboundMessage,
+    OutboundMessage,
+    PermanentError,
+    Profile,
+    SendResult,
+    TransientError,
+    UnreachableError,
+)
+
+ALLOWED_UPDATES = ["message", "edited_message"]
+_MEDIA_KINDS = ("document", "voice", "audio", "video", "sticker")
+# 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
+_UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+
+
+class TelegramChannel:
+    kind = "telegram"
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = "https://api.telegram.org",
+        poll_timeout: int = 25,
+        client: httpx.AsyncClient | None = None,
+    ):
+        self._token = token
+        self._base = base_url.rstrip("/")
+        self.poll_timeout = int(poll_timeout)
+        self._own_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0))
+
+    # -- public API -------------------------------------------------------------
+
+    async def poll(self, cursor: str) -> tuple[list[InboundMessage], str]:
+        params: dict[str, Any] = {"timeout": self.poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+        if cursor:
+            params["offset"] = int(cursor)
+        # The HTTP timeout must outlive the long poll, or every idle poll "times out".
+        timeout = httpx.Timeout(self.poll_timeout + 15.0, connect=10.0)
+        updates = await self._call("getUpdates", params, timeout=timeout) or []
+        messages: list[InboundMessage] = []
+        next_cursor = cursor
+        for update in updates:
+            update_id = update.get("update_id")
+            if isinstance(update_id, int) and (not next_cursor or update_id + 1 > int(next_cursor)):
+                next_cursor = str(update_id + 1)
+            parsed = self._parse_update(update)
+            if parsed is not None:
+                messages.append(parsed)
+        return messages, next_cursor
+
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        chat_id = identity_external_id
+        result = await self._call("sendMessage", {"chat_id": chat_id, "text": message.text})
+        return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
+
+    async def profile(self, identity_external_id: str) -> Profile:
+        chat = await self._call("getChat", {"chat_id": identity_external_id})
+        first, last = chat.get("first_name", ""), chat.get("last_name", "")
+        profile = Profile(
+            display_name=f"{first} {last}".strip(),
+            first_name=first,
+            last_name=last,
+            username=chat.get("username", ""),
+        )
+        try:
+            photos = await self._call(
+                "getUserProfilePhotos", {"user_id": identity_external_id, "limit": 1}
+            )
+            sizes = (photos.get("photos") or [[]])[0]
+            if sizes:
+                file = await self._call("getFile", {"file_id": _largest(sizes)["file_id"]})
+                if file.get("file_path"):
+                    profile.avatar_bytes, profile.avatar_content_type = await self._download(
+                        file["file_path"]
+                    )
+        except PermanentError:
+            # No usable picture (hidden, too big, gone): the profile is still valid.
+            profile.avatar_bytes, profile.avatar_content_type = None, ""
+        return profile
+
+    async def get_me(self) -> dict:
+        return await self._call("getMe", {})
+
+    async def close(self) -> None:
+        if self._own_client:
+            await self._client.aclose()
+
+    # -- HTTP -------------------------------------------------------------------
+
+    async def _call(self, method: str, params: dict[str, Any], timeout: Any = None) -> Any:
+        url = f"{self._base}/bot{self._token}/{method}"
+        kwargs: dict[str, Any] = {"json": params}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        try:
+            response = await self._client.post(url, **kwargs)
+        except httpx.TimeoutException:
+            raise TransientError(f"telegram {method}: timed out") from None
+        except httpx.HTTPError as exc:
+            raise TransientError(f"telegram {method}: {self._scrub(exc)}") from None
+        try:
+            body = response.json()
+            if not isinstance(body, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            if response.status_code < 400:
+                raise TransientError(f"telegram {method}: malformed response") from None
+            body = {}
+        if response.status_code < 400 and body.get("ok") is True and "result" in body:
+            return body["result"]
+        self._raise(method, response, body)
+
+    def _raise(self, method: str, response: httpx.Response, body: dict) -> None:
+        code = body.get("error_code") if isinstance(body.get("error_code"), int) else None
+        code = code or (response.status_code if response.status_code >= 400 else 0)
+        desc = self._scrub(str(body.get("description") or response.reason_phrase or "error"))
+        msg = f"telegram {method}: {desc}"
+        if code == 429:
+            retry = (body.get("parameters") or {}).get("retry_after")
+            retry = retry if retry is not None else response.headers.get("retry-after")
+            try:
+                retry_after = float(retry) if retry is not None else None
+            except ValueError:
+                retry_after = None
+            raise TransientError(msg, retry_after=retry_after)
+        if code >= 500 or code == 0:
+            raise TransientError(msg)
+        if code == 403:
+            raise UnreachableError(desc)
+        if code in (401, 404):
+            raise PermanentError(f"invalid bot token ({desc})")
+        if code == 400 and any(s in desc.lower() for s in _UNREACHABLE_400):
+            raise UnreachableError(desc)
+        raise PermanentError(msg)
+
+    async def _download(self, file_path: str) -> tuple[bytes, str]:
+        url = f"{self._base}/file/bot{self._token}/{file_path}"
+        try:
+            response = await self._client.get(url)
+        except httpx.HTTPError as exc:
+            raise TransientError(f"telegram file download: {self._scrub(exc)}") from None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise TransientError(f"telegram file download: HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise PermanentError(f"telegram file download: HTTP {response.status_code}")
+        data = response.content
+        header = response.headers.get("content-type", "").split(";")[0].strip()
+        return data, _sniff_image(data) or (header if header.startswith("image/") else "image/jpeg")
+
+    def _scrub(self, text: Any) -> str:
+        text = str(text) or type(text).__name__
+        return text.replace(self._token, "<token>") if self._token else text
+
+    # -- parsing ----------------------------------------------------------------
+
+    def _parse_update(self, update: dict) -> InboundMessage | None:
+        msg = update.get("message") or update.get("edited_message")
+        if not isinstance(msg, dict):
+            return None
+        chat, sender = msg.get("chat") or {}, msg.get("from") or {}
+        if chat.get("type") != "private" or not sender.get("id") or sender.get("is_bot"):
+            return None
+        first, last = sender.get("first_name", ""), sender.get("last_name", "")
+        contact = msg.get("contact") or {}
+        phone = contact.get("phone_number", "") if contact.get("user_id") == sender["id"] else ""
+        date = msg.get("date")
+        sent_at = (
+            datetime.fromtimestamp(date, tz=timezone.utc).replace(tzinfo=None)
+            if isinstance(date, (int, float))
+            else None
+        )
+        return InboundMessage(
+            external_id=f"{chat['id']}:{msg['message_id']}",
+            identity_external_id=str(sender["id"]),
+            text=msg.get("text") or msg.get("caption") or "",
+            sent_at=sent_at,
+            display_name=f"{first} {last}".strip(),
+            first_name=first,
+            last_name=last,
+            username=sender.get("username", ""),
+            phone=phone,
+            attachments=_attachments(msg),
+            raw=update,
+        )
+
+
+def _largest(sizes: list[dict]) -> dict:
+    return max(sizes, key=lambda s: (s.get("width", 0) * s.get("height", 0), s.get("file_size", 0)))
+
+
+def _attachment(kind: str, obj: dict, mime: str | None = None) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "file_id": obj.get("file_id"),
+        "file_name": obj.get("file_name"),
+        "mime_type": obj.get("mime_type") or mime,
+        "file_size": obj.get("file_size"),
+    }
+
+
+def _attachments(msg: dict) -> list[dict[str, Any]]:
+    out = []
+    if msg.get("photo"):
+        out.append(_attachment("photo", _largest(msg["photo"]), "image/jpeg"))
+    for kind in _MEDIA_KINDS:
+        obj = msg.get(kind)
+        if isinstance(obj, dict):
+            mime = None
+            if kind == "sticker":
+                mime = (
+                    "video/webm" if obj.get("is_video")
+                    else "application/x-tgsticker" if obj.get("is_animated")
+                    else "image/webp"
+                )
+            out.append(_attachment(kind, obj, mime))
+    if isinstance(msg.get("video_note"), dict):  # round videos: shown as a plain video
+        out.append(_attachment("video", msg["video_note"], "video/mp4"))
+    return out
+
+
+def _sniff_image(data: bytes) -> str:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return ""

@@ -1,0 +1,47 @@
+"""Builds the Reflex app: pages, HTTP routes, and the background work (pollers, sender)."""
+
+import asyncio
+import contextlib
+
+import reflex as rx
+
+from messenger_app import api, workers
+from messenger_app.pages.inbox import inbox_page
+from messenger_app.pages.login import login_page
+from messenger_app.pages.settings import settings_page
+from messenger_app.pages.widget import widget_page
+from messenger_app.services import startup
+from messenger_app.states.auth import AuthState
+from messenger_app.states.inbox import InboxState
+from messenger_app.states.settings import SettingsState
+from messenger_app.states.widget import WidgetState
+
+app = rx.App(
+    stylesheets=["/app.css"],
+    head_components=[
+        rx.script(src="/app.js"),
+        rx.el.meta(name="theme-color", content="#3e63dd"),
+    ],
+    api_transformer=api.build(),
+)
+app.add_page(inbox_page, route="/", title="Messenger", on_load=InboxState.on_load)
+app.add_page(login_page, route="/login", title="Messenger — sign in",
+             on_load=AuthState.check_login_page)
+app.add_page(settings_page, route="/settings", title="Messenger — channels",
+             on_load=SettingsState.on_load)
+app.add_page(widget_page, route="/widget", title="Chat", on_load=WidgetState.on_load)
+
+
+@contextlib.asynccontextmanager
+async def background_work():
+    await asyncio.to_thread(startup.prepare)
+    task = asyncio.create_task(workers.run(), name="messenger-workers")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
+app.register_lifespan_task(background_work)

@@ -1,0 +1,11 @@
+"""All tables; importing this module registers them with SQLModel.metadata."""
+
+from messenger_app.models.channel import Channel
+from messenger_app.models.contact import ChannelIdentity, Contact
+from messenger_app.models.dialog import Dialog
+from messenger_app.models.message import Message
+from messenger_app.models.lease import WorkerLease
+from messenger_app.models.operator import Operator, OperatorSession
+
+__all__ = ["Channel", "ChannelIdentity", "Contact", "Dialog", "Message", "Operator",
+           "OperatorSession", "WorkerLease"]

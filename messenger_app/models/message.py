@@ -1,0 +1,42 @@
+"""A message in a dialog, inbound or outbound. Outbound rows are also the send queue."""
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from messenger_app.clock import utcnow
+
+IN, OUT = "in", "out"
+# statuses: received (inbound), queued -> sent -> delivered -> read, failed
+QUEUED, SENT, DELIVERED, READ, FAILED, RECEIVED = (
+    "queued", "sent", "delivered", "read", "failed", "received")
+
+
+class Message(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id", name="uq_message_channel_ext"),
+        Index("ix_message_dialog", "dialog_id", "id"),
+        Index("ix_message_outbox", "status", "next_attempt_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dialog_id: int = Field(foreign_key="dialog.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    identity_id: Optional[int] = Field(default=None, foreign_key="channelidentity.id")
+    channel_id: Optional[int] = Field(default=None, foreign_key="channel.id")
+    channel_kind: str = Field(default="", max_length=32)
+    direction: str = Field(max_length=8)  # in | out
+    sender_kind: str = Field(max_length=16)  # client | operator | bot
+    operator_id: Optional[int] = Field(default=None, foreign_key="operator.id")
+    text: str = Field(default="")
+    attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    status: str = Field(default=RECEIVED, max_length=16)
+    error: str = Field(default="", max_length=1000)
+    external_id: Optional[str] = Field(default=None, max_length=200)
+    attempts: int = Field(default=0)
+    next_attempt_at: Optional[datetime] = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)  # when we stored it
+    sent_at: Optional[datetime] = Field(default=None)  # when the channel says it was sent
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,88 @@
+"""Configured channel instances: the website widget (always there) and Telegram bots."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from messenger_app import db, settings
+from messenger_app.clock import utcnow
+from messenger_app.models import Channel
+from messenger_app.services import events
+
+TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
+
+
+class ChannelConfigError(ValueError):
+    pass
+
+
+def widget_channel() -> Channel:
+    with db.session() as s:
+        ch = s.exec(select(Channel).where(Channel.kind == "widget").order_by(Channel.id)).first()
+        if ch is None:
+            ch = Channel(kind="widget", name="Website chat")
+            s.add(ch)
+            s.commit()
+        return ch
+
+
+def all_channels() -> list[Channel]:
+    with db.session() as s:
+        return list(s.exec(select(Channel).order_by(Channel.id)).all())
+
+
+def get(channel_id: int) -> Channel | None:
+    with db.session() as s:
+        return s.get(Channel, channel_id)
+
+
+def add_telegram(token: str, name: str = "", base_url: str = "", bot_username: str = "") -> Channel:
+    token = (token or "").strip()
+    if not TOKEN_RE.match(token):
+        raise ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
+    base = (base_url or "").strip().rstrip("/") or settings.get().telegram_api_base
+    if not base.startswith(("http://", "https://")):
+        raise ChannelConfigError("the API base URL must start with http:// or https://")
+    with db.session() as s:
+        if s.exec(select(Channel).where(Channel.kind == "telegram", Channel.token == token)).first():
+            raise ChannelConfigError("this bot is already connected")
+        ch = Channel(kind="telegram", name=(name or bot_username or "Telegram bot")[:200],
+                     token=token, base_url=base, bot_username=bot_username[:200])
+        s.add(ch)
+        s.commit()
+    events.publish("channels")
+    return ch
+
+
+def set_enabled(channel_id: int, enabled: bool) -> None:
+    with db.session() as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None or ch.kind == "widget":
+            raise ChannelConfigError("no such channel")
+        ch.enabled = enabled
+        s.add(ch)
+        s.commit()
+    events.publish("channels")
+
+
+def save_cursor(channel_id: int, cursor: str, error: str = "") -> None:
+    """Called only after the messages the cursor covers are committed (never loses any)."""
+    with db.session() as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None:
+            return
+        ch.cursor, ch.last_error, ch.last_poll_at = cursor, error[:1000], utcnow()
+        s.add(ch)
+        s.commit()
+
+
+def record_error(channel_id: int, error: str) -> None:
+    with db.session() as s:
+        ch = s.get(Channel, channel_id)
+        if ch is None:
+            return
+        ch.last_error, ch.last_poll_at = error[:1000], utcnow()
+        s.add(ch)
+        s.commit()

@@ -1,0 +1,147 @@
+"""Reading dialogs for the screen: the list (one indexed query a page) and a dialog's messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import select
+
+from messenger_app import db
+from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message, Operator
+from messenger_app.services import phones
+
+PAGE = 50
+
+
+@dataclass
+class DialogRow:
+    id: int
+    contact_id: int
+    name: str
+    avatar: str
+    channel_kind: str
+    preview: str
+    last_message_at: datetime | None
+    activity_at: datetime
+    unread: int
+    last_direction: str
+
+
+def contact_name(c: Contact) -> str:
+    """First + last name; the phone when there is no name (L1)."""
+    name = f"{c.first_name} {c.last_name}".strip()
+    return name or phones.display(c.phone) or c.phone_raw or f"#{c.id}"
+
+
+def list_page(limit: int = PAGE, after: tuple[datetime, int] | None = None,
+              unread_only: bool = False, search: str = "") -> list[DialogRow]:
+    """Newest activity first. `after` is the (activity_at, id) of the last row shown."""
+    q = (select(Dialog, Contact).join(Contact, Contact.id == Dialog.contact_id)
+         .order_by(Dialog.activity_at.desc(), Dialog.id.desc()).limit(limit))
+    if after is not None:
+        at, did = after
+        q = q.where(or_(Dialog.activity_at < at, and_(Dialog.activity_at == at, Dialog.id < did)))
+    if unread_only:
+        q = q.where(Dialog.unread_count > 0)
+    variants = phones.search_variants(search)
+    if search.strip() and variants:
+        q = q.where(or_(*[Contact.phone_digits.contains(v) for v in variants]))
+    elif search.strip():
+        like = f"%{search.strip().lower()}%"
+        q = q.where(or_(func.lower(Contact.first_name).like(like),
+                        func.lower(Contact.last_name).like(like)))
+    with db.session() as s:
+        rows = s.exec(q).all()
+    return [DialogRow(d.id, c.id, contact_name(c), c.avatar, d.last_channel_kind, d.last_preview,
+                      d.last_message_at, d.activity_at, d.unread_count, d.last_direction)
+            for d, c in rows]
+
+
+def row(dialog_id: int) -> DialogRow | None:
+    with db.session() as s:
+        d = s.get(Dialog, dialog_id)
+        if d is None:
+            return None
+        c = s.get(Contact, d.contact_id)
+    return DialogRow(d.id, c.id, contact_name(c), c.avatar, d.last_channel_kind, d.last_preview,
+                     d.last_message_at, d.activity_at, d.unread_count, d.last_direction)
+
+
+def unread_dialogs() -> int:
+    with db.session() as s:
+        return s.exec(select(func.count()).select_from(Dialog).where(Dialog.unread_count > 0)).one()
+
+
+@dataclass
+class MessageView:
+    id: int
+    direction: str
+    sender_kind: str
+    sender_name: str
+    channel_kind: str
+    text: str
+    attachments: list
+    status: str
+    error: str
+    created_at: datetime
+    sent_at: datetime | None
+    external_id: str
+
+
+def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
+             since_id: int | None = None) -> list[MessageView]:
+    """The newest `limit` messages before `before_id` (or from `since_id` on), oldest first."""
+    q = (select(Message, Operator.display_name, Operator.username)
+         .join(Operator, Operator.id == Message.operator_id, isouter=True)
+         .where(Message.dialog_id == dialog_id).order_by(Message.id.desc()).limit(limit))
+    if before_id:
+        q = q.where(Message.id < before_id)
+    if since_id:
+        q = q.where(Message.id >= since_id)
+    with db.session() as s:
+        rows = s.exec(q).all()
+    out = []
+    for m, op_name, op_user in reversed(rows):
+        if m.sender_kind == "operator":
+            sender = op_name or op_user or "operator"
+        else:
+            sender = m.sender_kind
+        out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,
+                               m.attachments or [], m.status, m.error, m.created_at, m.sent_at,
+                               m.external_id or ""))
+    return out
+
+
+@dataclass
+class Card:
+    contact_id: int
+    dialog_id: int
+    name: str
+    first_name: str
+    last_name: str
+    phone: str
+    phone_display: str
+    avatar: str
+    created_at: datetime
+    blacklisted: bool
+    channels: list[dict]
+
+
+def card(dialog_id: int) -> Card | None:
+    with db.session() as s:
+        d = s.get(Dialog, dialog_id)
+        if d is None:
+            return None
+        c = s.get(Contact, d.contact_id)
+        idents = s.exec(select(ChannelIdentity, Channel)
+                        .join(Channel, Channel.id == ChannelIdentity.channel_id)
+                        .where(ChannelIdentity.contact_id == c.id)
+                        .order_by(ChannelIdentity.id)).all()
+    channels = [{"identity_id": i.id, "channel_id": ch.id, "kind": ch.kind, "name": ch.name,
+                 "display_name": i.display_name, "username": i.username,
+                 "reachable": i.reachable, "reason": i.unreachable_reason,
+                 "enabled": ch.enabled} for i, ch in idents]
+    return Card(c.id, d.id, contact_name(c), c.first_name, c.last_name, c.phone,
+                phones.display(c.phone), c.avatar, c.created_at, c.blacklisted, channels)

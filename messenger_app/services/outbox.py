@@ -1,0 +1,172 @@
+"""Outbound messages: the composer queues, the sender task delivers, the status tells.
+
+A queued row IS the queue: after a restart, `due()` finds it again (nothing is lost).
+Transient failures are retried with backoff; permanent ones fail with the reason (X3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import select
+
+from messenger_app import db
+from messenger_app.channels.base import (OutboundMessage, PermanentError, TransientError,
+                                         UnreachableError)
+from messenger_app.clock import utcnow
+from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
+from messenger_app.models.message import FAILED, OUT, QUEUED, SENT
+from messenger_app.services import events
+from messenger_app.services.inbox import preview_of
+
+MAX_ATTEMPTS = 8
+MAX_TEXT = 4096
+
+
+class SendRefused(ValueError):
+    """The operator's message cannot be queued; the text says why."""
+
+
+@dataclass
+class Route:
+    identity_id: int
+    channel_id: int
+    channel_kind: str
+
+
+def routes(dialog_id: int) -> list[Route]:
+    """Where this client can be answered, the channel of the last inbound message first."""
+    with db.session() as s:
+        d = s.get(Dialog, dialog_id)
+        if d is None:
+            return []
+        rows = s.exec(select(ChannelIdentity, Channel)
+                      .join(Channel, Channel.id == ChannelIdentity.channel_id)
+                      .where(ChannelIdentity.contact_id == d.contact_id)).all()
+    usable = [(i, ch) for i, ch in rows if i.reachable and ch.enabled]
+    usable.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
+    return [Route(i.id, ch.id, ch.kind) for i, ch in usable]
+
+
+def queue(dialog_id: int, operator_id: int, text: str, identity_id: int | None = None) -> int:
+    text = (text or "").strip()
+    if not text:
+        raise SendRefused("empty message")
+    if len(text) > MAX_TEXT:
+        raise SendRefused(f"message too long (max {MAX_TEXT} characters)")
+    options = routes(dialog_id)
+    if identity_id is not None:
+        options = [r for r in options if r.identity_id == identity_id]
+    if not options:
+        raise SendRefused("this client cannot be reached in any connected channel")
+    route = options[0]
+    now = utcnow()
+    with db.session() as s:
+        dialog = s.get(Dialog, dialog_id)
+        msg = Message(dialog_id=dialog_id, contact_id=dialog.contact_id,
+                      identity_id=route.identity_id, channel_id=route.channel_id,
+                      channel_kind=route.channel_kind, direction=OUT, sender_kind="operator",
+                      operator_id=operator_id, text=text, status=QUEUED, next_attempt_at=now,
+                      created_at=now, updated_at=now)
+        s.add(msg)
+        dialog.last_message_at = dialog.activity_at = now
+        dialog.last_preview = preview_of(text)
+        dialog.last_channel_kind = route.channel_kind
+        dialog.last_direction = OUT
+        s.add(dialog)
+        s.commit()
+        msg_id, contact_id = msg.id, dialog.contact_id
+    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="outbound",
+                   message_id=msg_id)
+    events.publish("outbox", message_id=msg_id)
+    return msg_id
+
+
+def due(limit: int = 20) -> list[int]:
+    with db.session() as s:
+        return list(s.exec(select(Message.id).where(
+            Message.status == QUEUED, Message.next_attempt_at <= utcnow())
+            .order_by(Message.id).limit(limit)).all())
+
+
+def next_due_in() -> float | None:
+    """Seconds until the next queued message is due (None: nothing queued)."""
+    with db.session() as s:
+        at = s.exec(select(Message.next_attempt_at).where(Message.status == QUEUED)
+                    .order_by(Message.next_attempt_at).limit(1)).first()
+    if at is None:
+        return None
+    return max(0.0, (at - utcnow()).total_seconds())
+
+
+async def deliver(message_id: int, adapter_for) -> str:
+    """Send one queued message through `adapter_for(channel) -> adapter`. Returns its status."""
+    with db.session() as s:
+        msg = s.get(Message, message_id)
+        if msg is None or msg.status != QUEUED:
+            return msg.status if msg else "missing"
+        identity = s.get(ChannelIdentity, msg.identity_id)
+        channel = s.get(Channel, msg.channel_id)
+    error, status, external_id, retry_in, unreachable = "", SENT, None, None, False
+    try:
+        adapter = adapter_for(channel)
+        if adapter is None:
+            raise TransientError(f"channel {channel.name or channel.kind} is not running")
+        result = await adapter.send(identity.external_id,
+                                    OutboundMessage(text=msg.text, attachments=msg.attachments or [],
+                                                    idempotency_key=str(msg.id)))
+        external_id = result.external_id or None
+    except UnreachableError as e:
+        status, error, unreachable = FAILED, str(e) or "client unreachable", True
+    except TransientError as e:
+        error = str(e) or "temporary error"
+        if msg.attempts + 1 >= MAX_ATTEMPTS:
+            status = FAILED
+        else:
+            status = QUEUED
+            retry_in = e.retry_after if e.retry_after is not None else min(2 ** msg.attempts, 300)
+    except PermanentError as e:
+        status, error = FAILED, str(e) or "rejected by the channel"
+    except Exception as e:  # an adapter bug must not kill the sender loop
+        status, error = FAILED, f"{type(e).__name__}: {e}"
+    _record(message_id, status, error, external_id, retry_in, unreachable)
+    return status
+
+
+def _record(message_id: int, status: str, error: str, external_id, retry_in, unreachable) -> None:
+    now = utcnow()
+    with db.session() as s:
+        msg = s.get(Message, message_id)
+        msg.attempts += 1
+        msg.status, msg.error, msg.updated_at = status, error[:1000], now
+        if external_id:
+            msg.external_id = external_id
+        if status == SENT:
+            msg.sent_at = now
+        msg.next_attempt_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
+        if unreachable:
+            identity = s.get(ChannelIdentity, msg.identity_id)
+            identity.reachable, identity.unreachable_reason = False, error[:500]
+            s.add(identity)
+        s.add(msg)
+        s.commit()
+        dialog_id, contact_id = msg.dialog_id, msg.contact_id
+    events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
+                   status=status)
+
+
+def retry(message_id: int) -> bool:
+    """The operator's "Retry" on a failed message: queue it again now."""
+    with db.session() as s:
+        msg = s.get(Message, message_id)
+        if msg is None or msg.direction != OUT or msg.status != FAILED:
+            return False
+        msg.status, msg.error, msg.attempts, msg.next_attempt_at = QUEUED, "", 0, utcnow()
+        s.add(msg)
+        s.commit()
+        dialog_id, contact_id = msg.dialog_id, msg.contact_id
+    events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
+                   status=QUEUED)
+    events.publish("outbox", message_id=message_id)
+    return True

@@ -1,0 +1,84 @@
+"""The operator's session and language. Every data handler in the app asks `_operator()`.
+
+Reflex event handlers are reachable by any websocket client, so they never trust the
+page they came from: `operator_required` checks the session cookie against the DB first.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import reflex as rx
+
+from messenger_app.i18n.strings import EN, LANGS
+from messenger_app.models import Operator
+from messenger_app.services import auth
+
+SESSION_COOKIE = "msg_session"
+
+
+class AuthState(rx.State):
+    session_token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=auth.SESSION_DAYS * 86400,
+                                   same_site="strict")
+    lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
+    operator_name: str = ""
+    operator_role: str = ""
+    login_error: str = ""
+    login_busy: bool = False
+
+    @rx.var
+    def t(self) -> dict[str, str]:
+        return LANGS.get(self.lang, EN)
+
+    def _operator(self) -> Operator | None:
+        return auth.operator_for(self.session_token)
+
+    @rx.event
+    def set_lang(self, lang: str | list[str]):
+        if lang in LANGS:
+            self.lang = lang
+
+    @rx.event
+    def login(self, form: dict):
+        username = str(form.get("username", ""))[:100]
+        password = str(form.get("password", ""))[:200]
+        try:
+            token = auth.login(username, password)
+        except auth.AuthError as e:
+            self.login_error = str(e)
+            return
+        self.login_error = ""
+        self.session_token = token
+        return rx.redirect("/")
+
+    @rx.event
+    def check_login_page(self):
+        """On /login: an operator who is already signed in goes to the inbox."""
+        if self._operator() is not None:
+            return rx.redirect("/")
+
+    @rx.event
+    def logout(self):
+        if self.session_token:
+            auth.logout(self.session_token)
+        self.session_token = ""
+        self.operator_name = self.operator_role = ""
+        return rx.redirect("/login")
+
+
+def operator_required(fn):
+    """Decorate a handler of an AuthState subclass: no valid session, no action."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def wrapper(self, *args, **kwargs):
+            if self._operator() is None:
+                return rx.redirect("/login")
+            return await fn(self, *args, **kwargs)
+    else:
+        @functools.wraps(fn)
+        def wrapper(self, *args, **kwargs):
+            if self._operator() is None:
+                return rx.redirect("/login")
+            return fn(self, *args, **kwargs)
+    return wrapper

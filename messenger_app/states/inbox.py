@@ -1,0 +1,244 @@
+"""The Messenger screen: the dialog list, the open dialog, the card, the composer.
+
+Holds only what the screen shows (a page of rows, the open dialog's messages). Live updates:
+each tab runs one background listener on the event bus and refreshes what it shows (X2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import reflex as rx
+
+from messenger_app.services import dialogs, inbox, outbox
+from messenger_app.states import live, view
+from messenger_app.states.auth import AuthState, operator_required
+
+LIST_PAGE = 50
+
+
+class InboxState(AuthState):
+    rows: list[dict[str, str]] = []
+    has_more: bool = False
+    view_mode: str = "all"  # all | unread
+    search: str = ""
+    unread_total: int = 0
+    open_id: int = 0
+    msgs: list[dict[str, str]] = []
+    has_older: bool = False
+    card: dict[str, str] = {}
+    card_channels: list[dict[str, str]] = []
+    routes: list[dict[str, str]] = []
+    route_id: str = ""
+    composer_error: str = ""
+    panel: str = "list"  # which panel a phone shows (S3)
+    expanded: bool = False  # C2
+    tz: str = "UTC"
+
+    # -- loading -----------------------------------------------------------------------
+    @rx.event
+    def on_load(self):
+        op = self._operator()
+        if op is None:
+            return rx.redirect("/login")
+        self.operator_name = op.display_name or op.username
+        self.operator_role = op.role
+        self._reload_list()
+        if self.open_id:
+            self._load_dialog(self.open_id)
+        return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
+                               callback=InboxState.set_tz),
+                InboxState.listen]
+
+    @rx.event
+    @operator_required
+    def set_tz(self, tz: str):
+        if isinstance(tz, str) and tz != self.tz and view.zone(tz).key == tz:
+            self.tz = tz
+            self._reload_list()
+            if self.open_id:
+                self._load_dialog(self.open_id)
+
+    def _reload_list(self, keep: int = 0) -> None:
+        limit = max(LIST_PAGE, keep)
+        page = dialogs.list_page(limit=limit + 1, unread_only=self.view_mode == "unread",
+                                 search=self.search)
+        self.has_more = len(page) > limit
+        self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        self.unread_total = dialogs.unread_dialogs()
+
+    @rx.event
+    @operator_required
+    def load_more(self):
+        if not self.rows:
+            return
+        last = self.rows[-1]
+        after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
+        page = dialogs.list_page(limit=LIST_PAGE + 1, after=after,
+                                 unread_only=self.view_mode == "unread", search=self.search)
+        self.has_more = len(page) > LIST_PAGE
+        self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
+
+    @rx.event
+    @operator_required
+    def set_view(self, mode: str | list[str]):
+        if mode in ("all", "unread"):
+            self.view_mode = mode
+            self._reload_list()
+
+    @rx.event
+    @operator_required
+    def set_search(self, text: str):
+        self.search = str(text)[:100]
+        self._reload_list()
+
+    # -- the open dialog ---------------------------------------------------------------
+    @rx.event
+    @operator_required
+    def open_dialog(self, dialog_id: str):
+        did = int(dialog_id)
+        if did == self.open_id:  # C1: a second click closes it
+            self._close()
+            return
+        self._load_dialog(did)
+        if self.open_id:
+            self.panel = "dialog"
+            inbox.mark_read(did)
+            return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
+
+    @rx.event
+    @operator_required
+    def close_dialog(self):
+        self._close()
+
+    def _close(self) -> None:
+        self.open_id = 0
+        self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
+        self.composer_error = ""
+        self.panel = "list"
+
+    def _load_dialog(self, did: int) -> None:
+        c = dialogs.card(did)
+        if c is None:
+            self._close()
+            return
+        self.open_id = did
+        page = dialogs.messages(did, limit=dialogs.PAGE + 1)
+        self.has_older = len(page) > dialogs.PAGE
+        page = page[-dialogs.PAGE:]
+        self.msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in page])
+        self._load_card(c)
+        self.composer_error = ""
+
+    def _load_card(self, c: dialogs.Card) -> None:
+        self.card = view.card(c, self.tz)
+        self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
+                               "who": ch["display_name"] or ch["username"],
+                               "reachable": "1" if ch["reachable"] else "",
+                               "reason": ch["reason"]} for ch in c.channels]
+        self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind}
+                       for r in outbox.routes(self.open_id)]
+        if self.route_id not in {r["id"] for r in self.routes}:
+            self.route_id = self.routes[0]["id"] if self.routes else ""
+
+    @rx.event
+    @operator_required
+    def load_older(self):
+        if not self.open_id or not self.msgs:
+            return
+        older = dialogs.messages(self.open_id, before_id=int(self.msgs[0]["id"]),
+                                 limit=dialogs.PAGE + 1)
+        self.has_older = len(older) > dialogs.PAGE
+        older = older[-dialogs.PAGE:]
+        rows = [view.message(m, self.tz, self.t) for m in older] + self.msgs
+        self.msgs = view.with_day_separators(rows)
+
+    def _refresh_messages(self) -> None:
+        since = int(self.msgs[0]["id"]) if self.msgs else None
+        fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
+        self.msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
+
+    @rx.event
+    @operator_required
+    def set_route(self, identity_id: str):
+        if identity_id in {r["id"] for r in self.routes}:
+            self.route_id = identity_id
+
+    @rx.event
+    @operator_required
+    def send(self, form: dict):
+        text = str(form.get("text", ""))
+        if not self.open_id or not text.strip():
+            return
+        op = self._operator()
+        try:
+            outbox.queue(self.open_id, op.id, text,
+                         identity_id=int(self.route_id) if self.route_id else None)
+        except outbox.SendRefused as e:
+            self.composer_error = str(e)
+            return
+        self.composer_error = ""
+        self._refresh_messages()
+        self._reload_list(keep=len(self.rows))
+        return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
+
+    @rx.event
+    @operator_required
+    def retry(self, message_id: str):
+        outbox.retry(int(message_id))
+        self._refresh_messages()
+
+    # -- panels ------------------------------------------------------------------------
+    @rx.event
+    def show_panel(self, panel: str):
+        if panel in ("list", "dialog", "card"):
+            self.panel = panel
+
+    @rx.event
+    def toggle_expand(self):
+        self.expanded = not self.expanded
+
+    # -- live updates (X2) -------------------------------------------------------------
+    @rx.event(background=True)
+    async def listen(self):
+        async with self:
+            if self._operator() is None:
+                return
+            token = self.router.session.client_token
+        await live.run(self, f"inbox:{token}", token, self._apply)
+
+    def _apply(self, batch: list[dict]) -> bool:
+        if self._operator() is None:  # logged out in the meantime: stop listening
+            return False
+        touched = {ev["dialog_id"] for ev in batch if ev.get("dialog_id")}
+        if not touched:
+            return True
+        inbound_here = any(ev.get("reason") == "inbound" and ev.get("dialog_id") == self.open_id
+                           for ev in batch)
+        if self.search or len(touched) > 5:
+            self._reload_list(keep=len(self.rows))
+        else:
+            for did in touched:
+                self._update_row(did)
+            self.unread_total = dialogs.unread_dialogs()
+        if self.open_id in touched:
+            c = dialogs.card(self.open_id)
+            if c is not None:
+                self._refresh_messages()
+                self._load_card(c)
+            if inbound_here:
+                inbox.mark_read(self.open_id)
+        return True
+
+    def _update_row(self, did: int) -> None:
+        rows = [r for r in self.rows if r["id"] != str(did)]
+        fresh = dialogs.row(did)
+        if fresh is not None and (self.view_mode != "unread" or fresh.unread > 0):
+            new = view.dialog_row(fresh, self.tz)
+            key = (new["activity"], did)
+            pos = 0
+            while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > key:
+                pos += 1
+            if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
+                rows.insert(pos, new)
+        self.rows = rows

@@ -1,0 +1,114 @@
+"""Turn service rows into the plain string dicts the components render, in the operator's
+time zone and language."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from messenger_app.clock import utcnow
+from messenger_app.i18n.strings import EN
+from messenger_app.services.dialogs import Card, DialogRow, MessageView
+
+
+def zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz or "UTC")
+    except Exception:
+        return ZoneInfo("UTC")
+
+
+def local(dt: datetime | None, tz: str) -> datetime | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(zone(tz))
+
+
+def short_time(dt: datetime | None, tz: str, now: datetime | None = None) -> str:
+    """List time: 14:05 today, 23.11 this year, 23.11.25 before."""
+    d = local(dt, tz)
+    if d is None:
+        return ""
+    n = local(now or utcnow(), tz)
+    if d.date() == n.date():
+        return d.strftime("%H:%M")
+    if d.year == n.year:
+        return d.strftime("%d.%m")
+    return d.strftime("%d.%m.%y")
+
+
+def day_label(dt: datetime, tz: str, t: dict, now: datetime | None = None) -> str:
+    d = local(dt, tz).date()
+    n = local(now or utcnow(), tz).date()
+    if d == n:
+        return t.get("today", "Today")
+    if (n - d).days == 1:
+        return t.get("yesterday", "Yesterday")
+    return d.strftime("%d.%m.%Y")
+
+
+def initials(name: str) -> str:
+    parts = [p for p in name.replace("+", " ").split() if p[:1].isalpha()]
+    return "".join(p[0] for p in parts[:2]).upper() or "#"
+
+
+def dialog_row(r: DialogRow, tz: str) -> dict[str, str]:
+    return {
+        "id": str(r.id),
+        "name": r.name,
+        "avatar": r.avatar,
+        "initials": initials(r.name),
+        "channel": r.channel_kind or "unknown",  # L2: no message yet -> question mark
+        "preview": r.preview,
+        "out": "1" if r.last_direction == "out" else "",
+        "time": short_time(r.last_message_at, tz),
+        "unread": str(r.unread) if r.unread else "",
+        "activity": r.activity_at.isoformat(),
+    }
+
+
+def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
+    d = local(m.created_at, tz)
+    if m.sender_kind == "client":
+        sender = t.get("sender_client", "Client")
+    elif m.sender_kind == "bot":
+        sender = t.get("sender_bot", "Bot")
+    else:
+        sender = m.sender_name
+    return {
+        "id": str(m.id),
+        "dir": m.direction,
+        "sender_kind": m.sender_kind,
+        "sender": sender,
+        "channel": m.channel_kind or "unknown",
+        "text": m.text,
+        "time": d.strftime("%H:%M"),
+        "day": day_label(m.created_at, tz, t),
+        "status": m.status if m.direction == "out" else "",
+        "status_label": t.get(f"status_{m.status}", m.status) if m.direction == "out" else "",
+        "error": m.error,
+    }
+
+
+def with_day_separators(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    prev = None
+    for r in rows:
+        r["new_day"] = "1" if r["day"] != prev else ""
+        prev = r["day"]
+    return rows
+
+
+def card(c: Card, tz: str) -> dict[str, str]:
+    created = local(c.created_at, tz)
+    return {
+        "id": str(c.contact_id),
+        "name": c.name,
+        "initials": initials(c.name),
+        "avatar": c.avatar,
+        "phone": c.phone,
+        "phone_display": c.phone_display,
+        "subscribed": created.strftime("%d.%m.%Y %H:%M"),
+        "blacklisted": "1" if c.blacklisted else "",
+    }

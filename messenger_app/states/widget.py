@@ -1,0 +1,60 @@
+"""The visitor's side of the website chat widget (/widget). Checks the visitor token on
+every event; never sees other clients' messages or other channels of the same client."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from messenger_app.i18n.strings import EN, LANGS
+from messenger_app.services import widget
+from messenger_app.states import live
+
+
+class WidgetState(rx.State):
+    visitor: str = rx.LocalStorage("", name="msg_widget_visitor", sync=True)
+    lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
+    items: list[dict[str, str]] = []
+    error: str = ""
+    _contact_id: int = 0
+
+    @rx.var
+    def t(self) -> dict[str, str]:
+        return LANGS.get(self.lang, EN)
+
+    @rx.event
+    def on_load(self):
+        if not widget.valid_token(self.visitor):
+            self.visitor = widget.new_visitor()
+        self._reload()
+        return WidgetState.listen
+
+    def _reload(self) -> None:
+        rows = widget.history(self.visitor)
+        self._contact_id = rows[0].contact_id if rows else 0
+        self.items = [{"id": str(m.id), "dir": m.direction, "text": m.text,
+                       "time": m.created_at.strftime("%H:%M")} for m in rows]
+
+    @rx.event
+    def send(self, form: dict):
+        try:
+            widget.send(self.visitor, str(form.get("text", "")))
+        except widget.WidgetRefused as e:
+            self.error = str(e)
+            return
+        self.error = ""
+        self._reload()
+
+    @rx.event(background=True)
+    async def listen(self):
+        async with self:
+            if not widget.valid_token(self.visitor):
+                return
+            token = self.router.session.client_token
+        await live.run(self, f"widget:{token}", token, self._apply)
+
+    def _apply(self, batch: list[dict]) -> bool:
+        if not self._contact_id:
+            self._reload()
+        elif any(ev.get("contact_id") == self._contact_id for ev in batch):
+            self._reload()
+        return True

@@ -1,0 +1,161 @@
+"""Background work of the backend: channel pollers and the outbound sender.
+
+Runs as a Reflex lifespan task. With several backend processes, only the holder of the
+"workers" lease runs them; the others wait and take over if it dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import socket
+import uuid
+
+from messenger_app import settings
+from messenger_app.channels.base import PermanentError, TransientError
+from messenger_app.channels.widget import WidgetChannel
+from messenger_app.services import channels, events, inbox, lease, outbox
+
+log = logging.getLogger("messenger.workers")
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+LEASE_TTL = 20
+MAX_AVATAR = 5 * 1024 * 1024
+
+
+class Workers:
+    def __init__(self):
+        self.adapters: dict[int, object] = {}  # channel id -> adapter
+        self.pollers: dict[int, asyncio.Task] = {}
+        self.sender: asyncio.Task | None = None
+        self.widget = WidgetChannel()
+
+    def adapter_for(self, channel):
+        if channel.kind == "widget":
+            return self.widget
+        return self.adapters.get(channel.id)
+
+    # -- supervision -------------------------------------------------------------------
+    async def sync_channels(self) -> None:
+        wanted = {ch.id: ch for ch in await asyncio.to_thread(channels.all_channels)
+                  if ch.enabled and ch.kind == "telegram"}
+        for cid in list(self.pollers):
+            if cid not in wanted or self.pollers[cid].done():
+                self.pollers.pop(cid).cancel()
+                adapter = self.adapters.pop(cid, None)
+                if adapter is not None:
+                    await adapter.close()
+        for cid, ch in wanted.items():
+            if cid not in self.pollers:
+                from messenger_app.channels.telegram import TelegramChannel
+
+                self.adapters[cid] = TelegramChannel(ch.token, ch.base_url or settings.get().telegram_api_base)
+                self.pollers[cid] = asyncio.create_task(self.poll_loop(cid), name=f"poll-{cid}")
+        if self.sender is None or self.sender.done():
+            self.sender = asyncio.create_task(self.send_loop(), name="sender")
+
+    async def stop(self) -> None:
+        for t in list(self.pollers.values()) + ([self.sender] if self.sender else []):
+            t.cancel()
+        for a in self.adapters.values():
+            await a.close()
+        self.pollers.clear()
+        self.adapters.clear()
+        self.sender = None
+
+    # -- polling -----------------------------------------------------------------------
+    async def poll_loop(self, channel_id: int) -> None:
+        backoff = 1.0
+        while True:
+            ch = await asyncio.to_thread(channels.get, channel_id)
+            adapter = self.adapters.get(channel_id)
+            if ch is None or not ch.enabled or adapter is None:
+                return
+            try:
+                batch, next_cursor = await adapter.poll(ch.cursor)
+                for msg in batch:
+                    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+                    if got.new_identity:
+                        asyncio.create_task(self.fetch_profile(ch.id, got.identity_id,
+                                                               msg.identity_external_id))
+                # the cursor moves only now that every message it covers is committed
+                await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except TransientError as e:
+                await asyncio.to_thread(channels.record_error, ch.id, str(e))
+                await asyncio.sleep(e.retry_after if e.retry_after is not None else backoff)
+                backoff = min(backoff * 2, 60)
+            except PermanentError as e:
+                await asyncio.to_thread(channels.record_error, ch.id, str(e))
+                await asyncio.sleep(30)
+            except Exception as e:  # never let one bad update stop the channel for good
+                log.exception("poll of channel %s failed", channel_id)
+                await asyncio.to_thread(channels.record_error, ch.id, f"{type(e).__name__}: {e}")
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+
+    async def fetch_profile(self, channel_id: int, identity_id: int, external_id: str) -> None:
+        adapter = self.adapters.get(channel_id)
+        if adapter is None:
+            return
+        try:
+            prof = await adapter.profile(external_id)
+        except Exception as e:
+            log.warning("profile of %s in channel %s failed: %s", external_id, channel_id, e)
+            return
+        avatar = ""
+        if prof.avatar_bytes and len(prof.avatar_bytes) <= MAX_AVATAR:
+            ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
+            safe = re.sub(r"[^A-Za-z0-9_-]", "_", external_id)[:60]
+            name = f"c{channel_id}_{safe}.{ext}"
+            folder = settings.get().files_dir / "avatars"
+            folder.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread((folder / name).write_bytes, prof.avatar_bytes)
+            avatar = f"/files/avatars/{name}"
+        await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
+
+    # -- sending -----------------------------------------------------------------------
+    async def send_loop(self) -> None:
+        q = events.bus().subscribe()
+        try:
+            while True:
+                for mid in await asyncio.to_thread(outbox.due):
+                    await outbox.deliver(mid, self.adapter_for)
+                wait = await asyncio.to_thread(outbox.next_due_in)
+                try:
+                    while True:
+                        ev = await asyncio.wait_for(q.get(), timeout=min(wait if wait is not None else 5, 5))
+                        if ev.get("kind") == "outbox":
+                            break
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            events.bus().unsubscribe(q)
+
+
+async def run() -> None:
+    """The lifespan task: hold the lease, keep channels in sync with the settings page."""
+    if not settings.get().run_workers:
+        return
+    workers = Workers()
+    q = events.bus().subscribe()
+    try:
+        while True:
+            if await asyncio.to_thread(lease.acquire, "workers", HOLDER, LEASE_TTL):
+                await workers.sync_channels()
+            else:
+                await workers.stop()
+            try:  # a channel added on the settings page starts at once
+                while True:
+                    ev = await asyncio.wait_for(q.get(), timeout=LEASE_TTL / 3)
+                    if ev.get("kind") == "channels":
+                        break
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        events.bus().unsubscribe(q)
+        await workers.stop()
+        await asyncio.to_thread(lease.release, "workers", HOLDER)

@@ -1,0 +1,485 @@
+"""A local fake of the Telegram Bot API that speaks the real JSON shapes.
+
+In a test:
+    with FakeTelegramServer(token="123:TEST") as fake:
+        fake.url                      # "http://127.0.0.1:<port>"  (use as base_url)
+        fake.state.queue_user_message(user_id=42, first_name="Ann", text="hi")
+        fake.state.sent               # what the bot sent
+
+As a process:
+    python -m tests.fakes.telegram_server --port 8081 --token 123:TEST
+
+Control endpoints (JSON) under /_fake/: user_message, raw_update, sent, fail, block,
+reset, stats, requests — see the route table at the bottom.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import struct
+import threading
+import time
+import zlib
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+DEFAULT_TOKEN = "123456:TEST-TOKEN"
+
+
+def make_png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    """A tiny valid RGB PNG, no image library needed."""
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+PNG_BYTES = make_png()
+_DEFAULT_DESCRIPTIONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden: bot was blocked by the user",
+    404: "Not Found",
+    409: "Conflict: terminated by other getUpdates request",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, parameters: dict | None = None):
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+class FakeTelegramState:
+    """All fake state, behind one lock: the server loop and test threads both touch it."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN):
+        self.token = token
+        self.bot_id = int(token.split(":")[0]) if token.split(":")[0].isdigit() else 1
+        self._lock = threading.RLock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self.closing = False  # set on shutdown: pending long polls return at once
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.updates: list[dict] = []
+            self.next_update_id = 1000
+            self.users: dict[int, dict] = {}  # user_id -> {"user": User, "photo": bool}
+            self.msg_counters: dict[int, int] = {}
+            self.sent: list[dict] = []
+            self.failures: dict[str, list[dict]] = {}
+            self.blocked: set[int] = set()
+            self.stats: dict[str, int] = {}
+            self.requests: list[dict] = []
+            self.files: dict[str, str] = {}  # file_id -> file_path
+
+    # -- queueing -----------------------------------------------------------------
+
+    def bot_user(self) -> dict:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Fake Bot", "username": "fake_bot"}
+
+    def register_user(self, user_id: int, first_name: str = "", last_name: str = "",
+                      username: str = "", with_photo: bool = False) -> dict:
+        user = {"id": int(user_id), "is_bot": False, "first_name": first_name or "User"}
+        if last_name:
+            user["last_name"] = last_name
+        if username:
+            user["username"] = username
+        user["language_code"] = "en"
+        with self._lock:
+            had_photo = self.users.get(int(user_id), {}).get("photo", False)
+            self.users[int(user_id)] = {"user": user, "photo": with_photo or had_photo}
+        return user
+
+    def _next_message_id(self, chat_id: int) -> int:
+        with self._lock:
+            self.msg_counters[chat_id] = self.msg_counters.get(chat_id, 0) + 1
+            return self.msg_counters[chat_id]
+
+    def queue_update(self, update: dict) -> int:
+        """Queue any update dict (gets the next update_id) and wake long polls."""
+        with self._lock:
+            update = {"update_id": self.next_update_id, **{k: v for k, v in update.items() if k != "update_id"}}
+            self.next_update_id += 1
+            self.updates.append(update)
+            waiters = list(self._waiters)
+        self._wake(waiters)
+        return update["update_id"]
+
+    def queue_user_message(self, user_id: int, first_name: str = "", last_name: str = "",
+                           username: str = "", text: str = "", with_photo: bool = False,
+                           phone: str | None = None) -> list[int]:
+        """A private-chat message from a user (text, and/or a shared own contact)."""
+        user = self.register_user(user_id, first_name, last_name, username, with_photo)
+        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+        for key in ("last_name", "username"):
+            if key in user:
+                chat[key] = user[key]
+        bodies: list[dict] = []
+        if text or not phone:
+            bodies.append({"text": text})
+        if phone:
+            contact = {"phone_number": phone, "first_name": user["first_name"], "user_id": user["id"]}
+            bodies.append({"contact": contact})
+        ids = []
+        for body in bodies:
+            message = {"message_id": self._next_message_id(user["id"]), "from": user, "chat": chat,
+                       "date": int(time.time()), **body}
+            ids.append(self.queue_update({"message": message}))
+        return ids
+
+    def _wake(self, waiters: list) -> None:
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop already closed
+                pass
+
+    def wake_all(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        self._wake(waiters)
+
+    # -- failure injection ----------------------------------------------------------
+
+    def add_failure(self, method: str, status: int, times: int = 1, retry_after: int | None = None,
+                    description: str | None = None, body: str | None = None) -> None:
+        rule = {"status": int(status), "times": int(times), "retry_after": retry_after,
+                "description": description, "body": body}
+        with self._lock:
+            self.failures.setdefault(method, []).append(rule)
+
+    def take_failure(self, method: str) -> dict | None:
+        with self._lock:
+            rules = self.failures.get(method) or []
+            if not rules:
+                return None
+            rule = rules[0]
+            rule["times"] -= 1
+            if rule["times"] <= 0:
+                rules.pop(0)
+            return dict(rule)
+
+    def block(self, user_id: int) -> None:
+        with self._lock:
+            self.blocked.add(int(user_id))
+
+    def count(self, method: str, params: dict) -> None:
+        with self._lock:
+            self.stats[method] = self.stats.get(method, 0) + 1
+            self.requests.append({"method": method, "params": params})
+            del self.requests[:-500]
+
+    # -- Bot API methods -------------------------------------------------------------
+
+    async def get_updates(self, params: dict) -> list[dict]:
+        offset = _int(params.get("offset"))
+        limit = max(1, min(_int(params.get("limit")) or 100, 100))
+        timeout = max(0, min(_int(params.get("timeout")) or 0, 60))
+        loop, event = asyncio.get_running_loop(), asyncio.Event()
+        with self._lock:
+            self._waiters.add((loop, event))
+        try:
+            deadline = loop.time() + timeout
+            while True:
+                with self._lock:
+                    if offset is not None and offset < 0:
+                        self.updates = self.updates[offset:]
+                    elif offset is not None:  # confirming: drop everything before offset
+                        self.updates = [u for u in self.updates if u["update_id"] >= offset]
+                    ready = self.updates[:limit]
+                    event.clear()
+                remaining = deadline - loop.time()
+                if ready or remaining <= 0:
+                    return ready
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+                if self.closing:
+                    return []
+        finally:
+            with self._lock:
+                self._waiters.discard((loop, event))
+
+    def send_message(self, params: dict) -> dict:
+        chat_id = _int(params.get("chat_id"))
+        text = str(params.get("text") or "")
+        with self._lock:
+            if chat_id is None or chat_id not in self.users:
+                raise ApiError(400, "Bad Request: chat not found")
+            if chat_id in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if not text.strip():
+                raise ApiError(400, "Bad Request: message text is empty")
+            if len(text) > 4096:
+                raise ApiError(400, "Bad Request: message is too long")
+            user = self.users[chat_id]["user"]
+            message = {
+                "message_id": self._next_message_id(chat_id),
+                "from": self.bot_user(),
+                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
+                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "date": int(time.time()),
+                "text": text,
+            }
+            self.sent.append({"chat_id": chat_id, "text": text, "message_id": message["message_id"],
+                              "date": message["date"]})
+        return message
+
+    def get_chat(self, params: dict) -> dict:
+        chat_id = _int(params.get("chat_id"))
+        with self._lock:
+            entry = self.users.get(chat_id) if chat_id is not None else None
+            if entry is None:
+                raise ApiError(400, "Bad Request: chat not found")
+            user = entry["user"]
+            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"],
+                    **{k: user[k] for k in ("last_name", "username") if k in user},
+                    "accent_color_id": 0, "max_reaction_count": 11}
+            if entry["photo"]:
+                chat["photo"] = {"small_file_id": f"small-{chat_id}", "small_file_unique_id": f"s{chat_id}",
+                                 "big_file_id": f"big-{chat_id}", "big_file_unique_id": f"b{chat_id}"}
+                self.files[f"small-{chat_id}"] = self.files[f"big-{chat_id}"] = f"photos/file_{chat_id}.png"
+        return chat
+
+    def get_user_profile_photos(self, params: dict) -> dict:
+        user_id = _int(params.get("user_id"))
+        with self._lock:
+            entry = self.users.get(user_id) if user_id is not None else None
+            if entry is None:
+                raise ApiError(400, "Bad Request: user not found")
+            if not entry["photo"] or (_int(params.get("offset")) or 0) > 0:
+                return {"total_count": 1 if entry["photo"] else 0, "photos": []}
+            sizes = []
+            for suffix, side in (("s", 160), ("m", 320), ("x", 640)):
+                file_id = f"photo-{user_id}-{suffix}"
+                self.files[file_id] = f"photos/file_{user_id}_{suffix}.png"
+                sizes.append({"file_id": file_id, "file_unique_id": f"u{user_id}{suffix}",
+                              "file_size": len(PNG_BYTES), "width": side, "height": side})
+            return {"total_count": 1, "photos": [sizes]}
+
+    def get_file(self, params: dict) -> dict:
+        file_id = str(params.get("file_id") or "")
+        with self._lock:
+            path = self.files.get(file_id)
+        if path is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": len(PNG_BYTES),
+                "file_path": path}
+
+    def has_file_path(self, path: str) -> bool:
+        with self._lock:
+            return path in self.files.values()
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _error(code: int, description: str, parameters: dict | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return JSONResponse(body, status_code=code)
+
+
+async def _params(request: Request) -> dict:
+    """Query string, then form or JSON body — the real API accepts all of them."""
+    params: dict[str, Any] = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if request.method == "POST":
+        if "json" in ctype:
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: invalid JSON body") from None
+            if isinstance(body, dict):
+                params.update(body)
+        elif "form" in ctype:
+            params.update(dict(await request.form()))
+    for key in ("allowed_updates", "reply_markup"):  # JSON-serialised in query/form
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = json.loads(params[key])
+            except ValueError:
+                pass
+    return params
+
+
+def create_app(state: FakeTelegramState) -> Starlette:
+    sync_methods = {
+        "getMe": lambda p: {**state.bot_user(), "can_join_groups": True,
+                            "can_read_all_group_messages": False, "supports_inline_queries": False},
+        "sendMessage": state.send_message,
+        "getChat": state.get_chat,
+        "getUserProfilePhotos": state.get_user_profile_photos,
+        "getFile": state.get_file,
+    }
+
+    async def bot_method(request: Request) -> Response:
+        token, method = request.path_params["token"], request.path_params["method"]
+        if token != state.token:
+            return _error(401, "Unauthorized")
+        try:
+            params = await _params(request)
+            state.count(method, params)
+            rule = state.take_failure(method)
+            if rule:
+                if rule["body"] is not None:
+                    return Response(rule["body"], status_code=rule["status"], media_type="text/html")
+                status = rule["status"]
+                if status == 429:
+                    retry = rule["retry_after"] if rule["retry_after"] is not None else 1
+                    return _error(429, rule["description"] or f"Too Many Requests: retry after {retry}",
+                                  {"retry_after": retry})
+                return _error(status, rule["description"] or _DEFAULT_DESCRIPTIONS.get(status, "Error"))
+            if method == "getUpdates":
+                result: Any = await state.get_updates(params)
+            elif method in sync_methods:
+                result = sync_methods[method](params)
+            else:
+                return _error(404, "Not Found")
+        except ApiError as exc:
+            return _error(exc.code, exc.description, exc.parameters)
+        return JSONResponse({"ok": True, "result": result})
+
+    async def file_download(request: Request) -> Response:
+        if request.path_params["token"] != state.token:
+            return _error(401, "Unauthorized")
+        path = request.path_params["file_path"]
+        state.count("file", {"file_path": path})
+        if not state.has_file_path(path):
+            return _error(404, "Not Found")
+        return Response(PNG_BYTES, media_type="image/png")
+
+    async def ctl_user_message(request: Request) -> Response:
+        b = await request.json()
+        ids = state.queue_user_message(
+            int(b["user_id"]), b.get("first_name", ""), b.get("last_name", ""), b.get("username", ""),
+            b.get("text", ""), bool(b.get("with_photo")), b.get("phone"))
+        return JSONResponse({"ok": True, "update_ids": ids, "update_id": ids[-1]})
+
+    async def ctl_raw_update(request: Request) -> Response:
+        b = await request.json()
+        return JSONResponse({"ok": True, "update_id": state.queue_update(b.get("update", b))})
+
+    async def ctl_sent(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(list(state.sent))
+
+    async def ctl_fail(request: Request) -> Response:
+        b = await request.json()
+        state.add_failure(b["method"], int(b.get("status", 500)), int(b.get("times", 1)),
+                          b.get("retry_after"), b.get("description"), b.get("body"))
+        return JSONResponse({"ok": True})
+
+    async def ctl_block(request: Request) -> Response:
+        state.block(int((await request.json())["user_id"]))
+        return JSONResponse({"ok": True})
+
+    async def ctl_reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"ok": True})
+
+    async def ctl_stats(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(dict(state.stats))
+
+    async def ctl_requests(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(list(state.requests))
+
+    return Starlette(routes=[
+        Route("/bot{token}/{method}", bot_method, methods=["GET", "POST"]),
+        Route("/file/bot{token}/{file_path:path}", file_download, methods=["GET"]),
+        Route("/_fake/user_message", ctl_user_message, methods=["POST"]),
+        Route("/_fake/raw_update", ctl_raw_update, methods=["POST"]),
+        Route("/_fake/sent", ctl_sent, methods=["GET"]),
+        Route("/_fake/fail", ctl_fail, methods=["POST"]),
+        Route("/_fake/block", ctl_block, methods=["POST"]),
+        Route("/_fake/reset", ctl_reset, methods=["POST"]),
+        Route("/_fake/stats", ctl_stats, methods=["GET"]),
+        Route("/_fake/requests", ctl_requests, methods=["GET"]),
+    ])
+
+
+class FakeTelegramServer:
+    """Runs the fake in a background thread on 127.0.0.1 with a free port."""
+
+    def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0):
+        import uvicorn
+
+        self.state = FakeTelegramState(token)
+        self.token = token
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self.host, self.port = self._sock.getsockname()[:2]
+        config = uvicorn.Config(create_app(self.state), log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> "FakeTelegramServer":
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+            name="fake-telegram", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("fake Telegram server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self.state.closing = True
+        self.state.wake_all()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self._sock.close()
+
+    def __enter__(self) -> "FakeTelegramServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="Fake Telegram Bot API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    args = parser.parse_args(argv)
+    state = FakeTelegramState(args.token)
+    print(f"fake telegram on http://{args.host}:{args.port} token={args.token}", flush=True)
+    uvicorn.run(create_app(state), host=args.host, port=args.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
