@@ -82,13 +82,18 @@ def composer() -> rx.Component:
             rx.hstack(
                 rx.text(S.t["send_via"], size="1", color_scheme="gray"),
                 rx.select.root(
-                    rx.select.trigger(variant="ghost", custom_attrs=tid("composer-channel")),
+                    rx.select.trigger(variant="ghost", placeholder=S.t["no_channel"],
+                                      custom_attrs=tid("composer-channel")),
                     rx.select.content(rx.foreach(
                         S.routes,
                         lambda r: rx.select.item(
-                            rx.hstack(channel_icon(r["kind"], "14px"), rx.text(r["kind"]),
+                            rx.hstack(channel_icon(r["kind"], "14px"), rx.text(r["name"]),
+                                      rx.cond(r["reason"] != "",
+                                              rx.text("— ", r["reason"], size="1", color_scheme="gray")),
                                       align="center", spacing="1"),
-                            value=r["id"], custom_attrs=tid("composer-channel-option")))),
+                            value=r["id"], disabled=r["reason"] != "",
+                            custom_attrs={"data-testid": "composer-channel-option",
+                                          "data-kind": r["kind"]}))),
                     value=S.route_id, on_change=S.set_route, size="1",
                 ),
                 align="center", spacing="2",

@@ -60,6 +60,7 @@ EN = {
     "only_admin": "Only an administrator can change channels.",
     "expand": "Expand",
     "no_messages": "No messages yet",
+    "no_channel": "no channel to answer in",
 }
 
 RU = {
@@ -122,6 +123,7 @@ RU = {
     "only_admin": "Каналы может менять только администратор.",
     "expand": "Развернуть",
     "no_messages": "Сообщений пока нет",
+    "no_channel": "нет канала для ответа",
 }
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)

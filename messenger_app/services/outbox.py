@@ -33,10 +33,13 @@ class Route:
     identity_id: int
     channel_id: int
     channel_kind: str
+    channel_name: str = ""
+    reason: str = ""  # why this channel cannot be used now ("" = it can)
 
 
-def routes(dialog_id: int) -> list[Route]:
-    """Where this client can be answered, the channel of the last inbound message first."""
+def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
+    """Where this client can be answered, the channel of the last inbound message first.
+    With include_unusable, the others follow with the reason (C7)."""
     with db.session() as s:
         d = s.get(Dialog, dialog_id)
         if d is None:
@@ -44,9 +47,14 @@ def routes(dialog_id: int) -> list[Route]:
         rows = s.exec(select(ChannelIdentity, Channel)
                       .join(Channel, Channel.id == ChannelIdentity.channel_id)
                       .where(ChannelIdentity.contact_id == d.contact_id)).all()
-    usable = [(i, ch) for i, ch in rows if i.reachable and ch.enabled]
-    usable.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
-    return [Route(i.id, ch.id, ch.kind) for i, ch in usable]
+    out = []
+    for i, ch in rows:
+        reason = ("channel is disabled" if not ch.enabled
+                  else (i.unreachable_reason or "client unreachable") if not i.reachable else "")
+        out.append((i, Route(i.id, ch.id, ch.kind, ch.name, reason)))
+    out.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
+    usable = [r for _, r in out if not r.reason]
+    return usable + ([r for _, r in out if r.reason] if include_unusable else [])
 
 
 def queue(dialog_id: int, operator_id: int, text: str, identity_id: int | None = None) -> int:

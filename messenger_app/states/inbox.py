@@ -136,10 +136,12 @@ class InboxState(AuthState):
                                "who": ch["display_name"] or ch["username"],
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
-        self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind}
-                       for r in outbox.routes(self.open_id)]
-        if self.route_id not in {r["id"] for r in self.routes}:
-            self.route_id = self.routes[0]["id"] if self.routes else ""
+        self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
+                        "reason": r.reason}
+                       for r in outbox.routes(self.open_id, include_unusable=True)]
+        usable = [r["id"] for r in self.routes if not r["reason"]]
+        if self.route_id not in usable:
+            self.route_id = usable[0] if usable else ""
 
     @rx.event
     @operator_required
@@ -161,7 +163,7 @@ class InboxState(AuthState):
     @rx.event
     @operator_required
     def set_route(self, identity_id: str):
-        if identity_id in {r["id"] for r in self.routes}:
+        if identity_id in {r["id"] for r in self.routes if not r["reason"]}:
             self.route_id = identity_id
 
     @rx.event
