@@ -18,7 +18,7 @@ class InboundMessage:
     external_id: str  # unique per channel instance (Telegram: "<chat_id>:<message_id>")
     identity_external_id: str  # the client's id in that channel (Telegram user id)
     text: str = ""
-    sent_at: datetime | None = None  # UTC, naive
+    sent_at: datetime | None = None  # UTC (naive values are taken as UTC)
     display_name: str = ""
     first_name: str = ""
     last_name: str = ""

@@ -8,8 +8,10 @@ from messenger_app.states.inbox import InboxState as S
 
 def dialog_row(row) -> rx.Component:
     return rx.hstack(
-        rx.avatar(src=row["avatar"], fallback=row["initials"], size="3", radius="full",
-                  custom_attrs=tid("dialog-row-avatar")),
+        # the test id sits on a wrapper: Radix passes extra props of an avatar to its <img>,
+        # which only exists once a picture has loaded
+        rx.box(rx.avatar(src=row["avatar"], fallback=row["initials"], size="3", radius="full"),
+               flex_shrink="0", line_height="0", custom_attrs=tid("dialog-row-avatar")),
         rx.vstack(
             rx.hstack(
                 channel_icon(row["channel"], "14px", "dialog-row-channel"),

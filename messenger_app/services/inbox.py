@@ -8,6 +8,7 @@ repeated webhook stores each message once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -66,6 +67,8 @@ def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage) -> Re
         dialog = dialog_for(s, contact.id)
         now = utcnow()
         sent_at = msg.sent_at or now
+        if sent_at.tzinfo is None:
+            sent_at = sent_at.replace(tzinfo=timezone.utc)
         row = Message(dialog_id=dialog.id, contact_id=contact.id, identity_id=identity.id,
                       channel_id=channel_id, channel_kind=channel_kind, direction=IN,
                       sender_kind="client", text=msg.text or "", attachments=msg.attachments,

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian chromium, redis-server, PostgreSQL, the venv, bun)
+# and runs the whole suite: unit, state, browser (real Chromium). Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/redis-server ] || need+=(redis-server)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || need+=(fonts-noto-color-emoji)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+scripts/setup.sh requirements-dev.txt
+source scripts/env.sh
+exec python -m pytest -q "$@"

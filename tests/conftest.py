@@ -1,0 +1,29 @@
+"""Shared fixtures: every test gets its own DATA_DIR and SQLite database."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    from messenger_app import db, settings
+    from messenger_app.services import events
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("ADMIN_PASSWORD", "admin-pass-123")
+    settings.reset()
+    db.reset_engine()
+    events.reset()
+    db.migrate()
+    yield tmp_path / "data"
+    db.reset_engine()
+    settings.reset()
+    events.reset()

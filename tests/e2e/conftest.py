@@ -1,0 +1,232 @@
+"""Browser tests against one real app instance (production build, single port).
+
+One `reflex run --env prod --single-port` per test session, on a fresh DATA_DIR, pointed at
+a fake Telegram Bot API running in a thread. Chromium is Debian's /usr/bin/chromium, driven by
+Playwright's sync API. Elements are found only by `data-testid` (see /work/shared/TESTIDS.md).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ADMIN_USER = "admin"
+ADMIN_PASSWORD = "e2e-" + uuid.uuid4().hex[:12]
+TG_TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
+START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "240"))
+WAIT_MS = 8000  # default expect() timeout: live updates must arrive well within it
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except Exception:
+        return 0
+
+
+class App:
+    def __init__(self, url: str, data_dir: Path, log_path: Path):
+        self.url, self.data_dir, self.log_path = url, data_dir, log_path
+
+    def log_tail(self, chars: int = 6000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-chars:]
+        except OSError:
+            return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def fake_tg():
+    from tests.fakes.telegram_server import FakeTelegramServer
+
+    with FakeTelegramServer(token=TG_TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, fake_tg):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed")
+    tmp = tmp_path_factory.mktemp("e2e-app")
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    log_path = tmp / "app.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update({
+        "PATH": f"{ROOT / 'node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "DATA_DIR": str(data_dir),
+        "ADMIN_USERNAME": ADMIN_USER,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "DEMO_DATA": "0",
+        "TELEGRAM_API_BASE": fake_tg.url,
+        "PUBLIC_URL": url,
+        "PYTHONUNBUFFERED": "1",
+    })
+    for key in ("DATABASE_URL", "REDIS_URL", "RUN_WORKERS", "WIDGET_RATE_PER_MIN"):
+        env.pop(key, None)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
+         "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: bun/node children die with it
+    instance = App(url, data_dir, log_path)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the app exited with {proc.returncode}:\n{instance.log_tail()}")
+            if _status(url + "/api/health") == 200 and _status(url + "/") == 200:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app did not start in {START_TIMEOUT:.0f}s:\n{instance.log_tail()}")
+            time.sleep(0.5)
+        yield instance
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        log.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, append the app's log to the report."""
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed and "app" in getattr(item, "fixturenames", ()):
+        inst = item.funcargs.get("app") if hasattr(item, "funcargs") else None
+        if isinstance(inst, App):
+            rep.sections.append(("app log (tail)", inst.log_tail()))
+
+
+@pytest.fixture(scope="session")
+def browser(app):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_context(browser, app):
+    """Factory of browser contexts (separate cookies/localStorage); all closed after the test."""
+    made = []
+
+    def make(**kw):
+        kw.setdefault("base_url", app.url)
+        kw.setdefault("viewport", {"width": 1366, "height": 768})
+        ctx = browser.new_context(**kw)
+        ctx.set_default_timeout(WAIT_MS)
+        made.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in made:
+        try:
+            ctx.close()
+        except Exception:
+            pass
+
+
+def login(ctx, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD):
+    """A page of `ctx` signed in and showing the inbox."""
+    from playwright.sync_api import expect
+
+    page = ctx.new_page()
+    page.goto("/login")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(lambda u: u.rstrip("/").endswith(ctx_base(page)), timeout=WAIT_MS)
+    expect(page.get_by_test_id("dialog-list")).to_be_visible()
+    wait_ready(page)
+    return page
+
+
+def ctx_base(page) -> str:
+    from urllib.parse import urlsplit
+
+    u = urlsplit(page.url)
+    return f"{u.scheme}://{u.netloc}"
+
+
+def wait_ready(page) -> None:
+    """Wait until the page's websocket is up and on_load has run (hydrated state)."""
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+
+
+@pytest.fixture
+def operator(new_context):
+    """A signed-in operator tab (desktop size)."""
+    return login(new_context())
+
+
+def open_widget(ctx):
+    from playwright.sync_api import expect
+
+    page = ctx.new_page()
+    page.goto("/widget")
+    expect(page.get_by_test_id("widget-input")).to_be_visible()
+    wait_ready(page)
+    return page
+
+
+def widget_say(page, text: str) -> None:
+    """The visitor sends `text` and sees it in their own thread."""
+    from playwright.sync_api import expect
+
+    page.get_by_test_id("widget-input").fill(text)
+    page.get_by_test_id("widget-send").click()
+    expect(page.get_by_test_id("widget-message").filter(has_text=text)).to_have_count(1)
+
+
+def unique(label: str) -> str:
+    return f"{label} {uuid.uuid4().hex[:8]}"
+
+
+def row_with(page, text: str):
+    """The dialog-row whose preview contains `text`."""
+    return page.get_by_test_id("dialog-row").filter(
+        has=page.get_by_test_id("dialog-row-preview").filter(has_text=text))

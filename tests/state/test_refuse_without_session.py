@@ -1,0 +1,113 @@
+"""Event handlers are reachable by any websocket client: without a valid session they
+change nothing and send the caller to /login. HTTP routes check the session cookie too."""
+
+import inspect
+
+import pytest
+from reflex.state import State
+from sqlmodel import func, select
+from starlette.testclient import TestClient
+
+from messenger_app import db
+from messenger_app.models import Channel, Message
+from messenger_app.services import auth, channels, widget
+from messenger_app.states.inbox import InboxState
+from messenger_app.states.settings import SettingsState
+
+# handlers that need no session: they only change which panel a phone shows, or log in;
+# Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
+# re-checks the session); `listen` checks it itself and returns (tested below).
+PUBLIC = {"show_panel", "toggle_expand", "set_lang", "login", "check_login_page", "logout",
+          "listen", "setvar"}
+ARGS = {"open_dialog": ("1",), "set_view": ("unread",), "set_search": ("999",), "send": ({"text": "x"},),
+        "retry": ("1",), "set_route": ("1",), "set_tz": ("Europe/Moscow",), "load_more": (),
+        "load_older": (), "close_dialog": (), "on_load": (), "add_telegram": ({"token": "1:x"},),
+        "toggle": ("1",)}
+
+
+def _state(cls, token=""):
+    root = State(_reflex_internal_init=True)
+    st = root.get_substate(cls.get_full_name().split(".")[1:])
+    st.session_token = token
+    return st
+
+
+def _handlers(cls):
+    return [n for n in cls.event_handlers if n not in PUBLIC]
+
+
+def _is_login_redirect(result):
+    text = repr(result)
+    return "_redirect" in text and "/login" in text
+
+
+@pytest.fixture
+def widget_dialog(data_dir):
+    got = widget.send(widget.new_visitor(), "hi there")
+    return got
+
+
+@pytest.mark.parametrize("cls", [InboxState, SettingsState])
+@pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
+def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
+    import asyncio
+
+    names = _handlers(cls)
+    assert len(names) >= (10 if cls is InboxState else 3)
+    for name in names:
+        st = _state(cls, token)
+        before = {k: v for k, v in st.dict()[st.get_full_name()].items()}
+        fn = cls.event_handlers[name].fn
+        result = fn(st, *ARGS.get(name, ()))
+        if inspect.isawaitable(result):
+            result = asyncio.run(result)
+        assert _is_login_redirect(result), f"{cls.__name__}.{name} did not refuse"
+        after = st.dict()[st.get_full_name()]
+        assert after == before, f"{cls.__name__}.{name} changed state without a session"
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(Message)).one() == 1  # nothing was queued
+        assert s.exec(select(func.count()).select_from(Channel)).one() == 1  # only the widget
+
+
+def test_valid_session_is_accepted(widget_dialog):
+    auth.create_operator("op", "password-123")
+    token = auth.login("op", "password-123")
+    st = _state(InboxState, token)
+    InboxState.event_handlers["set_view"].fn(st, "all")
+    assert [r["preview"] for r in st.rows] == ["hi there"]
+    InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id))
+    InboxState.event_handlers["send"].fn(st, {"text": "answer"})
+    assert [m["text"] for m in st.msgs] == ["hi there", "answer"]
+
+
+def test_operator_cannot_use_admin_settings(data_dir):
+    auth.create_operator("op", "password-123")
+    token = auth.login("op", "password-123")
+    st = _state(SettingsState, token)
+    import asyncio
+
+    result = asyncio.run(SettingsState.event_handlers["add_telegram"].fn(
+        st, {"token": "123456:AAbbccddeeffgghhiijjkkllmmnnoopp"}))
+    assert _is_login_redirect(result)
+    assert [c.kind for c in channels.all_channels()] == []
+
+
+def test_files_route_needs_a_session_and_stays_in_data_dir(data_dir):
+    from messenger_app import api
+
+    avatars = data_dir / "files" / "avatars"
+    avatars.mkdir(parents=True)
+    (avatars / "a.png").write_bytes(b"\x89PNG....")
+    (data_dir / "secret.txt").write_text("do not serve")
+    auth.create_operator("op", "password-123")
+    token = auth.login("op", "password-123")
+    client = TestClient(api.build())
+    assert client.get("/files/avatars/a.png").status_code == 401
+    client.cookies.set("msg_session", "forged")
+    assert client.get("/files/avatars/a.png").status_code == 401
+    client.cookies.set("msg_session", token)
+    ok = client.get("/files/avatars/a.png")
+    assert ok.status_code == 200 and ok.content.startswith(b"\x89PNG")
+    assert client.get("/files/../secret.txt").status_code == 404
+    assert client.get("/files/%2e%2e/secret.txt").status_code == 404
+    assert client.get("/files/avatars/missing.png").status_code == 404

@@ -1,0 +1,220 @@
+"""The pollers and the sender against the fake Telegram Bot API (real JSON shapes)."""
+
+import asyncio
+
+import pytest
+from sqlmodel import func, select
+
+from messenger_app import db, workers
+from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.models import Channel, ChannelIdentity, Message
+from messenger_app.services import channels, dialogs, inbox, outbox
+from tests.fakes.telegram_server import FakeTelegramServer
+
+TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
+
+
+@pytest.fixture
+def fake():
+    with FakeTelegramServer(token=TOKEN) as server:
+        yield server
+
+
+def _messages():
+    with db.session() as s:
+        return s.exec(select(Message).order_by(Message.id)).all()
+
+
+async def _wait(cond, timeout=8.0):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        got = await asyncio.to_thread(cond)
+        if got:
+            return got
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_crash_between_store_and_cursor_replays_without_duplicates(data_dir, fake):
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.queue_user_message(1, "Anna", text="one")
+    fake.state.queue_user_message(2, "Boris", text="two")
+
+    async def scenario():
+        adapter = TelegramChannel(TOKEN, fake.url, poll_timeout=0)
+        try:
+            batch, cursor = await adapter.poll(channels.get(ch.id).cursor)
+            assert [m.text for m in batch] == ["one", "two"]
+            for m in batch:
+                inbox.receive(ch.id, "telegram", m)
+            # -- the process dies here: messages committed, cursor not saved --
+            stored = channels.get(ch.id).cursor
+            batch2, cursor2 = await adapter.poll(stored)  # after restart: same batch again
+            assert [m.text for m in batch2] == ["one", "two"]
+            results = [inbox.receive(ch.id, "telegram", m) for m in batch2]
+            assert not any(r.created for r in results)
+            channels.save_cursor(ch.id, cursor2)
+            batch3, _ = await adapter.poll(channels.get(ch.id).cursor)
+            assert batch3 == []
+        finally:
+            await adapter.close()
+
+    asyncio.run(scenario())
+    assert [m.text for m in _messages()] == ["one", "two"]
+
+
+def test_poller_stores_messages_profile_and_cursor(data_dir, fake):
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.queue_user_message(77, "Ivan", "Petrov", username="ivanp", text="Привет!",
+                                  with_photo=True)
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: len(_messages()) == 1)
+            await _wait(lambda: dialogs.list_page()[0].avatar != "")
+        finally:
+            await w.stop()
+
+    asyncio.run(scenario())
+    row = dialogs.list_page()[0]
+    assert row.name == "Ivan Petrov" and row.channel_kind == "telegram" and row.unread == 1
+    assert row.avatar.startswith("/files/avatars/") and row.avatar.endswith(".png")
+    stored = data_dir / "files" / row.avatar.removeprefix("/files/")
+    assert stored.read_bytes().startswith(b"\x89PNG")
+    assert int(channels.get(ch.id).cursor) > 0
+
+
+def test_poller_backs_off_on_429_and_5xx_then_delivers(data_dir, fake):
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.add_failure("getUpdates", 429, times=1, retry_after=1)
+    fake.state.add_failure("getUpdates", 502, times=1)
+    fake.state.queue_user_message(5, "Olga", text="after the storm")
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: len(_messages()) == 1, timeout=10)
+        finally:
+            await w.stop()
+
+    asyncio.run(scenario())
+    assert _messages()[0].text == "after the storm"
+    assert channels.get(ch.id).last_error == ""  # healthy again after the retry
+
+
+def test_reply_reaches_telegram_and_blocked_user_marks_unreachable(data_dir, fake):
+    from messenger_app.services import auth
+
+    op = auth.create_operator("op", "password-123")
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.queue_user_message(900, "Kate", text="hi")
+    fake.state.queue_user_message(901, "Max", text="hi too")
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: len(_messages()) == 2)
+            kate, maxim = sorted(dialogs.list_page(), key=lambda r: r.name)
+            ok_id = outbox.queue(kate.id, op.id, "Hello Kate")
+            await _wait(lambda: _status(ok_id) == "sent")
+            fake.state.block(901)
+            bad_id = outbox.queue(maxim.id, op.id, "Hello Max")
+            await _wait(lambda: _status(bad_id) == "failed")
+            return kate, maxim, bad_id
+        finally:
+            await w.stop()
+
+    kate, maxim, bad_id = asyncio.run(scenario())
+    sent = fake.state.sent
+    assert [(m["chat_id"], m["text"]) for m in sent] == [(900, "Hello Kate")]
+    with db.session() as s:
+        bad = s.get(Message, bad_id)
+        ident = s.get(ChannelIdentity, bad.identity_id)
+    assert "blocked" in bad.error
+    assert not ident.reachable and "blocked" in ident.unreachable_reason
+    assert outbox.routes(maxim.id) == []  # C7: the composer offers it disabled, with the reason
+    assert "blocked" in outbox.routes(maxim.id, include_unusable=True)[0].reason
+
+
+def _status(mid):
+    with db.session() as s:
+        return s.get(Message, mid).status
+
+
+def test_transient_send_failure_is_retried(data_dir, fake):
+    from messenger_app.services import auth
+
+    op = auth.create_operator("op", "password-123")
+    channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.queue_user_message(3, "Vera", text="hi")
+    fake.state.add_failure("sendMessage", 429, times=1, retry_after=1)
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: len(_messages()) == 1)
+            mid = outbox.queue(dialogs.list_page()[0].id, op.id, "second try works")
+            await _wait(lambda: _status(mid) == "sent", timeout=10)
+            return mid
+        finally:
+            await w.stop()
+
+    mid = asyncio.run(scenario())
+    with db.session() as s:
+        assert s.get(Message, mid).attempts == 2
+    assert [m["text"] for m in fake.state.sent] == ["second try works"]
+
+
+def test_queued_messages_survive_a_restart(data_dir, fake):
+    """Queued while no sender runs (the backend is down); sent once it starts."""
+    from messenger_app.services import auth
+
+    op = auth.create_operator("op", "password-123")
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    fake.state.queue_user_message(4, "Gleb", text="hi")
+
+    async def receive_only():
+        adapter = TelegramChannel(TOKEN, fake.url, poll_timeout=0)
+        batch, cur = await adapter.poll("")
+        for m in batch:
+            inbox.receive(ch.id, "telegram", m)
+        channels.save_cursor(ch.id, cur)
+        await adapter.close()
+
+    asyncio.run(receive_only())
+    mid = outbox.queue(dialogs.list_page()[0].id, op.id, "sent after restart")
+    db.reset_engine()  # "restart": a new engine, nothing in memory
+
+    async def start():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: _status(mid) == "sent")
+        finally:
+            await w.stop()
+
+    asyncio.run(start())
+    assert [m["text"] for m in fake.state.sent] == ["sent after restart"]
+
+
+def test_disabling_a_channel_stops_its_poller(data_dir, fake):
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        assert ch.id in w.pollers
+        channels.set_enabled(ch.id, False)
+        await w.sync_channels()
+        assert ch.id not in w.pollers
+        await w.stop()
+
+    asyncio.run(scenario())
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(Channel)).one() == 1
