@@ -77,4 +77,4 @@ def migrate() -> None:
     cfg.set_main_option("sqlalchemy.url", settings.get().database_url.replace("%", "%%"))
     with engine().begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")

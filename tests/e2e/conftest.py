@@ -169,32 +169,69 @@ def new_context(browser, app):
             pass
 
 
-def login(ctx, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD):
-    """A page of `ctx` signed in and showing the inbox."""
-    from playwright.sync_api import expect
+class _Hydration:
+    """Counts the server's `is_hydrated = true` deltas on a page's websocket: one arrives
+    when a page's on_load handlers have run (first load and every client-side navigation)."""
 
+    def __init__(self, page):
+        self.count = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", "replace")
+        if '"is_hydrated_rx_state_":true' in payload:
+            self.count += 1
+
+
+def new_page(ctx):
     page = ctx.new_page()
-    page.goto("/login")
-    page.get_by_test_id("login-username").fill(username)
-    page.get_by_test_id("login-password").fill(password)
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(lambda u: u.rstrip("/").endswith(ctx_base(page)), timeout=WAIT_MS)
-    expect(page.get_by_test_id("dialog-list")).to_be_visible()
-    wait_ready(page)
+    page._e2e_hydration = _Hydration(page)
     return page
 
 
-def ctx_base(page) -> str:
+def hydrated_after(page, before: int, timeout_ms: int = WAIT_MS) -> None:
+    """Wait until the page has been hydrated again since the count was `before`."""
+    hyd = page._e2e_hydration
+    deadline = time.monotonic() + timeout_ms / 1000
+    while hyd.count <= before:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{page.url}: the page's state did not load in {timeout_ms} ms")
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(150)  # the tab's live listener starts right after on_load
+
+
+def goto(page, path: str) -> None:
+    """Navigate and wait until the page's on_load has run over the websocket."""
+    before = page._e2e_hydration.count
+    page.goto(path)
+    hydrated_after(page, before)
+
+
+def path_of(page) -> str:
+    return path_of_url(page.url)
+
+
+def login(ctx, username: str = ADMIN_USER, password: str = ADMIN_PASSWORD):
+    """A page of `ctx` signed in and showing the inbox (state loaded, live listener on)."""
+    from playwright.sync_api import expect
+
+    page = new_page(ctx)
+    goto(page, "/login")
+    page.get_by_test_id("login-username").fill(username)
+    page.get_by_test_id("login-password").fill(password)
+    before = page._e2e_hydration.count
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url(lambda u: path_of_url(u) == "/")
+    hydrated_after(page, before)
+    expect(page.get_by_test_id("dialog-list")).to_be_visible()
+    return page
+
+
+def path_of_url(url: str) -> str:
     from urllib.parse import urlsplit
 
-    u = urlsplit(page.url)
-    return f"{u.scheme}://{u.netloc}"
-
-
-def wait_ready(page) -> None:
-    """Wait until the page's websocket is up and on_load has run (hydrated state)."""
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(300)
+    return urlsplit(url).path.rstrip("/") or "/"
 
 
 @pytest.fixture
@@ -206,10 +243,9 @@ def operator(new_context):
 def open_widget(ctx):
     from playwright.sync_api import expect
 
-    page = ctx.new_page()
-    page.goto("/widget")
+    page = new_page(ctx)
+    goto(page, "/widget")
     expect(page.get_by_test_id("widget-input")).to_be_visible()
-    wait_ready(page)
     return page
 
 
