@@ -2,10 +2,14 @@
 
 from messenger_app.models.channel import Channel
 from messenger_app.models.contact import ChannelIdentity, Contact
+from messenger_app.models.crm import ContactValue, CrmField, Tag2Option
+from messenger_app.models.folder import ContactFolder, Folder
 from messenger_app.models.dialog import Dialog
 from messenger_app.models.message import Message
 from messenger_app.models.lease import WorkerLease
 from messenger_app.models.operator import Operator, OperatorSession
+from messenger_app.models.push import PushSubscription
 
-__all__ = ["Channel", "ChannelIdentity", "Contact", "Dialog", "Message", "Operator",
-           "OperatorSession", "WorkerLease"]
+__all__ = ["Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
+           "Dialog", "Folder", "Message", "Operator", "OperatorSession", "PushSubscription",
+           "Tag2Option", "WorkerLease"]

@@ -20,6 +20,8 @@ class Contact(SQLModel, table=True):
     blacklisted: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, index=True)  # subscription date (R1)
     first_message_at: Optional[datetime] = Field(default=None)  # billed subscriber from (B3)
+    tag1: str = Field(default="", max_length=200, index=True)  # R7: free text
+    tag2: str = Field(default="", max_length=100, index=True)  # R7: one of Tag2Option
 
 
 class ChannelIdentity(SQLModel, table=True):

@@ -35,6 +35,7 @@ class Message(SQLModel, table=True):
     status: str = Field(default=RECEIVED, max_length=16)
     error: str = Field(default="", max_length=1000)
     external_id: Optional[str] = Field(default=None, max_length=200)
+    status_history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     attempts: int = Field(default=0)
     next_attempt_at: Optional[datetime] = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)  # when we stored it

@@ -138,14 +138,35 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def browser(app):
+def pw():
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(pw, app):
+    b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def playwright_request_factory(pw, app):
+    """Factory of cookie-less HTTP clients (Playwright APIRequestContext) for the app."""
+    made = []
+
+    def make(**kw):
+        kw.setdefault("base_url", app.url)
+        req = pw.request.new_context(**kw)
+        made.append(req)
+        return req
+
+    yield make
+    for req in made:
+        req.dispose()
 
 
 @pytest.fixture
@@ -266,3 +287,8 @@ def row_with(page, text: str):
     """The dialog-row whose preview contains `text`."""
     return page.get_by_test_id("dialog-row").filter(
         has=page.get_by_test_id("dialog-row-preview").filter(has_text=text))
+
+
+def row_by_id(page, dialog_id: str):
+    """The dialog-row of one dialog (data-id), whatever it shows."""
+    return page.locator(f'[data-testid="dialog-row"][data-id="{dialog_id}"]')
