@@ -57,9 +57,11 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
     return usable + ([r for _, r in out if r.reason] if include_unusable else [])
 
 
-def queue(dialog_id: int, operator_id: int, text: str, identity_id: int | None = None) -> int:
+def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int | None = None,
+          attachments: list[dict] | None = None, sender_kind: str = "operator") -> int:
     text = (text or "").strip()
-    if not text:
+    attachments = list(attachments or [])
+    if not text and not attachments:
         raise SendRefused("empty message")
     if len(text) > MAX_TEXT:
         raise SendRefused(f"message too long (max {MAX_TEXT} characters)")
@@ -74,12 +76,14 @@ def queue(dialog_id: int, operator_id: int, text: str, identity_id: int | None =
         dialog = s.get(Dialog, dialog_id)
         msg = Message(dialog_id=dialog_id, contact_id=dialog.contact_id,
                       identity_id=route.identity_id, channel_id=route.channel_id,
-                      channel_kind=route.channel_kind, direction=OUT, sender_kind="operator",
-                      operator_id=operator_id, text=text, status=QUEUED, next_attempt_at=now,
+                      channel_kind=route.channel_kind, direction=OUT,
+                      operator_id=operator_id, text=text, attachments=attachments,
+                      sender_kind=sender_kind, status=QUEUED, next_attempt_at=now,
+                      status_history=[{"status": QUEUED, "at": now.isoformat()}],
                       created_at=now, updated_at=now)
         s.add(msg)
         dialog.last_message_at = dialog.activity_at = now
-        dialog.last_preview = preview_of(text)
+        dialog.last_preview = preview_of(text, attachments)
         dialog.last_channel_kind = route.channel_kind
         dialog.last_direction = OUT
         s.add(dialog)
@@ -148,6 +152,9 @@ def _record(message_id: int, status: str, error: str, external_id, retry_in, unr
         msg = s.get(Message, message_id)
         msg.attempts += 1
         msg.status, msg.error, msg.updated_at = status, error[:1000], now
+        msg.status_history = [*(msg.status_history or []),
+                              {"status": status, "at": now.isoformat(), "error": error[:300],
+                               "attempt": msg.attempts}]
         if external_id:
             msg.external_id = external_id
         if status == SENT:
@@ -177,4 +184,32 @@ def retry(message_id: int) -> bool:
     events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
                    status=QUEUED)
     events.publish("outbox", message_id=message_id)
+    return True
+
+
+RANK = {QUEUED: 0, SENT: 1, "delivered": 2, "read": 3}
+
+
+def apply_status(channel_id: int, external_id: str, status: str, error: str = "") -> bool:
+    """A delivery report from the channel (delivered / read / failed). Statuses only move
+    forward (a late "delivered" never undoes "read"). Returns True when something changed."""
+    if status not in ("sent", "delivered", "read", FAILED) or not external_id:
+        return False
+    now = utcnow()
+    with db.session() as s:
+        msg = s.exec(select(Message).where(Message.channel_id == channel_id,
+                                           Message.external_id == external_id)).first()
+        if msg is None or msg.direction != OUT:
+            return False
+        if status != FAILED and RANK.get(status, 0) <= RANK.get(msg.status, -1):
+            return False
+        msg.status, msg.updated_at = status, now
+        if error:
+            msg.error = error[:1000]
+        msg.status_history = [*(msg.status_history or []),
+                              {"status": status, "at": now.isoformat(), "error": error[:300]}]
+        s.add(msg)
+        s.commit()
+        ids = (msg.id, msg.dialog_id, msg.contact_id)
+    events.publish("message", dialog_id=ids[1], contact_id=ids[2], message_id=ids[0], status=status)
     return True

@@ -1,0 +1,97 @@
+"""services/outbox: queueing rules, delivery reports, retry."""
+
+import asyncio
+
+import pytest
+
+from messenger_app import db
+from messenger_app.channels.base import SendResult
+from messenger_app.models import Channel, Message
+from messenger_app.services import auth, dialogs, outbox, widget
+
+
+class Recorder:
+    def __init__(self):
+        self.sent = []
+
+    async def send(self, ext_id, msg):
+        self.sent.append((ext_id, msg.text))
+        return SendResult(external_id=f"ext-{len(self.sent)}")
+
+
+@pytest.fixture
+def dialog(data_dir):
+    op = auth.create_operator("op", "password-123")
+    got = widget.send(widget.new_visitor(), "hello")
+    return got.dialog_id, op.id
+
+
+def _msg(mid):
+    with db.session() as s:
+        return s.get(Message, mid)
+
+
+def test_queue_refuses_empty_long_and_unroutable(dialog):
+    did, op = dialog
+    with pytest.raises(outbox.SendRefused, match="empty"):
+        outbox.queue(did, op, "   ")
+    with pytest.raises(outbox.SendRefused, match="too long"):
+        outbox.queue(did, op, "x" * 5000)
+    with pytest.raises(outbox.SendRefused, match="cannot be reached"):
+        outbox.queue(did, op, "hi", identity_id=999)
+    assert [m.text for m in dialogs.messages(did)] == ["hello"]
+
+
+def test_queue_updates_the_list_row_but_not_unread(dialog):
+    did, op = dialog
+    mid = outbox.queue(did, op, "our answer")
+    row = dialogs.row(did)
+    assert row.preview == "our answer" and row.last_direction == "out" and row.unread == 1
+    assert _msg(mid).status == "queued" and _msg(mid).status_history[0]["status"] == "queued"
+
+
+def test_deliver_then_reports_only_move_forward(dialog):
+    did, op = dialog
+    mid = outbox.queue(did, op, "answer")
+    rec = Recorder()
+    assert asyncio.run(outbox.deliver(mid, lambda ch: rec)) == "sent"
+    m = _msg(mid)
+    [(to, text)] = rec.sent
+    assert to.startswith("v_") and text == "answer"  # sent to the widget visitor's identity
+    assert m.external_id == "ext-1" and m.sent_at is not None
+    assert outbox.apply_status(m.channel_id, "ext-1", "read")
+    assert not outbox.apply_status(m.channel_id, "ext-1", "delivered")  # late report
+    assert not outbox.apply_status(m.channel_id, "unknown", "read")
+    assert not outbox.apply_status(m.channel_id, "ext-1", "bogus")
+    m = _msg(mid)
+    assert m.status == "read"
+    assert [h["status"] for h in m.status_history] == ["queued", "sent", "read"]
+
+
+def test_failed_message_can_be_retried(dialog):
+    did, op = dialog
+    mid = outbox.queue(did, op, "answer")
+
+    class Broken:
+        async def send(self, ext_id, msg):
+            from messenger_app.channels.base import PermanentError
+            raise PermanentError("Bad Request: message is too long")
+
+    assert asyncio.run(outbox.deliver(mid, lambda ch: Broken())) == "failed"
+    assert "too long" in _msg(mid).error
+    assert outbox.retry(mid) is True
+    assert outbox.retry(mid) is False  # only failed messages
+    assert mid in outbox.due()
+    assert asyncio.run(outbox.deliver(mid, lambda ch: Recorder())) == "sent"
+
+
+def test_disabled_channel_is_offered_with_reason(dialog):
+    did, _ = dialog
+    with db.session() as s:
+        ch = s.get(Channel, 1)
+        ch.enabled = False
+        s.add(ch)
+        s.commit()
+    assert outbox.routes(did) == []
+    [r] = outbox.routes(did, include_unusable=True)
+    assert r.reason == "channel is disabled"
