@@ -50,7 +50,7 @@ def day_label(dt: datetime, tz: str, t: dict, now: datetime | None = None) -> st
 
 
 def initials(name: str) -> str:
-    parts = [p for p in name.replace("+", " ").split() if p[:1].isalpha()]
+    parts = [p for p in name.replace("+", " ").split() if p.isalpha()]
     return "".join(p[0] for p in parts[:2]).upper() or "#"
 
 

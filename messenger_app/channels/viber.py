@@ -1,0 +1,236 @@
+"""Viber REST bot API adapter (webhooks in, send_message out). Never touches the database.
+
+Webhook route, in this order:
+    1. `verify_signature(raw_body, request.headers["X-Viber-Content-Signature"], token)`
+       (or `channel.verify_signature(raw_body, header)`) — False → answer 401/403, stop.
+    2. `batch = channel.parse_webhook(json.loads(raw_body))` — MalformedWebhook → 400.
+    3. store `batch.messages` (inbox.receive), apply `batch.statuses` (delivered/read/failed
+       of our messages, by SendResult.external_id) and `batch.identities` (reachable or not),
+       then answer 200 quickly (Viber retries failed callbacks).
+`set_webhook(url)` makes Viber call that URL with a `webhook` event before it answers, so
+the route must already be served (and not blocked by the request that sets it).
+
+Viber does not de-duplicate sends; the idempotency key travels as tracking_data only.
+Media URLs in messages expire: call `download()` soon after receiving.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from messenger_app.channels.base import (
+    InboundMessage,
+    OutboundMessage,
+    PermanentError,
+    Profile,
+    SendResult,
+    TransientError,
+    UnreachableError,
+)
+from messenger_app.channels.http import (
+    HttpAdapter,
+    IdentityEvent,
+    MalformedWebhook,
+    StatusEvent,
+    WebhookBatch,
+    guess_mime,
+    signature_matches,
+    utc_from_timestamp,
+)
+
+__all__ = ["ViberChannel", "IdentityEvent", "StatusEvent", "WebhookBatch", "MalformedWebhook",
+           "verify_signature", "SIGNATURE_HEADER", "DEFAULT_EVENT_TYPES"]
+
+SIGNATURE_HEADER = "X-Viber-Content-Signature"
+DEFAULT_EVENT_TYPES = ["delivered", "seen", "failed", "subscribed", "unsubscribed",
+                       "conversation_started"]
+# status codes in the JSON body (https://developers.viber.com/docs/api/rest-bot-api/#error-codes)
+_AUTH_STATUSES = {2, 7, 8, 9, 15}  # invalid token, account blocked / not found / suspended / not authorised
+_UNREACHABLE_STATUSES = {5, 6, 11}  # receiver not registered / not subscribed / no suitable device
+_TRANSIENT_STATUSES = {12}  # too many requests
+_STATUS_NAMES = {1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missingData",
+                 5: "receiverNotRegistered", 6: "receiverNotSubscribed", 7: "publicAccountBlocked",
+                 8: "publicAccountNotFound", 9: "publicAccountSuspended", 10: "webhookNotSet",
+                 11: "receiverNoSuitableDevice", 12: "tooManyRequests"}
+_MEDIA_TYPES = {"picture": "photo", "video": "video", "file": "document", "sticker": "sticker"}
+
+
+def verify_signature(body: bytes, signature_header: str, token: str) -> bool:
+    """X-Viber-Content-Signature is the hex HMAC-SHA256 of the raw body keyed by the token."""
+    return signature_matches(token, body, signature_header or "")
+
+
+class ViberChannel(HttpAdapter):
+    kind = "viber"
+    label = "viber"
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = "https://chatapi.viber.com/pa",
+        sender_name: str = "Bot",
+        sender_avatar: str = "",
+        client: httpx.AsyncClient | None = None,
+    ):
+        super().__init__(client)
+        self._token = token
+        self._add_secret(token)
+        self._base = base_url.rstrip("/")
+        self.sender_name = (sender_name or "Bot")[:28]  # Viber's limit
+        self.sender_avatar = sender_avatar
+
+    # -- webhooks ---------------------------------------------------------------
+
+    def verify_signature(self, body: bytes, signature_header: str) -> bool:
+        return verify_signature(body, signature_header, self._token)
+
+    def parse_webhook(self, body: Any) -> WebhookBatch:
+        """One Viber callback → WebhookBatch(messages, statuses, identities).
+        Raises MalformedWebhook when the body is not a Viber event; unknown events → empty."""
+        if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+            raise MalformedWebhook("viber webhook: not a Viber event")
+        batch = WebhookBatch([], [], [])
+        event = body["event"]
+        at = utc_from_timestamp(body.get("timestamp"), millis=True)
+        if event == "message":
+            batch.messages.append(_parse_message(body, at))
+        elif event in ("delivered", "seen", "failed"):
+            token, user_id = body.get("message_token"), body.get("user_id")
+            if token is None:
+                raise MalformedWebhook(f"viber {event} webhook: no message_token")
+            status = {"delivered": "delivered", "seen": "read", "failed": "failed"}[event]
+            batch.statuses.append(StatusEvent(
+                external_id=str(token), status=status, error=str(body.get("desc") or "")
+                if event == "failed" else "", identity_external_id=str(user_id or ""), at=at,
+                raw=body))
+        elif event in ("subscribed", "conversation_started"):
+            user = body.get("user")
+            if not isinstance(user, dict) or not user.get("id"):
+                raise MalformedWebhook(f"viber {event} webhook: no user")
+            # conversation_started with subscribed=false: the user only opened the chat.
+            reachable = event == "subscribed" or bool(body.get("subscribed"))
+            batch.identities.append(IdentityEvent(
+                identity_external_id=str(user["id"]), reachable=reachable,
+                reason="" if reachable else "not subscribed to the Viber bot", event=event,
+                display_name=str(user.get("name") or ""), avatar_url=str(user.get("avatar") or ""),
+                at=at, raw=body))
+        elif event == "unsubscribed":
+            if not body.get("user_id"):
+                raise MalformedWebhook("viber unsubscribed webhook: no user_id")
+            batch.identities.append(IdentityEvent(
+                identity_external_id=str(body["user_id"]), reachable=False,
+                reason="unsubscribed from the Viber bot", event=event, at=at, raw=body))
+        # "webhook" (set_webhook's check), "client_status", "action" …: nothing to store
+        return batch
+
+    # -- API --------------------------------------------------------------------------
+
+    async def set_webhook(self, url: str, event_types: list[str] | None = None,
+                          send_name: bool = True, send_photo: bool = True) -> dict:
+        payload: dict[str, Any] = {"url": url, "send_name": send_name, "send_photo": send_photo}
+        payload["event_types"] = list(DEFAULT_EVENT_TYPES if event_types is None else event_types)
+        return await self._call("set_webhook", payload)
+
+    async def remove_webhook(self) -> dict:
+        return await self._call("set_webhook", {"url": ""})
+
+    async def get_me(self) -> dict:
+        """get_account_info: the bot's name, uri, webhook … (checks the token)."""
+        return await self._call("get_account_info", {})
+
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        sender: dict[str, str] = {"name": self.sender_name}
+        if self.sender_avatar:
+            sender["avatar"] = self.sender_avatar
+        payload = {"receiver": identity_external_id, "min_api_version": 1, "sender": sender,
+                   "type": "text", "text": message.text}
+        if message.idempotency_key:
+            payload["tracking_data"] = message.idempotency_key
+        result = await self._call("send_message", payload)
+        token = result.get("message_token")
+        if token is None:
+            raise TransientError("viber send_message: malformed response")
+        return SendResult(external_id=str(token), raw=result)
+
+    async def profile(self, identity_external_id: str) -> Profile:
+        # Viber allows this call once per user per 12 hours: call it for new identities only.
+        result = await self._call("get_user_details", {"id": identity_external_id})
+        user = result.get("user")
+        if not isinstance(user, dict):
+            raise TransientError("viber get_user_details: malformed response")
+        name = str(user.get("name") or "")
+        profile = Profile(display_name=name)
+        if user.get("avatar"):
+            try:
+                data, ctype = await self._download_url(user["avatar"], fallback_type="image/jpeg")
+                if ctype.startswith("image/"):
+                    profile.avatar_bytes, profile.avatar_content_type = data, ctype
+            except PermanentError:
+                pass  # no usable picture: the profile is still valid
+        return profile
+
+    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
+        url = attachment.get("url")
+        if not url:
+            raise PermanentError(f"viber {attachment.get('kind') or 'attachment'}: no file to download")
+        return await self._download_url(url, fallback_type=attachment.get("mime_type"))
+
+    # -- HTTP ------------------------------------------------------------------------
+
+    async def _call(self, method: str, payload: dict[str, Any]) -> dict:
+        response = await self._request(method, "POST", f"{self._base}/{method}", json=payload,
+                                       headers={"X-Viber-Auth-Token": self._token})
+        body = self._json(method, response)
+        if body is None or (response.status_code >= 400 and "status" not in body):
+            self._raise_http(method, response)
+        status = body.get("status")
+        if status == 0 and response.status_code < 400:
+            return body
+        if not isinstance(status, int):
+            raise TransientError(f"viber {method}: malformed response")
+        text = self._scrub(body.get("status_message") or _STATUS_NAMES.get(status) or "error")
+        msg = f"viber {method}: [{status}] {text}"
+        if status in _TRANSIENT_STATUSES:
+            raise TransientError(msg, retry_after=1.0)
+        if status in _AUTH_STATUSES:
+            raise PermanentError(f"viber {method}: invalid auth token or bot account (status {status})")
+        if status in _UNREACHABLE_STATUSES:
+            raise UnreachableError(msg)
+        raise PermanentError(msg)
+
+
+def _parse_message(body: dict, at: Any) -> InboundMessage:
+    sender, msg, token = body.get("sender"), body.get("message"), body.get("message_token")
+    if not isinstance(sender, dict) or not sender.get("id") or not isinstance(msg, dict) or token is None:
+        raise MalformedWebhook("viber message webhook: no sender, message or message_token")
+    mtype = msg.get("type")
+    text = str(msg.get("text") or "")
+    attachments: list[dict[str, Any]] = []
+    if mtype in _MEDIA_TYPES and msg.get("media"):
+        kind = _MEDIA_TYPES[mtype]
+        name = msg.get("file_name") or None
+        default = {"photo": "image/jpeg", "video": "video/mp4", "sticker": "image/png"}.get(kind)
+        attachments.append({"kind": kind, "url": msg["media"], "file_name": name,
+                            "mime_type": guess_mime(name, default), "file_size": msg.get("size"),
+                            **({"media_id": str(msg["sticker_id"])} if msg.get("sticker_id") else {})})
+    elif mtype == "contact" and isinstance(msg.get("contact"), dict):
+        contact = msg["contact"]
+        text = text or " ".join(str(contact.get(k) or "") for k in ("name", "phone_number")).strip()
+    elif mtype == "location" and isinstance(msg.get("location"), dict):
+        loc = msg["location"]
+        text = text or f"📍 {loc.get('lat')}, {loc.get('lon')}"
+    elif mtype == "url":
+        text = text or str(msg.get("media") or "")
+    name = str(sender.get("name") or "")
+    return InboundMessage(
+        external_id=str(token),
+        identity_external_id=str(sender["id"]),
+        text=text,
+        sent_at=at,
+        display_name=name,
+        avatar_url=str(sender.get("avatar") or ""),
+        attachments=attachments,
+        raw=body,
+    )

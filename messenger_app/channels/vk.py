@@ -1,0 +1,298 @@
+"""VK community bot adapter: Bots Long Poll API + messages.send (API 5.199).
+
+Parses and sends; never touches the database; never retries on its own.
+
+Cursor: a compact JSON string {"server","key","ts"} (under 200 characters). An empty or
+unreadable cursor makes poll() ask groups.getLongPollServer for a fresh one. Long-poll
+`failed`: 1 → continue from the returned ts; 2 → new key, same ts; 3 → new key and ts
+(events in between are lost, as VK says).
+
+External ids: inbound "<peer_id>:<conversation_message_id>" (or "<peer_id>:m<id>" when VK gives
+no conversation id); outbound "<peer_id>:m<message_id>" — never colliding with inbound ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import httpx
+
+from messenger_app.channels.base import (
+    InboundMessage,
+    OutboundMessage,
+    PermanentError,
+    Profile,
+    SendResult,
+    TransientError,
+    UnreachableError,
+)
+from messenger_app.channels.http import (
+    HttpAdapter,
+    compact_json,
+    guess_mime,
+    retry_after_of,
+    utc_from_timestamp,
+)
+
+API_VERSION = "5.199"
+CHAT_PEER_BASE = 2_000_000_000  # peer ids from here on are group chats, not people
+_TRANSIENT_CODES = {1, 6, 9, 10}  # unknown, too many requests, flood control, internal
+_AUTH_CODES = {5, 27, 28}  # user / group / app authorization failed
+# The client cannot be reached: no permission, privacy, blacklist, deleted/banned.
+_UNREACHABLE_CODES = {7, 18, 900, 901, 902}
+_DEFAULT_AVATAR_MARKERS = ("/images/camera_", "/images/deactivated_", "/images/community_")
+_MAX_LP_ROUNDS = 3
+
+
+def stable_random_id(key: str) -> int:
+    """VK's random_id for an idempotency key: the same key → the same positive int32, so a
+    retried send is de-duplicated by VK. No key → a fresh random one."""
+    if not key:
+        return secrets.randbelow(2**31 - 1) + 1
+    value = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF
+    return value or 1
+
+
+class VkChannel(HttpAdapter):
+    kind = "vk"
+    label = "vk"
+
+    def __init__(
+        self,
+        token: str,
+        group_id: int | str,
+        base_url: str = "https://api.vk.com/method",
+        poll_wait: int = 25,
+        api_version: str = API_VERSION,
+        client: httpx.AsyncClient | None = None,
+    ):
+        super().__init__(client)
+        self._token = token
+        self._add_secret(token)
+        self.group_id = str(group_id).lstrip("-")
+        self._base = base_url.rstrip("/")
+        self.poll_wait = max(0, int(poll_wait))
+        self.api_version = api_version
+
+    # -- public API -------------------------------------------------------------
+
+    async def poll(self, cursor: str) -> tuple[list[InboundMessage], str]:
+        state = _read_cursor(cursor)
+        if state is None:
+            state = await self._new_server()
+        timeout = httpx.Timeout(self.poll_wait + 15.0, connect=10.0)
+        for _ in range(_MAX_LP_ROUNDS):
+            body = await self._a_check(state, timeout)
+            failed = body.get("failed")
+            if failed is None:
+                if "ts" not in body or not isinstance(body.get("updates", []), list):
+                    raise TransientError("vk long poll: malformed response")
+                messages = [m for m in map(self._parse_event, body.get("updates") or []) if m]
+                state["ts"] = str(body["ts"])
+                return messages, compact_json(state)
+            if failed == 1 and body.get("ts") is not None:
+                state["ts"] = str(body["ts"])  # history partly lost: go on from here
+            elif failed == 2:
+                fresh = await self._new_server()
+                state.update(server=fresh["server"], key=fresh["key"])  # keep our ts
+            elif failed in (1, 3):
+                state = await self._new_server()
+            else:
+                raise TransientError(f"vk long poll: failed={self._scrub(failed)}")
+        return [], compact_json(state)
+
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        peer_id = str(identity_external_id)
+        random_id = stable_random_id(message.idempotency_key)
+        result = await self._call("messages.send", {
+            "peer_id": peer_id, "message": message.text, "random_id": random_id})
+        if isinstance(result, dict):  # peer_ids-style answer, just in case
+            result = result.get("message_id") or result.get("conversation_message_id")
+        if not isinstance(result, int):
+            raise TransientError("vk messages.send: malformed response")
+        return SendResult(external_id=f"{peer_id}:m{result}",
+                          raw={"message_id": result, "random_id": random_id, "peer_id": peer_id})
+
+    async def profile(self, identity_external_id: str) -> Profile:
+        users = await self._call("users.get", {"user_ids": identity_external_id,
+                                               "fields": "photo_200,screen_name"})
+        if not isinstance(users, list) or not users or not isinstance(users[0], dict):
+            raise UnreachableError(f"vk user {identity_external_id} not found")
+        user = users[0]
+        first, last = user.get("first_name") or "", user.get("last_name") or ""
+        profile = Profile(display_name=f"{first} {last}".strip(), first_name=first,
+                          last_name=last, username=user.get("screen_name") or "")
+        photo = user.get("photo_200") or ""
+        if photo and not any(m in photo for m in _DEFAULT_AVATAR_MARKERS):
+            try:
+                data, ctype = await self._download_url(photo, fallback_type="image/jpeg")
+                if ctype.startswith("image/"):
+                    profile.avatar_bytes, profile.avatar_content_type = data, ctype
+            except PermanentError:
+                pass  # no usable picture: the profile is still valid
+        return profile
+
+    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
+        """Fetch an attachment parse gave (VK CDN links are signed, no token needed)."""
+        url = attachment.get("url")
+        if not url:
+            raise PermanentError(f"vk {attachment.get('kind') or 'attachment'}: no file to download")
+        return await self._download_url(url, fallback_type=attachment.get("mime_type"))
+
+    async def get_me(self) -> dict:
+        """The community the token belongs to (checks the token and group id)."""
+        result = await self._call("groups.getById", {"group_id": self.group_id})
+        groups = result.get("groups") if isinstance(result, dict) else result
+        if not groups:
+            raise PermanentError("vk groups.getById: community not found")
+        return groups[0]
+
+    # -- long poll ----------------------------------------------------------------
+
+    async def _new_server(self) -> dict[str, str]:
+        result = await self._call("groups.getLongPollServer", {"group_id": self.group_id})
+        if not isinstance(result, dict) or not all(result.get(k) for k in ("server", "key", "ts")):
+            raise TransientError("vk groups.getLongPollServer: malformed response")
+        server = str(result["server"])
+        if "://" not in server:
+            server = "https://" + server
+        self._add_secret(str(result["key"]))
+        return {"server": server, "key": str(result["key"]), "ts": str(result["ts"])}
+
+    async def _a_check(self, state: dict[str, str], timeout: httpx.Timeout) -> dict:
+        self._add_secret(state["key"])
+        params = {"act": "a_check", "key": state["key"], "ts": state["ts"], "wait": self.poll_wait}
+        response = await self._request("long poll", "GET", state["server"], params=params,
+                                       timeout=timeout)
+        body = self._json("long poll", response)
+        if response.status_code >= 400 or body is None:
+            self._raise_http("long poll", response)
+        return body
+
+    # -- HTTP -----------------------------------------------------------------------
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
+        # The token travels in the form body, not in the URL (URLs end up in logs).
+        data = {k: str(v) for k, v in params.items()}
+        data.update(access_token=self._token, v=self.api_version)
+        response = await self._request(method, "POST", f"{self._base}/{method}", data=data)
+        body = self._json(method, response)
+        if body is None or (response.status_code >= 400 and "error" not in body):
+            self._raise_http(method, response)
+        if isinstance(body.get("error"), dict):
+            self._raise_api(method, body["error"])
+        if "response" not in body:
+            raise TransientError(f"vk {method}: malformed response")
+        return body["response"]
+
+    def _raise_api(self, method: str, error: dict) -> None:
+        code = error.get("error_code") if isinstance(error.get("error_code"), int) else 0
+        text = self._scrub(error.get("error_msg") or "error")
+        msg = f"vk {method}: [{code}] {text}"
+        if code in _TRANSIENT_CODES:
+            raise TransientError(msg, retry_after=retry_after_of(error.get("retry_after"))
+                                 or (1.0 if code in (6, 9) else None))
+        if code in _AUTH_CODES:
+            raise PermanentError(f"vk {method}: invalid access token or community (error {code})")
+        if code in _UNREACHABLE_CODES:
+            raise UnreachableError(msg)
+        raise PermanentError(msg)
+
+    # -- parsing ----------------------------------------------------------------------
+
+    def _parse_event(self, event: Any) -> InboundMessage | None:
+        if not isinstance(event, dict) or event.get("type") != "message_new":
+            return None
+        obj = event.get("object")
+        msg = obj.get("message") if isinstance(obj, dict) else None
+        if not isinstance(msg, dict):
+            return None
+        peer_id, from_id = msg.get("peer_id"), msg.get("from_id")
+        if not isinstance(peer_id, int) or not isinstance(from_id, int):
+            return None
+        if msg.get("out") or from_id <= 0 or peer_id >= CHAT_PEER_BASE or peer_id != from_id:
+            return None  # our own, a community's, or a group chat's message
+        cmid = msg.get("conversation_message_id")
+        if isinstance(cmid, int) and cmid > 0:
+            external_id = f"{peer_id}:{cmid}"
+        elif isinstance(msg.get("id"), int) and msg["id"] > 0:
+            external_id = f"{peer_id}:m{msg['id']}"
+        else:
+            return None
+        return InboundMessage(
+            external_id=external_id,
+            identity_external_id=str(from_id),
+            text=msg.get("text") or "",
+            sent_at=utc_from_timestamp(msg.get("date")),
+            attachments=_attachments(msg.get("attachments")),
+            raw=event,
+        )
+
+
+def _read_cursor(cursor: str) -> dict[str, str] | None:
+    if not cursor:
+        return None
+    try:
+        data = json.loads(cursor)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not all(data.get(k) for k in ("server", "key", "ts")):
+        return None
+    return {"server": str(data["server"]), "key": str(data["key"]), "ts": str(data["ts"])}
+
+
+def _largest(items: list[dict], w: str = "width", h: str = "height") -> dict:
+    return max(items, key=lambda s: (s.get(w) or 0) * (s.get(h) or 0))
+
+
+def _att(kind: str, url: str | None, file_name: str | None = None, mime: str | None = None,
+         size: int | None = None, **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "url": url, "file_name": file_name, "mime_type": mime,
+            "file_size": size, **extra}
+
+
+def _attachments(items: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        obj = item.get(kind) if isinstance(kind, str) else None
+        if not isinstance(obj, dict):
+            continue
+        if kind == "photo":
+            sizes = [s for s in obj.get("sizes") or [] if isinstance(s, dict) and s.get("url")]
+            if sizes:
+                out.append(_att("photo", _largest(sizes)["url"], None, "image/jpeg"))
+        elif kind == "graffiti" and obj.get("url"):
+            out.append(_att("photo", obj["url"], None, "image/png"))
+        elif kind == "doc":
+            title = obj.get("title") or ""
+            ext = obj.get("ext") or ""
+            name = title if not ext or title.lower().endswith("." + ext.lower()) else f"{title}.{ext}"
+            out.append(_att("document", obj.get("url"), name or None,
+                            guess_mime(name, "application/octet-stream"), obj.get("size")))
+        elif kind == "audio_message":
+            url = obj.get("link_ogg") or obj.get("link_mp3")
+            mime = "audio/ogg" if obj.get("link_ogg") else "audio/mpeg"
+            out.append(_att("voice", url, None, mime, None, duration=obj.get("duration")))
+        elif kind == "audio":
+            name = " - ".join(x for x in (obj.get("artist"), obj.get("title")) if x)
+            out.append(_att("audio", obj.get("url") or None, f"{name}.mp3" if name else None,
+                            "audio/mpeg", None, duration=obj.get("duration")))
+        elif kind == "video":
+            media = f"video{obj.get('owner_id')}_{obj.get('id')}"
+            out.append({"kind": "video", "media_id": media, "url": None,
+                        "file_name": obj.get("title") or None, "mime_type": None,
+                        "file_size": None, "link": f"https://vk.com/{media}",
+                        "duration": obj.get("duration")})
+        elif kind == "sticker":
+            images = [i for i in (obj.get("images") or obj.get("images_with_background") or [])
+                      if isinstance(i, dict) and i.get("url")]
+            url = _largest(images)["url"] if images else None
+            out.append(_att("sticker", url, None, "image/png", None,
+                            media_id=str(obj.get("sticker_id") or "") or None))
+    return out

@@ -1,0 +1,116 @@
+"""The dialog list of the left panel (L1, L3, L4, L5, L7, L8): one indexed query a page.
+
+`list_page()` supersedes `dialogs.list_page()`: the same order and keyset pagination on
+(activity_at, id), plus a folder ("all", "operator" or a custom folder id) and a filter
+(services/filters.py), and rows that carry Tag 1 / Tag 2 and the client's flags.
+`count()` takes the same filtering arguments and answers "N found".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from messenger_app import db
+from messenger_app.models import Contact, ContactFolder, Dialog
+from messenger_app.services import filters, folders, phones
+from messenger_app.services.dialogs import PAGE, DialogRow, contact_name
+
+
+@dataclass
+class ListRow(DialogRow):
+    tag1: str = ""
+    tag2: str = ""
+    blacklisted: bool = False
+    bot_paused: bool = False
+
+
+_COLUMNS = (Dialog.id, Dialog.contact_id, Dialog.last_channel_kind, Dialog.last_preview,
+            Dialog.last_message_at, Dialog.activity_at, Dialog.unread_count, Dialog.last_direction,
+            Dialog.bot_paused, Contact.first_name, Contact.last_name, Contact.phone,
+            Contact.phone_raw, Contact.avatar, Contact.tag1, Contact.tag2, Contact.blacklisted)
+
+
+def cursor(row: DialogRow) -> tuple[datetime, int]:
+    """What to pass as `after` to get the page after this row."""
+    return row.activity_at, row.id
+
+
+def search_condition(search: str):
+    """The search box (L4): digits -> any part of the phone in any format
+    ('+7 (999) 123-45', '8999123', '79991234567'); otherwise a part of the name."""
+    text = (search or "").strip()
+    if not text:
+        return None
+    variants = phones.search_variants(text)
+    if variants:
+        return or_(*[Contact.phone_digits.contains(v) for v in variants])
+    return filters.compile({"join": "and", "conditions": [
+        {"field": "name", "op": "contains", "value": text[:filters.MAX_TEXT]}]})
+
+
+def folder_condition(folder: str | int | None):
+    """None / "all": every dialog; "operator": With operator (bot paused); an id: a custom
+    folder (a deleted folder's id simply matches nothing). Raises folders.UnknownFolder
+    for anything else."""
+    key = folders.parse_key(folder)
+    if key is None:
+        return None
+    if key == folders.OPERATOR:
+        return Dialog.bot_paused == True  # noqa: E712
+    return exists(select(ContactFolder.folder_id).where(
+        ContactFolder.contact_id == Dialog.contact_id, ContactFolder.folder_id == key)
+        .correlate(Dialog))
+
+
+def conditions(unread_only: bool = False, search: str = "", folder: str | int | None = None,
+               filter: dict | None = None) -> list:  # noqa: A002
+    """The WHERE terms for these arguments (raises FilterError / FolderError on bad input)."""
+    where = []
+    if unread_only:
+        where.append(Dialog.unread_count > 0)
+    for cond in (search_condition(search), folder_condition(folder)):
+        if cond is not None:
+            where.append(cond)
+    if filter and filters.count_conditions(filter):
+        where.append(filters.compile(filter))
+    return where
+
+
+def list_page(limit: int = PAGE, after: tuple[datetime, int] | None = None,
+              unread_only: bool = False, search: str = "", folder: str | int | None = None,
+              filter: dict | None = None) -> list[ListRow]:  # noqa: A002
+    """Newest activity first; `after` is cursor() of the last row shown. One SELECT a page
+    (plus one small read of the CRM field definitions when the filter uses variables)."""
+    q = (select(*_COLUMNS).join(Contact, Contact.id == Dialog.contact_id)
+         .where(*conditions(unread_only, search, folder, filter))
+         .order_by(Dialog.activity_at.desc(), Dialog.id.desc()).limit(max(1, min(int(limit), 500))))
+    if after is not None:
+        at, did = after
+        q = q.where(or_(Dialog.activity_at < at, and_(Dialog.activity_at == at, Dialog.id < did)))
+    with db.session() as s:
+        rows = s.execute(q).all()
+    return [_row(r) for r in rows]
+
+
+def count(unread_only: bool = False, search: str = "", folder: str | int | None = None,
+          filter: dict | None = None) -> int:  # noqa: A002
+    """How many dialogs list_page() would show in all ("N found")."""
+    q = (select(func.count()).select_from(Dialog).join(Contact, Contact.id == Dialog.contact_id)
+         .where(*conditions(unread_only, search, folder, filter)))
+    with db.session() as s:
+        return s.execute(q).scalar_one()
+
+
+def _row(r: Any) -> ListRow:
+    name = contact_name(SimpleNamespace(id=r.contact_id, first_name=r.first_name,
+                                        last_name=r.last_name, phone=r.phone,
+                                        phone_raw=r.phone_raw))
+    return ListRow(r.id, r.contact_id, name, r.avatar, r.last_channel_kind, r.last_preview,
+                   r.last_message_at, r.activity_at, r.unread_count, r.last_direction,
+                   tag1=r.tag1, tag2=r.tag2, blacklisted=bool(r.blacklisted),
+                   bot_paused=bool(r.bot_paused))

@@ -1,0 +1,289 @@
+"""What the fake channel APIs (VK, Viber, WhatsApp) share: state behind one lock with failure
+injection, request recording, served files and long-poll waiting; a uvicorn runner in a
+background thread on a free port; the common /_fake/ control routes; a CLI entry point.
+
+    with FakeVkServer() as fake:         # any subclass of FakeServer
+        fake.url                         # "http://127.0.0.1:<port>"
+        fake.state.add_failure("messages.send", code=6)   # next call fails
+        fake.state.sent                  # what the bot sent
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import socket
+import threading
+import time
+from typing import Any, Callable, TypeVar
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from tests.fakes.telegram_server import PNG_BYTES, make_png  # noqa: F401  (re-exported)
+
+T = TypeVar("T")
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
+OGG_BYTES = b"OggS\x00\x02" + b"\x00" * 40
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class FakeState:
+    """Base of every fake's state. Subclasses put their own fields in `_reset()`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._file_ids = itertools.count(1)
+        self.closing = False  # set on shutdown: pending long polls return at once
+        self.base_url = ""  # "http://127.0.0.1:<port>", set by FakeServer once bound
+        self.reset()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.failures: dict[str, list[dict]] = {}
+            self.stats: dict[str, int] = {}
+            self.requests: list[dict] = []
+            self.sent: list[dict] = []
+            self.blocked: set[str] = set()
+            self.files: dict[str, tuple[bytes, str]] = {}  # name -> (data, content type)
+            self._reset()
+
+    def _reset(self) -> None:
+        pass
+
+    # -- failure injection ---------------------------------------------------------------
+
+    def add_failure(self, method: str, status: int = 200, times: int = 1, code: int | None = None,
+                    message: str | None = None, retry_after: int | None = None,
+                    body: str | None = None) -> None:
+        """The next `times` calls of `method` fail. `code`: an API error code in the channel's
+        own JSON shape (VK error_code, Viber status, Graph error.code); `status`: the HTTP
+        status; `body`: a raw (non-JSON) body; `retry_after`: a Retry-After header."""
+        rule = {"status": int(status), "times": int(times), "code": code, "message": message,
+                "retry_after": retry_after, "body": body}
+        with self._lock:
+            self.failures.setdefault(method, []).append(rule)
+
+    def take_failure(self, method: str) -> dict | None:
+        with self._lock:
+            rules = self.failures.get(method) or []
+            if not rules:
+                return None
+            rule = rules[0]
+            rule["times"] -= 1
+            if rule["times"] <= 0:
+                rules.pop(0)
+            return dict(rule)
+
+    def block(self, user_id: Any) -> None:
+        with self._lock:
+            self.blocked.add(str(user_id))
+
+    def unblock(self, user_id: Any) -> None:
+        with self._lock:
+            self.blocked.discard(str(user_id))
+
+    def count(self, method: str, params: dict) -> None:
+        with self._lock:
+            self.stats[method] = self.stats.get(method, 0) + 1
+            self.requests.append({"method": method, "params": params})
+            del self.requests[:-500]
+
+    def requests_of(self, method: str) -> list[dict]:
+        with self._lock:
+            return [r["params"] for r in self.requests if r["method"] == method]
+
+    # -- served files ---------------------------------------------------------------------
+
+    def add_file(self, data: bytes, content_type: str, name: str | None = None) -> str:
+        """Serve `data` at /files/<name>; returns the absolute URL."""
+        name = name or f"f{next(self._file_ids)}"
+        with self._lock:
+            self.files[name] = (bytes(data), content_type)
+        return f"{self.base_url}/files/{name}"
+
+    # -- long polls -----------------------------------------------------------------------
+
+    def notify(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for loop, event in waiters:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # loop already closed
+                pass
+
+    async def wait_until(self, ready: Callable[[], T], timeout: float) -> T:
+        """Call ready() (under the lock) until it is truthy or `timeout` seconds passed."""
+        loop, event = asyncio.get_running_loop(), asyncio.Event()
+        with self._lock:
+            self._waiters.add((loop, event))
+        try:
+            deadline = loop.time() + max(0.0, timeout)
+            while True:
+                with self._lock:
+                    result = ready()
+                    event.clear()
+                remaining = deadline - loop.time()
+                if result or remaining <= 0 or self.closing:
+                    return result
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            with self._lock:
+                self._waiters.discard((loop, event))
+
+
+async def request_params(request: Request) -> dict[str, Any]:
+    """Query string, then a form or JSON body."""
+    params: dict[str, Any] = dict(request.query_params)
+    ctype = request.headers.get("content-type", "")
+    if request.method == "POST":
+        if "json" in ctype:
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                params.update(body)
+        elif "form" in ctype:
+            params.update(dict(await request.form()))
+    return params
+
+
+def common_routes(state: FakeState) -> list[Route]:
+    """/files/<name> and /_fake/{reset,sent,stats,requests,fail,block,unblock}."""
+
+    async def serve_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        state.count("file", {"name": name})
+        with state._lock:
+            entry = state.files.get(name)
+        if entry is None:
+            return Response("Not Found", status_code=404)
+        return Response(entry[0], media_type=entry[1])
+
+    async def reset(request: Request) -> Response:
+        state.reset()
+        return JSONResponse({"ok": True})
+
+    async def sent(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(list(state.sent))
+
+    async def stats(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(dict(state.stats))
+
+    async def requests(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(list(state.requests))
+
+    async def fail(request: Request) -> Response:
+        b = await request.json()
+        state.add_failure(b["method"], int(b.get("status", 200)), int(b.get("times", 1)),
+                          b.get("code"), b.get("message"), b.get("retry_after"), b.get("body"))
+        return JSONResponse({"ok": True})
+
+    async def block(request: Request) -> Response:
+        state.block((await request.json())["user_id"])
+        return JSONResponse({"ok": True})
+
+    async def unblock(request: Request) -> Response:
+        state.unblock((await request.json())["user_id"])
+        return JSONResponse({"ok": True})
+
+    return [
+        Route("/files/{name}", serve_file, methods=["GET"]),
+        Route("/_fake/reset", reset, methods=["POST"]),
+        Route("/_fake/sent", sent, methods=["GET"]),
+        Route("/_fake/stats", stats, methods=["GET"]),
+        Route("/_fake/requests", requests, methods=["GET"]),
+        Route("/_fake/fail", fail, methods=["POST"]),
+        Route("/_fake/block", block, methods=["POST"]),
+        Route("/_fake/unblock", unblock, methods=["POST"]),
+    ]
+
+
+def post_webhook(url: str, raw: bytes, headers: dict[str, str], timeout: float = 10.0) -> httpx.Response:
+    """POST a (signed) webhook body to the app, as the channel would. Synchronous."""
+    if not url:
+        raise RuntimeError("no webhook URL registered with the fake")
+    return httpx.post(url, content=raw, headers={"Content-Type": "application/json", **headers},
+                      timeout=timeout)
+
+
+class FakeServer:
+    """Runs a fake's Starlette app in a background thread on 127.0.0.1 (free port by default)."""
+
+    name = "fake"
+
+    def __init__(self, state: FakeState, app_factory: Callable[[FakeState], Starlette],
+                 host: str = "127.0.0.1", port: int = 0):
+        import uvicorn
+
+        self.state = state
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        self.host, self.port = self._sock.getsockname()[:2]
+        state.base_url = self.url
+        config = uvicorn.Config(app_factory(state), log_level="warning", access_log=False,
+                                lifespan="off", timeout_graceful_shutdown=1)
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> "FakeServer":
+        self._thread = threading.Thread(
+            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
+            name=f"fake-{self.name}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"fake {self.name} server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self.state.closing = True
+        self.state.notify()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self._sock.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def run_cli(name: str, make_state: Callable[[argparse.Namespace], FakeState],
+            app_factory: Callable[[FakeState], Starlette], default_port: int,
+            add_args: Callable[[argparse.ArgumentParser], None] | None = None,
+            argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description=f"Fake {name} API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    if add_args:
+        add_args(parser)
+    args = parser.parse_args(argv)
+    state = make_state(args)
+    state.base_url = f"http://{args.host}:{args.port}"
+    print(f"fake {name} on {state.base_url}", flush=True)
+    uvicorn.run(app_factory(state), host=args.host, port=args.port, log_level="warning")
