@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 
 from messenger_app import db, settings
@@ -11,6 +12,17 @@ log = logging.getLogger("messenger")
 
 
 def prepare() -> None:
+    """Safe when several backend workers start at once (Reflex runs several with Redis):
+    they take turns on a lock file in DATA_DIR, the later ones find everything done."""
+    with open(settings.get().data_dir / "startup.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _prepare()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _prepare() -> None:
     db.migrate()
     channels.widget_channel()
     password = auth.ensure_admin()

@@ -54,14 +54,78 @@ def _status(url: str) -> int:
 
 
 class App:
-    def __init__(self, url: str, data_dir: Path, log_path: Path):
+    """One running `reflex run --env prod --single-port` (its own process group)."""
+
+    def __init__(self, url: str, data_dir: Path, log_path: Path, proc=None, log=None):
         self.url, self.data_dir, self.log_path = url, data_dir, log_path
+        self.proc, self._log = proc, log
 
     def log_tail(self, chars: int = 6000) -> str:
         try:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return "(no log)"
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        self.proc = None
+        if self._log:
+            self._log.close()
+
+
+def start_app(tmp: Path, telegram_base: str, extra_env: dict | None = None) -> App:
+    """Build and start the app on a free port with a fresh DATA_DIR; wait until it serves.
+    Only one may run at a time: they share the project's .web/ build folder."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is not installed (./test.sh installs it)")
+    data_dir = tmp / "data"
+    data_dir.mkdir()
+    log_path = tmp / "app.log"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    for key in ("DATABASE_URL", "REDIS_URL", "RUN_WORKERS", "WIDGET_RATE_PER_MIN"):
+        env.pop(key, None)
+    env.update({
+        "PATH": f"{ROOT / 'node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "DATA_DIR": str(data_dir),
+        "ADMIN_USERNAME": ADMIN_USER,
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "DEMO_DATA": "0",
+        "TELEGRAM_API_BASE": telegram_base,
+        "PUBLIC_URL": url,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    })
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
+         "--backend-port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: bun/node children die with it
+    instance = App(url, data_dir, log_path, proc, log)
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            instance.stop()
+            pytest.fail(f"the app exited with {proc.returncode}:\n{instance.log_tail()}")
+        if _status(url + "/api/health") == 200 and _status(url + "/") == 200:
+            return instance
+        if time.monotonic() > deadline:
+            instance.stop()
+            pytest.fail(f"the app did not start in {START_TIMEOUT:.0f}s:\n{instance.log_tail()}")
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="session")
@@ -72,59 +136,23 @@ def fake_tg():
         yield fake
 
 
+_running: list[App] = []  # the session app, so a later module can stop it first
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, fake_tg):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"{CHROMIUM} is not installed")
-    tmp = tmp_path_factory.mktemp("e2e-app")
-    data_dir = tmp / "data"
-    data_dir.mkdir()
-    log_path = tmp / "app.log"
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = dict(os.environ)
-    env.update({
-        "PATH": f"{ROOT / 'node_modules/.bin'}:{ROOT / '.venv/bin'}:{env.get('PATH', '')}",
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "DATA_DIR": str(data_dir),
-        "ADMIN_USERNAME": ADMIN_USER,
-        "ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "DEMO_DATA": "0",
-        "TELEGRAM_API_BASE": fake_tg.url,
-        "PUBLIC_URL": url,
-        "PYTHONUNBUFFERED": "1",
-    })
-    for key in ("DATABASE_URL", "REDIS_URL", "RUN_WORKERS", "WIDGET_RATE_PER_MIN"):
-        env.pop(key, None)
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv/bin/reflex"), "run", "--env", "prod", "--single-port",
-         "--backend-port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)  # its own process group: bun/node children die with it
-    instance = App(url, data_dir, log_path)
+    instance = start_app(tmp_path_factory.mktemp("e2e-app"), fake_tg.url)
+    _running.append(instance)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"the app exited with {proc.returncode}:\n{instance.log_tail()}")
-            if _status(url + "/api/health") == 200 and _status(url + "/") == 200:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app did not start in {START_TIMEOUT:.0f}s:\n{instance.log_tail()}")
-            time.sleep(0.5)
         yield instance
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
-        log.close()
+        instance.stop()
+
+
+def stop_session_app() -> None:
+    """For a module that needs its own app instance (run it last: files run in name order)."""
+    for inst in _running:
+        inst.stop()
 
 
 @pytest.hookimpl(hookwrapper=True)
