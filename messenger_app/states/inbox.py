@@ -10,7 +10,7 @@ from datetime import datetime
 
 import reflex as rx
 
-from messenger_app.services import dialogs, inbox, outbox
+from messenger_app.services import dialog_query, dialogs, filters, folders, inbox, outbox
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 
@@ -22,6 +22,12 @@ class InboxState(AuthState):
     has_more: bool = False
     view_mode: str = "all"  # all | unread
     search: str = ""
+    folder: str = "all"  # "all" | "operator" | a custom folder id (L7, L8)
+    filter_url: str = ""  # the active L5 filter, as in the page URL (?f=...)
+    filter_count: int = 0
+    filter_text: str = ""  # the filter in words, with its grouping shown
+    found: int = 0  # how many dialogs the list would show in all
+    list_error: str = ""
     unread_total: int = 0
     open_id: int = 0
     msgs: list[dict[str, str]] = []
@@ -43,6 +49,12 @@ class InboxState(AuthState):
             return rx.redirect("/login")
         self.operator_name = op.display_name or op.username
         self.operator_role = op.role
+        params = self.router.url.query_parameters
+        self._set_filter(params.get("f", ""))
+        if params.get("folder"):
+            self.folder = params["folder"]
+        if params.get("dialog", "").isdigit():
+            self.open_id = int(params["dialog"])
         self._reload_list()
         if self.open_id:
             self._load_dialog(self.open_id)
@@ -59,13 +71,80 @@ class InboxState(AuthState):
             if self.open_id:
                 self._load_dialog(self.open_id)
 
+    def _query(self) -> dict:
+        return {"unread_only": self.view_mode == "unread", "search": self.search,
+                "folder": self.folder, "filter": self._filter()}
+
+    def _filter(self) -> dict | None:
+        if not self.filter_url:
+            return None
+        try:
+            return filters.from_url(self.filter_url)
+        except filters.FilterError:
+            return None
+
+    def _set_filter(self, url: str) -> bool:
+        """Take a filter from the URL form; a bad one is refused with the reason shown."""
+        if not url:
+            self.filter_url, self.filter_count, self.filter_text = "", 0, ""
+            return True
+        try:
+            filt = filters.from_url(url)
+        except filters.FilterError as e:
+            self.list_error = str(e)
+            return False
+        self.filter_url, self.filter_count = url, filters.count_conditions(filt)
+        self.filter_text = filters.describe(filt, self.lang)
+        self.list_error = ""
+        return True
+
     def _reload_list(self, keep: int = 0) -> None:
         limit = max(LIST_PAGE, keep)
-        page = dialogs.list_page(limit=limit + 1, unread_only=self.view_mode == "unread",
-                                 search=self.search)
+        try:
+            q = self._query()
+            page = dialog_query.list_page(limit=limit + 1, **q)
+            self.found = (dialog_query.count(**q) if (self.search or self.filter_url or
+                                                      self.folder != "all" or self.view_mode != "all")
+                          else -1)
+        except (filters.FilterError, folders.FolderError) as e:
+            self.list_error, self.folder = str(e), "all"
+            page = dialog_query.list_page(limit=limit + 1)
+            self.found = -1
         self.has_more = len(page) > limit
         self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
         self.unread_total = dialogs.unread_dialogs()
+
+    def _url_script(self):
+        """Keep the folder and filter in the address bar, so a view can be bookmarked (L5)."""
+        import json
+        from urllib.parse import urlencode
+
+        params = {k: v for k, v in (("folder", self.folder if self.folder != "all" else ""),
+                                    ("f", self.filter_url)) if v}
+        url = "/" + ("?" + urlencode(params) if params else "")
+        return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
+
+    @rx.event
+    @operator_required
+    def set_folder(self, key: str):
+        try:
+            folders.parse_key(key)
+        except folders.FolderError as e:
+            self.list_error = str(e)
+            return
+        self.folder = str(key)
+        self.list_error = ""
+        self._reload_list()
+        self.panel = "list"
+        return self._url_script()
+
+    @rx.event
+    @operator_required
+    def apply_filter(self, url: str):
+        """Called by the filter builder with filters.to_url(filter), or "" to reset."""
+        if self._set_filter(str(url)[:4000]):
+            self._reload_list()
+            return self._url_script()
 
     @rx.event
     @operator_required
@@ -74,8 +153,7 @@ class InboxState(AuthState):
             return
         last = self.rows[-1]
         after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
-        page = dialogs.list_page(limit=LIST_PAGE + 1, after=after,
-                                 unread_only=self.view_mode == "unread", search=self.search)
+        page = dialog_query.list_page(limit=LIST_PAGE + 1, after=after, **self._query())
         self.has_more = len(page) > LIST_PAGE
         self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
 
@@ -217,7 +295,7 @@ class InboxState(AuthState):
             return True
         inbound_here = any(ev.get("reason") == "inbound" and ev.get("dialog_id") == self.open_id
                            for ev in batch)
-        if self.search or len(touched) > 5:
+        if self.search or self.filter_url or self.folder != "all" or len(touched) > 5:
             self._reload_list(keep=len(self.rows))
         else:
             for did in touched:

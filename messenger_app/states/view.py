@@ -66,6 +66,9 @@ def dialog_row(r: DialogRow, tz: str) -> dict[str, str]:
         "time": short_time(r.last_message_at, tz),
         "unread": str(r.unread) if r.unread else "",
         "activity": r.activity_at.isoformat(),
+        "tag1": getattr(r, "tag1", ""),
+        "tag2": getattr(r, "tag2", ""),
+        "blacklisted": "1" if getattr(r, "blacklisted", False) else "",
     }
 
 

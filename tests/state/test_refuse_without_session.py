@@ -22,7 +22,7 @@ PUBLIC = {"show_panel", "toggle_expand", "set_lang", "login", "check_login_page"
 ARGS = {"open_dialog": ("1",), "set_view": ("unread",), "set_search": ("999",), "send": ({"text": "x"},),
         "retry": ("1",), "set_route": ("1",), "set_tz": ("Europe/Moscow",), "load_more": (),
         "load_older": (), "close_dialog": (), "on_load": (), "add_telegram": ({"token": "1:x"},),
-        "toggle": ("1",)}
+        "toggle": ("1",), "set_folder": ("operator",), "apply_filter": ("",)}
 
 
 def _state(cls, token=""):
