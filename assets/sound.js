@@ -10,16 +10,19 @@
 //   Event on window: "msg-sound-state" {detail: {state}} whenever the state changes.
 //
 // Once across tabs: the tabs of one origin share Web Locks (navigator.locks) and
-// localStorage. Under the exclusive lock "msg-sound" a tab checks the played-list in
+// localStorage. Under the exclusive lock "msg-sound:<id>" a tab checks the played-list in
 // localStorage, tries to play, and records the id only when play() succeeded — so the check
 // and the set are atomic (set-if-absent), and when this tab is blocked the next tab waiting
-// for the lock still gets its chance. Without Web Locks (old Safari) a claim in
-// localStorage plus a random delay and a re-check makes double plays unlikely.
+// for the lock still gets its chance. After a successful play the lock is held 1.5 s more,
+// because localStorage writes reach other tabs (other renderer processes) asynchronously.
+// Without Web Locks (Safari < 15.4) a claim in localStorage plus a random delay and a
+// re-check makes double plays unlikely.
 (function () {
   "use strict";
   var SRC = "/sounds/new-message.wav";
   var KEY = "msg-sound-played";
   var KEEP_MS = 10 * 60 * 1000;
+  var HOLD_MS = 1500;
   var state = "unknown";
   var audio = null;
 
@@ -74,7 +77,16 @@
   window.__msgPlaySound = function (messageId) {
     var id = String(messageId);
     if (navigator.locks && navigator.locks.request) {
-      return navigator.locks.request("msg-sound", function () { return once(id); });
+      return new Promise(function (resolve) {
+        navigator.locks.request("msg-sound:" + id, function () {
+          return once(id).then(function (r) {
+            resolve(r);
+            // localStorage reaches other tabs' processes a moment later: keep them waiting
+            // for the lock until they can see that this message has rung
+            if (r === "played") return new Promise(function (done) { setTimeout(done, HOLD_MS); });
+          });
+        }).catch(function () { resolve("error"); });
+      });
     }
     // Fallback: claim, wait a random moment, and play only if our claim survived.
     if (played()[id]) return Promise.resolve("duplicate");

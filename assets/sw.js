@@ -54,7 +54,7 @@ self.addEventListener("notificationclick", function (event) {
       var win = wins.filter(function (w) { return w.focused; })[0] ||
                 wins.filter(function (w) { return w.visibilityState === "visible"; })[0] || wins[0];
       if (!win) return self.clients.openWindow(url.href);
-      return win.focus()
+      return win.focus().catch(function () { return win; }) // focusing may be refused
         .then(function (w) { win = w || win; return askPage(win, msg); })
         .then(function (handled) { return handled ? win : win.navigate(url.href); })
         .catch(function () { return self.clients.openWindow(url.href); });

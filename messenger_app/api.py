@@ -35,9 +35,13 @@ async def health(request: Request) -> Response:
 
 
 def build() -> Starlette:
+    from messenger_app import push_routes, webhooks
+
     return Starlette(routes=[
         Route("/files/{path:path}", files, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
+        *webhooks.ROUTES,
+        *push_routes.ROUTES,
     ])
 
 

@@ -14,9 +14,10 @@ import socket
 import uuid
 
 from messenger_app import settings
+from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
 from messenger_app.channels.widget import WidgetChannel
-from messenger_app.services import channels, events, inbox, lease, outbox
+from messenger_app.services import attachments, channels, events, inbox, lease, outbox
 
 log = logging.getLogger("messenger.workers")
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -27,6 +28,7 @@ MAX_AVATAR = 5 * 1024 * 1024
 class Workers:
     def __init__(self):
         self.adapters: dict[int, object] = {}  # channel id -> adapter
+        self.versions: dict[int, tuple] = {}  # channel id -> the settings its adapter uses
         self.pollers: dict[int, asyncio.Task] = {}
         self.sender: asyncio.Task | None = None
         self.widget = WidgetChannel()
@@ -38,19 +40,29 @@ class Workers:
 
     # -- supervision -------------------------------------------------------------------
     async def sync_channels(self) -> None:
+        """Adapters for every enabled channel (senders), a poller for each polling one.
+        A channel whose settings changed gets a fresh adapter."""
         wanted = {ch.id: ch for ch in await asyncio.to_thread(channels.all_channels)
-                  if ch.enabled and ch.kind == "telegram"}
-        for cid in list(self.pollers):
-            if cid not in wanted or self.pollers[cid].done():
-                self.pollers.pop(cid).cancel()
-                adapter = self.adapters.pop(cid, None)
-                if adapter is not None:
-                    await adapter.close()
+                  if ch.enabled and ch.kind != "widget" and ch.kind in registry.KINDS}
+        for cid in list(self.adapters):
+            ch = wanted.get(cid)
+            poller = self.pollers.get(cid)
+            stale = ch is None or self.versions.get(cid) != _version(ch) or (
+                poller is not None and poller.done())
+            if stale:
+                if poller is not None:
+                    self.pollers.pop(cid).cancel()
+                await self.adapters.pop(cid).close()
         for cid, ch in wanted.items():
-            if cid not in self.pollers:
-                from messenger_app.channels.telegram import TelegramChannel
-
-                self.adapters[cid] = TelegramChannel(ch.token, ch.base_url or settings.get().telegram_api_base)
+            if cid in self.adapters:
+                continue
+            try:
+                self.adapters[cid] = registry.build(ch)
+            except Exception as e:  # bad settings: shown on the settings page
+                await asyncio.to_thread(channels.record_error, cid, f"cannot start: {e}")
+                continue
+            self.versions[cid] = _version(ch)
+            if registry.KINDS[ch.kind].polling:
                 self.pollers[cid] = asyncio.create_task(self.poll_loop(cid), name=f"poll-{cid}")
         if self.sender is None or self.sender.done():
             self.sender = asyncio.create_task(self.send_loop(), name="sender")
@@ -75,10 +87,7 @@ class Workers:
             try:
                 batch, next_cursor = await adapter.poll(ch.cursor)
                 for msg in batch:
-                    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
-                    if got.new_identity:
-                        asyncio.create_task(self.fetch_profile(ch.id, got.identity_id,
-                                                               msg.identity_external_id))
+                    await store_inbound(ch, msg, adapter)
                 # the cursor moves only now that every message it covers is committed
                 await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
                 backoff = 1.0
@@ -97,26 +106,6 @@ class Workers:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
 
-    async def fetch_profile(self, channel_id: int, identity_id: int, external_id: str) -> None:
-        adapter = self.adapters.get(channel_id)
-        if adapter is None:
-            return
-        try:
-            prof = await adapter.profile(external_id)
-        except Exception as e:
-            log.warning("profile of %s in channel %s failed: %s", external_id, channel_id, e)
-            return
-        avatar = ""
-        if prof.avatar_bytes and len(prof.avatar_bytes) <= MAX_AVATAR:
-            ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
-            safe = re.sub(r"[^A-Za-z0-9_-]", "_", external_id)[:60]
-            name = f"c{channel_id}_{safe}.{ext}"
-            folder = settings.get().files_dir / "avatars"
-            folder.mkdir(parents=True, exist_ok=True)
-            await asyncio.to_thread((folder / name).write_bytes, prof.avatar_bytes)
-            avatar = f"/files/avatars/{name}"
-        await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
-
     # -- sending -----------------------------------------------------------------------
     async def send_loop(self) -> None:
         q = events.bus().subscribe()
@@ -134,6 +123,83 @@ class Workers:
                     pass
         finally:
             events.bus().unsubscribe(q)
+
+
+async def store_inbound(ch, msg, adapter, spawned: list | None = None) -> inbox.Received:
+    """Store one inbound message (pollers and webhooks), then fetch what it refers to with
+    `adapter` in the background: the new client's profile, the media files. The background
+    tasks are appended to `spawned` when given."""
+    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+    jobs = []
+    if adapter is not None and got.created and got.new_identity:
+        jobs.append(_spawn(fetch_profile(adapter, ch.id, got.identity_id, msg.identity_external_id)))
+    if adapter is not None and got.created and msg.attachments:
+        jobs.append(_spawn(fetch_media(adapter, ch, got.message_id, msg.attachments)))
+    if spawned is not None:
+        spawned.extend(jobs)
+    return got
+
+
+async def fetch_media(adapter, ch, message_id: int, items: list[dict]) -> None:
+    """Download inbound media into DATA_DIR (size-limited, type sniffed); a file that
+    cannot be fetched keeps its description with the reason."""
+    stored = []
+    for att in items:
+        meta = {k: v for k, v in att.items() if not k.startswith("_")}
+        try:
+            data, ctype = await adapter.download(att)
+            saved = await asyncio.to_thread(attachments.store_inbound, ch.kind, data,
+                                            att.get("file_name") or "", ctype)
+            stored.append({**meta, **saved})
+        except Exception as e:
+            log.warning("media of message %s not downloaded: %s", message_id, e)
+            stored.append({**meta, "error": str(e)[:300]})
+    await asyncio.to_thread(inbox.set_attachments, message_id, stored)
+
+
+async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id: str) -> None:
+    """Name and avatar of a new client; the contact's avatar is the first channel's (L1)."""
+    try:
+        prof = await adapter.profile(external_id)
+    except Exception as e:
+        log.warning("profile of %s in channel %s failed: %s", external_id, channel_id, e)
+        return
+    avatar = ""
+    if prof.avatar_bytes and len(prof.avatar_bytes) <= MAX_AVATAR:
+        ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
+        safe = re.sub(r"[^A-Za-z0-9_-]", "_", external_id)[:60]
+        name = f"c{channel_id}_{safe}.{ext}"
+        folder = settings.get().files_dir / "avatars"
+        folder.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread((folder / name).write_bytes, prof.avatar_bytes)
+        avatar = f"/files/avatars/{name}"
+    await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
+
+
+_tasks: set[asyncio.Task] = set()
+
+
+def close_when_done(adapter, jobs: list) -> None:
+    """Close an adapter made for one webhook once its profile/media fetches are over."""
+    async def later():
+        await asyncio.gather(*jobs, return_exceptions=True)
+        await adapter.close()
+
+    _spawn(later())
+
+
+def _spawn(coro) -> asyncio.Task:
+    """Fire-and-forget, but keep a reference so the task is not garbage-collected."""
+    task = asyncio.create_task(coro)
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+    return task
+
+
+def _version(ch) -> tuple:
+    import json
+
+    return (ch.token, ch.base_url, json.dumps(ch.config or {}, sort_keys=True))
 
 
 async def run() -> None:

@@ -18,7 +18,8 @@ Inbound — `poll(cursor)`:
   * raw = {uid, uidvalidity, folder, message_id, subject, in_reply_to, references, from,
     to, cc, date, quoted}.
   * Skipped (the cursor still moves past them): mail without a sender address, mail from our
-    own from_address, delivery-status reports (multipart/report).
+    own from_address, delivery-status reports (multipart/report), and mail the parser
+    fails on (logged) — one broken mail never stalls the folder.
 
 Attachments: {"kind": "photo" | "document", "file_name", "mime_type", "file_size",
 "content_id", "_imap": {"folder", "uidvalidity", "uid", "part"}}. No bytes are stored in the
@@ -47,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import imaplib
 import json
+import logging
 import mimetypes
 import re
 import smtplib
@@ -85,6 +87,7 @@ _ATTRIBUTION = re.compile(
     r"|schreef))\s*:$",
     re.I | re.S,
 )
+log = logging.getLogger(__name__)
 _UNREACHABLE_SMTP = (550, 551, 553)
 _CACHE_BYTES = 32 * 1024 * 1024
 _THREADS_KEPT = 5000
@@ -149,7 +152,7 @@ class EmailConfig:
         for name in ("imap_port", "smtp_port"):
             if not 0 < getattr(self, name) < 65536:
                 raise EmailConfigError(f"{name} must be 1-65535")
-        if self.from_address and not _ADDRESS_RE.match(self.from_address):
+        if self.from_address and not _ADDRESS_RE.fullmatch(self.from_address):
             raise EmailConfigError("from_address is not an e-mail address")
         if self.batch_size < 1 or self.initial_backlog < 0:
             raise EmailConfigError("batch_size must be >= 1 and initial_backlog >= 0")
@@ -196,13 +199,16 @@ class EmailChannel:
         """Send to the address `identity_external_id`. `reply_to_message_id`: the
         external_id of the mail we answer (threading); `subject`: overrides the subject."""
         to = (identity_external_id or "").strip()
-        if not _ADDRESS_RE.match(to):
+        if not _ADDRESS_RE.fullmatch(to):
             raise UnreachableError("email: the recipient is not an e-mail address")
         if not self.config.smtp_host or not self.config.from_address:
             raise PermanentError("email: SMTP host and from address must be configured")
         if not (message.text or "").strip() and not message.attachments:
             raise PermanentError("email: nothing to send")
-        email_msg, info = self._build(to, message, reply_to_message_id, subject)
+        try:
+            email_msg, info = self._build(to, message, reply_to_message_id, subject)
+        except (ValueError, TypeError) as exc:  # a header the email package refuses
+            raise PermanentError(f"email: cannot build the message: {exc}") from None
         await asyncio.to_thread(self._send_sync, to, email_msg)
         with self._lock:
             self._remember(info["message_id"], info["subject"], info["references"])
@@ -267,7 +273,11 @@ class EmailChannel:
             raw = raws.get(uid)
             if raw is None:  # expunged between SEARCH and FETCH
                 continue
-            parsed = self._parse(raw, uid, validity)
+            try:
+                parsed = self._parse(raw, uid, validity)
+            except Exception:  # noqa: BLE001 — one broken mail must not stall the folder
+                log.exception("email: cannot parse UID %s in %s; skipped", uid, self.config.imap_folder)
+                continue
             if parsed is not None:
                 messages.append(parsed)
         if batch:
@@ -488,7 +498,9 @@ class EmailChannel:
         if reply_to:
             em["In-Reply-To"] = f"<{reply_to}>"
             em["References"] = " ".join(f"<{r}>" for r in references)
-        em.set_content(message.text or "")
+        text = message.text or ""
+        # quoted-printable keeps non-ASCII text safe on servers without 8BITMIME
+        em.set_content(text, cte="quoted-printable" if not text.isascii() else None)
         for att in message.attachments or []:
             path = att.get("path") if isinstance(att, Mapping) else None
             if not path:

@@ -48,6 +48,7 @@ from messenger_app.channels.base import (
     TransientError,
     UnreachableError,
 )
+from messenger_app.services import phones
 
 PLACEHOLDERS = ("to", "text", "sender", "message_id")
 _PLACEHOLDER_RE = re.compile(r"\{(to|text|sender|message_id)\}")
@@ -126,13 +127,15 @@ class SmsConfig:
         data = dict(data or {})
         known = {f.name for f in fields(cls)}
         cfg = cls(**{k: v for k, v in data.items() if k in known})
+        cfg.params_template = _json_value(cfg.params_template, "params_template")
+        cfg.status_map = _json_value(cfg.status_map, "status_map") or {}
         cfg.method = str(cfg.method or "POST").upper()
         cfg.body_format = str(cfg.body_format or "form").lower()
         cfg.to_format = str(cfg.to_format or "plus").lower()
         cfg.timeout = float(cfg.timeout or 15.0)
         for name, default in (("inbound_fields", DEFAULT_INBOUND_FIELDS),
                               ("status_fields", DEFAULT_STATUS_FIELDS)):
-            given = getattr(cfg, name) or {}
+            given = _json_value(getattr(cfg, name), name) or {}
             if not isinstance(given, Mapping):
                 raise SmsConfigError(f"{name} must be an object")
             setattr(cfg, name, {**default, **{str(k): str(v) for k, v in given.items()}})
@@ -249,12 +252,16 @@ class SmsChannel:
 
     def parse_webhook(self, content_type: str, body: bytes,
                       query: Mapping[str, Any] | None = None) -> list[InboundMessage]:
-        return parse_webhook(content_type, body, query, self.config.inbound_fields)
+        return parse_webhook(content_type, body, self._public(query), self.config.inbound_fields)
 
     def parse_status(self, content_type: str, body: bytes,
                      query: Mapping[str, Any] | None = None) -> list[StatusEvent]:
-        return parse_status(content_type, body, query, self.config.status_fields,
+        return parse_status(content_type, body, self._public(query), self.config.status_fields,
                             self.config.status_map)
+
+    def _public(self, query: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The query without the webhook secret, so it never lands in `raw`."""
+        return {k: v for k, v in (query or {}).items() if k != self.config.secret_param}
 
     def check_webhook(self, query: Mapping[str, Any] | None = None,
                       headers: Mapping[str, Any] | None = None) -> bool:
@@ -464,11 +471,13 @@ def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
 
 
 def _phone_identity(sender: str) -> tuple[str, str]:
-    """(phone as given or "", identity id): the digits for a number, else the sender id."""
+    """(phone as given or "", identity id). For a number the identity is the digits of its
+    E.164 form when it parses ("8 999 123-45-67" -> "79991234567", so replies go to
+    "+79991234567"), else its bare digits; an alphanumeric sender ("BANK") is no phone."""
     compact = re.sub(r"[\s().-]", "", sender)
     if re.fullmatch(r"\+?\d{3,17}", compact):
-        return sender, re.sub(r"\D", "", compact)
-    return "", sender.lower()  # an alphanumeric sender ("BANK"): not a phone
+        return sender, phones.digits(phones.try_normalize(compact)) or re.sub(r"\D", "", compact)
+    return "", sender.lower()
 
 
 def _parse_date(value: Any) -> datetime | None:
@@ -493,6 +502,16 @@ def _parse_date(value: Any) -> datetime | None:
 
 
 # -- helpers ------------------------------------------------------------------------
+
+
+def _json_value(value: Any, name: str) -> Any:
+    """Settings forms may hand JSON objects over as text."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value.strip() else {}
+        except ValueError:
+            raise SmsConfigError(f"{name} is not valid JSON") from None
+    return value
 
 
 def _fill(template: Any, values: Mapping[str, str]) -> Any:

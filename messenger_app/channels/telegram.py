@@ -93,6 +93,15 @@ class TelegramChannel:
             profile.avatar_bytes, profile.avatar_content_type = None, ""
         return profile
 
+    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
+        """The bytes of an inbound attachment (file_id from poll()) and their content type."""
+        file = await self._call("getFile", {"file_id": attachment.get("file_id", "")})
+        if not file.get("file_path"):
+            raise PermanentError("telegram getFile: no file path (file too big for the Bot API?)")
+        data, _ = await self._download(file["file_path"])
+        # the attachments service sniffs the bytes again before anything is served
+        return data, attachment.get("mime_type") or ""
+
     async def get_me(self) -> dict:
         return await self._call("getMe", {})
 

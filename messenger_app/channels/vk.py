@@ -76,6 +76,7 @@ class VkChannel(HttpAdapter):
         self._base = base_url.rstrip("/")
         self.poll_wait = max(0, int(poll_wait))
         self.api_version = api_version
+        self._lp_key = ""  # the current long-poll key: scrubbed from errors like the token
 
     # -- public API -------------------------------------------------------------
 
@@ -109,9 +110,7 @@ class VkChannel(HttpAdapter):
         random_id = stable_random_id(message.idempotency_key)
         result = await self._call("messages.send", {
             "peer_id": peer_id, "message": message.text, "random_id": random_id})
-        if isinstance(result, dict):  # peer_ids-style answer, just in case
-            result = result.get("message_id") or result.get("conversation_message_id")
-        if not isinstance(result, int):
+        if not isinstance(result, int) or isinstance(result, bool):
             raise TransientError("vk messages.send: malformed response")
         return SendResult(external_id=f"{peer_id}:m{result}",
                           raw={"message_id": result, "random_id": random_id, "peer_id": peer_id})
@@ -159,11 +158,10 @@ class VkChannel(HttpAdapter):
         server = str(result["server"])
         if "://" not in server:
             server = "https://" + server
-        self._add_secret(str(result["key"]))
         return {"server": server, "key": str(result["key"]), "ts": str(result["ts"])}
 
     async def _a_check(self, state: dict[str, str], timeout: httpx.Timeout) -> dict:
-        self._add_secret(state["key"])
+        self._lp_key = state["key"]
         params = {"act": "a_check", "key": state["key"], "ts": state["ts"], "wait": self.poll_wait}
         response = await self._request("long poll", "GET", state["server"], params=params,
                                        timeout=timeout)
@@ -173,6 +171,10 @@ class VkChannel(HttpAdapter):
         return body
 
     # -- HTTP -----------------------------------------------------------------------
+
+    def _scrub(self, text: Any) -> str:
+        out = super()._scrub(text)
+        return out.replace(self._lp_key, "<key>") if self._lp_key else out
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         # The token travels in the form body, not in the URL (URLs end up in logs).

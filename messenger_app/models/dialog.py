@@ -3,14 +3,19 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from messenger_app.clock import utcnow
 
 
 class Dialog(SQLModel, table=True):
-    __table_args__ = (Index("ix_dialog_list", "activity_at", "id"),)
+    __table_args__ = (
+        Index("ix_dialog_list", "activity_at", "id"),
+        # the Unread view and the folder unread counters (alembic 0003)
+        Index("ix_dialog_unread", "activity_at", "id", "contact_id", "bot_paused",
+              sqlite_where=text("unread_count > 0"), postgresql_where=text("unread_count > 0")),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     contact_id: int = Field(foreign_key="contact.id", unique=True)

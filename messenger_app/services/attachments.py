@@ -86,7 +86,9 @@ def safe_name(name: str, default: str = "file") -> str:
     out = []
     for ch in name.replace("\\", "/").replace("/", "_"):
         cat = unicodedata.category(ch)
-        if cat[0] == "C":  # controls, bidi overrides (U+202E), zero-width, surrogates
+        if ch in "\t\n\r\v\f":
+            ch = " "
+        elif cat[0] == "C":  # controls, bidi overrides (U+202E), zero-width, surrogates
             continue
         if cat[0] == "Z":  # any space or line separator
             ch = " "
@@ -99,6 +101,7 @@ def safe_name(name: str, default: str = "file") -> str:
     if not dot or not stem or len(ext) > 16 or not ext.isalnum():
         stem, ext = name, ""
     ext = "." + ext if ext else ""
+    stem = stem.rstrip(". ")
     if not stem:
         stem = default
     while stem and (len(stem) + len(ext) > MAX_NAME

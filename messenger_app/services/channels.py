@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlmodel import select
 
@@ -54,6 +55,70 @@ def add_telegram(token: str, name: str = "", base_url: str = "", bot_username: s
         s.commit()
     events.publish("channels")
     return ch
+
+
+def add(kind: str, name: str = "", token: str = "", base_url: str = "",
+        config: dict | None = None, bot_username: str = "") -> Channel:
+    """Connect a channel of any kind (the settings page). Validates what the kind needs;
+    webhook kinds get a random secret for their URL."""
+    from messenger_app.channels import registry
+
+    spec = registry.KINDS.get(kind)
+    if spec is None or kind == "widget":
+        raise ChannelConfigError(f"unknown channel kind {kind!r}")
+    if kind == "telegram":
+        return add_telegram(token, name, base_url, bot_username)
+    token = (token or "").strip()
+    if spec.token_label and not token:
+        raise ChannelConfigError(f"{spec.token_label} is required")
+    base = (base_url or "").strip().rstrip("/")
+    if base and not base.startswith(("http://", "https://")):
+        raise ChannelConfigError("the API base URL must start with http:// or https://")
+    cfg = _clean_config(kind, dict(config or {}))
+    with db.session() as s:
+        ch = Channel(kind=kind, name=(name or spec.label)[:200], token=token, base_url=base,
+                     config=cfg, bot_username=bot_username[:200],
+                     webhook_secret=secrets.token_urlsafe(24) if spec.webhook else "")
+        s.add(ch)
+        s.commit()
+    events.publish("channels")
+    return ch
+
+
+def _clean_config(kind: str, cfg: dict) -> dict:
+    """Per-kind checks; each adapter's own config class validates the details."""
+    cfg = {str(k): (v.strip() if isinstance(v, str) else v) for k, v in cfg.items()}
+    if kind == "vk":
+        if not str(cfg.get("group_id", "")).isdigit():
+            raise ChannelConfigError("the VK community id must be a number")
+        cfg["group_id"] = int(cfg["group_id"])
+    elif kind == "whatsapp":
+        if not str(cfg.get("phone_number_id", "")).isdigit():
+            raise ChannelConfigError("the WhatsApp phone number id must be a number")
+        if not cfg.get("app_secret"):
+            raise ChannelConfigError("the app secret is required to check webhook signatures")
+        cfg.setdefault("verify_token", secrets.token_urlsafe(12))
+    elif kind == "sms":
+        from messenger_app.channels.sms import SmsConfig, SmsConfigError
+
+        try:
+            cfg = SmsConfig.from_dict(cfg).to_dict()
+        except (SmsConfigError, ValueError) as e:
+            raise ChannelConfigError(str(e)) from None
+    elif kind == "email":
+        from messenger_app.channels.email import EmailConfig, EmailConfigError
+
+        try:
+            cfg = EmailConfig.from_dict(cfg).to_dict()
+        except (EmailConfigError, ValueError) as e:
+            raise ChannelConfigError(str(e)) from None
+    return cfg
+
+
+def webhook_url(ch: Channel) -> str:
+    if not ch.webhook_secret:
+        return ""
+    return f"{settings.get().public_url}/hooks/{ch.id}/{ch.webhook_secret}"
 
 
 def set_enabled(channel_id: int, enabled: bool) -> None:

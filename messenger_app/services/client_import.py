@@ -382,8 +382,6 @@ def run(data: bytes, filename: str, mapping: dict,
             batches[i] = None  # type: ignore[call-overload]  # let it go
             progress((total + (i + 1) * CHUNK) // 2)
         s.commit()
-    if total == 0:
-        progress(0)
     if report.created or report.updated:
         events.publish("dialogs_bulk", reason="import", created=report.created,
                        updated=report.updated)
@@ -462,9 +460,10 @@ def _write_chunk(conn, ct, dt, vt, now: datetime, b: _Batch) -> None:
 # --------------------------------------------------------------------------------------------
 # export
 # --------------------------------------------------------------------------------------------
-def _export_rows(filter_expr=None, chunk: int = CHUNK) -> Iterator[list[Any]]:
+def _export_rows(filter_expr=None, chunk: int | None = None) -> Iterator[list[Any]]:
     """The header, then one list per client in id order: typed values (bool, datetime,
     float) that the CSV / XLSX writers format. Reads `chunk` clients per query."""
+    chunk = chunk or CHUNK
     with db.session() as s:
         fields = s.exec(select(CrmField).order_by(CrmField.position, CrmField.id)).all()
         yield EXPORT_BASE + [f.key for f in fields]
@@ -474,6 +473,9 @@ def _export_rows(filter_expr=None, chunk: int = CHUNK) -> Iterator[list[Any]]:
         while True:
             q = (select(Contact.id, Contact.phone, Contact.first_name, Contact.last_name,
                         Contact.tag1, Contact.tag2, Contact.blacklisted, Contact.created_at)
+                 .select_from(Contact)
+                 # filters.compile() speaks about Dialog JOIN Contact (unread, bot state)
+                 .outerjoin(Dialog, Dialog.contact_id == Contact.id)
                  .where(Contact.id > last).order_by(Contact.id).limit(chunk))
             if filter_expr is not None:
                 q = q.where(filter_expr)
@@ -498,6 +500,8 @@ def _export_rows(filter_expr=None, chunk: int = CHUNK) -> Iterator[list[Any]]:
                         extra[cid][i] = text
             for r in batch:
                 yield list(r) + extra[r[0]]
+            if len(batch) < chunk:
+                return
             last = ids[-1]
 
 
@@ -533,7 +537,8 @@ def iter_export_csv(filter_expr=None, delimiter: str = ";") -> Iterator[bytes]:
 
 
 def export_csv(filter_expr=None, delimiter: str = ";") -> bytes:
-    """Every client (or those matching `filter_expr`, a SQLAlchemy condition over Contact):
+    """Every client (or those matching `filter_expr`, a SQLAlchemy condition over Contact
+    and its Dialog, e.g. filters.compile(...)):
     id, phone, first_name, last_name, tag1, tag2, blacklisted, subscribed, every CRM field."""
     return b"".join(iter_export_csv(filter_expr, delimiter))
 
@@ -551,7 +556,7 @@ def export_xlsx(filter_expr=None) -> bytes:
             if isinstance(v, bool):
                 out.append("yes" if v else "no")
             elif isinstance(v, datetime):
-                out.append(v.replace(tzinfo=None))
+                out.append(v.replace(tzinfo=None, microsecond=0))
             elif isinstance(v, str):
                 cell = WriteOnlyCell(ws, value=ILLEGAL_CHARACTERS_RE.sub("", v))
                 cell.data_type = "s"  # never a formula, whatever the text starts with

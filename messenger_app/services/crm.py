@@ -190,6 +190,9 @@ def parse_value(ftype: str, options: Iterable[str], raw: Any) -> Typed:
     text = raw_to_str(raw)
     if ftype == "text":
         return Typed(_limited(clean_text(text, multiline=True), TEXT_MAX, "text"))
+    if ftype == "link":  # checked as typed: a hidden control character refuses the link
+        text = text.strip()
+        return Typed(parse_link(text) if text else "")
     text = clean_text(text)
     if not text:
         return Typed("")
@@ -205,8 +208,6 @@ def parse_value(ftype: str, options: Iterable[str], raw: Any) -> Typed:
     if ftype == "bool":
         b = parse_bool(text)
         return Typed("yes" if b else "no", num=1.0 if b else 0.0)
-    if ftype == "link":
-        return Typed(parse_link(text))
     if ftype == "select":
         opts = list(options or [])
         if text in opts:

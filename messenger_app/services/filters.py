@@ -26,7 +26,8 @@ from dataclasses import dataclass, field as dc_field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy import Integer, and_, exists, func, literal_column, not_, or_, select, true
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import select as sm_select
 
@@ -353,11 +354,24 @@ def _instant_range(text: str) -> tuple[datetime, datetime, bool]:
 
 # -- SQL ---------------------------------------------------------------------------------
 
-def compile(filt: Any, crm: dict[str, VarField] | None = None) -> ColumnElement[bool]:  # noqa: A001
-    """The filter as one boolean SQL expression over Dialog JOIN Contact (validates first)."""
+def compile(filt: Any, crm: dict[str, VarField] | None = None, *,  # noqa: A001
+            for_count: bool = False) -> ColumnElement[bool]:
+    """The filter as one boolean SQL expression over Dialog JOIN Contact (validates first).
+
+    Channels, folders and variables are tested with subqueries on Dialog.contact_id. By
+    default they are correlated EXISTS: a page read in list order stops after `limit` rows.
+    for_count=True makes them IN lists, built once: faster when every row is visited, as
+    in a count. Both forms select exactly the same dialogs."""
     if crm is None:
         crm = crm_fields() if uses_variables(filt) else {}
-    return _group_sql(validate(filt, crm), crm, _sqlite())
+    return _group_sql(validate(filt, crm), _Ctx(crm, _sqlite(), for_count))
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    crm: dict
+    sqlite: bool
+    for_count: bool
 
 
 def _sqlite() -> bool:
@@ -367,8 +381,8 @@ def _sqlite() -> bool:
         return False
 
 
-def _group_sql(group: dict, crm, sqlite: bool):
-    parts = [(_group_sql(i, crm, sqlite) if "conditions" in i else _leaf_sql(i, crm, sqlite))
+def _group_sql(group: dict, ctx: _Ctx):
+    parts = [(_group_sql(i, ctx) if "conditions" in i else _leaf_sql(i, ctx))
              for i in group["conditions"]]
     if not parts:
         return true()
@@ -409,6 +423,30 @@ def _text_sql(col, op: str, value: Any, sqlite: bool):
     raise FilterError(f"Unknown operator {op!r}.")
 
 
+def unread() -> ColumnElement[bool]:
+    """Dialog.unread_count > 0 with a literal 0, so the partial index ix_dialog_unread
+    (WHERE unread_count > 0) is usable on SQLite and in PostgreSQL's generic plans too."""
+    return Dialog.unread_count > literal_column("0", Integer)
+
+
+SHORT_PHONE = 3  # digits: up to this, so many numbers match that reading in list order wins
+
+
+def phone_contains(query: str) -> ColumnElement[bool] | None:
+    """Any part of a phone, typed in any format (L4); None when the query has no digits.
+
+    A part of 4+ digits matches few clients: they are found first, by a scan of the small
+    phone_digits index, and then sorted (an IN list). A shorter part matches many, and the
+    list scanned in its order fills a page at once."""
+    variants = phones.search_variants(query)
+    if not variants:
+        return None
+    if min(len(v) for v in variants) <= SHORT_PHONE:
+        return or_(*[Contact.phone_digits.contains(v) for v in variants])
+    c = aliased(Contact)
+    return Dialog.contact_id.in_(select(c.id).where(or_(*[c.phone_digits.contains(v) for v in variants])))
+
+
 def _phone_sql(op: str, value: Any):
     if op == "is_empty":
         return Contact.phone == ""
@@ -416,47 +454,60 @@ def _phone_sql(op: str, value: Any):
         return Contact.phone != ""
     if op in ("not_equals", "not_contains"):
         return not_(_phone_sql(op[4:], value))
+    if op == "contains":
+        return phone_contains(value)
+    c = aliased(Contact)
     if op == "equals":
         e164 = phones.try_normalize(value)
-        if e164:
-            return Contact.phone == e164
-        return Contact.phone_digits == phones.digits(value)
-    variants = phones.search_variants(value)
-    if op == "contains":
-        return or_(*[Contact.phone_digits.contains(v) for v in variants])
-    if op == "starts_with":
-        return or_(*[Contact.phone_digits.startswith(v) for v in variants])
-    raise FilterError(f"Unknown operator {op!r}.")
+        cond = c.phone == e164 if e164 else c.phone_digits == phones.digits(value)
+    elif op == "starts_with":  # a range, not LIKE: it uses the phone_digits index
+        cond = or_(*[and_(c.phone_digits >= v, c.phone_digits < v[:-1] + chr(ord(v[-1]) + 1))
+                     for v in phones.search_variants(value)])
+    else:
+        raise FilterError(f"Unknown operator {op!r}.")
+    return Dialog.contact_id.in_(select(c.id).where(cond))
 
 
-def _has_identity(kinds: list[str] | None):
-    q = (select(ChannelIdentity.id).where(ChannelIdentity.contact_id == Contact.id))
-    if kinds is not None:
+# The subqueries are on Dialog.contact_id: a query that needs no column of Contact (a count
+# over folders, channels, variables) does not have to join it.
+
+def _member(contact_col, q, ctx: _Ctx):
+    """Dialog.contact_id is among `q`'s contact ids: a correlated EXISTS, or an IN list."""
+    if ctx.for_count:
+        return Dialog.contact_id.in_(q)
+    return exists(q.where(contact_col == Dialog.contact_id).correlate(Dialog))
+
+
+def _has_identity(kinds: list[str] | None, ctx: _Ctx):
+    q = select(ChannelIdentity.contact_id)
+    if kinds is not None and ctx.for_count:  # every identity of these kinds, by channel
         q = q.join(Channel, Channel.id == ChannelIdentity.channel_id).where(Channel.kind.in_(kinds))
-    return exists(q.correlate(Contact))
+    elif kinds is not None:  # this client's identities (a few), of these kinds
+        q = q.where(ChannelIdentity.channel_id.in_(select(Channel.id).where(Channel.kind.in_(kinds))))
+    return _member(ChannelIdentity.contact_id, q, ctx)
 
 
-def _in_folder(ids: list[int] | None):
-    q = select(ContactFolder.folder_id).where(ContactFolder.contact_id == Contact.id)
+def _in_folder(ids: list[int] | None, ctx: _Ctx):
+    q = select(ContactFolder.contact_id)
     if ids is not None:
         q = q.where(ContactFolder.folder_id.in_(ids))
-    return exists(q.correlate(Contact))
+    return _member(ContactFolder.contact_id, q, ctx)
 
 
-def _folder_sql(op: str, value: Any):
+def _folder_sql(op: str, value: Any, ctx: _Ctx):
     if op == "is_empty":
-        return not_(_in_folder(None))
+        return not_(_in_folder(None, ctx))
     if op == "is_not_empty":
-        return _in_folder(None)
+        return _in_folder(None, ctx)
     if op == "not_equals":
-        return not_(_folder_sql("equals", value))
+        return not_(_folder_sql("equals", value, ctx))
     values = value if op == "in_list" else [value]
     ids = [v for v in values if v != OPERATOR_FOLDER]
     parts = []
     if OPERATOR_FOLDER in values:
         parts.append(Dialog.bot_paused == True)  # noqa: E712
     if ids:
-        parts.append(_in_folder(ids))
+        parts.append(_in_folder(ids, ctx))
     return or_(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -472,14 +523,14 @@ def _choice_sql(col, op: str, value: Any):
     return col.in_(value)
 
 
-def _channel_sql(op: str, value: Any):
+def _channel_sql(op: str, value: Any, ctx: _Ctx):
     if op == "is_empty":
-        return not_(_has_identity(None))
+        return not_(_has_identity(None, ctx))
     if op == "is_not_empty":
-        return _has_identity(None)
+        return _has_identity(None, ctx)
     if op == "not_equals":
-        return not_(_has_identity([value]))
-    return _has_identity(value if op == "in_list" else [value])
+        return not_(_has_identity([value], ctx))
+    return _has_identity(value if op == "in_list" else [value], ctx)
 
 
 def _date_sql(col, op: str, value: Any):
@@ -512,11 +563,12 @@ def _number_sql(col, op: str, value: Any):
             "gte": col >= value, "lt": col < value, "lte": col <= value}[op]
 
 
-def _var_sql(var: VarField, op: str, value: Any, sqlite: bool):
+def _var_sql(var: VarField, op: str, value: Any, ctx: _Ctx):
+    sqlite = ctx.sqlite
+
     def has(cond):
-        return exists(select(ContactValue.contact_id)
-                      .where(ContactValue.contact_id == Contact.id, ContactValue.field_id == var.id,
-                             cond).correlate(Contact))
+        return _member(ContactValue.contact_id, select(ContactValue.contact_id)
+                       .where(ContactValue.field_id == var.id, cond), ctx)
 
     if var.type == "bool":
         yes = has(and_(ContactValue.value_num.is_not(None), ContactValue.value_num != 0))
@@ -542,10 +594,10 @@ def _name_col():
     return func.trim(Contact.first_name + " " + Contact.last_name)
 
 
-def _leaf_sql(leaf: dict, crm, sqlite: bool):
-    key, op, value = leaf["field"], leaf["op"], leaf.get("value")
+def _leaf_sql(leaf: dict, ctx: _Ctx):
+    key, op, value, sqlite = leaf["field"], leaf["op"], leaf.get("value"), ctx.sqlite
     if key.startswith("var:"):
-        return _var_sql(crm[key[4:]], op, value, sqlite)
+        return _var_sql(ctx.crm[key[4:]], op, value, ctx)
     if key == "name":
         return _text_sql(_name_col(), op, value, sqlite)
     if key in ("tag1", "tag2"):
@@ -553,16 +605,16 @@ def _leaf_sql(leaf: dict, crm, sqlite: bool):
     if key == "phone":
         return _phone_sql(op, value)
     if key == "channel":
-        return _channel_sql(op, value)
+        return _channel_sql(op, value, ctx)
     if key == "last_channel":
         return _choice_sql(Dialog.last_channel_kind, op, value)
     if key == "folder":
-        return _folder_sql(op, value)
+        return _folder_sql(op, value, ctx)
     if key == "created_at":
         return _date_sql(Contact.created_at, op, value)
     if key == "last_message_at":
         return _date_sql(Dialog.last_message_at, op, value)
-    bools = {"unread": Dialog.unread_count > 0, "blacklisted": Contact.blacklisted == True,  # noqa: E712
+    bools = {"unread": unread(), "blacklisted": Contact.blacklisted == True,  # noqa: E712
              "bot_paused": Dialog.bot_paused == True}  # noqa: E712
     if key in bools:
         return bools[key] if op == "is_true" else not_(bools[key])

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete as sa_delete
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import Integer, func, literal, literal_column, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -192,7 +192,7 @@ def list_with_unread(lang: str = "en") -> list[FolderCount]:
     """"All chats", "With operator", then the custom folders in order, each with the number
     of its dialogs that have unread messages. Two queries whatever the number of folders:
     the folders, and one UNION of the GROUP BY over memberships and the two built-in counts."""
-    unread = Dialog.unread_count > 0
+    unread = Dialog.unread_count > literal_column("0", Integer)  # the partial index's own term
     per_folder = (select(ContactFolder.folder_id.label("k"), func.count().label("n"))
                   .select_from(Dialog)
                   .join(ContactFolder, ContactFolder.contact_id == Dialog.contact_id)

@@ -151,6 +151,39 @@ def set_identity_profile(identity_id: int, display_name: str = "", avatar: str =
                        reason="profile")
 
 
+def set_attachments(message_id: int, attachments: list[dict]) -> None:
+    """The downloaded media of an inbound message (workers.fetch_media)."""
+    with db.session() as s:
+        msg = s.get(Message, message_id)
+        if msg is None:
+            return
+        msg.attachments = attachments
+        s.add(msg)
+        s.commit()
+        ids = (msg.dialog_id, msg.contact_id)
+    events.publish("message", dialog_id=ids[0], contact_id=ids[1], message_id=message_id,
+                   reason="media")
+
+
+def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
+                  reason: str = "") -> bool:
+    """A channel told us the client (un)subscribed (Viber, WhatsApp failures) (C7)."""
+    with db.session() as s:
+        ident = s.exec(select(ChannelIdentity).where(
+            ChannelIdentity.channel_id == channel_id,
+            ChannelIdentity.external_id == identity_external_id)).first()
+        if ident is None or (ident.reachable == reachable and ident.unreachable_reason == reason):
+            return False
+        ident.reachable, ident.unreachable_reason = reachable, ("" if reachable else reason[:500])
+        s.add(ident)
+        s.commit()
+        contact_id = ident.contact_id
+        dialog = s.exec(select(Dialog).where(Dialog.contact_id == contact_id)).first()
+    if dialog is not None:
+        events.publish("dialog", dialog_id=dialog.id, contact_id=contact_id, reason="reachable")
+    return True
+
+
 def mark_read(dialog_id: int) -> bool:
     """Opening a dialog reads it, in every tab (X2). Returns True when something changed."""
     with db.session() as s:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from messenger_app import db
+from messenger_app.channels import registry
 from messenger_app.channels.base import (OutboundMessage, PermanentError, TransientError,
                                          UnreachableError)
 from messenger_app.clock import utcnow
@@ -47,11 +48,8 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
         rows = s.exec(select(ChannelIdentity, Channel)
                       .join(Channel, Channel.id == ChannelIdentity.channel_id)
                       .where(ChannelIdentity.contact_id == d.contact_id)).all()
-    out = []
-    for i, ch in rows:
-        reason = ("channel is disabled" if not ch.enabled
-                  else (i.unreachable_reason or "client unreachable") if not i.reachable else "")
-        out.append((i, Route(i.id, ch.id, ch.kind, ch.name, reason)))
+    out = [(i, Route(i.id, ch.id, ch.kind, ch.name, registry.unusable_reason(ch, i)))
+           for i, ch in rows]
     out.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
     usable = [r for _, r in out if not r.reason]
     return usable + ([r for _, r in out if r.reason] if include_unusable else [])
@@ -120,6 +118,9 @@ async def deliver(message_id: int, adapter_for) -> str:
             return msg.status if msg else "missing"
         identity = s.get(ChannelIdentity, msg.identity_id)
         channel = s.get(Channel, msg.channel_id)
+        last_in = s.exec(select(Message.external_id).where(
+            Message.identity_id == identity.id, Message.direction == "in")
+            .order_by(Message.id.desc()).limit(1)).first() if channel.kind == "email" else ""
     error, status, external_id, retry_in, unreachable = "", SENT, None, None, False
     try:
         adapter = adapter_for(channel)
@@ -127,7 +128,8 @@ async def deliver(message_id: int, adapter_for) -> str:
             raise TransientError(f"channel {channel.name or channel.kind} is not running")
         result = await adapter.send(identity.external_id,
                                     OutboundMessage(text=msg.text, attachments=msg.attachments or [],
-                                                    idempotency_key=str(msg.id)))
+                                                    idempotency_key=str(msg.id)),
+                                    **registry.send_kwargs(channel, identity, last_in or ""))
         external_id = result.external_id or None
     except UnreachableError as e:
         status, error, unreachable = FAILED, str(e) or "client unreachable", True

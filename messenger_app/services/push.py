@@ -340,7 +340,7 @@ def _send_one(sub: PushSubscription, data: str, topic: str) -> bool:
                 headers={"Urgency": "high", "Topic": topic})
     except WebPushException as exc:
         status = exc.status_code
-        if status in (404, 410, 500):
+        if status in (404, 410):
             log.info("push subscription %s is gone (%s): deleting it", sub.id, status)
             _delete(sub.id)
         else:

@@ -1,8 +1,7 @@
 """Full-text search in message history (X4).
 
-SQLite: the FTS5 external-content table `message_fts` (over the view `message_fts_src`,
-i.e. message.text with ё folded to е), kept in step by triggers on `message`
-(migration 0004). PostgreSQL: the GIN index `ix_message_text_fts` on
+SQLite: the FTS5 external-content table `message_fts` over message(text), kept in step
+by triggers on `message` (migration 0004); ё/е are matched by searching both spellings. PostgreSQL: the GIN index `ix_message_text_fts` on
 to_tsvector('simple', replace(lower(text [COLLATE "und-x-icu"]), 'ё', 'е')).
 
 Whatever the user types, the query is rebuilt from its words only (letters and digits), so
@@ -32,27 +31,21 @@ MAX_WORD = 64
 SNIPPET_CHARS = 160
 _WORD = re.compile(r"[^\W_]+")
 
-_FOLD = "replace(replace({col}, 'ё', 'е'), 'Ё', 'Е')"
+_INS = "INSERT INTO message_fts(rowid, text) VALUES (new.id, new.text);"
+_DEL = "INSERT INTO message_fts(message_fts, rowid, text) VALUES ('delete', old.id, old.text);"
 # the same objects as alembic/versions/0004 creates; ensure_index() re-creates them when a
-# later table rebuild (e.g. an Alembic batch migration on SQLite) dropped the triggers
+# later table rebuild (an Alembic batch migration on SQLite: copy, drop, rename) dropped the
+# triggers. No view over `message` on purpose: a view would make that rename fail.
 SQLITE_DDL = [
-    "CREATE VIEW IF NOT EXISTS message_fts_src AS SELECT id, "
-    + _FOLD.format(col="text") + " AS text FROM message",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(text, content='message_fts_src', "
+    "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5(text, content='message', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
-    "CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN "
-    "INSERT INTO message_fts(rowid, text) VALUES (new.id, " + _FOLD.format(col="new.text") + "); END",
-    "CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN "
-    "INSERT INTO message_fts(message_fts, rowid, text) VALUES ('delete', old.id, "
-    + _FOLD.format(col="old.text") + "); END",
+    f"CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN {_INS} END",
+    f"CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN {_DEL} END",
     "CREATE TRIGGER IF NOT EXISTS message_fts_au AFTER UPDATE OF text ON message BEGIN "
-    "INSERT INTO message_fts(message_fts, rowid, text) VALUES ('delete', old.id, "
-    + _FOLD.format(col="old.text") + "); "
-    "INSERT INTO message_fts(rowid, text) VALUES (new.id, " + _FOLD.format(col="new.text") + "); END",
+    f"{_DEL} {_INS} END",
 ]
-SQLITE_OBJECTS = {("view", "message_fts_src"), ("table", "message_fts"),
-                  ("trigger", "message_fts_ai"), ("trigger", "message_fts_ad"),
-                  ("trigger", "message_fts_au")}
+SQLITE_OBJECTS = {("table", "message_fts"), ("trigger", "message_fts_ai"),
+                  ("trigger", "message_fts_ad"), ("trigger", "message_fts_au")}
 PG_INDEX = "ix_message_text_fts"
 
 # engine -> its tsvector expression on PostgreSQL ("" on SQLite), once checked
@@ -88,15 +81,24 @@ def words(query: str) -> list[str]:
     return out[:MAX_WORDS]
 
 
+def _yo_variants(word: str) -> list[str]:
+    """unicode61 keeps ё and е apart: search the е-spelling and each one-ё spelling."""
+    spots = [i for i, ch in enumerate(word) if ch == "е"][:6]
+    return [word] + [word[:i] + "ё" + word[i + 1:] for i in spots]
+
+
 def fts5_query(query: str) -> str:
     """An FTS5 MATCH expression: every word quoted (a literal, never an operator), all
-    required, the last one a prefix. "" when there is nothing to search for."""
+    required, the last one a prefix, ё = е. "" when there is nothing to search for."""
     ws = words(query)
     if not ws:
         return ""
-    quoted = ['"' + w.replace('"', '""') + '"' for w in ws]
-    quoted[-1] += "*"
-    return " ".join(quoted)
+    groups = []
+    for n, w in enumerate(ws):
+        star = "*" if n == len(ws) - 1 else ""
+        alts = ['"' + v.replace('"', '""') + '"' + star for v in _yo_variants(w)]
+        groups.append(alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")")
+    return " AND ".join(groups)
 
 
 def tsquery(query: str) -> str:
@@ -132,8 +134,9 @@ def ensure_index() -> None:
             _checked[eng] = ""
         elif eng.dialect.name == "postgresql":
             with eng.connect() as conn:
-                indexdef = conn.execute(sql(
-                    "SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": PG_INDEX}).scalar()
+                indexdef = conn.execute(
+                    sql("SELECT indexdef FROM pg_indexes WHERE indexname = :n"),
+                    {"n": PG_INDEX}).scalar()
             col = 'message.text COLLATE "und-x-icu"' if indexdef and "und-x-icu" in indexdef \
                 else "message.text"
             _checked[eng] = f"to_tsvector('simple', replace(lower({col}), 'ё', 'е'))"

@@ -6,7 +6,7 @@ import fcntl
 import logging
 
 from messenger_app import db, settings
-from messenger_app.services import auth, channels
+from messenger_app.services import auth, channels, search
 
 log = logging.getLogger("messenger")
 
@@ -24,6 +24,7 @@ def prepare() -> None:
 
 def _prepare() -> None:
     db.migrate()
+    search.ensure_index()  # a batch migration on SQLite may have dropped its triggers
     channels.widget_channel()
     password = auth.ensure_admin()
     if password:

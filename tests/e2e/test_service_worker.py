@@ -78,15 +78,12 @@ def site():
 
 
 @pytest.fixture(scope="module")
-def chromium():
+def chromium(pw):  # pw: the session's Playwright (tests/e2e/conftest.py)
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
@@ -172,6 +169,47 @@ def test_push_message_shows_a_notification(context, site):
         page.wait_for_timeout(100)
 
 
+def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
+    context.grant_permissions(["notifications"], origin=site.url)
+    page = context.new_page()
+    page.goto("/")
+    wait_for_active_worker(page)
+    page.evaluate("""() => window.addEventListener('msg-open-dialog', e => {
+        e.preventDefault(); window.__opened = e.detail; })""")
+    cdp = context.new_cdp_session(page)
+    reg_id = registration_id(page, cdp, site.url + "/")
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": reg_id,
+             "data": json.dumps({"title": "Vera", "body": "?", "tag": "dialog-9",
+                                 "url": "/?dialog=9", "dialog_id": 9})})
+    page.wait_for_function(NOTIFICATIONS.replace("ns.map", "ns.length && ns.map"), polling=100)
+    (worker,) = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+    # the click itself: a NotificationEvent for the shown notification, dispatched in the
+    # worker. A synthetic event may not waitUntil(), so the test takes the handler's promise
+    # and waits for it: it resolves to the window client that showed the dialog.
+    shown_in = worker.evaluate("""async () => {
+        let n = null;
+        for (let i = 0; i < 50 && !n; i++) {  // the page saw it; the worker may lag a moment
+            n = (await self.registration.getNotifications()).find(x => x.tag === 'dialog-9');
+            if (!n) await new Promise(r => setTimeout(r, 100));
+        }
+        if (!n) return 'the worker sees no notification: ' + JSON.stringify((await self.registration.getNotifications()).map(x => x.tag)) + ' scope ' + self.registration.scope + ' ' + self.serviceWorker.state;
+        const ev = new NotificationEvent('notificationclick', {notification: n});
+        let work = null;
+        Object.defineProperty(ev, 'waitUntil', {value: p => { work = p; }});
+        self.dispatchEvent(ev);
+        if (!work) return 'the handler did not call waitUntil';
+        const win = await work;
+        return win ? win.url : 'no window';
+    }""")
+    assert shown_in == site.url + "/", (shown_in, page.evaluate(NOTIFICATIONS), context.service_workers)
+    page.wait_for_function("() => !!window.__opened", polling=100)
+    opened = page.evaluate("window.__opened")
+    assert opened["type"] == "msg-open-dialog" and opened["dialog_id"] == 9
+    assert opened["url"] == site.url + "/?dialog=9"
+    assert page.evaluate(NOTIFICATIONS) == []  # clicked: closed
+    assert page.url == site.url + "/"  # the page handled it: no reload
+
+
 def test_push_without_json_still_notifies(context, site):
     context.grant_permissions(["notifications"], origin=site.url)
     page = context.new_page()
@@ -198,6 +236,7 @@ def test_open_dialog_message_from_the_worker(context, site):
                                                            window.__opened = e.detail; });
         const ch = new MessageChannel();
         ch.port1.onmessage = ev => resolve({answer: ev.data, opened: window.__opened});
+        setTimeout(() => resolve({answer: null, opened: window.__opened}), 3000);
         // what sw.js posts on notificationclick, dispatched the way the browser does
         navigator.serviceWorker.dispatchEvent(new MessageEvent('message', {
             data: {type: 'msg-open-dialog', url: location.origin + '/?dialog=5', dialog_id: 5},
@@ -214,7 +253,20 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_manifest_is_installable(context, site):
+@pytest.fixture
+def profile_context(pw, site, tmp_path):
+    """A normal (persistent) profile: Chromium never offers to install from incognito."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed")
+    ctx = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
+                                                args=CHROMIUM_ARGS, base_url=site.url)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+def test_manifest_is_installable(profile_context, site):
+    context = profile_context
     page = context.new_page()
     page.goto("/")
     wait_for_active_worker(page)
@@ -246,7 +298,8 @@ def test_manifest_is_installable(context, site):
     assert not app_manifest.get("errors"), app_manifest.get("errors")
     parsed = app_manifest.get("manifest") or {}
     if parsed:  # newer Chromium returns the parsed manifest too
-        assert parsed.get("display") == "standalone"
+        print("parsed manifest:", json.dumps(parsed)[:1500])
+        assert parsed.get("display") in ("standalone", "kStandalone")
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     print("installability errors:", errors)
     assert errors == [], errors
@@ -281,28 +334,26 @@ def test_maskable_icon_keeps_the_logo_in_the_safe_zone():
 
 # -- sound ----------------------------------------------------------------------------------
 @pytest.fixture
-def chromium_autoplay(site):
-    """A browser that allows sound without a click (a tab the operator has used)."""
+def chromium_autoplay(pw, site):
+    """A browser that allows sound without a click (like a tab the operator has used)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"])
-        ctx = browser.new_context(base_url=site.url)
-        yield ctx
-        ctx.close()
-        browser.close()
+    browser = pw.chromium.launch(executable_path=CHROMIUM,
+                                 args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"])
+    ctx = browser.new_context(base_url=site.url)
+    yield ctx
+    ctx.close()
+    browser.close()
 
 
 def test_sound_plays_once_across_tabs(chromium_autoplay):
     tabs = [chromium_autoplay.new_page() for _ in range(3)]
     for t in tabs:
         t.goto("/")
-    # every tab hears about message 101 at the same moment
-    handles = [t.evaluate_handle("() => window.__msgPlaySound(101)") for t in tabs]
-    results = sorted(h.json_value() for h in handles)
+    # every tab hears about message 101 at the same moment (started without awaiting)
+    for t in tabs:
+        t.evaluate("() => { window.__r = window.__msgPlaySound(101); }")
+    results = sorted(t.evaluate("window.__r") for t in tabs)
     assert results == ["duplicate", "duplicate", "played"], results
     assert tabs[0].evaluate("window.__msgSoundState()") in ("ok", "unknown")
     # a later tab, and a repeat in the same tab, do not ring again; a new message does
@@ -314,24 +365,42 @@ def test_sound_plays_once_across_tabs(chromium_autoplay):
     assert late.evaluate("window.__msgSoundState()") == "ok"
 
 
-def test_sound_reports_the_autoplay_block(chromium, site):
-    ctx = chromium.new_context(base_url=site.url)
-    try:
-        page = ctx.new_page()
-        page.goto("/")
-        states = []
-        page.evaluate("window.addEventListener('msg-sound-state', e => (window.__states = "
-                      "(window.__states || []).concat(e.detail.state)))")
-        first = page.evaluate("window.__msgPlaySound(201)")
-        if first == "played":
-            pytest.skip("this Chromium allows sound without a user gesture")
-        assert first == "blocked"
-        assert page.evaluate("window.__msgSoundState()") == "blocked"
-        # blocked is not "played": another tab (or this one later) may still ring for it
-        page.click("#b")  # the user gesture the UI asks for
-        page.wait_for_function("window.__msgSoundState() === 'ok'")
-        assert page.evaluate("window.__msgPlaySound(201)") == "played"
-        states = page.evaluate("window.__states")
-        assert states == ["blocked", "ok"], states
-    finally:
-        ctx.close()
+# Headless Chromium lets pages play sound without a click whatever --autoplay-policy says
+# (navigator.userActivation.hasBeenActive is true at once), so the block is imitated the way
+# Chrome does it on a desktop: play() rejects with NotAllowedError until a real click.
+AUTOPLAY_POLICY = """
+if (location.search.indexOf('blocked=1') !== -1) {
+  let activated = false;
+  document.addEventListener('pointerdown', () => { activated = true; }, true);
+  const realPlay = HTMLMediaElement.prototype.play;
+  HTMLMediaElement.prototype.play = function () {
+    if (!activated && !this.muted)
+      return Promise.reject(new DOMException('play() failed because the user did not interact '
+                                             + 'with the document first.', 'NotAllowedError'));
+    return realPlay.call(this);
+  };
+}
+"""
+
+
+def test_sound_reports_the_autoplay_block(context):
+    context.add_init_script(AUTOPLAY_POLICY)
+    page = context.new_page()
+    page.goto("/?blocked=1")
+    page.evaluate("window.addEventListener('msg-sound-state', e => (window.__states = "
+                  "(window.__states || []).concat(e.detail.state)))")
+    assert page.evaluate("window.__msgSoundState()") == "unknown"
+    assert page.evaluate("window.__msgPlaySound(201)") == "blocked"
+    assert page.evaluate("window.__msgSoundState()") == "blocked"
+    assert page.evaluate("window.__msgPlaySound(201)") == "blocked"  # not marked as played
+
+    # another tab that may play still rings for the message the blocked tab could not play
+    other = context.new_page()
+    other.goto("/")
+    assert other.evaluate("window.__msgPlaySound(201)") == "played"
+    assert page.evaluate("window.__msgPlaySound(201)") == "duplicate"
+
+    page.click("#b")  # the click the UI asks for lifts the block
+    page.wait_for_function("window.__msgSoundState() === 'ok'")
+    assert page.evaluate("window.__msgPlaySound(202)") == "played"
+    assert page.evaluate("window.__states") == ["blocked", "ok"]

@@ -287,3 +287,34 @@ def run_cli(name: str, make_state: Callable[[argparse.Namespace], FakeState],
     state.base_url = f"http://{args.host}:{args.port}"
     print(f"fake {name} on {state.base_url}", flush=True)
     uvicorn.run(app_factory(state), host=args.host, port=args.port, log_level="warning")
+
+
+class WebhookReceiver(FakeServer):
+    """A stand-in for the app's webhook route, for tests of the fakes' deliver():
+    `handler(method, raw_body, headers, query) -> (status, text)`; every call is recorded
+    in `.calls` as {"method", "body", "headers", "query", "status"}."""
+
+    name = "webhook-receiver"
+
+    def __init__(self, handler: Callable[[str, bytes, dict, dict], tuple[int, str]],
+                 host: str = "127.0.0.1", port: int = 0):
+        self.handler = handler
+        self.calls: list[dict] = []
+
+        def factory(state: FakeState) -> Starlette:
+            async def hook(request: Request) -> Response:
+                raw = await request.body()
+                headers, query = dict(request.headers), dict(request.query_params)
+                status, text = self.handler(request.method, raw, headers, query)
+                with state._lock:
+                    self.calls.append({"method": request.method, "body": raw, "headers": headers,
+                                       "query": query, "status": status})
+                return Response(text, status_code=status, media_type="text/plain")
+
+            return Starlette(routes=[Route("/hook", hook, methods=["GET", "POST"])])
+
+        super().__init__(FakeState(), factory, host, port)
+
+    @property
+    def hook_url(self) -> str:
+        return f"{self.url}/hook"

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import socket
 import socketserver
 import threading
 import time

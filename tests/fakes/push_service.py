@@ -5,6 +5,7 @@
         fake.fail("abc", 410)                 # the next pushes to "abc" answer 410
         ... send ...
         fake.received                         # [{"name", "headers", "body"}] as posted
+        fake.jitter = 0.2                     # answer each push after a random 0..0.2 s
 
 Every POST /push/<name> is recorded (headers lower-cased, raw encrypted body) and answered
 201 Created, like real push services, unless a status was set for that name.
@@ -13,6 +14,7 @@ Every POST /push/<name> is recorded (headers lower-cased, raw encrypted body) an
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import threading
 import time
@@ -31,6 +33,7 @@ class FakePushService:
         self._lock = threading.Lock()
         self.received: list[dict[str, Any]] = []
         self.statuses: dict[str, int] = {}
+        self.jitter = 0.0  # seconds: a random delay before a push is recorded and answered
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, 0))
@@ -69,6 +72,8 @@ class FakePushService:
     async def _push(self, request: Request) -> Response:
         name = request.path_params["name"]
         body = await request.body()
+        if self.jitter:
+            await asyncio.sleep(random.uniform(0, self.jitter))
         with self._lock:
             self.received.append({"name": name, "headers": {k.lower(): v for k, v in request.headers.items()},
                                   "body": body})

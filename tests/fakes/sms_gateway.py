@@ -44,6 +44,7 @@ class FakeSmsState:
 
     def reset(self) -> None:
         with self._lock:
+            self.generation = getattr(self, "generation", 0) + 1
             self.sent: list[dict[str, Any]] = []
             self.requests: list[dict[str, Any]] = []
             self.failures: list[dict[str, Any]] = []
@@ -148,7 +149,10 @@ def create_app(state: FakeSmsState) -> Starlette:
             elif "form" in ctype:
                 params.update(dict(await request.form()))
         if state.delay:
+            generation = state.generation
             await asyncio.sleep(state.delay)
+            if generation != state.generation:  # reset meanwhile: an earlier test's late request
+                return JSONResponse({"status": "error", "error": "stale"}, status_code=503)
         headers = {k.lower(): v for k, v in request.headers.items()}
         return _render(*state.handle(request.method, params, headers, ctype.split(";")[0]))
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request

@@ -37,8 +37,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.base import (
-    OGG_BYTES,
-    PDF_BYTES,
     PNG_BYTES,
     FakeServer,
     FakeState,
@@ -74,8 +72,8 @@ def sign(raw: bytes, app_secret: str) -> str:
 def graph_error(code: int, message: str | None = None, details: str | None = None,
                 type_: str = "OAuthException") -> dict:
     message = message or _TITLES.get(code, "Error")
-    error: dict[str, Any] = {"message": message if code in (100, 190) else f"({'#' + str(code)}) {message}",
-                             "type": type_, "code": code, "fbtrace_id": "AbCdEfGhIjKlMnOp"}
+    shown = message if code in (100, 190) else f"(#{code}) {message}"
+    error: dict[str, Any] = {"message": shown, "type": type_, "code": code, "fbtrace_id": "AbCdEfGhIjKlMnOp"}
     if code not in (100, 190):
         error["error_data"] = {"messaging_product": "whatsapp", "details": details or message}
     return {"error": error}

@@ -26,6 +26,15 @@ def dialog(data_dir):
     return got.dialog_id, op.id
 
 
+def test_the_client_never_sees_a_note(data_dir):
+    op = auth.create_operator("op", "password-123")
+    visitor = widget.new_visitor()
+    got = widget.send(visitor, "hello")
+    notes.add_note(got.dialog_id, op.id, "грубый клиент")
+    outbox.queue(got.dialog_id, op.id, "ответ")
+    assert [m.text for m in widget.history(visitor)] == ["hello", "ответ"]
+
+
 def _dialog(did):
     with db.session() as s:
         return s.get(Dialog, did)

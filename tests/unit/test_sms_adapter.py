@@ -259,8 +259,13 @@ def test_config_round_trip_and_validation():
     assert json.loads(json.dumps(data)) == data
     assert SmsConfig.from_dict(data) == cfg
     assert SmsConfig.from_dict({}).params_template == {"to": "{to}", "text": "{text}", "from": "{sender}"}
+    as_text = SmsConfig.from_dict({"params_template": '{"msisdn": "{to}", "msg": "{text}"}',
+                                   "status_map": '{"2": "delivered"}'})
+    assert as_text.params_template == {"msisdn": "{to}", "msg": "{text}"}
+    assert as_text.status_map == {"2": "delivered"}
     for bad in ({"method": "PUT"}, {"body_format": "xml"}, {"id_regex": "("},
-                {"send_url": "ftp://x"}, {"status_map": {"x": "exploded"}}):
+                {"send_url": "ftp://x"}, {"status_map": {"x": "exploded"}},
+                {"params_template": "{not json"}):
         with pytest.raises(SmsConfigError):
             SmsConfig.from_dict(bad)
     assert issubclass(SmsConfigError, ValueError)
@@ -301,6 +306,8 @@ def test_json_webhook_batch_with_custom_fields():
 def test_query_only_webhook_and_hash_id_is_stable():
     query = {"from": "79990001122", "text": "ok"}
     (a,) = parse_webhook("", b"", query)
+    (unparsable,) = parse_webhook("", b"", {"from": "123", "text": "short code"})
+    assert unparsable.identity_external_id == "123" and unparsable.phone == "123"
     (b,) = parse_webhook("", b"", dict(query))
     (c,) = parse_webhook("", b"", {"from": "79990001122", "text": "ok!"})
     assert a.text == "ok" and a.identity_external_id == "79990001122"
@@ -383,6 +390,8 @@ def test_check_webhook_reads_query_or_header():
     assert ch.check_webhook({}, {"x-webhook-secret": "hook-123"})
     assert not ch.check_webhook({"secret": "hook-124"}, {})
     assert not ch.check_webhook({}, {})
+    (msg,) = ch.parse_webhook(FORM, b"from=79991234567&text=hi&id=1", {"secret": "hook-123", "x": "1"})
+    assert "secret" not in msg.raw and msg.raw["x"] == "1"  # the secret never lands in raw
     assert SmsChannel({}).check_webhook({}, {})  # no secret configured: not checked
 
 
@@ -403,5 +412,6 @@ def test_sms_and_telegram_with_same_phone_share_one_dialog(data_dir):
     first = inbox.receive(tg_id, "telegram", InboundMessage(
         external_id="1:1", identity_external_id="42", first_name="Anna", phone="+79991234567"))
     (msg,) = parse_webhook(FORM, b"from=8+999+123+45+67&text=hi&id=s1", {})
+    assert msg.identity_external_id == "79991234567" and msg.phone == "8 999 123 45 67"
     second = inbox.receive(sms_id, "sms", msg)
     assert second.contact_id == first.contact_id and second.dialog_id == first.dialog_id

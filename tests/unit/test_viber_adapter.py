@@ -7,6 +7,7 @@ import socket
 from datetime import datetime
 
 import pytest
+import pytest_asyncio
 
 from messenger_app.channels.base import (
     ChannelError,
@@ -22,8 +23,9 @@ from messenger_app.channels.viber import (
     ViberChannel,
     verify_signature,
 )
-from tests.fakes.base import PDF_BYTES, PNG_BYTES
-from tests.fakes.viber_server import FakeViberServer
+from tests.fakes.base import PDF_BYTES, PNG_BYTES, WebhookReceiver, post_webhook
+from tests.fakes.viber_server import SIGNATURE_HEADER, FakeViberServer
+from tests.fakes.viber_server import sign as viber_sign
 
 TOKEN = "4453b6ac1234SECRET-e02c5f12174805f9-9d3a35bd42b6ae26"
 USER = "01234567890A="
@@ -41,7 +43,7 @@ def fake(server):
     return server
 
 
-@pytest.fixture
+@pytest_asyncio.fixture
 async def ch(fake):
     channel = ViberChannel(TOKEN, base_url=fake.api_url, sender_name="Shop")
     yield channel
@@ -50,16 +52,9 @@ async def ch(fake):
 
 def parse(ch, body):
     """What the webhook route does: verify the signature of the raw body, then parse it."""
-    raw, signature = ch_fake_sign(body)
-    assert ch.verify_signature(raw, signature)
-    return ch.parse_webhook(json.loads(raw))
-
-
-def ch_fake_sign(body):
-    from tests.fakes.viber_server import sign
-
     raw = json.dumps(body).encode()
-    return raw, sign(raw, TOKEN)
+    assert ch.verify_signature(raw, viber_sign(raw, TOKEN))
+    return ch.parse_webhook(json.loads(raw))
 
 
 # -- signatures ----------------------------------------------------------------------------
@@ -311,3 +306,30 @@ async def test_profile_reads_name_and_avatar(fake, ch):
         await ch.profile(USER)
     with pytest.raises(UnreachableError):
         await ch.profile("unknown==")
+
+
+@pytest.mark.asyncio
+async def test_signed_callbacks_through_a_webhook_route(fake, ch):
+    """The route an integrator writes: verify the raw body, parse, answer 200 / 403 / 400."""
+    batches = []
+
+    def route(method, raw, headers, query):
+        if not ch.verify_signature(raw, headers.get("x-viber-content-signature", "")):
+            return 403, "bad signature"
+        try:
+            batches.append(ch.parse_webhook(json.loads(raw)))
+        except ValueError:  # MalformedWebhook and json errors alike
+            return 400, "malformed"
+        return 200, "ok"
+
+    with WebhookReceiver(route) as hook:
+        fake.state.check_webhook = True  # Viber calls the URL before set_webhook answers
+        assert (await ch.set_webhook(hook.hook_url))["status"] == 0
+        assert json.loads(hook.calls[0]["body"])["event"] == "webhook" and hook.calls[0]["status"] == 200
+        assert fake.state.deliver(fake.state.message_event(USER, "via the route")).status_code == 200
+        raw, signature = fake.state.sign(fake.state.message_event(USER, "forged"))
+        forged = post_webhook(hook.hook_url, raw.replace(b"forged", b"FORGED"), {SIGNATURE_HEADER: signature})
+        junk = fake.state.deliver(b"not json")
+        wrong_shape = fake.state.deliver(b"[1, 2]")
+    assert (forged.status_code, junk.status_code, wrong_shape.status_code) == (403, 400, 400)
+    assert [m.text for b in batches for m in b.messages] == ["via the route"]

@@ -98,6 +98,8 @@ def test_poller_backs_off_on_429_and_5xx_then_delivers(data_dir, fake):
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 1, timeout=10)
+            # the cursor (and a cleared error) is saved right after the batch is stored
+            await _wait(lambda: channels.get(ch.id).cursor != "", timeout=5)
         finally:
             await w.stop()
 

@@ -1,0 +1,184 @@
+"""Webhook routes (WhatsApp, Viber, SMS) end to end through the app's HTTP routes: signed
+bodies store once, bad signatures and malformed bodies write nothing, delivery reports and
+(un)subscriptions update what the operator sees; one client across channels by phone (S1)."""
+
+import asyncio
+import json
+import time
+
+import pytest
+from sqlmodel import func, select
+from starlette.testclient import TestClient
+
+from messenger_app import api, db
+from messenger_app.models import ChannelIdentity, Message
+from messenger_app.services import auth, channels, dialogs, outbox
+from tests.fakes.viber_server import FakeViberServer
+from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
+                                         DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
+
+
+def _count():
+    with db.session() as s:
+        return s.exec(select(func.count()).select_from(Message)).one()
+
+
+@pytest.fixture
+def client(data_dir):
+    with TestClient(api.build()) as c:
+        yield c
+
+
+@pytest.fixture
+def wa(data_dir):
+    with FakeWhatsAppServer() as fake:
+        ch = channels.add("whatsapp", "WA", token=DEFAULT_TOKEN, base_url=fake.api_url,
+                          config={"phone_number_id": DEFAULT_PHONE_NUMBER_ID,
+                                  "app_secret": DEFAULT_APP_SECRET,
+                                  "verify_token": DEFAULT_VERIFY_TOKEN})
+        yield fake, ch, f"/hooks/{ch.id}/{ch.webhook_secret}"
+
+
+def test_whatsapp_verify_challenge(client, wa):
+    _, ch, url = wa
+    ok = client.get(url, params={"hub.mode": "subscribe", "hub.verify_token": DEFAULT_VERIFY_TOKEN,
+                                 "hub.challenge": "1158201444"})
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    bad = client.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "nope",
+                                  "hub.challenge": "1"})
+    assert bad.status_code == 403
+    assert client.get(f"/hooks/{ch.id}/wrong-secret").status_code == 404
+
+
+def test_whatsapp_signed_message_stored_once(client, wa):
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.text_message("79991234567", "Привет из WhatsApp", "Анна"))
+    for _ in range(2):  # the provider retries: still one message
+        r = client.post(url, content=raw, headers={"X-Hub-Signature-256": sig,
+                                                   "Content-Type": "application/json"})
+        assert r.status_code == 200
+    assert _count() == 1
+    row = dialogs.list_page()[0]
+    assert row.name == "Анна" and row.channel_kind == "whatsapp" and row.preview == "Привет из WhatsApp"
+    assert dialogs.card(row.id).phone == "+79991234567"
+
+
+def test_whatsapp_bad_signature_or_body_writes_nothing(client, wa):
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.text_message("79991234567", "hi"))
+    assert client.post(url, content=raw, headers={"X-Hub-Signature-256": "sha256=" + "0" * 64}).status_code == 403
+    assert client.post(url, content=raw).status_code == 403
+    tampered = raw.replace(b"hi", b"ho")
+    assert client.post(url, content=tampered, headers={"X-Hub-Signature-256": sig}).status_code == 403
+    junk = b"{not json"
+    _, junk_sig = fake.state.sign(junk)
+    assert client.post(url, content=junk, headers={"X-Hub-Signature-256": junk_sig}).status_code == 400
+    assert client.post(url, content=b"x" * (1024 * 1024 + 10)).status_code == 413
+    assert _count() == 0
+
+
+def test_whatsapp_media_is_downloaded(client, wa):
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.media_message("79990001122", "image", caption="look"))
+    assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        [m] = dialogs.messages(dialogs.list_page()[0].id)
+        if m.attachments and m.attachments[0].get("url"):
+            break
+        time.sleep(0.05)
+    att = m.attachments[0]
+    assert m.text == "look" and att["url"].startswith("/files/attachments/")
+    assert att["mime_type"] == "image/png" and att["inline"] is True
+
+
+def test_status_reports_and_unreachable(client, wa, monkeypatch):
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.text_message("79995550000", "hello", "Ivan"))
+    client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+    op = auth.create_operator("op", "password-123")
+    did = dialogs.list_page()[0].id
+    mid = outbox.queue(did, op.id, "answer")
+    from messenger_app.channels import registry
+
+    with db.session() as s:
+        channel = s.get(type(ch), ch.id)
+
+    async def send():
+        adapter = registry.build(channel)
+        try:
+            return await outbox.deliver(mid, lambda _: adapter)
+        finally:
+            await adapter.close()
+
+    assert asyncio.run(send()) == "sent"
+    with db.session() as s:
+        wamid = s.get(Message, mid).external_id
+    for status in ("delivered", "read"):
+        raw, sig = fake.state.sign(fake.state.status_webhook(wamid, "79995550000", status))
+        assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
+    with db.session() as s:
+        assert s.get(Message, mid).status == "read"
+    raw, sig = fake.state.sign(fake.state.status_webhook(wamid, "79995550000", "failed", 131047))
+    client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+    with db.session() as s:
+        ident = s.exec(select(ChannelIdentity)).one()
+    assert not ident.reachable and ident.unreachable_reason
+
+
+def test_viber_subscribe_unsubscribe_and_signature(client, data_dir):
+    with FakeViberServer() as fake:
+        ch = channels.add("viber", "Viber", token=fake.state.token, base_url=fake.api_url)
+        url = f"/hooks/{ch.id}/{ch.webhook_secret}"
+
+        def post(body):
+            raw, sig = fake.state.sign(body)
+            return client.post(url, content=raw, headers={"X-Viber-Content-Signature": sig})
+
+        assert post(fake.state.message_event("u1==", "Здравствуйте", name="Olga")).status_code == 200
+        raw, _ = fake.state.sign(fake.state.message_event("u2==", "forged"))
+        assert client.post(url, content=raw, headers={"X-Viber-Content-Signature": "00"}).status_code == 403
+        assert post(fake.state.unsubscribed_event("u1==")).status_code == 200
+        did = dialogs.list_page()[0].id
+        assert outbox.routes(did) == []
+        assert outbox.routes(did, include_unusable=True)[0].reason  # shown disabled, with why
+        assert post(fake.state.subscribed_event("u1==")).status_code == 200
+        assert [r.channel_kind for r in outbox.routes(did)] == ["viber"]
+        assert _count() == 1
+
+
+def test_sms_webhook_secret_and_form_body(client, data_dir):
+    ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send",
+                                            "webhook_secret": "s3cret-value"})
+    url = f"/hooks/{ch.id}/{ch.webhook_secret}"
+    form = {"from": "+7 999 111-22-33", "text": "Нужна консультация", "id": "sms-1"}
+    assert client.post(url, data=form).status_code == 403  # no gateway secret
+    assert client.post(url + "?secret=s3cret-value", data=form).status_code == 200
+    assert client.post(url + "?secret=s3cret-value", data=form).status_code == 200
+    assert client.post(url + "?secret=s3cret-value", content=b"\xff\xfe garbage",
+                       headers={"Content-Type": "application/json"}).status_code == 400
+    assert _count() == 1
+    row = dialogs.list_page()[0]
+    assert row.channel_kind == "sms" and dialogs.card(row.id).phone == "+79991112233"
+
+
+def test_one_client_across_whatsapp_and_sms(client, wa):
+    fake, ch, url = wa
+    sms = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
+    raw, sig = fake.state.sign(fake.state.text_message("79994443322", "first, via WhatsApp", "Max"))
+    client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+    client.post(f"/hooks/{sms.id}/{sms.webhook_secret}",
+                data={"from": "89994443322", "text": "then an SMS", "id": "s-9"})
+    [row] = dialogs.list_page()
+    assert [m.channel_kind for m in dialogs.messages(row.id)] == ["whatsapp", "sms"]
+    assert row.channel_kind == "sms"
+
+
+def test_disabled_or_unknown_channel_is_404(client, wa):
+    fake, ch, url = wa
+    channels.set_enabled(ch.id, False)
+    raw, sig = fake.state.sign(fake.state.text_message("79990000000", "hi"))
+    assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 404
+    assert client.post("/hooks/999/abc", content=raw).status_code == 404
+    assert client.post("/hooks/abc/def", content=raw).status_code == 404
+    assert _count() == 0
