@@ -10,20 +10,36 @@ def channel_row(ch) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(channel_icon(ch["kind"], "20px"),
                                 rx.vstack(rx.text(ch["name"], weight="medium"),
-                                          rx.text(ch["bot"], size="1", color_scheme="gray"),
+                                          rx.text(ch["label"], " ", ch["bot"], size="1",
+                                                  color_scheme="gray"),
                                           spacing="0"), align="center")),
         rx.table.cell(rx.cond(ch["enabled"] == "1",
                               rx.badge(S.t["enabled"], color_scheme="green"),
                               rx.badge(S.t["disabled"], color_scheme="gray"))),
-        rx.table.cell(rx.text(ch["last_poll"], size="1")),
+        rx.table.cell(rx.cond(ch["webhook"] != "",
+                              rx.vstack(rx.text("Webhook URL", size="1", color_scheme="gray"),
+                                        rx.code(ch["webhook"], size="1", style={"wordBreak": "break-all"},
+                                                custom_attrs={"data-testid": "channel-webhook"}),
+                                        spacing="0", max_width="340px"),
+                              rx.cond(ch["polling"] == "1",
+                                      rx.vstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
+                                                rx.text(ch["last_poll"], size="1"), spacing="0")))),
         rx.table.cell(rx.cond(ch["last_error"] != "",
                               rx.text(ch["last_error"], size="1", color="var(--red-11)"),
                               rx.text(S.t["healthy"], size="1", color="var(--green-11)"))),
         rx.table.cell(rx.cond(ch["kind"] != "widget",
                               rx.button(rx.cond(ch["enabled"] == "1", S.t["disable"], S.t["enable"]),
                                         size="1", variant="soft", on_click=S.toggle(ch["id"])))),
-        custom_attrs={"data-testid": "channel-row", "data-id": ch["id"]},
+        custom_attrs={"data-testid": "channel-row", "data-id": ch["id"], "data-kind": ch["kind"]},
     )
+
+
+def field(f) -> rx.Component:
+    return rx.vstack(
+        rx.text(f["label"], size="1", color_scheme="gray"),
+        rx.input(name=f["name"], type=f["type"], width="100%", auto_complete="off",
+                 custom_attrs={"data-testid": "channel-field-" + f["name"]}),
+        spacing="1", width="100%")
 
 
 def settings_page() -> rx.Component:
@@ -32,32 +48,42 @@ def settings_page() -> rx.Component:
                   lang_switch(S),
                   rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"],
                                     variant="soft"), href="/"),
-                  align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)"),
+                  align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
+                  wrap="wrap"),
         rx.vstack(
-            rx.table.root(
-                rx.table.body(rx.foreach(S.items, channel_row)), width="100%", variant="surface"),
+            rx.hstack(rx.heading(S.t["channels"], size="4"), rx.spacer(),
+                      rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost",
+                                     on_click=S.refresh), width="100%", align="center"),
+            rx.box(rx.table.root(rx.table.body(rx.foreach(S.items, channel_row)), width="100%",
+                                 variant="surface"), width="100%", overflow_x="auto"),
             rx.card(
-                rx.form(
-                    rx.vstack(
-                        rx.heading(S.t["add_telegram"], size="3"),
-                        rx.input(name="token", placeholder=S.t["bot_token"], width="100%",
-                                 custom_attrs={"data-testid": "telegram-token"}),
-                        rx.input(name="base_url", placeholder=S.t["api_base"], width="100%",
-                                 custom_attrs={"data-testid": "telegram-base-url"}),
-                        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1",
-                                                          icon="triangle-alert", width="100%",
-                                                          custom_attrs={"data-testid": "settings-error"})),
-                        rx.button(S.t["connect"], type="submit",
-                                  custom_attrs={"data-testid": "telegram-connect"}),
-                        spacing="2", width="100%"),
-                    on_submit=S.add_telegram, reset_on_submit=True),
+                rx.vstack(
+                    rx.heading(S.t["add_channel"], size="3"),
+                    rx.hstack(rx.foreach(S.kinds, lambda k: rx.button(
+                        channel_icon(k["kind"], "16px"), k["label"], size="1",
+                        variant=rx.cond(S.new_kind == k["kind"], "solid", "soft"),
+                        on_click=S.set_new_kind(k["kind"]),
+                        custom_attrs={"data-testid": "channel-kind-" + k["kind"]})),
+                        wrap="wrap", spacing="2"),
+                    rx.form(
+                        rx.vstack(
+                            rx.grid(rx.foreach(S.form_fields, field), columns=rx.breakpoints(
+                                initial="1", md="2"), spacing="3", width="100%"),
+                            rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", size="1",
+                                                              icon="triangle-alert", width="100%",
+                                                              custom_attrs={"data-testid": "settings-error"})),
+                            rx.button(S.t["connect"], type="submit",
+                                      custom_attrs={"data-testid": "channel-connect"}),
+                            spacing="3", width="100%"),
+                        on_submit=S.add_channel, reset_on_submit=True, width="100%"),
+                    spacing="3", width="100%"),
                 width="100%"),
             rx.card(rx.vstack(rx.heading(S.t["widget_snippet"], size="3"),
                               rx.text_area(value=S.widget_snippet, read_only=True, rows="4", width="100%",
                                            font_family="monospace",
                                            custom_attrs={"data-testid": "widget-snippet"}),
                               width="100%"), width="100%"),
-            spacing="4", padding="20px", max_width="960px", margin="0 auto",
+            spacing="4", padding="20px", max_width="1100px", margin="0 auto",
         ),
         min_height="100dvh", background="var(--gray-a2)",
     )

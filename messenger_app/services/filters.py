@@ -364,21 +364,13 @@ def compile(filt: Any, crm: dict[str, VarField] | None = None, *,  # noqa: A001
     in a count. Both forms select exactly the same dialogs."""
     if crm is None:
         crm = crm_fields() if uses_variables(filt) else {}
-    return _group_sql(validate(filt, crm), _Ctx(crm, _sqlite(), for_count))
+    return _group_sql(validate(filt, crm), _Ctx(crm, for_count))
 
 
 @dataclass(frozen=True)
 class _Ctx:
     crm: dict
-    sqlite: bool
     for_count: bool
-
-
-def _sqlite() -> bool:
-    try:
-        return db.is_sqlite()
-    except Exception:  # noqa: BLE001 - no engine configured: portable SQL
-        return False
 
 
 def _group_sql(group: dict, ctx: _Ctx):
@@ -392,7 +384,8 @@ def _group_sql(group: dict, ctx: _Ctx):
 
 
 def _case_variants(value: str) -> list[str]:
-    """SQLite folds case for ASCII only: for other letters also try the usual spellings."""
+    """SQLite's lower()/LIKE fold ASCII only, and so does PostgreSQL's lower() in a "C"
+    locale: for other letters (Cyrillic) also try the usual spellings as typed."""
     if value.isascii():
         return []
     out = []
@@ -402,16 +395,16 @@ def _case_variants(value: str) -> list[str]:
     return out
 
 
-def _text_sql(col, op: str, value: Any, sqlite: bool):
+def _text_sql(col, op: str, value: Any):
     if op == "is_empty":
         return col == ""
     if op == "is_not_empty":
         return col != ""
     if op in ("not_equals", "not_contains"):
-        return not_(_text_sql(col, op[4:], value, sqlite))
+        return not_(_text_sql(col, op[4:], value))
     if op == "in_list":
-        return or_(*[_text_sql(col, "equals", v, sqlite) for v in value])
-    variants = _case_variants(value) if sqlite else []
+        return or_(*[_text_sql(col, "equals", v) for v in value])
+    variants = _case_variants(value)
     if op == "equals":
         return or_(func.lower(col) == value.lower(), *[col == v for v in variants])
     if op == "contains":
@@ -564,8 +557,6 @@ def _number_sql(col, op: str, value: Any):
 
 
 def _var_sql(var: VarField, op: str, value: Any, ctx: _Ctx):
-    sqlite = ctx.sqlite
-
     def has(cond):
         return _member(ContactValue.contact_id, select(ContactValue.contact_id)
                        .where(ContactValue.field_id == var.id, cond), ctx)
@@ -586,8 +577,8 @@ def _var_sql(var: VarField, op: str, value: Any, ctx: _Ctx):
     col = ContactValue.value_text
     if op in ("is_empty", "not_equals", "not_contains"):
         positive = {"is_empty": "is_not_empty", "not_equals": "equals", "not_contains": "contains"}[op]
-        return not_(has(_text_sql(col, positive, value, sqlite)))
-    return has(_text_sql(col, op, value, sqlite))
+        return not_(has(_text_sql(col, positive, value)))
+    return has(_text_sql(col, op, value))
 
 
 def _name_col():
@@ -595,13 +586,13 @@ def _name_col():
 
 
 def _leaf_sql(leaf: dict, ctx: _Ctx):
-    key, op, value, sqlite = leaf["field"], leaf["op"], leaf.get("value"), ctx.sqlite
+    key, op, value = leaf["field"], leaf["op"], leaf.get("value")
     if key.startswith("var:"):
         return _var_sql(ctx.crm[key[4:]], op, value, ctx)
     if key == "name":
-        return _text_sql(_name_col(), op, value, sqlite)
+        return _text_sql(_name_col(), op, value)
     if key in ("tag1", "tag2"):
-        return _text_sql(getattr(Contact, key), op, value, sqlite)
+        return _text_sql(getattr(Contact, key), op, value)
     if key == "phone":
         return _phone_sql(op, value)
     if key == "channel":

@@ -1,14 +1,33 @@
-"""/settings: channel instances (admin only)."""
+"""/settings: connect channel instances of every kind, see their health (admin only)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from messenger_app import settings as app_settings
+from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError
 from messenger_app.models.operator import ADMIN
 from messenger_app.services import channels
 from messenger_app.states.auth import AuthState
+
+CONNECTABLE = [k for k in registry.KINDS if k != "widget"]
+
+
+def _fields(kind: str) -> list[dict[str, str]]:
+    spec = registry.KINDS[kind]
+    out = []
+    if spec.token_label:
+        out.append({"name": "token", "label": spec.token_label,
+                    "type": "password" if kind != "telegram" else "text"})
+    for key, label in spec.config_fields:
+        secret = key in spec.secret_fields or "password" in key
+        out.append({"name": f"cfg_{key}", "label": label, "type": "password" if secret else "text"})
+    if kind in ("telegram", "vk", "whatsapp", "viber"):
+        out.append({"name": "base_url", "label": "API base URL (optional: a local server or emulator)",
+                    "type": "text"})
+    out.append({"name": "name", "label": "Name shown to operators (optional)", "type": "text"})
+    return out
 
 
 class SettingsState(AuthState):
@@ -16,6 +35,9 @@ class SettingsState(AuthState):
     error: str = ""
     notice: str = ""
     widget_snippet: str = ""
+    new_kind: str = "telegram"
+    kinds: list[dict[str, str]] = [{"kind": k, "label": registry.KINDS[k].label} for k in CONNECTABLE]
+    form_fields: list[dict[str, str]] = _fields("telegram")
 
     def _admin(self) -> bool:
         op = self._operator()
@@ -35,10 +57,13 @@ class SettingsState(AuthState):
         channels.widget_channel()
         self.items = [{
             "id": str(ch.id), "kind": ch.kind, "name": ch.name,
+            "label": registry.KINDS[ch.kind].label if ch.kind in registry.KINDS else ch.kind,
             "enabled": "1" if ch.enabled else "",
+            "polling": "1" if ch.kind in registry.KINDS and registry.KINDS[ch.kind].polling else "",
             "last_poll": ch.last_poll_at.strftime("%d.%m.%Y %H:%M:%S UTC") if ch.last_poll_at else "—",
             "last_error": ch.last_error,
             "bot": f"@{ch.bot_username}" if ch.bot_username else "",
+            "webhook": channels.webhook_url(ch),
         } for ch in channels.all_channels()]
         url = app_settings.get().public_url
         self.widget_snippet = (f'<iframe src="{url}/widget" title="Chat" '
@@ -47,24 +72,27 @@ class SettingsState(AuthState):
                                'box-shadow:0 8px 30px rgba(0,0,0,.18)"></iframe>')
 
     @rx.event
-    async def add_telegram(self, form: dict):
+    def set_new_kind(self, kind: str):
         if not self._admin():
             return rx.redirect("/login")
-        token = str(form.get("token", "")).strip()[:200]
-        base = str(form.get("base_url", "")).strip()[:300]
-        from messenger_app.channels.telegram import TelegramChannel
+        if kind in CONNECTABLE:
+            self.new_kind, self.form_fields, self.error = kind, _fields(kind), ""
 
+    @rx.event
+    async def add_channel(self, form: dict):
+        if not self._admin():
+            return rx.redirect("/login")
+        kind = self.new_kind
+        form = {str(k): str(v)[:2000] for k, v in (form or {}).items()}
+        config = {k[4:]: v for k, v in form.items() if k.startswith("cfg_") and v.strip()}
+        token, base = form.get("token", "").strip(), form.get("base_url", "").strip()
         try:
-            if not channels.TOKEN_RE.match(token):
-                raise channels.ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
-            adapter = TelegramChannel(token, base or app_settings.get().telegram_api_base)
-            try:
-                me = await adapter.get_me()
-            finally:
-                await adapter.close()
-            channels.add_telegram(token, name=str(form.get("name", ""))[:200], base_url=base,
-                                  bot_username=str(me.get("username", "")))
-        except (channels.ChannelConfigError, ChannelError) as e:
+            check = await _check(kind, token, base, config)
+            ch = channels.add(kind, name=form.get("name", "").strip(), token=token, base_url=base,
+                              config=config, bot_username=check.get("username", ""))
+            if kind == "viber":  # Viber calls the URL back before it answers
+                await _set_viber_webhook(ch)
+        except (channels.ChannelConfigError, ChannelError, ValueError) as e:
             self.error, self.notice = str(e), ""
             return
         self.error, self.notice = "", "connected"
@@ -79,3 +107,37 @@ class SettingsState(AuthState):
             return
         channels.set_enabled(ch.id, not ch.enabled)
         self._reload()
+
+    @rx.event
+    def refresh(self):
+        if not self._admin():
+            return rx.redirect("/login")
+        self._reload()
+
+
+async def _check(kind: str, token: str, base: str, config: dict) -> dict:
+    """Ask the provider whether the credentials work before saving (Telegram, VK)."""
+    if kind == "telegram":
+        if not channels.TOKEN_RE.match(token):
+            raise channels.ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
+    if kind not in ("telegram", "vk"):
+        return {}
+    from types import SimpleNamespace
+
+    probe = SimpleNamespace(kind=kind, token=token, base_url=base, config=config, name="")
+    adapter = registry.build(probe)
+    try:
+        me = await adapter.get_me()
+    finally:
+        await adapter.close()
+    return me if isinstance(me, dict) else {}
+
+
+async def _set_viber_webhook(ch) -> None:
+    adapter = registry.build(ch)
+    try:
+        await adapter.set_webhook(channels.webhook_url(ch))
+    except ChannelError as e:
+        channels.record_error(ch.id, f"webhook not set: {e}")
+    finally:
+        await adapter.close()

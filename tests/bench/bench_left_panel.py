@@ -340,6 +340,13 @@ def main() -> None:
         return ((lambda: dialog_query.list_page(limit=50, search=typed)),
                 (lambda: bare.execute(base + " WHERE " + where + order, params).fetchall()))
 
+    def short_phone_case():
+        typed = "".join(rnd.choices("0123456789", k=rnd.choice([2, 3])))
+        where = " OR ".join(["c.phone_digits LIKE ?"] * len(phones.search_variants(typed)))
+        params = [f"%{v}%" for v in phones.search_variants(typed)]
+        return ((lambda: dialog_query.list_page(limit=50, search=typed)),
+                (lambda: bare.execute(base + " WHERE " + where + order, params).fetchall()))
+
     def phone_count_case():
         typed, _ = typed_phone(rnd.choice(phone_pool))
         where, params = phone_sql(typed)
@@ -359,6 +366,7 @@ def main() -> None:
                               base + " WHERE d.unread_count > 0" + order)),
         ("phone search", phone_case),
         ("  (vs naive LIKE in list order)", naive_phone_case),
+        ("phone search, 2-3 digits", short_phone_case),
         ("filter (vip OR folder) AND tg", fixed(lambda: dialog_query.list_page(limit=50, filter=lead_vip),
                                                 base + lead_sql + order)),
         ("filter unread OR (age AND city)", fixed(lambda: dialog_query.list_page(limit=50, filter=var_or),

@@ -54,4 +54,4 @@ def test_settings_page_requires_login(new_context):
     page = new_page(new_context())
     page.goto("/settings")
     page.wait_for_url(lambda u: path_of_url(u) == "/login")
-    expect(page.get_by_test_id("telegram-token")).to_have_count(0)
+    expect(page.get_by_test_id("channel-field-token")).to_have_count(0)

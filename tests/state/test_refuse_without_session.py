@@ -21,7 +21,7 @@ PUBLIC = {"show_panel", "toggle_expand", "set_lang", "login", "check_login_page"
           "listen", "setvar"}
 ARGS = {"open_dialog": ("1",), "set_view": ("unread",), "set_search": ("999",), "send": ({"text": "x"},),
         "retry": ("1",), "set_route": ("1",), "set_tz": ("Europe/Moscow",), "load_more": (),
-        "load_older": (), "close_dialog": (), "on_load": (), "add_telegram": ({"token": "1:x"},),
+        "load_older": (), "close_dialog": (), "on_load": (), "add_channel": ({"token": "1:x"},), "set_new_kind": ("vk",), "refresh": (),
         "toggle": ("1",), "set_folder": ("operator",), "apply_filter": ("",)}
 
 
@@ -86,7 +86,7 @@ def test_operator_cannot_use_admin_settings(data_dir):
     st = _state(SettingsState, token)
     import asyncio
 
-    result = asyncio.run(SettingsState.event_handlers["add_telegram"].fn(
+    result = asyncio.run(SettingsState.event_handlers["add_channel"].fn(
         st, {"token": "123456:AAbbccddeeffgghhiijjkkllmmnnoopp"}))
     assert _is_login_redirect(result)
     assert [c.kind for c in channels.all_channels()] == []

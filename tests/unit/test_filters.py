@@ -13,8 +13,9 @@ from sqlalchemy import select
 from messenger_app import db, settings
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
                                   CrmField, Dialog, Folder, Tag2Option)
-from messenger_app.services import events, filters
+from messenger_app.services import dialog_query, events, filters, folders
 from messenger_app.services.filters import FilterError
+from tests.services import PostgresServer
 
 
 def utc(*a) -> datetime:
@@ -54,9 +55,12 @@ FIELDS = [("city", "City", "text", []), ("site", "Site", "link", []),
           ("birthday", "Birthday", "date", []), ("subscribed", "Subscribed", "bool", [])]
 
 
-def _point(mp, path) -> None:
+def _point(mp, path, url: str = "") -> None:
     mp.setenv("DATA_DIR", str(path))
-    mp.delenv("DATABASE_URL", raising=False)
+    if url:
+        mp.setenv("DATABASE_URL", url)
+    else:
+        mp.delenv("DATABASE_URL", raising=False)
     mp.delenv("REDIS_URL", raising=False)
     mp.setenv("ADMIN_PASSWORD", "admin-pass-123")
     settings.reset()
@@ -104,23 +108,33 @@ def _seed() -> dict[str, int]:
     return ids
 
 
-@pytest.fixture(scope="module")
-def world_dir(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def world_dir(request, tmp_path_factory):
+    """The same client base in SQLite and in a real PostgreSQL: the SQL must mean the same."""
     path = tmp_path_factory.mktemp("filters-world")
+    server = None
+    if request.param == "postgresql":
+        try:
+            server = PostgresServer(path)
+        except RuntimeError as exc:
+            pytest.skip(str(exc))
+    url = server.url if server else ""
     with pytest.MonkeyPatch.context() as mp:
-        _point(mp, path)
+        _point(mp, path, url)
         db.migrate()
         ids = _seed()
         db.reset_engine()
     settings.reset()
-    return path, ids
+    yield path, url, ids
+    if server:
+        server.stop()
 
 
 @pytest.fixture
 def world(world_dir, monkeypatch):
     """The shared, read-only client base; every test gets it at no migration cost."""
-    path, ids = world_dir
-    _point(monkeypatch, path)
+    path, url, ids = world_dir
+    _point(monkeypatch, path, url)
     yield ids
     db.reset_engine()
     settings.reset()
@@ -466,3 +480,16 @@ def test_catalog_lists_builtin_and_crm_fields(world):
     assert {o["op"]: o["value"] for o in cat["channel"]["ops"]}["in_list"] == "choices"
     assert filters.fields_catalog("ru")[0]["label"] == "Имя"
     json.dumps(filters.fields_catalog())  # the UI keeps it in state: must be plain JSON
+
+
+def test_list_count_and_counters_on_the_same_base(world):
+    names = {v: k for k, v in world.items() if k in CLIENTS}
+    for field, op, value, expected in CASES[::7]:
+        filt = _sub(one(field, op, value), world)
+        rows = dialog_query.list_page(limit=100, filter=filt)
+        assert {names[r.contact_id] for r in rows} == expected, (field, op, value)
+        assert dialog_query.count(filter=filt) == len(expected), (field, op, value)
+    assert [names[r.contact_id] for r in dialog_query.list_page(limit=100)] == [
+        "eve", "boris", "anon", "anna", "olga", "ghost"]
+    assert {f.id: f.unread for f in folders.list_with_unread()} == {
+        "all": 3, "operator": 0, world["F1"]: 1, world["F2"]: 1}
