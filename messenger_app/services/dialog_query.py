@@ -1,6 +1,6 @@
 """The dialog list of the left panel (L1, L3, L4, L5, L7, L8): one indexed query a page.
 
-`list_page()` supersedes `dialogs.list_page()`: the same order and keyset pagination on
+`list_page()`: newest activity first, keyset pagination on
 (activity_at, id), plus a folder ("all", "operator" or a custom folder id) and a filter
 (services/filters.py), and rows that carry Tag 1 / Tag 2 and the client's flags.
 `count()` takes the same filtering arguments and answers "N found".
@@ -97,6 +97,15 @@ def list_page(limit: int = PAGE, after: tuple[datetime, int] | None = None,
     with db.session() as s:
         rows = s.execute(q).all()
     return [_row(r) for r in rows]
+
+
+def row(dialog_id: int) -> ListRow | None:
+    """One dialog's row, as list_page() shows it (live updates refresh single rows)."""
+    q = (select(*_COLUMNS).join(Contact, Contact.id == Dialog.contact_id)
+         .where(Dialog.id == dialog_id))
+    with db.session() as s:
+        r = s.execute(q).first()
+    return _row(r) if r is not None else None
 
 
 def count(unread_only: bool = False, search: str = "", folder: str | int | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import select
 
 from messenger_app import db
@@ -33,30 +33,6 @@ def contact_name(c: Contact) -> str:
     """First + last name; the phone when there is no name (L1)."""
     name = f"{c.first_name} {c.last_name}".strip()
     return name or phones.display(c.phone) or c.phone_raw or f"#{c.id}"
-
-
-def list_page(limit: int = PAGE, after: tuple[datetime, int] | None = None,
-              unread_only: bool = False, search: str = "") -> list[DialogRow]:
-    """Newest activity first. `after` is the (activity_at, id) of the last row shown."""
-    q = (select(Dialog, Contact).join(Contact, Contact.id == Dialog.contact_id)
-         .order_by(Dialog.activity_at.desc(), Dialog.id.desc()).limit(limit))
-    if after is not None:
-        at, did = after
-        q = q.where(or_(Dialog.activity_at < at, and_(Dialog.activity_at == at, Dialog.id < did)))
-    if unread_only:
-        q = q.where(Dialog.unread_count > 0)
-    variants = phones.search_variants(search)
-    if search.strip() and variants:
-        q = q.where(or_(*[Contact.phone_digits.contains(v) for v in variants]))
-    elif search.strip():
-        like = f"%{search.strip().lower()}%"
-        q = q.where(or_(func.lower(Contact.first_name).like(like),
-                        func.lower(Contact.last_name).like(like)))
-    with db.session() as s:
-        rows = s.exec(q).all()
-    return [DialogRow(d.id, c.id, contact_name(c), c.avatar, d.last_channel_kind, d.last_preview,
-                      d.last_message_at, d.activity_at, d.unread_count, d.last_direction)
-            for d, c in rows]
 
 
 def row(dialog_id: int) -> DialogRow | None:

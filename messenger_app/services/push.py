@@ -372,11 +372,11 @@ def notify_inbound(dialog_id: int, message_id: int | None,
     blocking (network): async code calls it through asyncio.to_thread. Never raises for a
     push failure. Returns how many pushes the push services accepted."""
     try:
-        payload = build_payload(int(dialog_id), message_id)
-        if payload is None:
-            return 0
         subs = _targets(skip_operator_ids)
         if not subs:
+            return 0
+        payload = build_payload(int(dialog_id), message_id)
+        if payload is None:
             return 0
         data = json.dumps(payload, ensure_ascii=False)
         topic = f"dialog-{int(dialog_id)}"

@@ -3,7 +3,9 @@
 No Reflex app here: a tiny Starlette server on 127.0.0.1 serves assets/ at the site root
 (as Reflex does) plus a test page that loads push.js and sound.js. A push is delivered
 through the DevTools protocol (ServiceWorker.deliverPushMessage), which hands the payload
-to the worker's `push` handler exactly as a push service would after decryption.
+to the worker's `push` handler exactly as the browser does after decrypting a real push
+(the encryption itself is tested in tests/unit/test_push.py). Installability is what
+Chromium itself says (Page.getInstallabilityErrors) in a normal, non-incognito profile.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def site():
 @pytest.fixture(scope="module")
 def chromium(pw):  # pw: the session's Playwright (tests/e2e/conftest.py)
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed (./test.sh installs it)")
     browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
@@ -103,27 +105,30 @@ def wait_for_active_worker(page) -> None:
 
 
 def registration_id(page, cdp, scope: str) -> str:
-    found: dict[str, str] = {}
+    """The DevTools id of the active registration for `scope` (from the events that
+    ServiceWorker.enable replays for existing registrations and versions)."""
+    regs: dict[str, str] = {}
+    active: set[str] = set()
 
     def on_regs(params):
         for reg in params.get("registrations", []):
             if reg["scopeURL"] == scope and not reg.get("isDeleted"):
-                found["id"] = reg["registrationId"]
+                regs[reg["registrationId"]] = reg["scopeURL"]
 
     def on_versions(params):
         for v in params.get("versions", []):
-            if v.get("status") == "activated" and v.get("runningStatus") in ("running", "starting", "stopped"):
-                found.setdefault("version_of", v["registrationId"])
+            if v.get("status") == "activated":
+                active.add(v["registrationId"])
 
     cdp.on("ServiceWorker.workerRegistrationUpdated", on_regs)
     cdp.on("ServiceWorker.workerVersionUpdated", on_versions)
     cdp.send("ServiceWorker.enable")
     deadline = time.monotonic() + 10
-    while "id" not in found:
-        assert time.monotonic() < deadline, "no ServiceWorker.workerRegistrationUpdated event"
+    while not (ready := [r for r in regs if r in active]):
+        assert time.monotonic() < deadline, f"no activated registration for {scope}: {regs} {active}"
         page.wait_for_timeout(50)  # lets Playwright dispatch the CDP events
-    assert found.get("version_of", found["id"]) == found["id"]
-    return found["id"]
+    assert len(ready) == 1, ready
+    return ready[0]
 
 
 NOTIFICATIONS = """() => navigator.serviceWorker.ready
@@ -182,7 +187,7 @@ def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
              "data": json.dumps({"title": "Vera", "body": "?", "tag": "dialog-9",
                                  "url": "/?dialog=9", "dialog_id": 9})})
     page.wait_for_function(NOTIFICATIONS.replace("ns.map", "ns.length && ns.map"), polling=100)
-    (worker,) = [w for w in context.service_workers if w.url.endswith("/sw.js")]
+    (worker,) = [w for w in context.service_workers if w.url == site.url + "/sw.js"]
     # the click itself: a NotificationEvent for the shown notification, dispatched in the
     # worker. A synthetic event may not waitUntil(), so the test takes the handler's promise
     # and waits for it: it resolves to the window client that showed the dialog.
@@ -192,7 +197,7 @@ def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
             n = (await self.registration.getNotifications()).find(x => x.tag === 'dialog-9');
             if (!n) await new Promise(r => setTimeout(r, 100));
         }
-        if (!n) return 'the worker sees no notification: ' + JSON.stringify((await self.registration.getNotifications()).map(x => x.tag)) + ' scope ' + self.registration.scope + ' ' + self.serviceWorker.state;
+        if (!n) return 'the worker sees no notification';
         const ev = new NotificationEvent('notificationclick', {notification: n});
         let work = null;
         Object.defineProperty(ev, 'waitUntil', {value: p => { work = p; }});
@@ -201,7 +206,7 @@ def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
         const win = await work;
         return win ? win.url : 'no window';
     }""")
-    assert shown_in == site.url + "/", (shown_in, page.evaluate(NOTIFICATIONS), context.service_workers)
+    assert shown_in == site.url + "/", shown_in
     page.wait_for_function("() => !!window.__opened", polling=100)
     opened = page.evaluate("window.__opened")
     assert opened["type"] == "msg-open-dialog" and opened["dialog_id"] == 9
@@ -257,7 +262,7 @@ def png_size(data: bytes) -> tuple[int, int]:
 def profile_context(pw, site, tmp_path):
     """A normal (persistent) profile: Chromium never offers to install from incognito."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed (./test.sh installs it)")
     ctx = pw.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=CHROMIUM,
                                                 args=CHROMIUM_ARGS, base_url=site.url)
     ctx.set_default_timeout(10_000)
@@ -337,7 +342,7 @@ def test_maskable_icon_keeps_the_logo_in_the_safe_zone():
 def chromium_autoplay(pw, site):
     """A browser that allows sound without a click (like a tab the operator has used)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed")
+        pytest.fail(f"{CHROMIUM} is not installed (./test.sh installs it)")
     browser = pw.chromium.launch(executable_path=CHROMIUM,
                                  args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"])
     ctx = browser.new_context(base_url=site.url)

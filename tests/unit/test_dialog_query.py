@@ -90,15 +90,6 @@ def test_rows_newest_first_with_tags_flags_and_no_message_clients(data_dir):
     assert (first.tag1, first.blacklisted, first.bot_paused) == ("", False, False)
 
 
-def test_same_rows_as_the_old_list_page(data_dir):
-    for i in range(7):
-        client(f"C{i}", phone=f"+7999{1000000 + i:07d}", minutes=i % 3, unread=i % 2)
-    for kw in [{}, {"unread_only": True}, {"search": "8999100000"}, {"search": "c3"}, {"limit": 3}]:
-        old = [(r.id, r.name, r.unread, r.activity_at) for r in dialogs.list_page(**kw)]
-        new = [(r.id, r.name, r.unread, r.activity_at) for r in dialog_query.list_page(**kw)]
-        assert new == old and new, kw
-
-
 def test_pagination_with_ties_and_a_filter(data_dir):
     ids = [client(f"N{i}", minutes=i // 3, tag1="vip" if i % 2 else "", unread=i % 3)
            for i in range(14)]  # three dialogs share each activity time

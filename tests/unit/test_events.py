@@ -1,7 +1,6 @@
 """The event bus: in-process by default, Redis pub/sub across processes with REDIS_URL."""
 
 import asyncio
-import subprocess
 import sys
 import threading
 

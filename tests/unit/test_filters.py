@@ -117,7 +117,7 @@ def world_dir(request, tmp_path_factory):
         try:
             server = PostgresServer(path)
         except RuntimeError as exc:
-            pytest.skip(str(exc))
+            pytest.fail(f"PostgreSQL is needed (./test.sh installs it): {exc}")
     url = server.url if server else ""
     with pytest.MonkeyPatch.context() as mp:
         _point(mp, path, url)

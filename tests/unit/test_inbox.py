@@ -7,7 +7,7 @@ from sqlmodel import func, select
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
-from messenger_app.services import dialogs, events, inbox
+from messenger_app.services import dialog_query, dialogs, events, inbox
 
 
 def _channel(kind="telegram", name="bot"):
@@ -141,9 +141,9 @@ def test_hostile_text_is_stored_verbatim(data_dir):
 def test_list_orders_newest_first_and_pages(data_dir):
     ch = _channel()
     ids = [inbox.receive(ch.id, ch.kind, _msg(ext=f"{i}:1", user=str(i))).dialog_id for i in range(7)]
-    page1 = dialogs.list_page(limit=4)
+    page1 = dialog_query.list_page(limit=4)
     assert [r.id for r in page1] == ids[::-1][:4]
-    page2 = dialogs.list_page(limit=4, after=(page1[-1].activity_at, page1[-1].id))
+    page2 = dialog_query.list_page(limit=4, after=(page1[-1].activity_at, page1[-1].id))
     assert [r.id for r in page2] == ids[::-1][4:]
 
 
@@ -152,4 +152,4 @@ def test_phone_search_any_format(data_dir):
     got = inbox.receive(ch.id, ch.kind, _msg(phone="+79991234567"))
     inbox.receive(ch.id, ch.kind, _msg(ext="2:2", user="2", phone="+79990000000"))
     for q in ["+7 (999) 123-45", "8999123", "79991234567", "123-45-67"]:
-        assert [r.id for r in dialogs.list_page(search=q)] == [got.dialog_id], q
+        assert [r.id for r in dialog_query.list_page(search=q)] == [got.dialog_id], q

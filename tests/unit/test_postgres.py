@@ -4,7 +4,7 @@ import pytest
 
 from messenger_app import db, settings
 from messenger_app.channels.base import InboundMessage
-from messenger_app.services import channels, dialogs, events, inbox, widget
+from messenger_app.services import channels, dialog_query, events, inbox, widget
 from tests.services import PostgresServer
 
 
@@ -32,6 +32,6 @@ def test_migrate_receive_and_list_on_postgres(postgres):
     dup = InboundMessage(external_id="x1", identity_external_id="u1", text="once")
     inbox.receive(ch.id, "widget", dup)
     assert not inbox.receive(ch.id, "widget", dup).created
-    rows = dialogs.list_page()
+    rows = dialog_query.list_page()
     assert len(rows) == 2 and rows[1].id == got.dialog_id
-    assert dialogs.list_page(after=(rows[0].activity_at, rows[0].id))[0].id == got.dialog_id
+    assert dialog_query.list_page(after=(rows[0].activity_at, rows[0].id))[0].id == got.dialog_id

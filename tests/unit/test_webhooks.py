@@ -3,7 +3,6 @@ bodies store once, bad signatures and malformed bodies write nothing, delivery r
 (un)subscriptions update what the operator sees; one client across channels by phone (S1)."""
 
 import asyncio
-import json
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from starlette.testclient import TestClient
 
 from messenger_app import api, db
 from messenger_app.models import ChannelIdentity, Message
-from messenger_app.services import auth, channels, dialogs, outbox
+from messenger_app.services import auth, channels, dialog_query, dialogs, outbox
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
@@ -58,7 +57,7 @@ def test_whatsapp_signed_message_stored_once(client, wa):
                                                    "Content-Type": "application/json"})
         assert r.status_code == 200
     assert _count() == 1
-    row = dialogs.list_page()[0]
+    row = dialog_query.list_page()[0]
     assert row.name == "Анна" and row.channel_kind == "whatsapp" and row.preview == "Привет из WhatsApp"
     assert dialogs.card(row.id).phone == "+79991234567"
 
@@ -83,7 +82,7 @@ def test_whatsapp_media_is_downloaded(client, wa):
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
     deadline = time.time() + 5
     while time.time() < deadline:
-        [m] = dialogs.messages(dialogs.list_page()[0].id)
+        [m] = dialogs.messages(dialog_query.list_page()[0].id)
         if m.attachments and m.attachments[0].get("url"):
             break
         time.sleep(0.05)
@@ -97,7 +96,7 @@ def test_status_reports_and_unreachable(client, wa, monkeypatch):
     raw, sig = fake.state.sign(fake.state.text_message("79995550000", "hello", "Ivan"))
     client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
     op = auth.create_operator("op", "password-123")
-    did = dialogs.list_page()[0].id
+    did = dialog_query.list_page()[0].id
     mid = outbox.queue(did, op.id, "answer")
     from messenger_app.channels import registry
 
@@ -139,7 +138,7 @@ def test_viber_subscribe_unsubscribe_and_signature(client, data_dir):
         raw, _ = fake.state.sign(fake.state.message_event("u2==", "forged"))
         assert client.post(url, content=raw, headers={"X-Viber-Content-Signature": "00"}).status_code == 403
         assert post(fake.state.unsubscribed_event("u1==")).status_code == 200
-        did = dialogs.list_page()[0].id
+        did = dialog_query.list_page()[0].id
         assert outbox.routes(did) == []
         assert outbox.routes(did, include_unusable=True)[0].reason  # shown disabled, with why
         assert post(fake.state.subscribed_event("u1==")).status_code == 200
@@ -158,7 +157,7 @@ def test_sms_webhook_secret_and_form_body(client, data_dir):
     assert client.post(url + "?secret=s3cret-value", content=b"\xff\xfe garbage",
                        headers={"Content-Type": "application/json"}).status_code == 400
     assert _count() == 1
-    row = dialogs.list_page()[0]
+    row = dialog_query.list_page()[0]
     assert row.channel_kind == "sms" and dialogs.card(row.id).phone == "+79991112233"
 
 
@@ -169,7 +168,7 @@ def test_one_client_across_whatsapp_and_sms(client, wa):
     client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
     client.post(f"/hooks/{sms.id}/{sms.webhook_secret}",
                 data={"from": "89994443322", "text": "then an SMS", "id": "s-9"})
-    [row] = dialogs.list_page()
+    [row] = dialog_query.list_page()
     assert [m.channel_kind for m in dialogs.messages(row.id)] == ["whatsapp", "sms"]
     assert row.channel_kind == "sms"
 

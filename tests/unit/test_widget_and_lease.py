@@ -2,7 +2,7 @@
 
 import pytest
 
-from messenger_app.services import dialogs, lease, widget
+from messenger_app.services import dialog_query, lease, widget
 
 
 def test_visitor_thread_and_isolation(data_dir):
@@ -11,7 +11,7 @@ def test_visitor_thread_and_isolation(data_dir):
     widget.send(b, "Hello from B")
     assert [m.text for m in widget.history(a)] == ["Hello from A"]
     assert [m.text for m in widget.history(b)] == ["Hello from B"]
-    names = sorted(r.name for r in dialogs.list_page())
+    names = sorted(r.name for r in dialog_query.list_page())
     assert names[0] == "Alice" and names[1].startswith("Visitor ")
     # the secret never becomes the identity id operators can see
     assert a not in widget.visitor_id(a)
@@ -26,7 +26,7 @@ def test_widget_refuses_bad_input_and_stores_nothing(data_dir, monkeypatch):
         widget.send(v, " \u0000\u0007 ")
     with pytest.raises(widget.WidgetRefused, match="too long"):
         widget.send(v, "x" * 5000)
-    assert dialogs.list_page() == []
+    assert dialog_query.list_page() == []
 
 
 def test_widget_rate_limit(data_dir, monkeypatch):

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from messenger_app import db, workers
 from messenger_app.channels.telegram import TelegramChannel
 from messenger_app.models import Channel, ChannelIdentity, Message
-from messenger_app.services import channels, dialogs, inbox, outbox
+from messenger_app.services import channels, dialog_query, inbox, outbox
 from tests.fakes.telegram_server import FakeTelegramServer
 
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
@@ -74,12 +74,12 @@ def test_poller_stores_messages_profile_and_cursor(data_dir, fake):
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 1)
-            await _wait(lambda: dialogs.list_page()[0].avatar != "")
+            await _wait(lambda: dialog_query.list_page()[0].avatar != "")
         finally:
             await w.stop()
 
     asyncio.run(scenario())
-    row = dialogs.list_page()[0]
+    row = dialog_query.list_page()[0]
     assert row.name == "Ivan Petrov" and row.channel_kind == "telegram" and row.unread == 1
     assert row.avatar.startswith("/files/avatars/") and row.avatar.endswith(".png")
     stored = data_dir / "files" / row.avatar.removeprefix("/files/")
@@ -112,7 +112,7 @@ def test_reply_reaches_telegram_and_blocked_user_marks_unreachable(data_dir, fak
     from messenger_app.services import auth
 
     op = auth.create_operator("op", "password-123")
-    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    channels.add_telegram(TOKEN, base_url=fake.url)
     fake.state.queue_user_message(900, "Kate", text="hi")
     fake.state.queue_user_message(901, "Max", text="hi too")
 
@@ -121,7 +121,7 @@ def test_reply_reaches_telegram_and_blocked_user_marks_unreachable(data_dir, fak
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 2)
-            kate, maxim = sorted(dialogs.list_page(), key=lambda r: r.name)
+            kate, maxim = sorted(dialog_query.list_page(), key=lambda r: r.name)
             ok_id = outbox.queue(kate.id, op.id, "Hello Kate")
             await _wait(lambda: _status(ok_id) == "sent")
             fake.state.block(901)
@@ -161,7 +161,7 @@ def test_transient_send_failure_is_retried(data_dir, fake):
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 1)
-            mid = outbox.queue(dialogs.list_page()[0].id, op.id, "second try works")
+            mid = outbox.queue(dialog_query.list_page()[0].id, op.id, "second try works")
             await _wait(lambda: _status(mid) == "sent", timeout=10)
             return mid
         finally:
@@ -190,7 +190,7 @@ def test_queued_messages_survive_a_restart(data_dir, fake):
         await adapter.close()
 
     asyncio.run(receive_only())
-    mid = outbox.queue(dialogs.list_page()[0].id, op.id, "sent after restart")
+    mid = outbox.queue(dialog_query.list_page()[0].id, op.id, "sent after restart")
     db.reset_engine()  # "restart": a new engine, nothing in memory
 
     async def start():
