@@ -13,6 +13,7 @@
 | RUN_WORKERS         | 1                               | 0: this process runs no pollers/senders       |
 | WIDGET_MAX_CHARS    | 2000                            | longest widget message                        |
 | WIDGET_RATE_PER_MIN | 20                              | widget messages a visitor may send per minute |
+| CLICK_TO_CALL_URL   | (unset)                         | phone click-to-call (R2), e.g. https://pbx/call?to={phone}; unset: tel: link |
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Settings:
     run_workers: bool
     widget_max_chars: int
     widget_rate_per_min: int
+    click_to_call_url: str = ""  # "{phone}" is replaced by the E.164 number, URL-quoted
 
     @property
     def files_dir(self) -> Path:
@@ -65,6 +67,7 @@ def load() -> Settings:
         run_workers=_bool("RUN_WORKERS", True),
         widget_max_chars=int(os.environ.get("WIDGET_MAX_CHARS") or 2000),
         widget_rate_per_min=int(os.environ.get("WIDGET_RATE_PER_MIN") or 20),
+        click_to_call_url=(os.environ.get("CLICK_TO_CALL_URL") or "").strip(),
     )
 
 

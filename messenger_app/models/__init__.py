@@ -7,10 +7,11 @@ from messenger_app.models.folder import ContactFolder, Folder
 from messenger_app.models.dialog import Dialog
 from messenger_app.models.message import Message
 from messenger_app.models.lease import WorkerLease
+from messenger_app.models.merge import MergeLog
 from messenger_app.models.operator import Operator, OperatorSession
 from messenger_app.models.push import PushSubscription
 from messenger_app.models.template import MessageTemplate
 
 __all__ = ["Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
-           "Dialog", "Folder", "Message", "MessageTemplate", "Operator", "OperatorSession",
+           "Dialog", "Folder", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
            "PushSubscription", "Tag2Option", "WorkerLease"]

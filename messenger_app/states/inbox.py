@@ -13,8 +13,10 @@ import reflex as rx
 from messenger_app.services import dialog_query, dialogs, filters, folders, inbox, outbox
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
+from messenger_app.states.card_view import CardCrm, load_crm
 
 LIST_PAGE = 50
+CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
 
 
 class InboxState(AuthState):
@@ -34,6 +36,7 @@ class InboxState(AuthState):
     has_older: bool = False
     card: dict[str, str] = {}
     card_channels: list[dict[str, str]] = []
+    crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
     routes: list[dict[str, str]] = []
     route_id: str = ""
     composer_error: str = ""
@@ -210,6 +213,7 @@ class InboxState(AuthState):
 
     def _load_card(self, c: dialogs.Card) -> None:
         self.card = view.card(c, self.tz)
+        self.crm = load_crm(c.contact_id, c.dialog_id)
         self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
                                "who": ch["display_name"] or ch["username"],
                                "reachable": "1" if ch["reachable"] else "",
@@ -290,6 +294,10 @@ class InboxState(AuthState):
     def _apply(self, batch: list[dict]) -> bool:
         if self._operator() is None:  # logged out in the meantime: stop listening
             return False
+        if self.open_id and any(ev.get("kind") in CARD_LISTS for ev in batch):  # the card's lists
+            c = dialogs.card(self.open_id)
+            if c is not None:
+                self._load_card(c)
         touched = {ev["dialog_id"] for ev in batch if ev.get("dialog_id")}
         if not touched:
             return True
