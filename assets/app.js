@@ -31,3 +31,24 @@ window.__msgComposerKey = function (e) {
   if (!e.repeat && t_form(e.target)) t_form(e.target).requestSubmit();
 };
 function t_form(t) { return t && t.form; }
+// N2: tell the operator when the browser blocks sound, and how to allow it.
+window.addEventListener("msg-sound-state", function (e) {
+  var state = (e.detail && e.detail.state) || (window.__msgSoundState && window.__msgSoundState());
+  var el = document.getElementById("msg-sound-hint");
+  if (state === "blocked") {
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "msg-sound-hint";
+      el.setAttribute("data-testid", "sound-blocked");
+      el.textContent = document.documentElement.lang === "ru"
+        ? "🔇 Браузер заблокировал звук — нажмите в любом месте страницы, чтобы включить"
+        : "🔇 The browser blocked sound — click anywhere on the page to allow it";
+      el.style.cssText = "position:fixed;left:50%;bottom:16px;transform:translateX(-50%);z-index:50;" +
+        "background:var(--amber-3,#fff7c2);color:var(--amber-11,#7a5a00);border:1px solid var(--amber-7,#e6c35c);" +
+        "border-radius:10px;padding:8px 14px;font-size:13px;box-shadow:0 4px 16px rgba(0,0,0,.12)";
+      document.body.appendChild(el);
+    }
+  } else if (el) {
+    el.remove();
+  }
+});

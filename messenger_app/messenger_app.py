@@ -21,6 +21,13 @@ app = rx.App(
     head_components=[
         rx.script(src="/app.js"),
         rx.el.meta(name="theme-color", content="#3e63dd"),
+        # N3: installable app, N1/N2: push and sound helpers (assets/)
+        rx.el.link(rel="manifest", href="/manifest.webmanifest"),
+        rx.el.link(rel="apple-touch-icon", href="/icons/apple-touch-icon.png"),
+        rx.el.link(rel="icon", href="/icons/favicon-32.png", type="image/png"),
+        rx.el.meta(name="apple-mobile-web-app-capable", content="yes"),
+        rx.script(src="/push.js"),
+        rx.script(src="/sound.js"),
     ],
     api_transformer=api.build(),
 )

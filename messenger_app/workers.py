@@ -31,6 +31,7 @@ class Workers:
         self.versions: dict[int, tuple] = {}  # channel id -> the settings its adapter uses
         self.pollers: dict[int, asyncio.Task] = {}
         self.sender: asyncio.Task | None = None
+        self.notifier: asyncio.Task | None = None  # Web Push for inbound messages (N1)
         self.widget = WidgetChannel()
 
     def adapter_for(self, channel):
@@ -66,15 +67,20 @@ class Workers:
                 self.pollers[cid] = asyncio.create_task(self.poll_loop(cid), name=f"poll-{cid}")
         if self.sender is None or self.sender.done():
             self.sender = asyncio.create_task(self.send_loop(), name="sender")
+        if self.notifier is None or self.notifier.done():
+            from messenger_app.services import push
+
+            self.notifier = asyncio.create_task(push.run_notifier(), name="push-notifier")
 
     async def stop(self) -> None:
-        for t in list(self.pollers.values()) + ([self.sender] if self.sender else []):
-            t.cancel()
+        for t in [*self.pollers.values(), self.sender, self.notifier]:
+            if t is not None:
+                t.cancel()
         for a in self.adapters.values():
             await a.close()
         self.pollers.clear()
         self.adapters.clear()
-        self.sender = None
+        self.sender = self.notifier = None
 
     # -- polling -----------------------------------------------------------------------
     async def poll_loop(self, channel_id: int) -> None:

@@ -22,6 +22,10 @@ from messenger_app.channels.base import (
 )
 
 ALLOWED_UPDATES = ["message", "edited_message"]
+MAX_CAPTION = 1024  # characters of a media caption
+MAX_PHOTO = 10 * 1024 * 1024  # sendPhoto's limit; bigger pictures go as documents
+_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _MEDIA_KINDS = ("document", "voice", "audio", "video", "sticker")
 # 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
@@ -65,8 +69,45 @@ class TelegramChannel:
 
     async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
         chat_id = identity_external_id
-        result = await self._call("sendMessage", {"chat_id": chat_id, "text": message.text})
-        return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
+        if not message.attachments:
+            result = await self._call("sendMessage", {"chat_id": chat_id, "text": message.text})
+            return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
+        return await self._send_files(chat_id, message)
+
+    async def _send_files(self, chat_id: str, message: OutboundMessage) -> SendResult:
+        """One Bot API call per file (sendPhoto / sendVoice / sendAudio / sendVideo /
+        sendDocument, multipart upload of the stored file); the text is the first file's
+        caption, or a message of its own before the files when longer than a caption may be.
+        The external id is the first Telegram message's."""
+        from messenger_app.services import attachments as files
+
+        items = []
+        for att in message.attachments:
+            path = files.local_path(att)
+            if path is None:  # checked before anything is sent: no half-sent message
+                raise PermanentError(f"attachment {att.get('file_name') or ''!s} is missing")
+            items.append((att, path))
+        text = (message.text or "").strip()
+        results = []
+        caption = ""
+        if text and len(text) > MAX_CAPTION:
+            results.append(await self._call("sendMessage", {"chat_id": chat_id, "text": text}))
+        else:
+            caption = text
+        for att, path in items:
+            method, field = _media_method(att, path.stat().st_size)
+            data = {"chat_id": str(chat_id)}
+            if caption:
+                data["caption"] = caption
+                caption = ""
+            name = str(att.get("file_name") or path.name)
+            mime = str(att.get("mime_type") or "application/octet-stream")
+            with open(path, "rb") as fh:
+                results.append(await self._call_multipart(method, data, field, (name, fh, mime)))
+        first = results[0]
+        return SendResult(external_id=f"{chat_id}:{first['message_id']}",
+                          raw={"messages": [r.get("message_id") for r in results],
+                               "result": first})
 
     async def profile(self, identity_external_id: str) -> Profile:
         chat = await self._call("getChat", {"chat_id": identity_external_id})
@@ -111,9 +152,18 @@ class TelegramChannel:
 
     # -- HTTP -------------------------------------------------------------------
 
-    async def _call(self, method: str, params: dict[str, Any], timeout: Any = None) -> Any:
+    async def _call_multipart(self, method: str, data: dict[str, str], field: str,
+                              file: tuple) -> Any:
+        """A Bot API call with one uploaded file (multipart/form-data)."""
+        return await self._call(method, {}, timeout=UPLOAD_TIMEOUT,
+                                _multipart=(data, {field: file}))
+
+    async def _call(self, method: str, params: dict[str, Any], timeout: Any = None,
+                    _multipart: tuple | None = None) -> Any:
         url = f"{self._base}/bot{self._token}/{method}"
         kwargs: dict[str, Any] = {"json": params}
+        if _multipart is not None:
+            kwargs = {"data": _multipart[0], "files": _multipart[1]}
         if timeout is not None:
             kwargs["timeout"] = timeout
         try:
@@ -206,6 +256,21 @@ class TelegramChannel:
             attachments=_attachments(msg),
             raw=update,
         )
+
+
+def _media_method(att: dict, size: int) -> tuple[str, str]:
+    """(Bot API method, its file field) for one stored attachment (services/attachments
+    decided kind and mime from the bytes)."""
+    kind, mime = att.get("kind"), str(att.get("mime_type") or "")
+    if kind == "photo" and mime in _PHOTO_TYPES and size <= MAX_PHOTO:
+        return "sendPhoto", "photo"
+    if kind == "voice" and mime == "audio/ogg":
+        return "sendVoice", "voice"
+    if kind == "audio" and mime in ("audio/mpeg", "audio/mp4"):
+        return "sendAudio", "audio"
+    if kind == "video" and mime == "video/mp4":
+        return "sendVideo", "video"
+    return "sendDocument", "document"
 
 
 def _largest(sizes: list[dict]) -> dict:

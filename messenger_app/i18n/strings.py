@@ -61,6 +61,7 @@ EN = {
     "expand": "Expand",
     "no_messages": "No messages yet",
     "no_channel": "no channel to answer in",
+    "enable_push": "Notifications on this device",
 }
 
 RU = {
@@ -124,6 +125,7 @@ RU = {
     "expand": "Развернуть",
     "no_messages": "Сообщений пока нет",
     "no_channel": "нет канала для ответа",
+    "enable_push": "Уведомления на этом устройстве",
 }
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)

@@ -6,11 +6,13 @@ each tab runs one background listener on the event bus and refreshes what it sho
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 import reflex as rx
 
-from messenger_app.services import dialog_query, dialogs, filters, folders, inbox, outbox
+from messenger_app.services import (dialog_query, dialogs, filters, folders, inbox, outbox,
+                                    presence, push)
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
@@ -185,6 +187,7 @@ class InboxState(AuthState):
         if self.open_id:
             self.panel = "dialog"
             inbox.mark_read(did)
+            self._tick(self.router.session.client_token)
             return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
 
     @rx.event
@@ -194,6 +197,8 @@ class InboxState(AuthState):
 
     def _close(self) -> None:
         self.open_id = 0
+        if self.router.session.client_token:
+            presence.left(self.router.session.client_token)
         self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
         self.composer_error = ""
         self.panel = "list"
@@ -289,7 +294,32 @@ class InboxState(AuthState):
             if self._operator() is None:
                 return
             token = self.router.session.client_token
-        await live.run(self, f"inbox:{token}", token, self._apply)
+        try:
+            async with contextlib.aclosing(live.batches(f"inbox:{token}", token)) as feed:
+                async for batch in feed:
+                    async with self:
+                        if batch and self._apply(batch) is False:
+                            return
+                        self._tick(token)
+                        sounds = self._sounds(batch)
+                    for mid in sounds:  # N2: one sound per message, even with several tabs
+                        yield rx.call_script(f"window.__msgPlaySound && window.__msgPlaySound({mid})")
+        finally:
+            presence.left(token)
+
+    def _tick(self, token: str) -> None:
+        """Tell presence which dialog this operator is looking at (no push for it, N1)."""
+        op = self._operator()
+        if op is not None and token:
+            presence.viewing(op.id, self.open_id or None, token)
+
+    def _sounds(self, batch: list[dict]) -> list[int]:
+        """Inbound messages of dialogs whose folders have sound on (N2)."""
+        out = []
+        for ev in batch:
+            if ev.get("reason") == "inbound" and ev.get("message_id") and push.sound_for(ev["dialog_id"]):
+                out.append(int(ev["message_id"]))
+        return out
 
     def _apply(self, batch: list[dict]) -> bool:
         if self._operator() is None:  # logged out in the meantime: stop listening

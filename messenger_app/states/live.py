@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import AsyncIterator
 
 from messenger_app.services import events
 
 _LISTENERS: dict[str, asyncio.Task] = {}  # "<kind>:<client token>" -> its task in this process
+TICK = 15.0  # seconds: how often an idle listener checks that its tab is still there
 
 
 def _connected(token: str) -> bool:
@@ -20,9 +21,10 @@ def _connected(token: str) -> bool:
     return ns is None or token in ns.token_to_sid
 
 
-async def run(state, key: str, token: str, apply: Callable[[list[dict]], bool]) -> None:
-    """Feed bus events to `apply(batch)` under the state's lock until the tab goes away or
-    `apply` returns False. A second call for the same tab returns at once."""
+async def batches(key: str, token: str) -> AsyncIterator[list[dict]]:
+    """Bus events for one tab, in batches; an empty batch every TICK seconds of quiet (for
+    periodic work such as presence). Ends when the tab disconnects. A second listener for
+    the same tab ends at once. Use with contextlib.aclosing()."""
     me = asyncio.current_task()
     running = _LISTENERS.get(key)
     if running is not None and not running.done() and running is not me:
@@ -32,16 +34,15 @@ async def run(state, key: str, token: str, apply: Callable[[list[dict]], bool]) 
     try:
         while True:
             try:
-                batch = [await asyncio.wait_for(q.get(), timeout=15)]
+                batch = [await asyncio.wait_for(q.get(), timeout=TICK)]
             except asyncio.TimeoutError:
                 if not _connected(token):
                     return
+                yield []
                 continue
             while not q.empty():
                 batch.append(q.get_nowait())
-            async with state:
-                if apply(batch) is False:
-                    return
+            yield batch
     finally:
         events.bus().unsubscribe(q)
         if _LISTENERS.get(key) is me:

@@ -3,6 +3,8 @@ every event; never sees other clients' messages or other channels of the same cl
 
 from __future__ import annotations
 
+import contextlib
+
 import reflex as rx
 
 from messenger_app.i18n.strings import EN, LANGS
@@ -50,7 +52,11 @@ class WidgetState(rx.State):
             if not widget.valid_token(self.visitor):
                 return
             token = self.router.session.client_token
-        await live.run(self, f"widget:{token}", token, self._apply)
+        async with contextlib.aclosing(live.batches(f"widget:{token}", token)) as feed:
+            async for batch in feed:
+                if batch:
+                    async with self:
+                        self._apply(batch)
 
     def _apply(self, batch: list[dict]) -> bool:
         if not self._contact_id:
