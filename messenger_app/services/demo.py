@@ -94,4 +94,41 @@ def seed_if_empty(clients: int = 36, seed: int = 7) -> bool:
             d.unread_count = rnd.choice([0, 0, 0, 1, 2, 3]) if last.direction == "in" else 0
             s.add_all([c, d])
         s.commit()
+    _crm_and_folders(rnd)
     return True
+
+
+def _crm_and_folders(rnd: random.Random) -> None:
+    """Folders, tags, CRM fields, templates and a few dialogs with an operator (R5), so
+    every part of the screen has something to show."""
+    from messenger_app.services import crm, folders, templates
+
+    with db.session() as s:
+        rows = s.exec(select(Dialog.id, Dialog.contact_id).order_by(Dialog.id)).all()
+    vip, wholesale, _ = (folders.create("VIP"), folders.create("Wholesale", sound=False),
+                         folders.create("Returns and complaints", push=False))
+    for opt in ("hot", "warm", "cold"):
+        crm.add_tag2_option(opt)
+    crm.create_field("city", "City")
+    crm.create_field("budget", "Budget, ₽", "number")
+    crm.create_field("birthday", "Birthday", "date")
+    crm.create_field("segment", "Segment", "select", ["retail", "b2b", "partner"])
+    cities = ["Москва", "Казань", "Санкт-Петербург", "Новосибирск", "London"]
+    for i, (dialog_id, contact_id) in enumerate(rows):
+        if i % 3 == 0:
+            folders.set_contact_folders(contact_id, [vip.id] + ([wholesale.id] if i % 6 == 0 else []))
+        if i % 4 == 1:
+            crm.set_tag1(contact_id, rnd.choice(["VIP", "wholesale", "new", "returning"]))
+        if i % 3 == 1:
+            crm.set_tag2(contact_id, rnd.choice(["hot", "warm", "cold"]))
+        if i % 2 == 0:
+            crm.set_value(contact_id, "city", rnd.choice(cities))
+            crm.set_value(contact_id, "budget", str(rnd.randrange(5, 300) * 1000))
+            crm.set_value(contact_id, "segment", rnd.choice(["retail", "b2b", "partner"]))
+        if i % 9 == 4:
+            crm.set_bot_paused(dialog_id, True, by="bot")
+        if i % 17 == 16:
+            crm.set_blacklisted(contact_id, True)
+    templates.create("Greeting", "Здравствуйте, {first_name}! Чем можем помочь?")
+    templates.create("Delivery", "Доставка в {city} — 1–3 дня, бесплатно от 5000 ₽.")
+    templates.create("Thanks", "Thank you, {first_name}! Have a great day 🙂")

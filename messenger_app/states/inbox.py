@@ -11,8 +11,8 @@ from datetime import datetime
 
 import reflex as rx
 
-from messenger_app.services import (dialog_query, dialogs, filters, folders, inbox, outbox,
-                                    presence, push)
+from messenger_app.services import (dialog_query, dialogs, filters, folders, inbox, left_panel,
+                                    outbox, presence, push)
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
@@ -33,6 +33,7 @@ class InboxState(AuthState):
     found: int = 0  # how many dialogs the list would show in all
     list_error: str = ""
     unread_total: int = 0
+    folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
     msgs: list[dict[str, str]] = []
     has_older: bool = False
@@ -56,8 +57,7 @@ class InboxState(AuthState):
         self.operator_role = op.role
         params = self.router.url.query_parameters
         self._set_filter(params.get("f", ""))
-        if params.get("folder"):
-            self.folder = params["folder"]
+        self.folder = params.get("folder") or "all"
         if params.get("dialog", "").isdigit():
             self.open_id = int(params["dialog"])
         self._reload_list()
@@ -117,7 +117,20 @@ class InboxState(AuthState):
             self.found = -1
         self.has_more = len(page) > limit
         self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
-        self.unread_total = dialogs.unread_dialogs()
+        self._reload_folders()
+
+    def _reload_folders(self) -> None:
+        """The folder list with its unread counters (L9) and the Unread badge: one call of
+        folders.list_with_unread(), whatever the number of folders. A folder being shown
+        that was deleted (in another tab) falls back to "All chats"."""
+        items = folders.list_with_unread(self.lang)
+        self.folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
+                              "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
+                              "sound": "1" if f.sound else ""} for f in items]
+        self.unread_total = items[0].unread  # "All chats": every dialog with unread messages
+        if self.folder not in {i["id"] for i in self.folder_items}:
+            self.folder = "all"
+            self._reload_list(keep=len(self.rows))
 
     def _url_script(self):
         """Keep the folder and filter in the address bar, so a view can be bookmarked (L5)."""
@@ -329,6 +342,11 @@ class InboxState(AuthState):
             if c is not None:
                 self._load_card(c)
         touched = {ev["dialog_id"] for ev in batch if ev.get("dialog_id")}
+        kinds = {ev.get("kind") for ev in batch}
+        if "dialogs_bulk" in kinds:  # an admin change rewrote many clients (tags...)
+            self._reload_list(keep=len(self.rows))
+        elif "folders" in kinds and not touched:  # folders created/renamed/deleted (L8, L9)
+            self._reload_folders()
         if not touched:
             return True
         inbound_here = any(ev.get("reason") == "inbound" and ev.get("dialog_id") == self.open_id
@@ -338,7 +356,9 @@ class InboxState(AuthState):
         else:
             for did in touched:
                 self._update_row(did)
-            self.unread_total = dialogs.unread_dialogs()
+            self._reload_folders()  # the folders' unread counters, live (L9)
+            if self.found >= 0:  # the Unread view's "N found"
+                self.found = dialog_query.count(**self._query())
         if self.open_id in touched:
             c = dialogs.card(self.open_id)
             if c is not None:
@@ -350,7 +370,7 @@ class InboxState(AuthState):
 
     def _update_row(self, did: int) -> None:
         rows = [r for r in self.rows if r["id"] != str(did)]
-        fresh = dialogs.row(did)
+        fresh = left_panel.row(did)  # with Tag 1 / Tag 2 and the flags (L1)
         if fresh is not None and (self.view_mode != "unread" or fresh.unread > 0):
             new = view.dialog_row(fresh, self.tz)
             key = (new["activity"], did)

@@ -9,6 +9,9 @@ In a test:
 As a process:
     python -m tests.fakes.telegram_server --port 8081 --token 123:TEST
 
+Sending files: sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo take a multipart
+upload; `sent` records method, caption, file_name, file_size, mime_type and sha256.
+
 Control endpoints (JSON) under /_fake/: user_message, raw_update, sent, fail, block,
 reset, stats, requests — see the route table at the bottom.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import socket
 import struct
@@ -26,11 +30,15 @@ import zlib
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
+# Bot API methods that upload a file, and the form field that carries it
+MEDIA_METHODS = {"sendPhoto": "photo", "sendDocument": "document", "sendVoice": "voice",
+                 "sendAudio": "audio", "sendVideo": "video"}
 
 
 def make_png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -240,6 +248,50 @@ class FakeTelegramState:
                               "date": message["date"]})
         return message
 
+    def send_media(self, method: str, params: dict) -> dict:
+        """sendPhoto / sendDocument / sendVoice / sendAudio / sendVideo with a multipart
+        upload. `sent` records the file's name, size, type and sha256 (and method, caption)."""
+        field = MEDIA_METHODS[method]
+        chat_id = _int(params.get("chat_id"))
+        caption = str(params.get("caption") or "")
+        upload = params.get(field)
+        with self._lock:
+            if chat_id is None or chat_id not in self.users:
+                raise ApiError(400, "Bad Request: chat not found")
+            if chat_id in self.blocked:
+                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            if not isinstance(upload, dict) or not upload.get("__upload__"):
+                raise ApiError(400, f"Bad Request: there is no {field} in the request")
+            if not upload["size"]:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            if len(caption) > 1024:
+                raise ApiError(400, "Bad Request: message caption is too long")
+            if field == "photo" and upload["size"] > 10 * 1024 * 1024:
+                raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+            user = self.users[chat_id]["user"]
+            message_id = self._next_message_id(chat_id)
+            file_id = f"{field}-{chat_id}-{message_id}"
+            meta = {"file_id": file_id, "file_unique_id": "u" + file_id, "file_size": upload["size"]}
+            message = {
+                "message_id": message_id,
+                "from": self.bot_user(),
+                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
+                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "date": int(time.time()),
+            }
+            if field == "photo":
+                message["photo"] = [{**meta, "width": 90, "height": 90}]
+            else:
+                message[field] = {**meta, "file_name": upload["file_name"],
+                                  "mime_type": upload["mime_type"]}
+            if caption:
+                message["caption"] = caption
+            self.sent.append({"chat_id": chat_id, "method": method, "text": "", "caption": caption,
+                              "file_name": upload["file_name"], "file_size": upload["size"],
+                              "mime_type": upload["mime_type"], "sha256": upload["sha256"],
+                              "message_id": message_id, "date": message["date"]})
+        return message
+
     def get_chat(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
         with self._lock:
@@ -301,7 +353,8 @@ def _error(code: int, description: str, parameters: dict | None = None) -> JSONR
 
 
 async def _params(request: Request) -> dict:
-    """Query string, then form or JSON body — the real API accepts all of them."""
+    """Query string, then form or JSON body — the real API accepts all of them. An uploaded
+    file becomes {"__upload__": True, "file_name", "mime_type", "size", "sha256"}."""
     params: dict[str, Any] = dict(request.query_params)
     ctype = request.headers.get("content-type", "")
     if request.method == "POST":
@@ -313,7 +366,14 @@ async def _params(request: Request) -> dict:
             if isinstance(body, dict):
                 params.update(body)
         elif "form" in ctype:
-            params.update(dict(await request.form()))
+            form = await request.form()
+            for key, value in form.multi_items():
+                if isinstance(value, StarletteUploadFile):
+                    data = await value.read()
+                    value = {"__upload__": True, "file_name": value.filename or "",
+                             "mime_type": value.content_type or "", "size": len(data),
+                             "sha256": hashlib.sha256(data).hexdigest()}
+                params[key] = value
     for key in ("allowed_updates", "reply_markup"):  # JSON-serialised in query/form
         if isinstance(params.get(key), str):
             try:
@@ -331,6 +391,7 @@ def create_app(state: FakeTelegramState) -> Starlette:
         "getChat": state.get_chat,
         "getUserProfilePhotos": state.get_user_profile_photos,
         "getFile": state.get_file,
+        **{m: (lambda p, m=m: state.send_media(m, p)) for m in MEDIA_METHODS},
     }
 
     async def bot_method(request: Request) -> Response:

@@ -1,0 +1,18 @@
+"""The first run's demo data: every part of the screen has something to show, once."""
+
+from messenger_app.services import crm, demo, dialog_query, folders, templates
+
+
+def test_demo_data_fills_an_empty_database_once(data_dir):
+    assert demo.seed_if_empty() is True
+    rows = dialog_query.list_page(limit=100)
+    assert len(rows) == 36
+    assert any(r.channel_kind == "" for r in rows)  # L2: clients without messages
+    assert len({r.channel_kind for r in rows} - {""}) >= 5
+    assert any(r.tag1 for r in rows) and any(r.tag2 for r in rows) and any(r.blacklisted for r in rows)
+    counts = {f.name: f.unread for f in folders.list_with_unread()}
+    assert {"All chats", "With operator", "VIP"} <= set(counts)
+    assert [f["key"] for f in crm.list_fields()] == ["city", "budget", "birthday", "segment"]
+    assert len(templates.list()) == 3
+    assert demo.seed_if_empty() is False
+    assert len(dialog_query.list_page(limit=100)) == 36
