@@ -9,12 +9,18 @@ from messenger_app import api, workers
 from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
+from messenger_app.pages.templates import templates_page
 from messenger_app.pages.widget import widget_page
+from messenger_app.pages.contacts import contacts_page
+from messenger_app.pages.crm_settings import crm_settings_page
 from messenger_app.services import startup
 from messenger_app.states.auth import AuthState
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.settings import SettingsState
+from messenger_app.states.templates import TemplatesState
 from messenger_app.states.widget import WidgetState
+from messenger_app.states.contacts import ContactsState
+from messenger_app.states.crm_settings import CrmSettingsState
 
 app = rx.App(
     stylesheets=["/app.css"],
@@ -28,6 +34,7 @@ app = rx.App(
         rx.el.meta(name="apple-mobile-web-app-capable", content="yes"),
         rx.script(src="/push.js"),
         rx.script(src="/sound.js"),
+        rx.script(src="/composer.js"),  # drafts, emoji/templates, drop, shortcuts (C5, C8, X5)
     ],
     api_transformer=api.build(),
 )
@@ -37,6 +44,12 @@ app.add_page(login_page, route="/login", title="Messenger — sign in",
 app.add_page(settings_page, route="/settings", title="Messenger — channels",
              on_load=SettingsState.on_load)
 app.add_page(widget_page, route="/widget", title="Chat", on_load=WidgetState.on_load)
+app.add_page(templates_page, route="/templates", title="Messenger — message templates",
+             on_load=TemplatesState.on_load)
+app.add_page(contacts_page, route="/contacts", title="Messenger — contacts",
+             on_load=ContactsState.on_load)
+app.add_page(crm_settings_page, route="/crm", title="Messenger — CRM fields",
+             on_load=CrmSettingsState.on_load)
 
 
 @contextlib.asynccontextmanager

@@ -139,7 +139,7 @@ def name_block() -> rx.Component:
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="6", radius="full"),
+        rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="5", radius="full"),
         name_block(),
         rx.hstack(
             rx.cond(S.crm.blacklisted,
@@ -310,13 +310,13 @@ def var_value(v) -> rx.Component:
             rx.switch(checked=v.on, on_change=lambda on: C.set_var(v.key, on),
                       custom_attrs=tid("card-var-switch")),
             rx.text(rx.cond(v.value == "", S.t["not_set"], rx.cond(v.on, S.t["yes"], S.t["no"])),
-                    size="2", color_scheme=rx.cond(v.value == "", "gray", None)),
+                    size="2", color=rx.cond(v.value == "", "var(--gray-11)", "inherit")),
             align="center", spacing="2")),
         ("select", select_box(v.value, v.options, lambda val: C.set_var(v.key, val),
                               "card-var-select")),
         ("link", rx.cond(
             C.editing == _key(what),
-            text_editor(what, v.value, C.save_var, input_type="url", input_mode="url",
+            text_editor(what, v.value, C.save_var, input_mode="url",
                         hidden_key=v.key, placeholder="https://"),
             rx.hstack(
                 rx.cond(v.value != "",
@@ -384,7 +384,9 @@ def blacklist_block() -> rx.Component:
 
 
 def card_panel() -> rx.Component:
-    return rx.box(
+    # the scroll box is inside the panel: `msg-scroll` (flex: 1) on the panel itself would let
+    # it grow past the panel width of app.css and squeeze the dialog
+    return rx.box(rx.box(
         rx.cond(
             S.open_id > 0,
             rx.vstack(
@@ -414,5 +416,5 @@ def card_panel() -> rx.Component:
                 spacing="4", padding="16px 16px 32px", width="100%", custom_attrs=tid("card"),
             ),
         ),
-        class_name="msg-panel msg-card msg-scroll", height="100%",
-    )
+        class_name="msg-scroll", width="100%",
+    ), class_name="msg-panel msg-card", height="100%")

@@ -1,9 +1,54 @@
-"""Left panel: views, search, the dialog list (L1, L2, L3, L4)."""
+"""Left panel: search with filters, views, folders, new dialog and the dialog list (L1-L9)."""
 
 import reflex as rx
 
 from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.filter_builder import filter_dialog
+from messenger_app.components.folders import folders_section
+from messenger_app.components.new_dialog import new_dialog_dialog
+from messenger_app.states.filter_builder import FilterBuilderState as FB
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.new_dialog import NewDialogState as ND
+
+# Load more on scroll: an IntersectionObserver on a sentinel under the last row presses the
+# "Load more" button (which stays as the fallback). It looks again a moment after each load,
+# so a tall screen keeps loading until the sentinel is out of view or the list is complete.
+LOAD_MORE_JS = """(function () {
+  var el = document.getElementById('msg-list-sentinel');
+  if (!el || el.__io || !window.IntersectionObserver) return;
+  var io = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) {
+      if (!e.isIntersecting) return;
+      var b = document.querySelector('[data-testid="dialog-list-more"]');
+      var now = Date.now();
+      if (b && now - (el.__t || 0) > 500) { el.__t = now; b.click(); }
+      setTimeout(function () {
+        if (document.body.contains(el)) { io.unobserve(el); io.observe(el); }
+      }, 900);
+    });
+  }, { root: el.closest('.msg-scroll'), rootMargin: '0px 0px 240px 0px' });
+  io.observe(el);
+  el.__io = io;
+})()"""
+
+
+def row_tags(row) -> rx.Component:
+    """Tag 1 / Tag 2 (R7) on the row (L1)."""
+    return rx.cond(
+        (row["tag1"] != "") | (row["tag2"] != ""),
+        rx.hstack(
+            rx.cond(row["tag1"] != "",
+                    rx.badge(row["tag1"], size="1", variant="soft", color_scheme="gray",
+                             class_name="msg-tag", custom_attrs={"data-testid": "dialog-row-tag1",
+                                                                 "title": row["tag1"]})),
+            rx.cond(row["tag2"] != "",
+                    rx.badge(row["tag2"], size="1", variant="soft", color_scheme="indigo",
+                             class_name="msg-tag", custom_attrs={"data-testid": "dialog-row-tag2",
+                                                                 "title": row["tag2"]})),
+            spacing="1", width="100%", min_width="0", overflow="hidden",
+            custom_attrs=tid("dialog-row-tags"),
+        ),
+    )
 
 
 def dialog_row(row) -> rx.Component:
@@ -17,11 +62,21 @@ def dialog_row(row) -> rx.Component:
                 channel_icon(row["channel"], "14px", "dialog-row-channel"),
                 rx.text(row["name"], weight="medium", size="2", class_name="msg-ellipsis",
                         custom_attrs=tid("dialog-row-name")),
+                rx.cond(row["blacklisted"] != "",
+                        rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted",
+                               custom_attrs={"data-testid": "dialog-row-blacklisted",
+                                             "title": S.t["blacklisted"],
+                                             "aria-label": S.t["blacklisted"]})),
                 spacing="1", align="center", width="100%", min_width="0",
             ),
-            rx.text(rx.cond(row["out"] == "1", "↪ ", ""), row["preview"], size="1",
-                    color_scheme="gray", class_name="msg-ellipsis", width="100%",
-                    custom_attrs=tid("dialog-row-preview")),
+            rx.cond(row["channel"] == "unknown",
+                    # L2: no message yet
+                    rx.text(S.t["no_messages_yet"], size="1", color_scheme="gray",
+                            class_name="msg-ellipsis msg-muted", width="100%"),
+                    rx.text(rx.cond(row["out"] == "1", "↪ ", ""), row["preview"], size="1",
+                            color_scheme="gray", class_name="msg-ellipsis", width="100%",
+                            custom_attrs=tid("dialog-row-preview"))),
+            row_tags(row),
             spacing="1", flex="1", min_width="0",
         ),
         rx.vstack(
@@ -35,47 +90,111 @@ def dialog_row(row) -> rx.Component:
         padding="10px 12px", spacing="3", align="center", width="100%", class_name="msg-row",
         on_click=S.open_dialog(row["id"]),
         custom_attrs={"data-testid": "dialog-row", "data-id": row["id"],
+                      "data-channel": row["channel"],
                       "data-active": rx.cond(S.open_id.to_string() == row["id"], "true", "false")},
+    )
+
+
+def search_bar() -> rx.Component:
+    """The search box (L4) with the filter button inside it and the number of active
+    filters (L5); the new dialog button next to it (L6)."""
+    return rx.hstack(
+        rx.input(
+            rx.input.slot(rx.icon("search", size=16)),
+            rx.input.slot(
+                rx.cond(S.filter_count > 0,
+                        rx.badge(S.filter_count, radius="full", variant="solid", size="1",
+                                 class_name="msg-chip", on_click=FB.open_builder,
+                                 custom_attrs={"data-testid": "filter-count",
+                                               "title": S.t["filter_edit"]})),
+                rx.tooltip(rx.icon_button(rx.icon("sliders-horizontal", size=15), size="1",
+                                          variant=rx.cond(S.filter_count > 0, "soft", "ghost"),
+                                          on_click=FB.open_builder, aria_label=S.t["filters"],
+                                          class_name="msg-filter-open",
+                                          custom_attrs=tid("filter-open")),
+                           content=S.t["filters"]),
+                side="right", gap="1"),
+            placeholder=S.t["search_placeholder"], value=S.search, on_change=S.set_search,
+            debounce_timeout=250, size="2", flex="1", min_width="0", type="search",
+            custom_attrs=tid("search-input")),
+        rx.tooltip(rx.icon_button(rx.icon("square-pen", size=16), size="2", variant="soft",
+                                  on_click=ND.open_new_dialog, aria_label=S.t["new_dialog"],
+                                  custom_attrs=tid("new-dialog-open")),
+                   content=S.t["new_dialog"]),
+        spacing="2", width="100%", align="center",
+    )
+
+
+def active_filter() -> rx.Component:
+    """The active filter in words (its grouping shown); click to edit, x to reset (L5)."""
+    return rx.cond(
+        S.filter_count > 0,
+        rx.hstack(
+            rx.icon("list-filter", size=14, color="var(--accent-11)", flex_shrink="0"),
+            rx.text(S.filter_text, size="1", class_name="msg-clamp2", flex="1",
+                    custom_attrs={"data-testid": "filter-summary", "title": S.filter_text}),
+            rx.icon_button(rx.icon("x", size=12), size="1", variant="ghost", radius="full",
+                           on_click=S.apply_filter("").stop_propagation,
+                           aria_label=S.t["filter_reset"],
+                           custom_attrs={"data-testid": "filter-clear", "title": S.t["filter_reset"]}),
+            align="center", spacing="2", width="100%", class_name="msg-filter-summary",
+            on_click=FB.open_builder,
+        ),
+    )
+
+
+def views_row() -> rx.Component:
+    return rx.hstack(
+        rx.segmented_control.root(
+            rx.segmented_control.item(S.t["view_all"], value="all", custom_attrs=tid("view-all")),
+            rx.segmented_control.item(
+                rx.hstack(S.t["unread"],
+                          rx.cond(S.unread_total > 0, rx.badge(S.unread_total, size="1", radius="full")),
+                          spacing="1", align="center"),
+                value="unread", custom_attrs=tid("view-unread")),
+            value=S.view_mode, on_change=S.set_view, size="1", flex="1",
+        ),
+        rx.cond(S.found >= 0,
+                rx.text(S.t["found_prefix"], S.found, S.t["found_suffix"], size="1",
+                        color_scheme="gray", white_space="nowrap", custom_attrs=tid("search-count"))),
+        width="100%", align="center", spacing="3",
     )
 
 
 def list_panel() -> rx.Component:
     return rx.vstack(
-        rx.box(
-            rx.input(rx.input.slot(rx.icon("search", size=16)), placeholder=S.t["search_placeholder"],
-                     value=S.search, on_change=S.set_search, debounce_timeout=250, size="2",
-                     width="100%", custom_attrs=tid("search-input")),
-            rx.hstack(
-                rx.segmented_control.root(
-                    rx.segmented_control.item(S.t["all_chats"], value="all", custom_attrs=tid("view-all")),
-                    rx.segmented_control.item(
-                        rx.hstack(S.t["unread"],
-                                  rx.cond(S.unread_total > 0, rx.badge(S.unread_total, size="1", radius="full")),
-                                  spacing="1", align="center"),
-                        value="unread", custom_attrs=tid("view-unread")),
-                    value=S.view_mode, on_change=S.set_view, size="1", width="100%",
-                ),
-                width="100%", padding_top="8px",
-            ),
-            padding="12px", width="100%", border_bottom="1px solid var(--gray-a4)",
-        ),
+        rx.vstack(search_bar(), active_filter(), spacing="2", width="100%",
+                  padding="12px 12px 8px"),
+        folders_section(),
+        rx.box(views_row(), width="100%", padding="8px 12px",
+               border_bottom="1px solid var(--gray-a4)"),
+        rx.cond(S.list_error != "",
+                rx.box(rx.callout(S.list_error, icon="triangle-alert", color_scheme="red", size="1",
+                                  custom_attrs=tid("list-error")),
+                       width="100%", padding="8px 12px 0")),
         rx.box(
             rx.cond(
                 S.rows.length() > 0,
                 rx.fragment(
                     rx.foreach(S.rows, dialog_row),
                     rx.cond(S.has_more,
-                            rx.center(rx.button(S.t["load_more"], variant="soft", size="1",
-                                                on_click=S.load_more,
-                                                custom_attrs=tid("dialog-list-more")),
-                                      padding="12px")),
+                            rx.center(
+                                rx.el.div(id="msg-list-sentinel", class_name="msg-sentinel",
+                                          on_mount=rx.call_script(LOAD_MORE_JS)),
+                                rx.button(S.t["load_more"], variant="soft", size="1",
+                                          on_click=S.load_more, custom_attrs=tid("dialog-list-more")),
+                                padding="12px", position="relative")),
                 ),
                 rx.center(rx.vstack(rx.icon("inbox", size=32, color="var(--gray-8)"),
-                                    rx.text(rx.cond(S.search != "", S.t["no_results"], S.t["no_dialogs"]),
+                                    rx.text(rx.cond((S.search != "") | (S.filter_count > 0)
+                                                    | (S.folder != "all"),
+                                                    S.t["no_results"], S.t["no_dialogs"]),
                                             color_scheme="gray", size="2"),
                                     align="center"), padding="48px 0"),
             ),
             class_name="msg-scroll", width="100%", custom_attrs=tid("dialog-list"),
         ),
+        filter_dialog(),
+        new_dialog_dialog(),
         spacing="0", class_name="msg-panel msg-list", height="100%",
     )

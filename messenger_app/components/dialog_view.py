@@ -1,22 +1,86 @@
-"""Centre: the open dialog (C1–C3) and the composer (C5, C7, C8)."""
+"""Centre: the open dialog (C1–C4, X4, X8) and the composer (C5, C7, C8)."""
 
 import reflex as rx
 
-from messenger_app.components.common import COMPOSER_KEYS, channel_icon, tid
+from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.composer import composer
+from messenger_app.components.message_detail import detail_modal
+from messenger_app.components.message_search import search_button, search_panel
+from messenger_app.states.composer import ComposerState as C
 from messenger_app.states.inbox import InboxState as S
+
+
+def _atts(m) -> rx.Var:
+    """The message's files: view.message() keeps them as a JSON string (string-only dicts)."""
+    raw = m["atts"]
+    return rx.Var(_js_expr=f"(({raw}) ? JSON.parse({raw}) : [])", _var_type=list[dict[str, str]],
+                  _var_data=raw._get_all_var_data())
+
+
+def _file_link(a) -> rx.Component:
+    body = rx.hstack(
+        rx.center(rx.icon("file-text", size=18), class_name="msg-file-icon"),
+        rx.vstack(rx.text(a["name"], size="2", weight="medium", class_name="msg-ellipsis",
+                          max_width="240px"),
+                  rx.text(rx.cond(a["error"] != "", a["error"], a["size"]), size="1",
+                          color=rx.cond(a["error"] != "", "var(--red-11)", "var(--gray-11)"),
+                          class_name="msg-ellipsis", max_width="240px"),
+                  spacing="0", min_width="0"),
+        rx.cond(a["url"] != "", rx.icon("download", size=15, color="var(--gray-10)")),
+        spacing="2", align="center", class_name="msg-file",
+    )
+    return rx.cond(
+        a["url"] != "",
+        rx.el.a(body, href=a["url"], download=a["name"], class_name="msg-file-link",
+                custom_attrs={"data-testid": "message-attachment", "data-media": "file"}),
+        rx.box(body, custom_attrs={"data-testid": "message-attachment", "data-media": "missing"}),
+    )
+
+
+def attachment(a) -> rx.Component:
+    """Inline media only when the stored bytes proved the type (a["media"]); else a link."""
+    return rx.match(
+        a["media"],
+        ("img", rx.el.a(
+            rx.el.img(src=a["url"], alt=a["name"], loading="lazy", class_name="msg-att-img",
+                      width=rx.cond(a["width"] != "", a["width"], None),
+                      height=rx.cond(a["height"] != "", a["height"], None)),
+            href=a["url"], target="_blank", title=a["name"], class_name="msg-att-img-link",
+            custom_attrs={"data-testid": "message-attachment", "data-media": "img",
+                          "data-lightbox": "1", "data-name": a["name"]})),
+        ("audio", rx.box(rx.el.audio(src=a["url"], controls=True, preload="metadata",
+                                     class_name="msg-att-audio"),
+                         rx.text(a["name"], " · ", a["size"], size="1", color_scheme="gray",
+                                 as_="div", class_name="msg-ellipsis"),
+                         custom_attrs={"data-testid": "message-attachment", "data-media": "audio"})),
+        ("video", rx.box(rx.el.video(src=a["url"], controls=True, preload="metadata",
+                                     class_name="msg-att-video"),
+                         custom_attrs={"data-testid": "message-attachment", "data-media": "video"})),
+        _file_link(a),
+    )
 
 
 def message(m) -> rx.Component:
     out = m["dir"] == "out"
+    note = m["dir"] == "note"
+    mine = out | note
     return rx.fragment(
         rx.cond(m["new_day"] == "1",
                 rx.center(rx.badge(m["day"], variant="surface", color_scheme="gray", radius="full"),
                           padding="10px 0 4px", custom_attrs=tid("day-separator"))),
         rx.flex(
             rx.box(
-                rx.text(m["text"], size="2", as_="div", custom_attrs=tid("message-text")),
+                rx.cond(note,
+                        rx.hstack(rx.icon("lock", size=12), rx.text(S.t["note_label"], size="1"),
+                                  spacing="1", align="center", class_name="msg-note-label",
+                                  custom_attrs=tid("message-note-label"))),
+                rx.cond(m["atts"] != "",
+                        rx.vstack(rx.foreach(_atts(m), attachment), spacing="2",
+                                  class_name="msg-atts", custom_attrs=tid("message-attachments"))),
+                rx.cond(m["text"] != "",
+                        rx.text(m["text"], size="2", as_="div", custom_attrs=tid("message-text"))),
                 rx.hstack(
-                    channel_icon(m["channel"], "12px", "message-channel"),
+                    rx.cond(~note, channel_icon(m["channel"], "12px", "message-channel")),
                     rx.text(m["sender"], size="1", custom_attrs=tid("message-sender")),
                     rx.text("·", size="1"),
                     rx.text(m["time"], size="1", custom_attrs=tid("message-time")),
@@ -26,14 +90,18 @@ def message(m) -> rx.Component:
                                     title=m["error"], custom_attrs=tid("message-status"),
                                     data_status=m["status"])),
                     rx.cond(m["status"] == "failed",
-                            rx.link(S.t["retry"], size="1", on_click=S.retry(m["id"]),
+                            rx.link(S.t["retry"], size="1", on_click=S.retry(m["id"]).stop_propagation,
                                     cursor="pointer")),
-                    spacing="1", align="center", color="var(--gray-11)", padding_top="2px",
-                    justify=rx.cond(out, "end", "start"), custom_attrs=tid("message-meta"),
+                    spacing="1", align="center", padding_top="2px",
+                    justify=rx.cond(mine, "end", "start"), class_name="msg-meta",
+                    on_click=C.open_detail(m["id"]), role="button", tab_index=0,
+                    title=S.t["msg_details_open"],
+                    custom_attrs=tid("message-meta"),
                 ),
-                class_name=rx.cond(out, "msg-bubble msg-bubble-out", "msg-bubble msg-bubble-in"),
+                class_name=rx.cond(note, "msg-bubble msg-bubble-note",
+                                   rx.cond(out, "msg-bubble msg-bubble-out", "msg-bubble msg-bubble-in")),
             ),
-            justify=rx.cond(out, "end", "start"), width="100%", padding="3px 16px",
+            justify=rx.cond(mine, "end", "start"), width="100%", padding="3px 16px",
             custom_attrs={"data-testid": "message", "data-id": m["id"], "data-dir": m["dir"]},
         ),
     )
@@ -42,66 +110,25 @@ def message(m) -> rx.Component:
 def header() -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost", class_name="msg-switch",
-                       on_click=S.show_panel("list")),
+                       on_click=S.show_panel("list"), aria_label=S.t["chats"]),
         rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="2", radius="full"),
         rx.vstack(rx.text(S.card["name"], weight="bold", size="3", class_name="msg-ellipsis"),
                   rx.text(S.card["phone_display"], size="1", color_scheme="gray"),
                   spacing="0", flex="1", min_width="0", cursor="pointer",
                   on_click=S.show_panel("card")),
+        search_button(),
         rx.tooltip(rx.icon_button(rx.cond(S.expanded, rx.icon("minimize-2", size=16),
                                           rx.icon("maximize-2", size=16)),
                                   variant="ghost", on_click=S.toggle_expand,
-                                  class_name="msg-desktop-only", custom_attrs=tid("dialog-expand")),
+                                  class_name="msg-desktop-only", aria_label=S.t["expand"],
+                                  custom_attrs=tid("dialog-expand")),
                    content=S.t["expand"]),
-        rx.icon_button(rx.icon("x", size=16), variant="ghost", on_click=S.close_dialog,
-                       class_name="msg-desktop-only"),
+        rx.tooltip(rx.icon_button(rx.icon("x", size=16), variant="ghost", on_click=S.close_dialog,
+                                  class_name="msg-desktop-only", aria_label=S.t["close_dialog"],
+                                  custom_attrs=tid("dialog-close")),
+                   content=S.t["close_dialog"]),
         padding="10px 16px", width="100%", align="center", spacing="3",
         border_bottom="1px solid var(--gray-a4)",
-    )
-
-
-def composer() -> rx.Component:
-    return rx.form(
-        rx.vstack(
-            rx.cond(S.composer_error != "",
-                    rx.callout(S.composer_error, icon="triangle-alert", color_scheme="red", size="1",
-                               width="100%", custom_attrs=tid("composer-error"))),
-            rx.hstack(
-                rx.el.textarea(
-                    name="text", placeholder=S.t["type_message"], rows=2, max_length=4096,
-                                        custom_attrs={**tid("composer-input"), "on_key_down": COMPOSER_KEYS}, auto_focus=True,
-                    style={"flex": "1", "border": "1px solid var(--gray-a6)", "borderRadius": "10px",
-                           "padding": "9px 12px", "font": "inherit", "fontSize": "14px",
-                           "background": "var(--color-surface)", "color": "var(--gray-12)",
-                           "outline": "none", "minHeight": "42px", "maxHeight": "160px"},
-                ),
-                rx.icon_button(rx.icon("send-horizontal", size=18), type="submit", size="3",
-                               radius="full", custom_attrs=tid("composer-send")),
-                width="100%", align="end", spacing="2",
-            ),
-            rx.hstack(
-                rx.text(S.t["send_via"], size="1", color_scheme="gray"),
-                rx.select.root(
-                    rx.select.trigger(variant="ghost", placeholder=S.t["no_channel"],
-                                      custom_attrs=tid("composer-channel")),
-                    rx.select.content(rx.foreach(
-                        S.routes,
-                        lambda r: rx.select.item(
-                            rx.hstack(channel_icon(r["kind"], "14px"), rx.text(r["name"]),
-                                      rx.cond(r["reason"] != "",
-                                              rx.text("— ", r["reason"], size="1", color_scheme="gray")),
-                                      align="center", spacing="1"),
-                            value=r["id"], disabled=r["reason"] != "",
-                            custom_attrs={"data-testid": "composer-channel-option",
-                                          "data-kind": r["kind"]}))),
-                    value=S.route_id, on_change=S.set_route, size="1",
-                ),
-                align="center", spacing="2",
-            ),
-            spacing="2", width="100%",
-        ),
-        on_submit=S.send, reset_on_submit=True, width="100%", padding="10px 16px 14px",
-        border_top="1px solid var(--gray-a4)", class_name="msg-composer",
     )
 
 
@@ -111,27 +138,46 @@ def dialog_panel() -> rx.Component:
             S.open_id > 0,
             rx.vstack(
                 header(),
+                search_panel(),
                 rx.box(
                     rx.cond(S.has_older,
-                            rx.center(rx.button("↑", variant="ghost", size="1", on_click=S.load_older,
-                                                custom_attrs=tid("dialog-load-older")), padding="8px")),
+                            rx.center(rx.button(rx.icon("history", size=14), S.t["load_older"],
+                                                variant="ghost", size="1", on_click=S.load_older,
+                                                custom_attrs=tid("dialog-load-older")),
+                                      padding="8px")),
                     rx.cond(S.msgs.length() == 0,
                             rx.center(rx.text(S.t["no_messages"], color_scheme="gray", size="2"),
                                       padding="40px")),
                     rx.foreach(S.msgs, message),
                     rx.box(height="10px"),
                     class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
+                    custom_attrs=tid("dialog-thread"),
                 ),
                 composer(),
-                spacing="0", height="100%", width="100%", custom_attrs=tid("dialog-view"),
+                rx.center(rx.vstack(rx.icon("paperclip", size=28), rx.text(S.t["drop_files"], size="3"),
+                                    align="center", spacing="2"),
+                          class_name="msg-drop-overlay"),
+                spacing="0", height="100%", width="100%", position="relative",
+                custom_attrs=tid("dialog-view"),
             ),
-            rx.center(
-                rx.vstack(rx.icon("messages-square", size=48, color="var(--gray-7)"),
-                          rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray"),
-                          rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray"),
-                          align="center", spacing="2"),
-                height="100%", class_name="msg-thread-bg",
+            rx.vstack(
+                search_panel(),
+                rx.center(
+                    rx.vstack(rx.icon("messages-square", size=48, color="var(--gray-7)"),
+                              rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray"),
+                              rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray",
+                                      text_align="center"),
+                              rx.cond(~C.search_shown,
+                                      rx.button(rx.icon("search", size=14), S.t["search_all_messages"],
+                                                variant="soft", size="2", margin_top="8px",
+                                                on_click=C.toggle_search,
+                                                custom_attrs=tid("global-search-open"))),
+                              align="center", spacing="2", padding="16px"),
+                    flex="1", width="100%",
+                ),
+                spacing="0", height="100%", width="100%", class_name="msg-thread-bg",
             ),
         ),
+        detail_modal(),
         class_name="msg-panel msg-dialog", height="100%",
     )

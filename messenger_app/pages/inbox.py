@@ -6,6 +6,7 @@ from messenger_app.components.card import card_panel
 from messenger_app.components.common import lang_switch, logo, tid
 from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
+from messenger_app.components.shortcuts import top_bar_tools
 from messenger_app.states.inbox import InboxState as S
 
 
@@ -27,7 +28,16 @@ def top_bar() -> rx.Component:
         ),
         rx.spacer(),
         rx.hstack(
+            top_bar_tools(S),  # templates, shortcut help, dark theme (C6, X5)
             rx.box(lang_switch(S), class_name="msg-desktop-only"),
+            rx.tooltip(rx.link(rx.icon_button(rx.icon("users", size=16), variant="ghost"),
+                               href="/contacts", custom_attrs=tid("nav-contacts")),
+                       content=S.t["contacts"]),
+            rx.cond(S.operator_role == "admin",
+                    rx.box(rx.tooltip(rx.link(rx.icon_button(rx.icon("list-plus", size=16), variant="ghost"),
+                                              href="/crm", custom_attrs=tid("nav-crm")),
+                                      content=S.t["crm_settings"]),
+                           class_name="msg-desktop-only")),
             rx.cond(S.operator_role == "admin",
                     rx.box(rx.tooltip(rx.link(rx.icon_button(rx.icon("settings", size=16), variant="ghost"),
                                               href="/settings"), content=S.t["settings"]),

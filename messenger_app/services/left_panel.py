@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog
-from messenger_app.services import crm, dialog_query, events, phones
+from messenger_app.services import crm, dialog_query, events, filters, phones
 
 # kinds that know a client by phone; the value says whether the operator can write first:
 # "" yes; "template" only a template until the client answers (WhatsApp's 24-hour rule);
@@ -126,3 +126,21 @@ def _identity(contact_id: int, dialog_id: int, channel: StartChannel, digits: st
         ident_id = ident.id
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="card")
     return ident_id
+
+
+def readable(filt: dict) -> dict:
+    """A copy of a filter for filters.describe() with channel kinds as people name them
+    ("Website chat", not "widget"). Only for showing: never validate or compile it."""
+    def one(v):
+        return filters.KIND_LABELS.get(v, v) if isinstance(v, str) else v
+
+    def walk(item: dict) -> dict:
+        if "conditions" in item:
+            return {**item, "conditions": [walk(i) for i in item.get("conditions") or []
+                                           if isinstance(i, dict)]}
+        if item.get("field") in ("channel", "last_channel") and "value" in item:
+            v = item["value"]
+            return {**item, "value": [one(x) for x in v] if isinstance(v, list) else one(v)}
+        return item
+
+    return walk(filt) if isinstance(filt, dict) else filt

@@ -49,6 +49,19 @@ _RULES = [
     (r"is not one of the options", "err_option"),
     (r"is not a Tag 2 option", "err_tag2"),
     (r"is too long.*at most (\d+)", "err_too_long"),
+    (r"^a key is 1-64 characters", "err_key_format"),
+    (r"is a built-in column", "err_key_reserved"),
+    (r"^a field with key .* already exists", "err_key_exists"),
+    (r"^a field needs a label", "err_label_empty"),
+    (r"^a select field needs at least one option", "err_select_options"),
+    (r"^option .* is listed twice", "err_option_twice"),
+    (r"^Tag 2 option .* already exists", "err_tag2_exists"),
+    (r"^a Tag 2 option cannot be empty", "err_tag2_empty"),
+    (r"clients have a value in this field; its type cannot change", "err_type_locked"),
+    (r"^the file is empty", "err_file_empty"),
+    (r"^old \.xls files are not supported", "err_file_xls"),
+    (r"^the file has no header row", "err_file_header"),
+    (r"^this is not a CSV text file|^this XLSX file cannot be read", "err_file_unreadable"),
 ]
 
 

@@ -99,7 +99,7 @@ class InboxState(AuthState):
             self.list_error = str(e)
             return False
         self.filter_url, self.filter_count = url, filters.count_conditions(filt)
-        self.filter_text = filters.describe(filt, self.lang)
+        self.filter_text = filters.describe(left_panel.readable(filt), self.lang)
         self.list_error = ""
         return True
 

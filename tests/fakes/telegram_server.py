@@ -93,6 +93,7 @@ class FakeTelegramState:
             self.stats: dict[str, int] = {}
             self.requests: list[dict] = []
             self.files: dict[str, str] = {}  # file_id -> file_path
+            self.file_bytes: dict[str, tuple[bytes, str]] = {}  # file_path -> (data, type); else PNG_BYTES
 
     # -- queueing -----------------------------------------------------------------
 
@@ -428,7 +429,9 @@ def create_app(state: FakeTelegramState) -> Starlette:
         state.count("file", {"file_path": path})
         if not state.has_file_path(path):
             return _error(404, "Not Found")
-        return Response(PNG_BYTES, media_type="image/png")
+        with state._lock:
+            data, ctype = state.file_bytes.get(path, (PNG_BYTES, "image/png"))
+        return Response(data, media_type=ctype)
 
     async def ctl_user_message(request: Request) -> Response:
         b = await request.json()

@@ -13,6 +13,14 @@ from messenger_app.models import Channel, Message
 from messenger_app.services import auth, channels, widget
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.settings import SettingsState
+from messenger_app.states.card import CardState
+from messenger_app.states.contacts import ContactsState
+from messenger_app.states.crm_settings import CrmSettingsState
+from messenger_app.states.filter_builder import FilterBuilderState
+from messenger_app.states.folders import FoldersState
+from messenger_app.states.new_dialog import NewDialogState
+from messenger_app.states.composer import ComposerState
+from messenger_app.states.templates import TemplatesState
 
 # handlers that need no session: they only change which panel a phone shows, or log in;
 # Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
@@ -23,6 +31,40 @@ ARGS = {"open_dialog": ("1",), "set_view": ("unread",), "set_search": ("999",), 
         "retry": ("1",), "set_route": ("1",), "set_tz": ("Europe/Moscow",), "load_more": (),
         "load_older": (), "close_dialog": (), "on_load": (), "add_channel": ({"token": "1:x"},), "set_new_kind": ("vk",), "refresh": (),
         "toggle": ("1",), "set_folder": ("operator",), "apply_filter": ("",)}
+# the client card, /contacts and /crm
+ARGS.update({"edit": ("phone",), "save_name": ({"first_name": "A", "last_name": "B"},),
+             "save_phone": ({"value": "+79991234567"},), "save_tag1": ({"value": "vip"},),
+             "set_tag2": ("x",), "save_var": ({"key": "k", "value": "1"},), "set_var": ("k", "1"),
+             "set_blacklisted": (True,), "toggle_folder": ("1",), "toggle_bot": (),
+             "cancel_edit": (), "next_page": (), "prev_page": (), "set_new_open": (True,),
+             "create_client": ({"phone": "+79991234567"},), "export_csv": (), "export_xlsx": (),
+             "set_import_open": (True,), "restart_import": (), "upload_rejected": ([],),
+             "handle_upload": ([],), "set_target": ("0", "phone"), "set_dedupe": ("skip",),
+             "cancel_import": (), "run_import": (), "download_rejected": (),
+             "set_new_type": ("select",), "create_field": ({"label": "X", "key": "x"},),
+             "save_label": ({"key": "x", "value": "Y"},), "save_options": ({"key": "x", "value": "a"},),
+             "move_field": ("x", 1), "ask_delete": ("field:x", "X"), "set_confirm_open": (False,),
+             "confirm_delete": (), "add_option": ({"value": "x"},),
+             "rename_option": ({"key": "x", "value": "y"},), "move_option": ("x", 1)})
+# the left panel: folders, the filter builder, new dialog (L5-L9)
+ARGS.update({"toggle_folders": (), "new_folder": (), "edit_folder": ("1",), "set_form_open": (True,),
+             "set_form_push": (False,), "set_form_sound": (False,), "save_folder": ({"name": "VIP"},),
+             "ask_delete_folder": (True,), "delete_folder": (), "open_builder": (),
+             "set_fb_open": (True,), "add_condition": (), "add_group": (), "add_to_group": ("b1",),
+             "remove_condition": ("c1",), "remove_group": ("b1",), "toggle_top_join": (),
+             "set_group_join": ("b1", "or"), "toggle_join": ("c1",), "set_field": ("c1", "tag1"),
+             "set_op": ("c1", "equals"), "set_value": ("c1", "x"), "set_value2": ("c1", "y"),
+             "toggle_value": ("c1", "telegram"), "apply_builder": (), "reset_filter": (),
+             "open_new_dialog": (), "set_nd_open": (True,), "set_nd_channel": ("0",),
+             "submit_new_dialog": ({"phone": "+79991234567"},)})
+# the composer, message detail, history search (C4, C5, X4, X8) and /templates (C6)
+ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_attachment": ("/files/x",),
+             "dismiss_warning": (), "set_tpl_open": (True,), "set_tpl_query": ("hi",),
+             "use_template": ("1",), "open_detail": ("1",), "set_detail_open": (True,),
+             "toggle_search": (), "close_search": (), "set_msg_query": ("hi",),
+             "set_search_scope": ("all",), "jump": ("1",), "set_query": ("x",), "new": (),
+             "set_edit_open": (True,), "save": ({"title": "T", "body": "B"},),
+             "cancel_delete": (), "delete": ()})
 
 
 def _state(cls, token=""):
@@ -47,7 +89,9 @@ def widget_dialog(data_dir):
     return got
 
 
-@pytest.mark.parametrize("cls", [InboxState, SettingsState])
+@pytest.mark.parametrize("cls", [InboxState, SettingsState, CardState, ContactsState,
+                                 CrmSettingsState, FoldersState, FilterBuilderState,
+                                 NewDialogState, ComposerState, TemplatesState])
 @pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
 def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
     import asyncio

@@ -77,3 +77,15 @@ def test_open_by_phone_without_a_channel_and_errors(data_dir):
     assert e.value.code == "channel"
     with db.session() as s:  # refused requests created nobody
         assert s.exec(select(func.count()).select_from(Contact)).one() == 1
+
+
+def test_readable_names_channel_kinds_for_describe(data_dir):
+    from messenger_app.services import filters
+
+    filt = {"join": "and", "conditions": [
+        {"field": "channel", "op": "in_list", "value": ["widget", "telegram"]},
+        {"join": "or", "conditions": [{"field": "last_channel", "op": "equals", "value": "vk"},
+                                      {"field": "tag1", "op": "equals", "value": "widget"}]}]}
+    assert filters.describe(left_panel.readable(filt)) == (
+        'channel is one of (Website chat, Telegram) AND (last channel is VK OR Tag 1 is "widget")')
+    assert filt["conditions"][0]["value"] == ["widget", "telegram"]  # the original is untouched

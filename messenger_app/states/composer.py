@@ -1,0 +1,365 @@
+"""The open dialog's extras: the composer (notes, files, templates — C5, X8), the message
+detail modal (C4) and full-text search in the history (X4).
+
+A substate of InboxState: it reads and refreshes the open dialog (open_id, msgs, routes)
+through InboxState's own helpers. Every data handler checks the session first.
+Drafts live in the browser (assets/composer.js, one per dialog); pending files live here,
+per dialog, so a file attached in one dialog is never sent in another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import datetime
+
+import reflex as rx
+
+from messenger_app.services import (attachments, dialogs, inbox, message_info, notes, outbox,
+                                    search, templates)
+from messenger_app.states import view
+from messenger_app.states.auth import operator_required
+from messenger_app.states.inbox import InboxState
+
+JUMP_MAX = 5000  # messages loaded at most to show a found one in its thread
+
+
+@dataclasses.dataclass
+class Segment:
+    text: str = ""
+    mark: bool = False
+
+
+@dataclasses.dataclass
+class SearchHit:
+    id: str = ""
+    dialog_id: str = ""
+    name: str = ""
+    time: str = ""
+    dir: str = ""
+    segments: list[Segment] = dataclasses.field(default_factory=list)
+
+
+def _js(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _fmt(dt, tz: str) -> str:
+    d = view.local(dt, tz)
+    return d.strftime("%d.%m.%Y %H:%M:%S") if d else ""
+
+
+class ComposerState(InboxState):
+    note_mode: bool = False
+    pending_by: dict[str, list[dict[str, str]]] = {}
+    warning: str = ""  # e.g. unknown template placeholders, shown above the composer ...
+    warning_did: int = 0  # ... of this dialog
+    # template picker
+    tpl_open: bool = False
+    tpl_query: str = ""
+    tpl_items: list[dict[str, str]] = []
+    # message detail (C4)
+    detail_open: bool = False
+    detail: dict[str, str] = {}
+    detail_history: list[dict[str, str]] = []
+    detail_atts: list[dict[str, str]] = []
+    detail_raw: str = ""
+    # search in the history (X4)
+    search_open: bool = False
+    msg_query: str = ""
+    search_scope: str = "dialog"  # dialog | all
+    search_did: int = 0
+    hits: list[SearchHit] = []
+    searched: bool = False
+
+    @rx.var
+    def pending(self) -> list[dict[str, str]]:
+        return self.pending_by.get(str(self.open_id), [])
+
+    @rx.var
+    def warning_shown(self) -> str:
+        return self.warning if self.warning_did == self.open_id else ""
+
+    @rx.var
+    def search_shown(self) -> bool:
+        """A search of one dialog is put away when another dialog is opened."""
+        return self.search_open and (self.search_scope == "all" or self.search_did == self.open_id)
+
+    # -- the composer --------------------------------------------------------------------
+    @rx.event
+    @operator_required
+    def toggle_note(self):
+        self.note_mode = not self.note_mode
+        return rx.call_script("window.__msgFocusComposer && window.__msgFocusComposer()")
+
+    def _set_pending(self, did: int, items: list[dict[str, str]]) -> None:
+        by = dict(self.pending_by)
+        if items:
+            by[str(did)] = items
+        else:
+            by.pop(str(did), None)
+        self.pending_by = by
+
+    @rx.event
+    @operator_required
+    async def upload(self, files: list[rx.UploadFile]):
+        did = self.open_id
+        if not did or not files:  # react-dropzone also calls this when it refused everything
+            return
+        items = list(self.pending_by.get(str(did), []))
+        errors = []
+        for f in files or []:
+            name = (f.filename or "file").replace("\\", "/").rsplit("/", 1)[-1]
+            if len(items) >= attachments.MAX_PER_MESSAGE:
+                errors.append(self.t["att_too_many"].format(n=attachments.MAX_PER_MESSAGE))
+                break
+            data = await f.read(attachments.MAX_UPLOAD + 1)
+            try:
+                att = await asyncio.to_thread(attachments.store_upload, name, data,
+                                              f.content_type or "")
+            except attachments.AttachmentError as e:
+                errors.append(f"{name}: {e}")
+                continue
+            [row] = message_info.attachment_rows([att])
+            items.append({**row, "file_name": att["file_name"]})
+        self._set_pending(did, items)
+        self.composer_error = "; ".join(errors)
+
+    @rx.event
+    @operator_required
+    def rejected(self, files: list[dict]):
+        """Files the browser refused before uploading (too big, too many)."""
+        names = []
+        for f in (files or [])[:10] if isinstance(files, list) else []:
+            f = f if isinstance(f, dict) else {}
+            name = str(f.get("name") or "")
+            codes = {str(c) for c in f.get("codes") or [] if isinstance(c, str)}
+            why = (self.t["att_too_big"].format(mb=attachments.MAX_UPLOAD // 1048576)
+                   if "file-too-large" in codes else self.t["att_too_many"].format(
+                       n=attachments.MAX_PER_MESSAGE) if "too-many-files" in codes
+                   else self.t["att_refused"])
+            names.append(f"{name.lstrip('./')[:120]}: {why}" if name else why)
+        self.composer_error = "; ".join(names) or self.t["att_refused"]
+
+    @rx.event
+    @operator_required
+    def remove_attachment(self, url: str):
+        did = self.open_id
+        items = self.pending_by.get(str(did), [])
+        keep = [a for a in items if a["url"] != url]
+        if len(keep) != len(items):
+            path = attachments.local_path({"url": url})
+            if path is not None:  # never sent: the stored file goes too
+                path.unlink(missing_ok=True)
+            self._set_pending(did, keep)
+
+    @rx.event
+    @operator_required
+    def send(self, form: dict):
+        text = str(form.get("text", ""))[:20000]
+        did = self.open_id
+        if not did:
+            return
+        pending = self.pending_by.get(str(did), [])
+        if not text.strip() and not (pending and not self.note_mode):
+            return
+        restore = rx.call_script(f"window.__msgComposerRestore({did}, {_js(text)})")
+        op = self._operator()
+        try:
+            if self.note_mode:
+                if pending:
+                    self.composer_error = self.t["note_no_files"]
+                    return restore
+                notes.add_note(did, op.id, text)
+            else:
+                route = int(self.route_id) if self.route_id else None
+                if pending:
+                    attachments.queue_with_attachments(
+                        did, op.id, text, [{"url": a["url"], "file_name": a["file_name"]}
+                                           for a in pending], identity_id=route)
+                else:
+                    outbox.queue(did, op.id, text, identity_id=route)
+        except (outbox.SendRefused, attachments.AttachmentError, notes.NoteError) as e:
+            self.composer_error = str(e)
+            return restore
+        if not self.note_mode:
+            self._set_pending(did, [])
+        self.composer_error = self.warning = ""
+        self._refresh_messages()
+        self._reload_list(keep=len(self.rows))
+        return [rx.call_script(f"window.__msgComposerSent({did})"),
+                rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")]
+
+    @rx.event
+    @operator_required
+    def dismiss_warning(self):
+        self.warning = ""
+
+    # -- templates (C5, C6) ----------------------------------------------------------------
+    def _load_templates(self) -> None:
+        self.tpl_items = [{"id": str(t.id), "title": t.title, "body": t.body[:300]}
+                          for t in templates.list_templates(self.tpl_query, limit=100)]
+
+    @rx.event
+    @operator_required
+    def set_tpl_open(self, value: bool):
+        self.tpl_open = bool(value)
+        if self.tpl_open:
+            self.tpl_query = ""
+            self._load_templates()
+
+    @rx.event
+    @operator_required
+    def set_tpl_query(self, text: str):
+        self.tpl_query = str(text)[:100]
+        self._load_templates()
+
+    @rx.event
+    @operator_required
+    def use_template(self, template_id: str):
+        try:
+            t = templates.get(int(template_id))
+        except (TypeError, ValueError):
+            return
+        if t is None or not self.card.get("id"):
+            return
+        try:
+            r = templates.render(t.body, int(self.card["id"]))
+        except templates.TemplateError as e:
+            self.composer_error = str(e)
+            return
+        parts = []
+        if r.unknown:
+            parts.append(self.t["tpl_unknown"].format(
+                names=", ".join("{" + n + "}" for n in r.unknown)))
+        if r.empty:
+            parts.append(self.t["tpl_empty"].format(names=", ".join("{" + n + "}" for n in r.empty)))
+        self.warning, self.warning_did = " ".join(parts), self.open_id
+        self.tpl_open = False
+        return rx.call_script(f"window.__msgInsert({_js(r.text)}, true)")
+
+    # -- message detail (C4) ----------------------------------------------------------------
+    @rx.event
+    @operator_required
+    def open_detail(self, message_id: str):
+        try:
+            d = message_info.detail(int(message_id))
+        except (TypeError, ValueError):
+            return
+        if d is None:
+            return
+        t, tz = self.t, self.tz
+        sender = {"client": t["sender_client"], "bot": t["sender_bot"]}.get(
+            d["sender_kind"], d["operator"] or d["sender_kind"])
+        direction = {"in": t["dir_in"], "out": t["dir_out"], "note": t["dir_note"]}.get(
+            d["direction"], d["direction"])
+        ident = d["identity_name"]
+        if d["identity_username"] and d["identity_username"] != ident:
+            ident = f"{ident} (@{d['identity_username']})" if ident else f"@{d['identity_username']}"
+        self.detail = {
+            "id": str(d["id"]), "external_id": d["external_id"], "dialog_id": str(d["dialog_id"]),
+            "contact_id": str(d["contact_id"]),
+            "channel": d["channel_kind"] or "", "channel_name": d["channel_name"],
+            "identity": d["identity_external_id"], "identity_name": ident,
+            "direction": direction, "dir": d["direction"], "sender": sender,
+            "status": (t.get(f"status_{d['status']}", d["status"]) if d["direction"] == "out"
+                       else t["dir_note"] if d["direction"] == "note" else t["status_received"]),
+            "error": d["error"], "attempts": str(d["attempts"]),
+            "created": _fmt(d["created_at"], tz), "sent": _fmt(d["sent_at"], tz),
+            "updated": _fmt(d["updated_at"], tz), "tz": tz,
+        }
+        hist = []
+        for h in d["status_history"]:
+            at = str(h.get("at") or "")
+            try:
+                at = _fmt(datetime.fromisoformat(at), tz)
+            except ValueError:
+                pass
+            st = str(h.get("status") or "")
+            hist.append({"status": t.get(f"status_{st}", st), "code": st, "at": at,
+                         "error": str(h.get("error") or ""),
+                         "attempt": str(h.get("attempt") or "")})
+        self.detail_history = hist
+        self.detail_atts = message_info.attachment_rows(d["attachments"])
+        self.detail_raw = (json.dumps(d["attachments"], ensure_ascii=False, indent=2)
+                           if d["attachments"] else "")
+        self.detail_open = True
+
+    @rx.event
+    @operator_required
+    def set_detail_open(self, value: bool):
+        self.detail_open = bool(value)
+
+    # -- search (X4) --------------------------------------------------------------------------
+    def _run_search(self) -> None:
+        self.search_did = self.open_id
+        if not search.words(self.msg_query):
+            self.hits, self.searched = [], False
+            return
+        scope_dialog = self.search_scope == "dialog" and self.open_id
+        found = search.search(self.msg_query, dialog_id=self.open_id if scope_dialog else None,
+                              limit=50)
+        self.hits = [SearchHit(id=str(h.message_id), dialog_id=str(h.dialog_id),
+                               name=h.contact_name, time=view.short_time(h.created_at, self.tz),
+                               dir=h.direction,
+                               segments=[Segment(text, bool(mark)) for text, mark in h.snippet])
+                     for h in found]
+        self.searched = True
+
+    @rx.event
+    @operator_required
+    def toggle_search(self):
+        self.search_open = not self.search_shown
+        if self.search_open:
+            if not self.open_id:
+                self.search_scope = "all"
+            self._run_search()
+            return rx.call_script(
+                "setTimeout(function(){var e=document.querySelector("
+                "'[data-testid=\"msg-search-input\"]');if(e)e.focus();},60)")
+
+    @rx.event
+    @operator_required
+    def close_search(self):
+        self.search_open = False
+
+    @rx.event
+    @operator_required
+    def set_msg_query(self, text: str):
+        self.msg_query = str(text)[:200]
+        self._run_search()
+
+    @rx.event
+    @operator_required
+    def set_search_scope(self, scope: str | list[str]):
+        if scope in ("dialog", "all"):
+            self.search_scope = scope if (scope == "all" or self.open_id) else "all"
+            self._run_search()
+
+    @rx.event
+    @operator_required
+    def jump(self, message_id: str):
+        """Show a found message in its dialog: open the dialog, load enough history to
+        include it, then scroll to it and highlight it."""
+        try:
+            mid = int(message_id)
+        except (TypeError, ValueError):
+            return
+        did = message_info.dialog_of(mid)
+        if did is None:
+            return
+        if did != self.open_id:
+            self._load_dialog(did)
+            if self.open_id != did:
+                return
+            self.panel = "dialog"
+            inbox.mark_read(did)
+            self.search_did = did if self.search_scope == "dialog" else self.search_did
+        if not any(m["id"] == str(mid) for m in self.msgs):
+            need = min(message_info.count_from(did, mid) + 10, JUMP_MAX)
+            page = dialogs.messages(did, limit=need + 1)
+            self.has_older = len(page) > need
+            self.msgs = view.with_day_separators(
+                [view.message(m, self.tz, self.t) for m in page[-need:]])
+        return rx.call_script(f"window.__msgJumpTo({mid})")

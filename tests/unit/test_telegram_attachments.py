@@ -1,0 +1,150 @@
+"""Outbound files over Telegram (C5): the stored file is uploaded (multipart) with the right
+Bot API method, the text becomes the caption, and the fake Bot API receives the same bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+import httpx
+import pytest
+
+from messenger_app import db
+from messenger_app.channels.base import (InboundMessage, OutboundMessage, PermanentError,
+                                         TransientError, UnreachableError)
+from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.models import Message
+from messenger_app.services import attachments, auth, channels, inbox, outbox
+from tests.fakes.base import OGG_BYTES, PDF_BYTES
+from tests.fakes.telegram_server import FakeTelegramServer, make_png
+
+TOKEN = "515151:AAfilesFILESfilesFILESfiles_abcdefg"
+USER = 4242
+PNG = make_png(16, 12, (10, 200, 30))
+VOICE = b"OggS\x00\x02" + b"\x00" * 22 + b"\x13OpusHead" + b"\x01" * 60
+
+
+@pytest.fixture(scope="module")
+def server():
+    with FakeTelegramServer(token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(server):
+    httpx.post(f"{server.url}/_fake/reset").raise_for_status()
+    server.state.register_user(USER, "Ann")
+    return server
+
+
+def sent(fake) -> list[dict]:
+    return httpx.get(f"{fake.url}/_fake/sent").json()
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def send(fake, text: str, atts: list[dict], chat=USER):
+    async def go():
+        ch = TelegramChannel(TOKEN, base_url=fake.url)
+        try:
+            return await ch.send(str(chat), OutboundMessage(text=text, attachments=atts))
+        finally:
+            await ch.close()
+    return asyncio.run(go())
+
+
+def test_photo_goes_as_sendphoto_with_the_text_as_caption(data_dir, fake):
+    att = attachments.store_upload("shop front.png", PNG, "image/png")
+    result = send(fake, "Here is our shop", [att])
+    [got] = sent(fake)
+    assert got["method"] == "sendPhoto"
+    assert got["caption"] == "Here is our shop"
+    assert got["file_name"] == "shop front.png"
+    assert got["file_size"] == len(PNG) and got["sha256"] == sha(PNG)
+    assert got["chat_id"] == USER
+    assert result.external_id == f"{USER}:{got['message_id']}"
+    # the request really was a multipart upload of the stored file
+    req = [r for r in httpx.get(f"{fake.url}/_fake/requests").json() if r["method"] == "sendPhoto"][-1]
+    assert req["params"]["photo"]["__upload__"] and req["params"]["photo"]["mime_type"] == "image/png"
+
+
+def test_document_voice_and_no_caption_without_text(data_dir, fake):
+    pdf = attachments.store_upload("offer.pdf", PDF_BYTES)
+    voice = attachments.store_upload("note.ogg", VOICE)
+    unknown = attachments.store_upload("data.bin", b"\x00\x01binary")
+    assert voice["kind"] == "voice"
+    send(fake, "", [pdf, voice, unknown])
+    got = sent(fake)
+    assert [g["method"] for g in got] == ["sendDocument", "sendVoice", "sendDocument"]
+    assert [g["caption"] for g in got] == ["", "", ""]
+    assert [g["sha256"] for g in got] == [sha(PDF_BYTES), sha(VOICE), sha(b"\x00\x01binary")]
+    assert got[0]["file_name"] == "offer.pdf" and got[0]["mime_type"] == "application/pdf"
+
+
+def test_caption_only_on_the_first_file_and_long_text_goes_first(data_dir, fake):
+    a = attachments.store_upload("a.png", PNG)
+    b = attachments.store_upload("b.ogg", OGG_BYTES)
+    send(fake, "two files", [a, b])
+    got = sent(fake)
+    assert [g["caption"] for g in got] == ["two files", ""]
+    assert got[1]["method"] == "sendDocument"  # an Ogg without Opus is audio, not a voice note
+    httpx.post(f"{fake.url}/_fake/reset")
+    fake.state.register_user(USER, "Ann")
+    long_text = "x" * 1500  # longer than a caption may be: a message of its own, before
+    send(fake, long_text, [a])
+    got = sent(fake)
+    assert [g.get("method", "sendMessage") for g in got] == ["sendMessage", "sendPhoto"]
+    assert got[0]["text"] == long_text and got[1]["caption"] == ""
+
+
+def test_missing_file_is_refused_before_anything_is_sent(data_dir, fake):
+    ok = attachments.store_upload("a.png", PNG)
+    gone = attachments.store_upload("b.pdf", PDF_BYTES)
+    attachments.local_path(gone).unlink()
+    with pytest.raises(PermanentError, match="missing"):
+        send(fake, "hi", [ok, gone])
+    with pytest.raises(PermanentError, match="missing"):
+        send(fake, "hi", [{"kind": "photo", "url": "https://evil.example/x.png",
+                           "file_name": "x.png", "mime_type": "image/png"}])
+    assert sent(fake) == []
+
+
+def test_errors_map_like_text_messages(data_dir, fake):
+    att = attachments.store_upload("a.png", PNG)
+    httpx.post(f"{fake.url}/_fake/fail", json={"method": "sendPhoto", "status": 429,
+                                               "retry_after": 7})
+    with pytest.raises(TransientError) as exc:
+        send(fake, "", [att])
+    assert exc.value.retry_after == 7
+    fake.state.block(USER)
+    with pytest.raises(UnreachableError):
+        send(fake, "", [att])
+    assert sent(fake) == []
+
+
+def test_outbox_delivers_a_queued_file_to_telegram(data_dir, fake):
+    op = auth.create_operator("op", "password-123")
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    got = inbox.receive(ch.id, "telegram", InboundMessage(external_id=f"{USER}:900",
+                                                          identity_external_id=str(USER),
+                                                          text="send me the price list",
+                                                          first_name="Ann"))
+    pdf = attachments.store_upload("prices.pdf", PDF_BYTES)
+    mid = attachments.queue_with_attachments(got.dialog_id, op.id, "Our prices", [pdf])
+    adapter = TelegramChannel(TOKEN, base_url=fake.url)
+
+    async def go():
+        try:
+            return await outbox.deliver(mid, lambda _ch: adapter)
+        finally:
+            await adapter.close()
+    assert asyncio.run(go()) == "sent"
+    [got_file] = sent(fake)
+    assert got_file["method"] == "sendDocument" and got_file["caption"] == "Our prices"
+    assert got_file["sha256"] == sha(PDF_BYTES) and got_file["file_name"] == "prices.pdf"
+    with db.session() as s:
+        m = s.get(Message, mid)
+        assert m.external_id == f"{USER}:{got_file['message_id']}"
+        assert m.attachments[0]["file_name"] == "prices.pdf"
