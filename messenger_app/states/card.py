@@ -168,7 +168,8 @@ class CardState(AuthState):
     @rx.event
     @operator_required
     async def set_blacklisted(self, on: bool):
-        await self._write("blacklist", crm.set_blacklisted, bool(on))
+        flag = on if isinstance(on, bool) else str(on).strip().lower() in ("1", "true", "yes", "on")
+        await self._write("blacklist", crm.set_blacklisted, flag)
 
     @rx.event
     @operator_required

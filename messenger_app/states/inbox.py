@@ -337,7 +337,8 @@ class InboxState(AuthState):
     def _apply(self, batch: list[dict]) -> bool:
         if self._operator() is None:  # logged out in the meantime: stop listening
             return False
-        if self.open_id and any(ev.get("kind") in CARD_LISTS for ev in batch):  # the card's lists
+        if (self.open_id and any(ev.get("kind") in CARD_LISTS for ev in batch)  # the card's lists
+                and not any(ev.get("dialog_id") == self.open_id for ev in batch)):  # else below
             c = dialogs.card(self.open_id)
             if c is not None:
                 self._load_card(c)
