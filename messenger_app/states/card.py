@@ -26,7 +26,7 @@ def localize(msg: str, t: dict[str, str], lang: str) -> str:
         return msg
     head, sep, rest = msg.partition(": ")
     # "<column>: <reason>" from the importer: translate the reason, keep the column
-    if sep and not _RULES_MATCH(msg) and _RULES_MATCH(rest):
+    if sep and not _matches(msg) and _matches(rest):
         return f"{head}: {localize(rest, t, lang)}"
     for pattern, key in _RULES:
         m = re.search(pattern, msg)
@@ -65,7 +65,7 @@ _RULES = [
 ]
 
 
-def _RULES_MATCH(text: str) -> bool:  # noqa: N802
+def _matches(text: str) -> bool:
     return any(re.search(p, text) for p, _k in _RULES)
 
 

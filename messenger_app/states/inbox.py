@@ -60,6 +60,7 @@ class InboxState(AuthState):
         self.folder = params.get("folder") or "all"
         if params.get("dialog", "").isdigit():
             self.open_id = int(params["dialog"])
+            self.panel = "dialog"  # a phone opened from Contacts or a notification shows it
         self._reload_list()
         if self.open_id:
             self._load_dialog(self.open_id)
