@@ -64,6 +64,8 @@ class InboxState(AuthState):
         self._reload_list()
         if self.open_id:
             self._load_dialog(self.open_id)
+            if self.open_id:
+                inbox.mark_read(self.open_id)
         return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                                callback=InboxState.set_tz),
                 InboxState.listen]
