@@ -44,8 +44,9 @@ class StatusEvent:
     """A delivery report for one of OUR outbound messages (SendResult.external_id)."""
 
     external_id: str
-    status: str  # "sent" | "delivered" | "read" | "failed"
+    status: str  # "sent" | "delivered" | "read" | "failed" (SMS gateways: also queued/unknown)
     error: str = ""  # human-readable reason when failed
+    raw_status: str = ""  # the channel's own word for it, as sent
     error_code: int | None = None
     unreachable: bool = False  # failed because the client cannot be reached (mark identity)
     identity_external_id: str = ""

@@ -39,6 +39,7 @@ from typing import Any, Mapping
 
 import httpx
 
+from messenger_app.channels.http import StatusEvent
 from messenger_app.channels.base import (
     InboundMessage,
     OutboundMessage,
@@ -82,17 +83,6 @@ class WebhookError(ValueError):
 
 class SmsConfigError(ValueError):
     """A setting that cannot work (unknown method, broken regex, …)."""
-
-
-@dataclass
-class StatusEvent:
-    """A delivery report: `external_id` is the gateway's id returned by send()."""
-
-    external_id: str
-    status: str  # queued | sent | delivered | failed | unknown
-    error: str = ""
-    raw_status: str = ""  # the gateway's own word, as sent
-    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from messenger_app.channels.http import sniff_content_type
 from messenger_app.channels.base import (
     InboundMessage,
     OutboundMessage,
@@ -219,7 +220,9 @@ class TelegramChannel:
             raise PermanentError(f"telegram file download: HTTP {response.status_code}")
         data = response.content
         header = response.headers.get("content-type", "").split(";")[0].strip()
-        return data, _sniff_image(data) or (header if header.startswith("image/") else "image/jpeg")
+        sniffed = sniff_content_type(data)
+        return data, (sniffed if sniffed.startswith("image/") else
+                      header if header.startswith("image/") else "image/jpeg")
 
     def _scrub(self, text: Any) -> str:
         text = str(text) or type(text).__name__
@@ -305,15 +308,3 @@ def _attachments(msg: dict) -> list[dict[str, Any]]:
     if isinstance(msg.get("video_note"), dict):  # round videos: shown as a plain video
         out.append(_attachment("video", msg["video_note"], "video/mp4"))
     return out
-
-
-def _sniff_image(data: bytes) -> str:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    return ""

@@ -13,6 +13,7 @@ import reflex as rx
 
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.models import Operator
+from messenger_app.models.operator import ADMIN
 from messenger_app.services import auth
 
 SESSION_COOKIE = "msg_session"
@@ -33,6 +34,17 @@ class AuthState(rx.State):
 
     def _operator(self) -> Operator | None:
         return auth.operator_for(self.session_token)
+
+    def _enter(self, admin: bool = False):
+        """A page's on_load: who is here? Returns the redirect for a stranger (or for an
+        operator on an admin page), else None after noting the operator's name and role."""
+        op = self._operator()
+        if op is None:
+            return rx.redirect("/login")
+        if admin and op.role != ADMIN:
+            return rx.redirect("/")
+        self.operator_name, self.operator_role = op.display_name or op.username, op.role
+        return None
 
     @rx.event
     def set_lang(self, lang: str | list[str]):
@@ -67,18 +79,30 @@ class AuthState(rx.State):
         return rx.redirect("/login")
 
 
-def operator_required(fn):
-    """Decorate a handler of an AuthState subclass: no valid session, no action."""
+def _guarded(fn, admin: bool):
+    """Wrap a handler of an AuthState subclass: no valid session (or not an admin, for
+    admin handlers), no action — the caller is redirected instead."""
+    def refuse(self):
+        return self._enter(admin=admin)
+
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
         async def wrapper(self, *args, **kwargs):
-            if self._operator() is None:
-                return rx.redirect("/login")
-            return await fn(self, *args, **kwargs)
+            away = refuse(self)
+            return away if away is not None else await fn(self, *args, **kwargs)
     else:
         @functools.wraps(fn)
         def wrapper(self, *args, **kwargs):
-            if self._operator() is None:
-                return rx.redirect("/login")
-            return fn(self, *args, **kwargs)
+            away = refuse(self)
+            return away if away is not None else fn(self, *args, **kwargs)
     return wrapper
+
+
+def operator_required(fn):
+    """Decorate a data handler: a signed-in operator only."""
+    return _guarded(fn, admin=False)
+
+
+def admin_required(fn):
+    """Decorate an admin handler: operators are sent back to the inbox."""
+    return _guarded(fn, admin=True)

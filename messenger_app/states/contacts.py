@@ -108,10 +108,8 @@ class ContactsState(AuthState):
 
     @rx.event
     def on_load(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        self.operator_name, self.operator_role = op.display_name or op.username, op.role
+        if (away := self._enter()) is not None:
+            return away
         q = self.router.url.query_parameters.get("q", "")
         self.search = str(q)[:100]
         self.page = 0

@@ -12,7 +12,7 @@ from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.models.operator import ADMIN
 from messenger_app.services import crm
 from messenger_app.states import live
-from messenger_app.states.auth import AuthState
+from messenger_app.states.auth import AuthState, admin_required
 from messenger_app.states.card import localize
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -37,32 +37,6 @@ def _options(text: str) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
 
 
-def admin_required(fn):
-    """Like operator_required, for admins only (an operator is sent back to the inbox)."""
-    import functools
-    import inspect
-
-    def refuse(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        if op.role != ADMIN:
-            return rx.redirect("/")
-        return None
-
-    if inspect.iscoroutinefunction(fn):
-        @functools.wraps(fn)
-        async def wrapper(self, *args, **kwargs):
-            no = refuse(self)
-            return no if no is not None else await fn(self, *args, **kwargs)
-    else:
-        @functools.wraps(fn)
-        def wrapper(self, *args, **kwargs):
-            no = refuse(self)
-            return no if no is not None else fn(self, *args, **kwargs)
-    return wrapper
-
-
 class CrmSettingsState(AuthState):
     fields: list[dict[str, str]] = []  # id, key, label, type, options (one per line), count
     tag2: list[str] = []
@@ -76,12 +50,8 @@ class CrmSettingsState(AuthState):
 
     @rx.event
     def on_load(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        if op.role != ADMIN:
-            return rx.redirect("/")
-        self.operator_name, self.operator_role = op.display_name or op.username, op.role
+        if (away := self._enter(admin=True)) is not None:
+            return away
         self._reload()
         return CrmSettingsState.listen
 

@@ -50,11 +50,8 @@ class InboxState(AuthState):
     # -- loading -----------------------------------------------------------------------
     @rx.event
     def on_load(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        self.operator_name = op.display_name or op.username
-        self.operator_role = op.role
+        if (away := self._enter()) is not None:
+            return away
         params = self.router.url.query_parameters
         self._set_filter(params.get("f", ""))
         self.folder = params.get("folder") or "all"

@@ -7,9 +7,8 @@ import reflex as rx
 from messenger_app import settings as app_settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError
-from messenger_app.models.operator import ADMIN
 from messenger_app.services import channels
-from messenger_app.states.auth import AuthState
+from messenger_app.states.auth import AuthState, admin_required
 
 CONNECTABLE = [k for k in registry.KINDS if k != "widget"]
 
@@ -39,18 +38,10 @@ class SettingsState(AuthState):
     kinds: list[dict[str, str]] = [{"kind": k, "label": registry.KINDS[k].label} for k in CONNECTABLE]
     form_fields: list[dict[str, str]] = _fields("telegram")
 
-    def _admin(self) -> bool:
-        op = self._operator()
-        return op is not None and op.role == ADMIN
-
     @rx.event
     def on_load(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        if op.role != ADMIN:
-            return rx.redirect("/")
-        self.operator_name, self.operator_role = op.display_name or op.username, op.role
+        if (away := self._enter(admin=True)) is not None:
+            return away
         self._reload()
 
     def _reload(self) -> None:
@@ -72,16 +63,14 @@ class SettingsState(AuthState):
                                'box-shadow:0 8px 30px rgba(0,0,0,.18)"></iframe>')
 
     @rx.event
+    @admin_required
     def set_new_kind(self, kind: str):
-        if not self._admin():
-            return rx.redirect("/login")
         if kind in CONNECTABLE:
             self.new_kind, self.form_fields, self.error = kind, _fields(kind), ""
 
     @rx.event
+    @admin_required
     async def add_channel(self, form: dict):
-        if not self._admin():
-            return rx.redirect("/login")
         kind = self.new_kind
         form = {str(k): str(v)[:2000] for k, v in (form or {}).items()}
         config = {k[4:]: v for k, v in form.items() if k.startswith("cfg_") and v.strip()}
@@ -99,9 +88,8 @@ class SettingsState(AuthState):
         self._reload()
 
     @rx.event
+    @admin_required
     def toggle(self, channel_id: str):
-        if not self._admin():
-            return rx.redirect("/login")
         ch = channels.get(int(channel_id))
         if ch is None or ch.kind == "widget":
             return
@@ -109,9 +97,8 @@ class SettingsState(AuthState):
         self._reload()
 
     @rx.event
+    @admin_required
     def refresh(self):
-        if not self._admin():
-            return rx.redirect("/login")
         self._reload()
 
 

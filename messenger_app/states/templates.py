@@ -24,11 +24,8 @@ class TemplatesState(AuthState):
 
     @rx.event
     def on_load(self):
-        op = self._operator()
-        if op is None:
-            return rx.redirect("/login")
-        self.operator_name = op.display_name or op.username
-        self.operator_role = op.role
+        if (away := self._enter()) is not None:
+            return away
         self.placeholders = [{"key": p["key"], "label": p["label"]}
                              for p in templates.placeholders()]
         self._reload()

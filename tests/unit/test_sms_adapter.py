@@ -348,7 +348,8 @@ def test_parse_status_maps_gateway_words():
         {"id": "gw-4", "status": "mystery"},
     ]).encode()
     events = parse_status("application/json", body, {})
-    assert events[0] == StatusEvent("gw-1", "delivered", "", "DELIVRD", {"id": "gw-1", "status": "DELIVRD"})
+    assert events[0] == StatusEvent("gw-1", "delivered", raw_status="DELIVRD",
+                                    raw={"id": "gw-1", "status": "DELIVRD"})
     assert (events[1].status, events[1].error) == ("failed", "Absent subscriber")
     assert (events[2].status, events[2].error) == ("sent", "")
     assert (events[3].status, events[3].raw_status) == ("unknown", "mystery")
