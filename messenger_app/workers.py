@@ -120,13 +120,7 @@ class Workers:
                 for mid in await asyncio.to_thread(outbox.due):
                     await outbox.deliver(mid, self.adapter_for)
                 wait = await asyncio.to_thread(outbox.next_due_in)
-                try:
-                    while True:
-                        ev = await asyncio.wait_for(q.get(), timeout=min(wait if wait is not None else 5, 5))
-                        if ev.get("kind") == "outbox":
-                            break
-                except asyncio.TimeoutError:
-                    pass
+                await _until(q, "outbox", min(wait if wait is not None else 5, 5))
         finally:
             events.bus().unsubscribe(q)
 
@@ -185,6 +179,16 @@ async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id:
 _tasks: set[asyncio.Task] = set()
 
 
+async def _until(q: asyncio.Queue, kind: str, timeout: float) -> None:
+    """Wait for an event of `kind` on the bus queue, at most `timeout` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            while (await q.get()).get("kind") != kind:
+                pass
+    except TimeoutError:
+        pass
+
+
 def close_when_done(adapter, jobs: list) -> None:
     """Close an adapter made for one webhook once its profile/media fetches are over."""
     async def later():
@@ -220,13 +224,7 @@ async def run() -> None:
                 await workers.sync_channels()
             else:
                 await workers.stop()
-            try:  # a channel added on the settings page starts at once
-                while True:
-                    ev = await asyncio.wait_for(q.get(), timeout=LEASE_TTL / 3)
-                    if ev.get("kind") == "channels":
-                        break
-            except asyncio.TimeoutError:
-                pass
+            await _until(q, "channels", LEASE_TTL / 3)  # a channel added on /settings starts at once
     finally:
         events.bus().unsubscribe(q)
         await workers.stop()

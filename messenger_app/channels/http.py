@@ -248,3 +248,20 @@ class HttpAdapter:
         content_type = sniff_content_type(data) or (header if header not in generic else "") \
             or fallback_type or "application/octet-stream"
         return data, content_type
+
+    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
+        """Fetch an attachment whose parse gave a direct URL (VK, Viber)."""
+        url = attachment.get("url")
+        if not url:
+            raise PermanentError(f"{self.label} {attachment.get('kind') or 'attachment'}: "
+                                 "no file to download")
+        return await self._download_url(url, fallback_type=attachment.get("mime_type"))
+
+    async def _fill_avatar(self, profile, url: str) -> None:
+        """Put the picture at `url` into `profile`; no usable picture leaves it without."""
+        try:
+            data, ctype = await self._download_url(url, fallback_type="image/jpeg")
+        except PermanentError:
+            return
+        if ctype.startswith("image/"):
+            profile.avatar_bytes, profile.avatar_content_type = data, ctype

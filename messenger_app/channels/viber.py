@@ -163,19 +163,8 @@ class ViberChannel(HttpAdapter):
         name = str(user.get("name") or "")
         profile = Profile(display_name=name)
         if user.get("avatar"):
-            try:
-                data, ctype = await self._download_url(user["avatar"], fallback_type="image/jpeg")
-                if ctype.startswith("image/"):
-                    profile.avatar_bytes, profile.avatar_content_type = data, ctype
-            except PermanentError:
-                pass  # no usable picture: the profile is still valid
+            await self._fill_avatar(profile, user["avatar"])
         return profile
-
-    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
-        url = attachment.get("url")
-        if not url:
-            raise PermanentError(f"viber {attachment.get('kind') or 'attachment'}: no file to download")
-        return await self._download_url(url, fallback_type=attachment.get("mime_type"))
 
     # -- HTTP ------------------------------------------------------------------------
 

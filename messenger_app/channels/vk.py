@@ -126,20 +126,8 @@ class VkChannel(HttpAdapter):
                           last_name=last, username=user.get("screen_name") or "")
         photo = user.get("photo_200") or ""
         if photo and not any(m in photo for m in _DEFAULT_AVATAR_MARKERS):
-            try:
-                data, ctype = await self._download_url(photo, fallback_type="image/jpeg")
-                if ctype.startswith("image/"):
-                    profile.avatar_bytes, profile.avatar_content_type = data, ctype
-            except PermanentError:
-                pass  # no usable picture: the profile is still valid
+            await self._fill_avatar(profile, photo)
         return profile
-
-    async def download(self, attachment: dict[str, Any]) -> tuple[bytes, str]:
-        """Fetch an attachment parse gave (VK CDN links are signed, no token needed)."""
-        url = attachment.get("url")
-        if not url:
-            raise PermanentError(f"vk {attachment.get('kind') or 'attachment'}: no file to download")
-        return await self._download_url(url, fallback_type=attachment.get("mime_type"))
 
     async def get_me(self) -> dict:
         """The community the token belongs to (checks the token and group id)."""
