@@ -14,6 +14,9 @@
 | WIDGET_MAX_CHARS    | 2000                            | longest widget message                        |
 | WIDGET_RATE_PER_MIN | 20                              | widget messages a visitor may send per minute |
 | CLICK_TO_CALL_URL   | (unset)                         | phone click-to-call (R2), e.g. https://pbx/call?to={phone}; unset: tel: link |
+| VAPID_SUBJECT       | mailto:admin@localhost          | contact the push services see (N1)            |
+| PUSH_ALL_CHATS      | 1                               | push for clients in no custom folder (N1)     |
+| SOUND_ALL_CHATS     | 1                               | sound for clients in no custom folder (N2)    |
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class Settings:
     run_workers: bool
     widget_max_chars: int
     widget_rate_per_min: int
+    vapid_subject: str = "mailto:admin@localhost"
+    push_all_chats: bool = True
+    sound_all_chats: bool = True
     click_to_call_url: str = ""  # "{phone}" is replaced by the E.164 number, URL-quoted
 
     @property
@@ -67,6 +73,9 @@ def load() -> Settings:
         run_workers=_bool("RUN_WORKERS", True),
         widget_max_chars=int(os.environ.get("WIDGET_MAX_CHARS") or 2000),
         widget_rate_per_min=int(os.environ.get("WIDGET_RATE_PER_MIN") or 20),
+        vapid_subject=os.environ.get("VAPID_SUBJECT") or "mailto:admin@localhost",
+        push_all_chats=_bool("PUSH_ALL_CHATS", True),
+        sound_all_chats=_bool("SOUND_ALL_CHATS", True),
         click_to_call_url=(os.environ.get("CLICK_TO_CALL_URL") or "").strip(),
     )
 

@@ -67,13 +67,6 @@ class PushError(ValueError):
     """A subscription the browser should not have sent; the message says what is wrong."""
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
 # -- VAPID keys --------------------------------------------------------------------------
 _key_lock = threading.Lock()
 _keys: dict[str, Any] = {}  # key file path -> py_vapid.Vapid
@@ -141,7 +134,7 @@ def public_key_b64() -> str:
 
 def vapid_claims() -> dict[str, Any]:
     """A fresh claims dict per send (pywebpush adds aud/exp to it in place)."""
-    return {"sub": os.environ.get("VAPID_SUBJECT") or DEFAULT_SUBJECT}
+    return {"sub": settings.get().vapid_subject or DEFAULT_SUBJECT}
 
 
 # -- subscriptions -----------------------------------------------------------------------
@@ -272,7 +265,7 @@ def _folder_flags(dialog_id: int) -> tuple[bool, bool] | None:
                       .join(ContactFolder, ContactFolder.folder_id == Folder.id)
                       .where(ContactFolder.contact_id == dialog.contact_id)).all()
     if not rows:  # only in the built-in "All chats"
-        return _flag("PUSH_ALL_CHATS", True), _flag("SOUND_ALL_CHATS", True)
+        return settings.get().push_all_chats, settings.get().sound_all_chats
     return any(bool(p) for p, _ in rows), any(bool(snd) for _, snd in rows)
 
 

@@ -276,8 +276,10 @@ def test_folder_rules_for_push_and_sound(env, monkeypatch):
     # only in "All chats": on by default, off by the instance settings
     assert push.targets_for(unfiled) and push.sound_for(unfiled)
     monkeypatch.setenv("PUSH_ALL_CHATS", "0")
+    settings.reset()
     assert not push.targets_for(unfiled) and push.sound_for(unfiled)
     monkeypatch.setenv("SOUND_ALL_CHATS", "0")
+    settings.reset()
     assert not push.sound_for(unfiled)
     assert push.targets_for(vip)  # folders still decide for their clients
     assert not push.targets_for(999_999) and not push.sound_for(999_999)
@@ -317,6 +319,7 @@ def test_push_is_encrypted_signed_and_sent_once_per_subscription(env, fake):
 
 def test_vapid_subject_comes_from_the_environment(env, fake, monkeypatch):
     monkeypatch.setenv("VAPID_SUBJECT", "mailto:ops@example.com")
+    settings.reset()
     push.subscribe(operator("olga"), Browser(fake.endpoint("a")).json)
     dlg, msg = dialog()
     assert push.notify_inbound(dlg, msg) == 1
