@@ -35,16 +35,24 @@ class AuthState(rx.State):
     def _operator(self) -> Operator | None:
         return auth.operator_for(self.session_token)
 
-    def _enter(self, admin: bool = False):
-        """A page's on_load: who is here? Returns the redirect for a stranger (or for an
-        operator on an admin page), else None after noting the operator's name and role."""
+    def _refusal(self, admin: bool = False):
+        """The redirect for a caller without a session (or a non-admin on an admin action);
+        None when they may go on. Only reads: safe in background handlers too."""
         op = self._operator()
         if op is None:
             return rx.redirect("/login")
         if admin and op.role != ADMIN:
             return rx.redirect("/")
-        self.operator_name, self.operator_role = op.display_name or op.username, op.role
         return None
+
+    def _enter(self, admin: bool = False):
+        """A page's on_load: the redirect for a stranger, else None after noting the
+        operator's name and role for the top bar."""
+        away = self._refusal(admin)
+        if away is None:
+            op = self._operator()
+            self.operator_name, self.operator_role = op.display_name or op.username, op.role
+        return away
 
     @rx.event
     def set_lang(self, lang: str | list[str]):
@@ -83,7 +91,7 @@ def _guarded(fn, admin: bool):
     """Wrap a handler of an AuthState subclass: no valid session (or not an admin, for
     admin handlers), no action — the caller is redirected instead."""
     def refuse(self):
-        return self._enter(admin=admin)
+        return self._refusal(admin=admin)
 
     if inspect.iscoroutinefunction(fn):
         @functools.wraps(fn)
