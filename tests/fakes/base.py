@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import socket
 import threading
-import time
 from typing import Any, Callable, TypeVar
 
 import httpx
@@ -24,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.runner import ThreadedServer
 from tests.fakes.telegram_server import PNG_BYTES, make_png  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
@@ -220,55 +219,18 @@ def post_webhook(url: str, raw: bytes, headers: dict[str, str], timeout: float =
                       timeout=timeout)
 
 
-class FakeServer:
+class FakeServer(ThreadedServer):
     """Runs a fake's Starlette app in a background thread on 127.0.0.1 (free port by default)."""
-
-    name = "fake"
 
     def __init__(self, state: FakeState, app_factory: Callable[[FakeState], Starlette],
                  host: str = "127.0.0.1", port: int = 0):
-        import uvicorn
-
         self.state = state
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.host, self.port = self._sock.getsockname()[:2]
+        super().__init__(app_factory(state), host, port)
         state.base_url = self.url
-        config = uvicorn.Config(app_factory(state), log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 10.0) -> "FakeServer":
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
-            name=f"fake-{self.name}", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"fake {self.name} server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
+    def _before_stop(self) -> None:
         self.state.closing = True
         self.state.notify()
-        if self._thread:
-            self._thread.join(timeout=5)
-        self._sock.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
 
 def run_cli(name: str, make_state: Callable[[argparse.Namespace], FakeState],

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import threading
 import time
 from typing import Any
@@ -25,28 +24,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from tests.fakes.runner import ThreadedServer
 
-class FakePushService:
+
+class FakePushService(ThreadedServer):
+    name = "push"
+
     def __init__(self, host: str = "127.0.0.1"):
-        import uvicorn
-
         self._lock = threading.Lock()
         self.received: list[dict[str, Any]] = []
         self.statuses: dict[str, int] = {}
         self.jitter = 0.0  # seconds: a random delay before a push is recorded and answered
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, 0))
-        self.host, self.port = self._sock.getsockname()[:2]
-        app = Starlette(routes=[Route("/push/{name}", self._push, methods=["POST"])])
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        super().__init__(Starlette(routes=[Route("/push/{name}", self._push, methods=["POST"])]),
+                         host)
 
     def endpoint(self, name: str) -> str:
         return f"{self.url}/push/{name}"
@@ -81,27 +71,3 @@ class FakePushService:
         headers = {"Location": f"{self.url}/message/{len(self.received)}"} if status == 201 else {}
         return Response(b"" if status == 201 else b"push service says no", status_code=status,
                         headers=headers)
-
-    def start(self, timeout: float = 10.0) -> "FakePushService":
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
-            name="fake-push", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake push service did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=5)
-        self._sock.close()
-
-    def __enter__(self) -> "FakePushService":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import socket
 import threading
 import time
 from typing import Any
@@ -34,6 +33,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.runner import ThreadedServer
 
 
 class FakeSmsState:
@@ -194,49 +195,14 @@ def create_app(state: FakeSmsState) -> Starlette:
     ])
 
 
-class FakeSmsGateway:
-    """Runs the fake in a background thread on 127.0.0.1 with a free port."""
+class FakeSmsGateway(ThreadedServer):
+    """The fake gateway in a background thread on 127.0.0.1 with a free port."""
+
+    name = "sms-gateway"
 
     def __init__(self, api_key: str = "", host: str = "127.0.0.1", port: int = 0):
-        import uvicorn
-
         self.state = FakeSmsState(api_key)
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(create_app(self.state), log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 10.0) -> "FakeSmsGateway":
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
-            name="fake-sms-gateway", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake SMS gateway did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=5)
-        self._sock.close()
-
-    def __enter__(self) -> "FakeSmsGateway":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        super().__init__(create_app(self.state), host, port)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import hashlib
 import json
-import socket
 import struct
 import threading
 import time
@@ -34,6 +33,8 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.runner import ThreadedServer
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 # Bot API methods that upload a file, and the form field that carries it
@@ -484,52 +485,19 @@ def create_app(state: FakeTelegramState) -> Starlette:
     ])
 
 
-class FakeTelegramServer:
-    """Runs the fake in a background thread on 127.0.0.1 with a free port."""
+class FakeTelegramServer(ThreadedServer):
+    """The fake Bot API in a background thread on 127.0.0.1 with a free port."""
+
+    name = "telegram"
 
     def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0):
-        import uvicorn
-
         self.state = FakeTelegramState(token)
         self.token = token
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
-        self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(create_app(self.state), log_level="warning", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread: threading.Thread | None = None
+        super().__init__(create_app(self.state), host, port)
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 10.0) -> "FakeTelegramServer":
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[self._sock])),
-            name="fake-telegram", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
+    def _before_stop(self) -> None:
         self.state.closing = True
         self.state.wake_all()
-        if self._thread:
-            self._thread.join(timeout=5)
-        self._sock.close()
-
-    def __enter__(self) -> "FakeTelegramServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
 
 def main(argv: list[str] | None = None) -> None:
