@@ -7,6 +7,8 @@ it. Switches and selects save as soon as they change.
 
 import reflex as rx
 
+from messenger_app.components.merge import merge_block
+
 from messenger_app.components.common import channel_icon, tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
@@ -413,6 +415,7 @@ def card_panel() -> rx.Component:
                 variables_block(),
                 rx.separator(size="4"),
                 blacklist_block(),
+                merge_block(),
                 spacing="4", padding="16px 16px 32px", width="100%", custom_attrs=tid("card"),
             ),
         ),

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
@@ -41,13 +42,17 @@ def cursor(row: DialogRow) -> tuple[datetime, int]:
     return row.activity_at, row.id
 
 
+_PHONEISH = re.compile(r"[\d\s+\-().]+")  # what a typed phone number is made of
+
+
 def search_condition(search: str):
-    """The search box (L4): digits -> any part of the phone in any format
-    ('+7 (999) 123-45', '8999123', '79991234567'); otherwise a part of the name."""
+    """The search box (L4): a phone-like query -> any part of the phone in any format
+    ('+7 (999) 123-45', '8999123', '79991234567'); otherwise a part of the name (which may
+    hold digits too: 'Visitor 3f2a91')."""
     text = (search or "").strip()
     if not text:
         return None
-    by_phone = filters.phone_contains(text)
+    by_phone = filters.phone_contains(text) if _PHONEISH.fullmatch(text) else None
     if by_phone is not None:
         return by_phone
     return filters.compile({"join": "and", "conditions": [

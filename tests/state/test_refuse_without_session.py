@@ -12,6 +12,7 @@ from messenger_app import db
 from messenger_app.models import Channel, Message
 from messenger_app.services import auth, channels, widget
 from messenger_app.states.inbox import InboxState
+from messenger_app.states.merge import MergeState
 from messenger_app.states.settings import SettingsState
 from messenger_app.states.card import CardState
 from messenger_app.states.contacts import ContactsState
@@ -58,6 +59,8 @@ ARGS.update({"toggle_folders": (), "new_folder": (), "edit_folder": ("1",), "set
              "open_new_dialog": (), "set_nd_open": (True,), "set_nd_channel": ("0",),
              "submit_new_dialog": ({"phone": "+79991234567"},)})
 # the composer, message detail, history search (C4, C5, X4, X8) and /templates (C6)
+ARGS.update({"show": (), "hide": (), "search": ("Anna",), "merge_with": ("2",), "undo": (),
+             "set_open": (False,)})
 ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_attachment": ("/files/x",),
              "dismiss_warning": (), "set_tpl_open": (True,), "set_tpl_query": ("hi",),
              "use_template": ("1",), "open_detail": ("1",), "set_detail_open": (True,),
@@ -91,7 +94,7 @@ def widget_dialog(data_dir):
 
 @pytest.mark.parametrize("cls", [InboxState, SettingsState, CardState, ContactsState,
                                  CrmSettingsState, FoldersState, FilterBuilderState,
-                                 NewDialogState, ComposerState, TemplatesState])
+                                 NewDialogState, ComposerState, TemplatesState, MergeState])
 @pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
 def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
     import asyncio

@@ -193,3 +193,10 @@ def test_one_query_per_page_whatever_the_number_of_rows(data_dir):
     # one SELECT for the page / the count; a filter on CRM variables also reads their definitions
     assert many == [1, 1, 1, 1, 1, 1, 1, 1, 2, 2]
     assert len(dialog_query.list_page(limit=100, filter=plain)) == 62
+
+
+def test_a_name_with_digits_is_searched_as_a_name(data_dir):
+    named = client("Visitor 3f2a91", phone="+79995550011")
+    client("Other", phone="+79993291000")
+    assert [r.id for r in dialog_query.list_page(search="Visitor 3f2a91")] == [named]
+    assert [r.id for r in dialog_query.list_page(search="3f2a")] == [named]
