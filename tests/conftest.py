@@ -27,3 +27,10 @@ def data_dir(tmp_path, monkeypatch):
     db.reset_engine()
     settings.reset()
     events.reset()
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Fast tests first, browser tests last: Playwright's sync API keeps an event loop running
+    in the main thread for the rest of the session, where asyncio.run() cannot be used."""
+    e2e = ROOT / "tests" / "e2e"
+    items.sort(key=lambda item: e2e in Path(str(item.fspath)).parents)
