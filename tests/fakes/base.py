@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.runner import ThreadedServer
+from tests.fakes.runner import FailureRules, ThreadedServer
 from tests.fakes.telegram_server import PNG_BYTES, make_png  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ OGG_BYTES = b"OggS\x00\x02" + b"\x00" * 40
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-class FakeState:
+class FakeState(FailureRules):
     """Base of every fake's state. Subclasses put their own fields in `_reset()`."""
 
     def __init__(self) -> None:
@@ -65,19 +65,7 @@ class FakeState:
         status; `body`: a raw (non-JSON) body; `retry_after`: a Retry-After header."""
         rule = {"status": int(status), "times": int(times), "code": code, "message": message,
                 "retry_after": retry_after, "body": body}
-        with self._lock:
-            self.failures.setdefault(method, []).append(rule)
-
-    def take_failure(self, method: str) -> dict | None:
-        with self._lock:
-            rules = self.failures.get(method) or []
-            if not rules:
-                return None
-            rule = rules[0]
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                rules.pop(0)
-            return dict(rule)
+        self._add_rule(method, rule)
 
     def block(self, user_id: Any) -> None:
         with self._lock:

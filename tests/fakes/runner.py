@@ -56,3 +56,23 @@ class ThreadedServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+class FailureRules:
+    """Failure injection shared by the fake APIs: "the next N calls of METHOD fail like
+    this". The state using it has `_lock` and a `failures` dict."""
+
+    def _add_rule(self, method: str, rule: dict) -> None:
+        with self._lock:
+            self.failures.setdefault(method, []).append(rule)
+
+    def take_failure(self, method: str) -> dict | None:
+        with self._lock:
+            rules = self.failures.get(method) or []
+            if not rules:
+                return None
+            rule = rules[0]
+            rule["times"] -= 1
+            if rule["times"] <= 0:
+                rules.pop(0)
+            return dict(rule)

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.runner import ThreadedServer
+from tests.fakes.runner import FailureRules, ThreadedServer
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
 # Bot API methods that upload a file, and the form field that carries it
@@ -71,7 +71,7 @@ class ApiError(Exception):
         self.code, self.description, self.parameters = code, description, parameters
 
 
-class FakeTelegramState:
+class FakeTelegramState(FailureRules):
     """All fake state, behind one lock: the server loop and test threads both touch it."""
 
     def __init__(self, token: str = DEFAULT_TOKEN):
@@ -169,19 +169,7 @@ class FakeTelegramState:
                     description: str | None = None, body: str | None = None) -> None:
         rule = {"status": int(status), "times": int(times), "retry_after": retry_after,
                 "description": description, "body": body}
-        with self._lock:
-            self.failures.setdefault(method, []).append(rule)
-
-    def take_failure(self, method: str) -> dict | None:
-        with self._lock:
-            rules = self.failures.get(method) or []
-            if not rules:
-                return None
-            rule = rules[0]
-            rule["times"] -= 1
-            if rule["times"] <= 0:
-                rules.pop(0)
-            return dict(rule)
+        self._add_rule(method, rule)
 
     def block(self, user_id: int) -> None:
         with self._lock:
