@@ -29,6 +29,26 @@ def data_dir(tmp_path, monkeypatch):
     events.reset()
 
 
+@pytest.fixture
+def postgres(tmp_path, monkeypatch):
+    """A real PostgreSQL on loopback as the app's database (DATABASE_URL), for one test."""
+    from messenger_app import db, settings
+    from messenger_app.services import events
+    from tests.services import PostgresServer
+
+    server = PostgresServer(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", server.url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    settings.reset()
+    db.reset_engine()
+    events.reset()
+    yield server
+    db.reset_engine()
+    settings.reset()
+    server.stop()
+
+
 def pytest_collection_modifyitems(session, config, items):
     """Fast tests first, browser tests last: Playwright's sync API keeps an event loop running
     in the main thread for the rest of the session, where asyncio.run() cannot be used."""

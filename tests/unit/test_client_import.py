@@ -547,34 +547,19 @@ def test_export_with_a_compiled_filter(data_dir):
     assert sorted(int(r[0]) for r in rows[1:]) == [a, b]
 
 
-def test_import_and_export_on_postgres(tmp_path, monkeypatch):
-    from tests.services import PostgresServer
-
-    server = PostgresServer(tmp_path)
-    try:
-        monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-        monkeypatch.setenv("DATABASE_URL", server.url)
-        monkeypatch.delenv("REDIS_URL", raising=False)
-        settings.reset()
-        db.reset_engine()
-        events.reset()
-        db.migrate()
-        _crm_setup()
-        existing_id = _existing_client()
-        data = MESSY.encode("utf-8")
-        mapping = client_import.preview(data, "x.csv").suggested_mapping
-        assert client_import.run(data, "x.csv", mapping) == MESSY_REPORT
-        _check_messy_result(existing_id)
-        crm.create_field("born", "Born", "date")
-        many = ("phone;born\n" + "\n".join(f"+7997{1000000 + i};{1 + i % 28}.02.2026"
-                                           for i in range(2500))).encode()
-        assert client_import.run(many, "m.csv", {"phone": "phone", "born": "var:born"}).created == 2500
-        rows = list(csv.reader(io.StringIO(client_import.export_csv().decode("utf-8-sig")),
-                               delimiter=";"))
-        assert len(rows) == 1 + 4 + 2500 and rows[-1][-1] == "2026-02-08"
-        assert _sheet_rows(client_import.export_xlsx())[-1][-1] == datetime(2026, 2, 8)
-    finally:
-        db.reset_engine()
-        settings.reset()
-        events.reset()
-        server.stop()
+def test_import_and_export_on_postgres(postgres):
+    db.migrate()
+    _crm_setup()
+    existing_id = _existing_client()
+    data = MESSY.encode("utf-8")
+    mapping = client_import.preview(data, "x.csv").suggested_mapping
+    assert client_import.run(data, "x.csv", mapping) == MESSY_REPORT
+    _check_messy_result(existing_id)
+    crm.create_field("born", "Born", "date")
+    many = ("phone;born\n" + "\n".join(f"+7997{1000000 + i};{1 + i % 28}.02.2026"
+                                       for i in range(2500))).encode()
+    assert client_import.run(many, "m.csv", {"phone": "phone", "born": "var:born"}).created == 2500
+    rows = list(csv.reader(io.StringIO(client_import.export_csv().decode("utf-8-sig")),
+                           delimiter=";"))
+    assert len(rows) == 1 + 4 + 2500 and rows[-1][-1] == "2026-02-08"
+    assert _sheet_rows(client_import.export_xlsx())[-1][-1] == datetime(2026, 2, 8)

@@ -1,26 +1,8 @@
 """The same migrations and data path on a real PostgreSQL (DATABASE_URL=postgresql+psycopg://)."""
 
-import pytest
-
-from messenger_app import db, settings
+from messenger_app import db
 from messenger_app.channels.base import InboundMessage
-from messenger_app.services import channels, dialog_query, events, inbox, widget
-from tests.services import PostgresServer
-
-
-@pytest.fixture
-def postgres(tmp_path, monkeypatch):
-    server = PostgresServer(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", server.url)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    settings.reset()
-    db.reset_engine()
-    events.reset()
-    yield server
-    db.reset_engine()
-    settings.reset()
-    server.stop()
+from messenger_app.services import channels, dialog_query, inbox, widget
 
 
 def test_migrate_receive_and_list_on_postgres(postgres):

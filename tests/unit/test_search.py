@@ -235,23 +235,6 @@ def test_migration_backfills_existing_messages(at_0002):
 
 # -- PostgreSQL -----------------------------------------------------------------------------
 
-@pytest.fixture
-def postgres(tmp_path, monkeypatch):
-    from tests.services import PostgresServer
-
-    server = PostgresServer(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DATABASE_URL", server.url)
-    monkeypatch.delenv("REDIS_URL", raising=False)
-    settings.reset()
-    db.reset_engine()
-    events.reset()
-    yield server
-    db.reset_engine()
-    settings.reset()
-    server.stop()
-
-
 def test_search_on_postgres_uses_the_gin_index(postgres):
     db.migrate()
     assert db.engine().dialect.name == "postgresql"
