@@ -35,16 +35,6 @@ def contact_name(c: Contact) -> str:
     return name or phones.display(c.phone) or c.phone_raw or f"#{c.id}"
 
 
-def row(dialog_id: int) -> DialogRow | None:
-    with db.session() as s:
-        d = s.get(Dialog, dialog_id)
-        if d is None:
-            return None
-        c = s.get(Contact, d.contact_id)
-    return DialogRow(d.id, c.id, contact_name(c), c.avatar, d.last_channel_kind, d.last_preview,
-                     d.last_message_at, d.activity_at, d.unread_count, d.last_direction)
-
-
 def unread_dialogs() -> int:
     with db.session() as s:
         return s.exec(select(func.count()).select_from(Dialog).where(Dialog.unread_count > 0)).one()

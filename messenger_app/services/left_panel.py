@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from messenger_app import db
-from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog
-from messenger_app.services import crm, dialog_query, events, filters, phones
+from messenger_app.models import Channel, ChannelIdentity, Contact
+from messenger_app.services import crm, events, filters, phones
 
 # kinds that know a client by phone; the value says whether the operator can write first:
 # "" yes; "template" only a template until the client answers (WhatsApp's 24-hour rule);
@@ -27,14 +27,6 @@ from messenger_app.services import crm, dialog_query, events, filters, phones
 START_KINDS = {"sms": "", "whatsapp": "template", "viber": "client_first", "telegram": "client_first"}
 KIND_ORDER = ("sms", "whatsapp", "viber", "telegram")
 ADDRESS_BY_PHONE = ("sms", "whatsapp")  # the account id in the channel is the phone's digits
-
-
-def row(dialog_id: int) -> dialog_query.ListRow | None:
-    q = (select(*dialog_query._COLUMNS).join(Contact, Contact.id == Dialog.contact_id)
-         .where(Dialog.id == dialog_id))
-    with db.session() as s:
-        r = s.execute(q).first()
-    return dialog_query._row(r) if r is not None else None
 
 
 @dataclass

@@ -371,7 +371,7 @@ class InboxState(AuthState):
 
     def _update_row(self, did: int) -> None:
         rows = [r for r in self.rows if r["id"] != str(did)]
-        fresh = left_panel.row(did)  # with Tag 1 / Tag 2 and the flags (L1)
+        fresh = dialog_query.row(did)  # with Tag 1 / Tag 2 and the flags (L1)
         if fresh is not None and (self.view_mode != "unread" or fresh.unread > 0):
             new = view.dialog_row(fresh, self.tz)
             key = (new["activity"], did)

@@ -50,7 +50,7 @@ def test_same_external_id_twice_stores_one_message(data_dir):
     again = inbox.receive(ch.id, ch.kind, _msg(text="a replay of the same update"))
     assert not again.created and again.message_id == first.message_id
     assert _count(Message) == 1
-    assert dialogs.row(first.dialog_id).unread == 1  # counters not bumped by the replay
+    assert dialog_query.row(first.dialog_id).unread == 1  # counters not bumped by the replay
 
 
 def test_concurrent_duplicates_store_once(data_dir):
@@ -76,8 +76,8 @@ def test_second_message_same_client_same_dialog(data_dir):
     a = inbox.receive(ch.id, ch.kind, _msg(ext="1:1"))
     b = inbox.receive(ch.id, ch.kind, _msg(ext="1:2", text="second"))
     assert a.dialog_id == b.dialog_id and not b.new_identity
-    assert dialogs.row(a.dialog_id).unread == 2
-    assert dialogs.row(a.dialog_id).preview == "second"
+    assert dialog_query.row(a.dialog_id).unread == 2
+    assert dialog_query.row(a.dialog_id).preview == "second"
 
 
 def test_same_phone_in_two_channels_is_one_client(data_dir):
@@ -88,7 +88,7 @@ def test_same_phone_in_two_channels_is_one_client(data_dir):
     assert _count(Dialog) == 1 and _count(ChannelIdentity) == 2
     kinds = [m.channel_kind for m in dialogs.messages(a.dialog_id)]
     assert kinds == ["telegram", "whatsapp"]
-    assert dialogs.row(a.dialog_id).channel_kind == "whatsapp"
+    assert dialog_query.row(a.dialog_id).channel_kind == "whatsapp"
 
 
 def test_avatar_comes_from_first_channel_with_one(data_dir):
@@ -97,7 +97,7 @@ def test_avatar_comes_from_first_channel_with_one(data_dir):
     b = inbox.receive(wa.id, "whatsapp", _msg(ext="w1", user="2", phone="+79990000001"))
     inbox.set_identity_profile(a.identity_id, avatar="/files/avatars/first.jpg")
     inbox.set_identity_profile(b.identity_id, avatar="/files/avatars/second.jpg")
-    assert dialogs.row(a.dialog_id).avatar == "/files/avatars/first.jpg"
+    assert dialog_query.row(a.dialog_id).avatar == "/files/avatars/first.jpg"
 
 
 def test_profile_never_overwrites_crm_names(data_dir):
@@ -109,7 +109,7 @@ def test_profile_never_overwrites_crm_names(data_dir):
         s.add(c)
         s.commit()
     inbox.set_identity_profile(got.identity_id, display_name="Telegram Name")
-    assert dialogs.row(got.dialog_id).name.startswith("Typed by operator")
+    assert dialog_query.row(got.dialog_id).name.startswith("Typed by operator")
 
 
 def test_mark_read_clears_counter_and_publishes(data_dir):
@@ -127,7 +127,7 @@ def test_mark_read_clears_counter_and_publishes(data_dir):
 
     ev = asyncio.run(scenario())
     assert ev["reason"] == "read" and ev["dialog_id"] == got.dialog_id
-    assert dialogs.row(got.dialog_id).unread == 0
+    assert dialog_query.row(got.dialog_id).unread == 0
 
 
 def test_hostile_text_is_stored_verbatim(data_dir):
@@ -135,7 +135,7 @@ def test_hostile_text_is_stored_verbatim(data_dir):
     evil = "<script>alert(1)</script> \u202e\u0000 👨‍👩‍👧 Ünïcödé"
     got = inbox.receive(ch.id, ch.kind, _msg(text=evil, first_name="<img src=x onerror=alert(1)>"))
     assert dialogs.messages(got.dialog_id)[0].text == evil
-    assert dialogs.row(got.dialog_id).name.startswith("<img")
+    assert dialog_query.row(got.dialog_id).name.startswith("<img")
 
 
 def test_list_orders_newest_first_and_pages(data_dir):

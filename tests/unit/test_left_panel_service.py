@@ -5,7 +5,7 @@ from sqlmodel import func, select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact
-from messenger_app.services import channels, crm, left_panel, outbox, widget
+from messenger_app.services import channels, crm, dialog_query, left_panel, outbox, widget
 
 
 def _channel(kind: str, enabled: bool = True) -> int:
@@ -22,9 +22,9 @@ def test_row_carries_tags_and_flags(data_dir):
     crm.set_tag1(contact.id, "vip")
     crm.set_tag2(contact.id, "Gold")
     crm.set_blacklisted(contact.id, True)
-    r = left_panel.row(dialog.id)
+    r = dialog_query.row(dialog.id)
     assert (r.id, r.tag1, r.tag2, r.blacklisted, r.channel_kind) == (dialog.id, "vip", "Gold", True, "")
-    assert left_panel.row(dialog.id + 100) is None
+    assert dialog_query.row(dialog.id + 100) is None
 
 
 def test_start_channels_lists_phone_kinds_those_that_can_write_first_first(data_dir):
