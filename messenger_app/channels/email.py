@@ -69,6 +69,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Mapping
 
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
+    SettingField,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -925,3 +928,27 @@ def html_to_text(html: str) -> str:
     except Exception:  # noqa: BLE001 — html.parser is lenient; be safe anyway
         return _tidy(re.sub(r"<[^>]+>", " ", html or ""))
     return parser.text()
+
+
+def _build(channel) -> EmailChannel:
+    return EmailChannel(channel.config or {})
+
+
+# SMTP: files as MIME parts (25 MB in all is what most servers take); choices as numbered
+# options; the Message-ID we set makes a resend recognisable (dedup on the receiving side).
+KIND = ChannelKind(
+    "email", "E-mail", _build, polling=True,
+    fields=(SettingField("imap_host", "IMAP host", required=True),
+            SettingField("imap_port", "IMAP port", kind="number"),
+            SettingField("imap_user", "IMAP user"),
+            SettingField("imap_password", "IMAP password", secret=True, kind="password"),
+            SettingField("smtp_host", "SMTP host", required=True),
+            SettingField("smtp_port", "SMTP port", kind="number"),
+            SettingField("smtp_user", "SMTP user"),
+            SettingField("smtp_password", "SMTP password", secret=True, kind="password"),
+            SettingField("from_address", "From address", required=True),
+            SettingField("from_name", "From name")),
+    capabilities=Capabilities(max_files=10, max_file_size=20 * 1024 * 1024, max_text=100_000,
+                              native_choices=0, max_choices=10, max_choice_label=100,
+                              rate_per_second=5, rate_per_chat_per_second=1, dedup_sends=True),
+)

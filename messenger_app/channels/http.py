@@ -20,6 +20,10 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from messenger_app.lib.filetypes import sniff as sniff_content_type
+from messenger_app.lib.retry import retry_after_of
+from messenger_app.lib.scrub import scrub
+
 from messenger_app.channels.base import (
     ChannelError,
     InboundMessage,
@@ -79,21 +83,15 @@ class WebhookBatch(NamedTuple):
 # -- small helpers --------------------------------------------------------------------------
 
 
-def scrub(text: Any, *secrets: str) -> str:
-    """str(text) with every non-empty secret replaced by <secret>."""
-    out = str(text) or type(text).__name__
-    for secret in secrets:
-        if secret:
-            out = out.replace(secret, "<secret>")
-    return out
-
-
-def retry_after_of(value: Any) -> float | None:
+def load_json_object(body: bytes, what: str = "webhook") -> dict:
+    """A webhook body as a JSON object, or MalformedWebhook (never another exception)."""
     try:
-        seconds = float(value) if value is not None and value != "" else None
-    except (TypeError, ValueError):
-        return None
-    return seconds if seconds is not None and seconds >= 0 else None
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MalformedWebhook(f"{what}: not JSON ({e.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        raise MalformedWebhook(f"{what}: not a JSON object")
+    return data
 
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
@@ -133,22 +131,6 @@ def guess_mime(file_name: str | None, default: str | None = None) -> str | None:
         if guessed:
             return guessed
     return default
-
-
-def sniff_content_type(data: bytes) -> str:
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"OggS"):
-        return "audio/ogg"
-    return ""
 
 
 def compact_json(value: Any) -> str:

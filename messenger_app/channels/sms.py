@@ -39,8 +39,11 @@ from typing import Any, Mapping
 
 import httpx
 
-from messenger_app.channels.http import StatusEvent
+from messenger_app.channels.http import StatusEvent, WebhookBatch
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
+    SettingField,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -49,7 +52,8 @@ from messenger_app.channels.base import (
     TransientError,
     UnreachableError,
 )
-from messenger_app.services import phones
+from messenger_app.lib import phones
+from messenger_app.lib.retry import retry_after_of
 
 PLACEHOLDERS = ("to", "text", "sender", "message_id")
 _PLACEHOLDER_RE = re.compile(r"\{(to|text|sender|message_id)\}")
@@ -239,6 +243,17 @@ class SmsChannel:
     async def close(self) -> None:
         if self._own_client:
             await self._client.aclose()
+
+    def parse_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                      body: bytes) -> WebhookBatch:
+        """Inbound messages, or delivery reports with ?type=status."""
+        query = dict(query or {})
+        if not self.check_webhook(query, dict(headers)):
+            raise PermissionError("bad secret")
+        ctype = headers.get("content-type", "")
+        if query.get("type", "") == "status":
+            return WebhookBatch([], self.parse_status(ctype, body, query), [])
+        return WebhookBatch(self.parse_webhook(ctype, body, query), [], [])
 
     def parse_webhook(self, content_type: str, body: bytes,
                       query: Mapping[str, Any] | None = None) -> list[InboundMessage]:
@@ -622,16 +637,24 @@ def _retry_after(response: httpx.Response, body: Any) -> float | None:
     value: Any = response.headers.get("retry-after")
     if value is None and isinstance(body, dict):
         value = body.get("retry_after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except (TypeError, ValueError):
-        pass
-    try:
-        when = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return retry_after_of(value)
+
+
+def _build(channel) -> SmsChannel:
+    return SmsChannel(channel.config or {})
+
+
+# A generic HTTP gateway: text only (files cannot be carried: the paperclip says so); choices
+# as numbered options; one SMS segment is 160 GSM-7 / 70 UCS-2 characters, long texts are
+# concatenated by the gateway.
+KIND = ChannelKind(
+    "sms", "SMS gateway", _build, webhook=True,
+    fields=(SettingField("send_url", "Send URL", required=True),
+            SettingField("method", "Method (GET/POST)"), SettingField("body_format", "Body (form/json)"),
+            SettingField("sender", "Sender id"), SettingField("auth_header", "Auth header name"),
+            SettingField("auth_value", "Auth header value", secret=True),
+            SettingField("id_path", "Message id JSON path"),
+            SettingField("webhook_secret", "Webhook secret", secret=True)),
+    capabilities=Capabilities(max_files=0, max_text=1600, native_choices=0, max_choices=9,
+                              max_choice_label=40, rate_per_second=5, rate_per_chat_per_second=1),
+)

@@ -11,8 +11,12 @@ from typing import Any
 
 import httpx
 
-from messenger_app.channels.http import sniff_content_type
+from messenger_app.lib.filetypes import sniff as sniff_content_type
+from messenger_app.lib.retry import retry_after_of
+from messenger_app.lib.scrub import scrub
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -193,11 +197,7 @@ class TelegramChannel:
         if code == 429:
             retry = (body.get("parameters") or {}).get("retry_after")
             retry = retry if retry is not None else response.headers.get("retry-after")
-            try:
-                retry_after = float(retry) if retry is not None else None
-            except ValueError:
-                retry_after = None
-            raise TransientError(msg, retry_after=retry_after)
+            raise TransientError(msg, retry_after=retry_after_of(retry))
         if code >= 500 or code == 0:
             raise TransientError(msg)
         if code == 403:
@@ -225,8 +225,7 @@ class TelegramChannel:
                       header if header.startswith("image/") else "image/jpeg")
 
     def _scrub(self, text: Any) -> str:
-        text = str(text) or type(text).__name__
-        return text.replace(self._token, "<token>") if self._token else text
+        return scrub(text, self._token, mask="<token>")
 
     # -- parsing ----------------------------------------------------------------
 
@@ -308,3 +307,20 @@ def _attachments(msg: dict) -> list[dict[str, Any]]:
     if isinstance(msg.get("video_note"), dict):  # round videos: shown as a plain video
         out.append(_attachment("video", msg["video_note"], "video/mp4"))
     return out
+
+
+def _build(channel) -> TelegramChannel:
+    from messenger_app import settings
+
+    base = (channel.base_url or "").rstrip("/") or settings.get().telegram_api_base
+    return TelegramChannel(channel.token, base)
+
+
+# Bot API limits: 50 MB per upload, 4096 characters per message (1024 per caption), inline
+# keyboard buttons with callback_data of 1-64 bytes; ~30 messages/s per bot, ~1/s per chat.
+KIND = ChannelKind(
+    "telegram", "Telegram", _build, polling=True, token_label="Bot token",
+    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
+                              native_choices=10, max_choices=10, max_choice_label=64,
+                              rate_per_second=30, rate_per_chat_per_second=1),
+)

@@ -16,11 +16,14 @@ Media URLs in messages expire: call `download()` soon after receiving.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import httpx
 
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
+    SettingField,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -30,6 +33,7 @@ from messenger_app.channels.base import (
     UnreachableError,
 )
 from messenger_app.channels.http import (
+    load_json_object,
     HttpAdapter,
     IdentityEvent,
     MalformedWebhook,
@@ -85,6 +89,12 @@ class ViberChannel(HttpAdapter):
 
     def verify_signature(self, body: bytes, signature_header: str) -> bool:
         return verify_signature(body, signature_header, self._token)
+
+    def parse_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                      body: bytes) -> WebhookBatch:
+        if not self.verify_signature(body, headers.get("x-viber-content-signature", "")):
+            raise PermissionError("bad signature")
+        return self.parse_webhook(load_json_object(body, "viber webhook"))
 
     def parse_webhook(self, body: Any) -> WebhookBatch:
         """One Viber callback → WebhookBatch(messages, statuses, identities).
@@ -223,3 +233,21 @@ def _parse_message(body: dict, at: Any) -> InboundMessage:
         attachments=attachments,
         raw=body,
     )
+
+
+def _build(channel) -> ViberChannel:
+    base = (channel.base_url or "").rstrip("/")
+    kw = {"base_url": base} if base else {}
+    return ViberChannel(channel.token, sender_name=str((channel.config or {}).get("sender_name")
+                                                       or channel.name or "Support"), **kw)
+
+
+# Viber REST API: picture (JPEG/PNG/GIF, 1 MB) and file (200 MB) messages by URL, one per
+# message; a keyboard of up to 24 buttons; text 7000 characters; ~500 requests per 10 s.
+KIND = ChannelKind(
+    "viber", "Viber", _build, webhook=True, token_label="Auth token",
+    fields=(SettingField("sender_name", "Sender name"),),
+    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=7000,
+                              native_choices=10, max_choices=10, max_choice_label=40,
+                              rate_per_second=50, rate_per_chat_per_second=1),
+)

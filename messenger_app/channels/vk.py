@@ -21,6 +21,9 @@ from typing import Any
 import httpx
 
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
+    SettingField,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -286,3 +289,21 @@ def _attachments(items: Any) -> list[dict[str, Any]]:
             out.append(_att("sticker", url, None, "image/png", None,
                             media_id=str(obj.get("sticker_id") or "") or None))
     return out
+
+
+def _build(channel) -> VkChannel:
+    base = (channel.base_url or "").rstrip("/")
+    kw = {"base_url": base} if base else {}
+    return VkChannel(channel.token, int((channel.config or {}).get("group_id") or 0), **kw)
+
+
+# VK: 10 attachments per message, documents up to 200 MB (photos 50 MB); keyboard buttons with
+# a label of at most 40 characters (inline keyboard: 10 buttons); messages.send ~20/s per
+# community; random_id makes a resend a no-op.
+KIND = ChannelKind(
+    "vk", "VK", _build, polling=True, token_label="Community access token",
+    fields=(SettingField("group_id", "Community (group) id", required=True, kind="number"),),
+    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
+                              native_choices=10, max_choices=10, max_choice_label=40,
+                              rate_per_second=20, rate_per_chat_per_second=1, dedup_sends=True),
+)

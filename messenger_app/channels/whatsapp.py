@@ -26,6 +26,9 @@ from typing import Any, Mapping
 import httpx
 
 from messenger_app.channels.base import (
+    Capabilities,
+    ChannelKind,
+    SettingField,
     InboundMessage,
     OutboundMessage,
     PermanentError,
@@ -35,6 +38,7 @@ from messenger_app.channels.base import (
     UnreachableError,
 )
 from messenger_app.channels.http import (
+    load_json_object,
     HttpAdapter,
     IdentityEvent,
     MalformedWebhook,
@@ -125,6 +129,17 @@ class WhatsAppChannel(HttpAdapter):
 
     def verify_signature(self, body: bytes, header: str) -> bool:
         return verify_signature(body, header, self._app_secret)
+
+    def parse_request(self, headers: Mapping[str, str], query: Mapping[str, str],
+                      body: bytes) -> WebhookBatch:
+        """A POSTed webhook: the signature first, then the body."""
+        if not self.verify_signature(body, headers.get("x-hub-signature-256", "")):
+            raise PermissionError("bad signature")
+        return self.parse_webhook(load_json_object(body, "whatsapp webhook"))
+
+    def verify_request(self, query: Mapping[str, Any]) -> str | None:
+        """GET: the subscription check; the challenge to echo, or None (403)."""
+        return self.verify_challenge(query)
 
     def parse_webhook(self, body: Any) -> WebhookBatch:
         """One Graph webhook → WebhookBatch(messages, statuses, identities=[]).
@@ -298,3 +313,33 @@ def _parse_status(status: dict) -> StatusEvent | None:
         unreachable=state == "failed" and code in _UNREACHABLE_CODES,
         identity_external_id=str(status.get("recipient_id") or ""),
         at=utc_from_timestamp(status.get("timestamp")), raw=status)
+
+
+def _build(channel) -> WhatsAppChannel:
+    cfg = channel.config or {}
+    base = (channel.base_url or "").rstrip("/")
+    kw = {"base_url": base} if base else {}
+    return WhatsAppChannel(channel.token, str(cfg.get("phone_number_id", "")),
+                           app_secret=str(cfg.get("app_secret", "")),
+                           verify_token=str(cfg.get("verify_token", "")), **kw)
+
+
+def _route_check(identity) -> str:
+    return "" if window_open(identity.last_inbound_at) else "whatsapp_window_closed"
+
+
+# Cloud API: one media per message (sent one after another), 16 MB for audio/video, 100 MB
+# documents, 5 MB images; interactive reply buttons (3, title <= 20) or a list (10 rows, title
+# <= 24); free-form messages only within 24 h of the client's last message; 80 messages/s per
+# number, about one message per 6 s to one user (bursts allowed).
+KIND = ChannelKind(
+    "whatsapp", "WhatsApp", _build, webhook=True, token_label="Access token",
+    fields=(SettingField("phone_number_id", "Phone number id", required=True, kind="number"),
+            SettingField("app_secret", "App secret", secret=True, required=True),
+            SettingField("verify_token", "Webhook verify token")),
+    capabilities=Capabilities(max_files=10, max_file_size=16 * 1024 * 1024, max_text=4096,
+                              native_choices=10, max_choices=10, max_choice_label=20,
+                              reply_window_hours=24, rate_per_second=80,
+                              rate_per_chat_per_second=1),
+    route_check=_route_check,
+)

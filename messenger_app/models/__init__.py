@@ -6,6 +6,7 @@ from messenger_app.models.crm import ContactValue, CrmField, Tag2Option
 from messenger_app.models.folder import ContactFolder, Folder
 from messenger_app.models.dialog import Dialog
 from messenger_app.models.message import Message
+from messenger_app.models.job import Job
 from messenger_app.models.lease import WorkerLease
 from messenger_app.models.merge import MergeLog
 from messenger_app.models.operator import Operator, OperatorSession
@@ -13,5 +14,5 @@ from messenger_app.models.push import PushSubscription
 from messenger_app.models.template import MessageTemplate
 
 __all__ = ["Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
-           "Dialog", "Folder", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
+           "Dialog", "Folder", "Job", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
            "PushSubscription", "Tag2Option", "WorkerLease"]

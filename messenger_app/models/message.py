@@ -9,9 +9,10 @@ from sqlmodel import Field, SQLModel
 from messenger_app.clock import utcnow
 
 IN, OUT = "in", "out"
-# statuses: received (inbound), queued -> sent -> delivered -> read, failed
-QUEUED, SENT, DELIVERED, READ, FAILED, RECEIVED = (
-    "queued", "sent", "delivered", "read", "failed", "received")
+# statuses: received (inbound), queued -> sending (claimed by a send lane) -> sent ->
+# delivered -> read, failed
+QUEUED, SENDING, SENT, DELIVERED, READ, FAILED, RECEIVED = (
+    "queued", "sending", "sent", "delivered", "read", "failed", "received")
 
 
 class Message(SQLModel, table=True):
@@ -19,6 +20,7 @@ class Message(SQLModel, table=True):
         UniqueConstraint("channel_id", "external_id", name="uq_message_channel_ext"),
         Index("ix_message_dialog", "dialog_id", "id"),
         Index("ix_message_outbox", "status", "next_attempt_at"),
+        Index("ix_message_lane", "channel_id", "status", "next_attempt_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -36,6 +38,10 @@ class Message(SQLModel, table=True):
     error: str = Field(default="", max_length=1000)
     external_id: Optional[str] = Field(default=None, max_length=200)
     status_history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    choices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # buttons sent
+    choice_id: str = Field(default="", max_length=256)  # inbound: the button the client chose
+    claimed_by: str = Field(default="", max_length=200)  # the send lane that holds the row
+    claim_until: Optional[datetime] = Field(default=None)  # after this, the claim is stale
     attempts: int = Field(default=0)
     next_attempt_at: Optional[datetime] = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)  # when we stored it

@@ -20,19 +20,18 @@ The dict returned (and kept in Message.attachments):
 
 from __future__ import annotations
 
-import io
 import mimetypes
 import os
 import re
 import secrets
 import struct
 import unicodedata
-import zipfile
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 from messenger_app import settings
 from messenger_app.clock import utcnow
+from messenger_app.lib.filetypes import OFFICE as _OFFICE, sniff
 
 MAX_UPLOAD = 20 * 1024 * 1024  # operator uploads
 MAX_INBOUND = 50 * 1024 * 1024  # media downloaded from channels
@@ -49,15 +48,6 @@ _INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4", "v
            "audio/flac", "application/pdf"}
 # what a file name or a declared type may not claim without the bytes to prove it
 _NEEDS_PROOF = ("image/", "video/", "audio/", "application/pdf")
-_OFFICE = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "odp": "application/vnd.oasis.opendocument.presentation",
-}
-_OOXML_DIRS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 # the extension a stored file gets when its name does not already say its type
 _EXT = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp",
         "video/mp4": ".mp4", "video/webm": ".webm", "video/quicktime": ".mov",
@@ -143,62 +133,6 @@ def _looks_like_markup(data: bytes) -> bool:
     if head.startswith(_HTMLISH):
         return True
     return any(tag in head for tag in (b"<script", b"<svg", b"<html", b"<iframe", b"javascript:"))
-
-
-def _zip_type(data: bytes, ext: str) -> str:
-    if ext in _OFFICE:
-        return _OFFICE[ext]
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            names = z.namelist()[:200]
-            if "mimetype" in names:
-                declared = z.read("mimetype")[:100].decode("ascii", "ignore").strip()
-                if declared in _OFFICE.values():
-                    return declared
-            if "[Content_Types].xml" in names:
-                for prefix, kind in _OOXML_DIRS.items():
-                    if any(n.startswith(prefix) for n in names):
-                        return _OFFICE[kind]
-    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
-        pass
-    return "application/zip"
-
-
-def sniff(data: bytes, ext: str = "") -> str:
-    """The type the bytes prove, or "" when they prove nothing we know."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
-        return "audio/wav"
-    if data.startswith(b"%PDF-"):
-        return "application/pdf"
-    if data.startswith(b"OggS"):
-        return "audio/ogg"
-    if data.startswith(b"fLaC"):
-        return "audio/flac"
-    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] in
-                                   (0xFB, 0xF3, 0xF2, 0xFA, 0xE3, 0xE2)):
-        return "audio/mpeg"
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"M4A ", b"M4B ", b"M4P "):
-            return "audio/mp4"
-        if brand in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
-            return ""  # HEIF/AVIF stills: no inline promise, stored as a document
-        if brand == b"qt  ":
-            return "video/quicktime"
-        return "video/mp4"
-    if data.startswith(b"\x1a\x45\xdf\xa3"):
-        return "video/webm"
-    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return _zip_type(data, ext)
-    return ""
 
 
 def _is_voice(data: bytes) -> bool:

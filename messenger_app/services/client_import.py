@@ -37,7 +37,8 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
-from messenger_app.services import crm, events, phones
+from messenger_app.services import crm, events
+from messenger_app.lib import phones
 
 CHUNK = 1000  # rows per write batch and per progress report
 SAMPLE_ROWS = 10

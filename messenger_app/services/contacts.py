@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from messenger_app import db
 from messenger_app.models import Contact, Dialog
-from messenger_app.services import dialog_query, phones
+from messenger_app.services import dialog_query
+from messenger_app.lib import phones
 
 PAGE = 50
 

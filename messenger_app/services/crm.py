@@ -26,7 +26,8 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
 from messenger_app.models.crm import FIELD_TYPES
-from messenger_app.services import events, phones
+from messenger_app.services import events
+from messenger_app.lib import phones
 from messenger_app.services.inbox import dialog_for
 
 KEY_RE = re.compile(r"[a-z0-9_]{1,64}")

@@ -11,7 +11,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
-from messenger_app.services import phones
+from messenger_app.lib import phones
 from messenger_app.services.inbox import preview_of
 
 FIRST = ["Анна", "Иван", "Мария", "Дмитрий", "Елена", "Сергей", "Ольга", "Алексей", "Наталья",

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message, Operator
-from messenger_app.services import phones
+from messenger_app.lib import phones
 
 PAGE = 50
 

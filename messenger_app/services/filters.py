@@ -34,7 +34,7 @@ from sqlmodel import select as sm_select
 from messenger_app import db
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
                                   CrmField, Dialog, Folder, Tag2Option)
-from messenger_app.services import phones
+from messenger_app.lib import phones
 
 MAX_DEPTH = 3  # the top group is level 1
 MAX_CONDITIONS = 30

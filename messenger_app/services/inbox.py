@@ -18,7 +18,8 @@ from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, RECEIVED
-from messenger_app.services import events, phones
+from messenger_app.services import events
+from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
 

@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact
-from messenger_app.services import crm, events, filters, phones
+from messenger_app.services import crm, events, filters
+from messenger_app.lib import phones
 
 # kinds that know a client by phone; the value says whether the operator can write first:
 # "" yes; "template" only a template until the client answers (WhatsApp's 24-hour rule);

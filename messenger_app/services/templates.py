@@ -19,7 +19,8 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField
 from messenger_app.models.template import MessageTemplate
-from messenger_app.services import events, phones
+from messenger_app.services import events
+from messenger_app.lib import phones
 
 MAX_TITLE = 100
 MAX_BODY = 4096

@@ -262,7 +262,8 @@ def main() -> None:
     os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
 
     from messenger_app import db, settings
-    from messenger_app.services import dialog_query, folders, phones
+    from messenger_app.lib import phones
+    from messenger_app.services import dialog_query, folders
 
     settings.reset()
     db.reset_engine()

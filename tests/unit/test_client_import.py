@@ -11,7 +11,8 @@ from sqlmodel import func, select
 
 from messenger_app import db, settings
 from messenger_app.models import Contact, ContactValue, Dialog, Message
-from messenger_app.services import client_import, crm, events, phones
+from messenger_app.services import client_import, crm, events
+from messenger_app.lib import phones
 from messenger_app.services.client_import import ClientImportError, Report
 
 

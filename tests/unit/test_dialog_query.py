@@ -10,7 +10,8 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact, ContactValue, CrmField, Dialog
-from messenger_app.services import dialog_query, dialogs, folders, phones
+from messenger_app.services import dialog_query, dialogs, folders
+from messenger_app.lib import phones
 from messenger_app.services.filters import FilterError
 from messenger_app.services.folders import UnknownFolder
 
