@@ -1,7 +1,11 @@
-"""Background work of the backend: channel pollers and the outbound sender.
+"""Background work of the backend: channel pollers, one send lane per channel instance, the
+durable job runner, the Web Push notifier.
 
 Runs as a Reflex lifespan task. With several backend processes, only the holder of the
-"workers" lease runs them; the others wait and take over if it dies.
+"workers" lease runs them (a holder id per process, not per import: Granian forks workers
+after import); the others wait and take over if it dies. Rows are claimed before they are
+worked on (outbox.claim_next, jobs.claim), so even a lease hand-over never sends twice.
+Every loop is guarded: a database or Redis outage pauses the work, which resumes by itself.
 """
 
 from __future__ import annotations
@@ -11,146 +15,328 @@ import logging
 import os
 import re
 import socket
+import time
 import uuid
 
-from messenger_app import settings
+from messenger_app import adapters, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
-from messenger_app.channels.widget import WidgetChannel
-from messenger_app.services import attachments, channels, events, inbox, lease, outbox
+from messenger_app.services import attachments, channels, events, inbox, jobs, lease, outbox
 
 log = logging.getLogger("messenger.workers")
-HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 LEASE_TTL = 20
 MAX_AVATAR = 5 * 1024 * 1024
+MAINTENANCE_EVERY = 30.0  # seconds between stale-claim recoveries
+REST_MIN, REST_MAX = 1.0, 5.0  # an empty poll that came back at once waits this long
+
+_holder: tuple[int, str] | None = None
+
+
+def holder() -> str:
+    """This process's id for leases and claims (recomputed after a fork)."""
+    global _holder
+    pid = os.getpid()
+    if _holder is None or _holder[0] != pid:
+        _holder = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
+    return _holder[1]
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `burst` saved up."""
+
+    def __init__(self, rate: float, burst: float | None = None):
+        self.rate = max(rate, 0.001)
+        self.burst = max(burst if burst is not None else max(1.0, rate), 1.0)
+        self.tokens = self.burst
+        self.at = time.monotonic()
+
+    def wait_time(self) -> float:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    async def take(self) -> None:
+        while (wait := self.wait_time()) > 0:
+            await asyncio.sleep(wait)
+        self.tokens -= 1
 
 
 class Workers:
     def __init__(self):
-        self.adapters: dict[int, object] = {}  # channel id -> adapter
-        self.versions: dict[int, tuple] = {}  # channel id -> the settings its adapter uses
+        self.versions: dict[int, tuple] = {}  # channel id -> the settings its tasks use
         self.pollers: dict[int, asyncio.Task] = {}
-        self.sender: asyncio.Task | None = None
+        self.lanes: dict[int, asyncio.Task] = {}
+        self.wakeups: dict[int, asyncio.Event] = {}
+        self.jobs_task: asyncio.Task | None = None
+        self.jobs_wakeup = asyncio.Event()
         self.notifier: asyncio.Task | None = None  # Web Push for inbound messages (N1)
-        self.widget = WidgetChannel()
+        self.router: asyncio.Task | None = None
 
     def adapter_for(self, channel):
-        if channel.kind == "widget":
-            return self.widget
-        return self.adapters.get(channel.id)
+        return adapters.get(channel)
 
     # -- supervision -------------------------------------------------------------------
     async def sync_channels(self) -> None:
-        """Adapters for every enabled channel (senders), a poller for each polling one.
-        A channel whose settings changed gets a fresh adapter."""
+        """A send lane for every enabled channel, a poller for each polling one. A channel
+        whose settings changed gets fresh tasks and a fresh adapter; a dead task restarts."""
         wanted = {ch.id: ch for ch in await asyncio.to_thread(channels.all_channels)
-                  if ch.enabled and ch.kind != "widget" and ch.kind in registry.KINDS}
-        for cid in list(self.adapters):
+                  if ch.enabled and ch.kind in registry.KINDS}
+        for cid in list(self.versions):
             ch = wanted.get(cid)
-            poller = self.pollers.get(cid)
-            stale = ch is None or self.versions.get(cid) != _version(ch) or (
-                poller is not None and poller.done())
-            if stale:
-                if poller is not None:
-                    self.pollers.pop(cid).cancel()
-                await self.adapters.pop(cid).close()
+            dead = any(t.done() for t in (self.pollers.get(cid), self.lanes.get(cid)) if t)
+            if ch is None or self.versions[cid] != adapters.version(ch) or dead:
+                self._stop_channel(cid)
         for cid, ch in wanted.items():
-            if cid in self.adapters:
+            if cid in self.versions:
                 continue
             try:
-                self.adapters[cid] = registry.build(ch)
+                adapters.get(ch)
             except Exception as e:  # bad settings: shown on the settings page
                 await asyncio.to_thread(channels.record_error, cid, f"cannot start: {e}")
                 continue
-            self.versions[cid] = _version(ch)
+            self.versions[cid] = adapters.version(ch)
+            self.wakeups[cid] = asyncio.Event()
+            self.lanes[cid] = asyncio.create_task(self.lane_loop(cid), name=f"lane-{cid}")
             if registry.KINDS[ch.kind].polling:
                 self.pollers[cid] = asyncio.create_task(self.poll_loop(cid), name=f"poll-{cid}")
-        if self.sender is None or self.sender.done():
-            self.sender = asyncio.create_task(self.send_loop(), name="sender")
+        if self.jobs_task is None or self.jobs_task.done():
+            self.jobs_task = asyncio.create_task(self.jobs_loop(), name="jobs")
+        if self.router is None or self.router.done():
+            self.router = asyncio.create_task(self.route_events(), name="wakeups")
         if self.notifier is None or self.notifier.done():
             from messenger_app.services import push
 
             self.notifier = asyncio.create_task(push.run_notifier(), name="push-notifier")
 
-    async def stop(self) -> None:
-        for t in [*self.pollers.values(), self.sender, self.notifier]:
+    def _stop_channel(self, cid: int) -> None:
+        for tasks in (self.pollers, self.lanes):
+            t = tasks.pop(cid, None)
             if t is not None:
                 t.cancel()
-        for a in self.adapters.values():
-            await a.close()
+        self.versions.pop(cid, None)
+        self.wakeups.pop(cid, None)
+        adapters.drop(cid)
+
+    async def stop(self) -> None:
+        tasks = [*self.pollers.values(), *self.lanes.values(), self.jobs_task, self.notifier,
+                 self.router]
+        for t in tasks:
+            if t is not None:
+                t.cancel()
+        await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
         self.pollers.clear()
-        self.adapters.clear()
-        self.sender = self.notifier = None
+        self.lanes.clear()
+        self.versions.clear()
+        self.wakeups.clear()
+        self.jobs_task = self.notifier = self.router = None
+        await adapters.close_all()
+
+    async def route_events(self) -> None:
+        """Wake the lane of a channel when something is queued on it, the job runner when an
+        inbound message (which may carry jobs) or a job arrives."""
+        q = events.bus().subscribe()
+        try:
+            while True:
+                ev = await q.get()
+                kind = ev.get("kind")
+                if kind == "outbox":
+                    cid = ev.get("channel_id")
+                    for c, wake in self.wakeups.items():
+                        if cid is None or c == cid:
+                            wake.set()
+                elif kind == "jobs" or (kind == "dialog" and ev.get("reason") == "inbound"):
+                    self.jobs_wakeup.set()
+        finally:
+            events.bus().unsubscribe(q)
 
     # -- polling -----------------------------------------------------------------------
     async def poll_loop(self, channel_id: int) -> None:
-        backoff = 1.0
+        backoff, rest, health_at = 1.0, REST_MIN, 0.0
         while True:
-            ch = await asyncio.to_thread(channels.get, channel_id)
-            adapter = self.adapters.get(channel_id)
-            if ch is None or not ch.enabled or adapter is None:
-                return
             try:
+                ch = await asyncio.to_thread(channels.get, channel_id)
+                if ch is None or not ch.enabled:
+                    return
+                adapter = adapters.get(ch)
+                long_poll = getattr(adapter, "poll_timeout", None) or getattr(adapter, "poll_wait", None)
+                started = time.monotonic()
                 batch, next_cursor = await adapter.poll(ch.cursor)
                 for msg in batch:
-                    await store_inbound(ch, msg, adapter)
-                # the cursor moves only now that every message it covers is committed
-                await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
+                    await store_inbound(ch, msg)
+                # the cursor moves only now that every message it covers is committed, and
+                # the row is written only when something changed (or, for health, once a minute)
+                now = time.monotonic()
+                if next_cursor != ch.cursor or ch.last_error or now - health_at > 60:
+                    await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
+                    health_at = now
                 backoff = 1.0
+                if batch:
+                    rest = REST_MIN
+                elif long_poll and now - started < long_poll * 0.8:
+                    # the API answered at once instead of long-polling: do not spin
+                    await asyncio.sleep(rest)
+                    rest = min(rest * 2, REST_MAX)
             except asyncio.CancelledError:
                 raise
             except TransientError as e:
-                await asyncio.to_thread(channels.record_error, ch.id, str(e))
+                await _record_error(channel_id, str(e))
                 await asyncio.sleep(e.retry_after if e.retry_after is not None else backoff)
                 backoff = min(backoff * 2, 60)
             except PermanentError as e:
-                await asyncio.to_thread(channels.record_error, ch.id, str(e))
+                await _record_error(channel_id, str(e))
                 await asyncio.sleep(30)
-            except Exception as e:  # never let one bad update stop the channel for good
-                log.exception("poll of channel %s failed", channel_id)
-                await asyncio.to_thread(channels.record_error, ch.id, f"{type(e).__name__}: {e}")
+            except Exception as e:  # a bad update or a database outage: pause, never stop
+                log.warning("poll of channel %s failed: %s: %s", channel_id, type(e).__name__, e)
+                await _record_error(channel_id, f"{type(e).__name__}: {e}")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
 
     # -- sending -----------------------------------------------------------------------
-    async def send_loop(self) -> None:
-        q = events.bus().subscribe()
-        try:
-            while True:
-                for mid in await asyncio.to_thread(outbox.due):
-                    await outbox.deliver(mid, self.adapter_for)
-                wait = await asyncio.to_thread(outbox.next_due_in)
-                await _until(q, "outbox", min(wait if wait is not None else 5, 5))
-        finally:
-            events.bus().unsubscribe(q)
+    async def lane_loop(self, channel_id: int) -> None:
+        """One channel instance's sends, one at a time, paced by its kind's rate limits."""
+        ch = await asyncio.to_thread(channels.get, channel_id)
+        caps = registry.capabilities(ch.kind) if ch else registry.capabilities("")
+        bucket = TokenBucket(caps.rate_per_second)
+        per_chat: dict[int, TokenBucket] = {}
+        wake = self.wakeups.get(channel_id) or asyncio.Event()
+        backoff = 1.0
+        while True:
+            try:
+                claimed = await asyncio.to_thread(outbox.claim_next, channel_id, holder())
+                if claimed is None:
+                    wait = await asyncio.to_thread(outbox.next_due_in, channel_id)
+                    wake.clear()
+                    await _wait(wake, min(wait if wait is not None else 5.0, 5.0))
+                    continue
+                mid, identity_id = claimed
+                await bucket.take()
+                chat = per_chat.get(identity_id)
+                if chat is None:
+                    if len(per_chat) > 10_000:
+                        per_chat.clear()
+                    chat = per_chat[identity_id] = TokenBucket(caps.rate_per_chat_per_second, 3)
+                await chat.take()
+                outcome = await outbox.deliver_claimed(mid, adapters.get, holder())
+                backoff = 1.0
+                if outcome.pause:  # 429: the whole channel waits, nothing counts as failed
+                    await asyncio.sleep(min(outcome.pause, 600))
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # database outage: wait and go on
+                log.warning("send lane %s: %s: %s", channel_id, type(e).__name__, e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+
+    # -- durable jobs ------------------------------------------------------------------
+    async def jobs_loop(self) -> None:
+        backoff, maintained = 1.0, 0.0
+        while True:
+            try:
+                if time.monotonic() - maintained > MAINTENANCE_EVERY:
+                    await asyncio.to_thread(jobs.recover_stale)
+                    await asyncio.to_thread(outbox.recover_stale)
+                    maintained = time.monotonic()
+                batch = await asyncio.to_thread(jobs.claim, holder(), 4)
+                if batch:
+                    await asyncio.gather(*(run_job(j) for j in batch))
+                    continue
+                wait = await asyncio.to_thread(jobs.next_due_in)
+                self.jobs_wakeup.clear()
+                await _wait(self.jobs_wakeup, min(wait if wait is not None else 5.0, 5.0))
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("job runner: %s: %s", type(e).__name__, e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
 
 
-async def store_inbound(ch, msg, adapter, spawned: list | None = None) -> inbox.Received:
-    """Store one inbound message (pollers and webhooks), then fetch what it refers to with
-    `adapter` in the background: the new client's profile, the media files. The background
-    tasks are appended to `spawned` when given."""
-    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
-    jobs = []
-    if adapter is not None and got.created and got.new_identity:
-        jobs.append(_spawn(fetch_profile(adapter, ch.id, got.identity_id, msg.identity_external_id)))
-    if adapter is not None and got.created and msg.attachments:
-        jobs.append(_spawn(fetch_media(adapter, ch, got.message_id, msg.attachments)))
-    if spawned is not None:
-        spawned.extend(jobs)
-    return got
+async def run_job(job: jobs.Claimed) -> None:
+    handler = JOB_HANDLERS.get(job.kind)
+    me = holder()
+    try:
+        if handler is None:
+            raise PermanentError(f"no handler for jobs of kind {job.kind!r}")
+        await handler(job.payload, job.attempts >= job.max_attempts)
+    except asyncio.CancelledError:
+        raise
+    except PermanentError as e:
+        await asyncio.to_thread(jobs.retry_later, job.id, me, str(e), job.max_attempts,
+                                job.max_attempts)
+    except Exception as e:
+        delay = e.retry_after if isinstance(e, TransientError) else None
+        status = await asyncio.to_thread(jobs.retry_later, job.id, me,
+                                         f"{type(e).__name__}: {e}", job.attempts,
+                                         job.max_attempts, delay)
+        log.info("job %s (%s) %s: %s", job.id, job.kind,
+                 "failed for good" if status == "failed" else "will be retried", e)
+    else:
+        await asyncio.to_thread(jobs.finish, job.id, me)
 
 
-async def fetch_media(adapter, ch, message_id: int, items: list[dict]) -> None:
+async def run_due_jobs(limit: int = 100) -> int:
+    """Run the jobs that are due now, until none is left (or `limit` ran). Returns how many."""
+    done = 0
+    while done < limit:
+        batch = await asyncio.to_thread(jobs.claim, holder(), 4)
+        if not batch:
+            break
+        await asyncio.gather(*(run_job(j) for j in batch))
+        done += len(batch)
+    return done
+
+
+async def store_inbound(ch, msg) -> inbox.Received:
+    """Store one inbound message (pollers and webhooks). Its profile and media fetches are
+    durable jobs committed with it (inbox.receive); the job runner picks them up."""
+    return await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+
+
+async def _job_channel(payload: dict):
+    ch = await asyncio.to_thread(channels.get, int(payload.get("channel_id") or 0))
+    if ch is None or not ch.enabled:
+        raise PermanentError("the channel is gone or disabled")
+    return ch, adapters.get(ch)
+
+
+async def job_profile(payload: dict, last_try: bool) -> None:
+    ch, adapter = await _job_channel(payload)
+    await fetch_profile(adapter, ch.id, int(payload["identity_id"]), str(payload["external_id"]))
+
+
+async def job_media(payload: dict, last_try: bool) -> None:
+    ch, adapter = await _job_channel(payload)
+    found = await asyncio.to_thread(inbox.find_message, ch.id, str(payload["external_id"]))
+    if found is None or not inbox.needs_download(found[1]):
+        return  # gone, or done by an earlier run
+    await fetch_media(adapter, ch, found[0], found[1], keep_transient=not last_try)
+
+
+JOB_HANDLERS = {"profile": job_profile, "media": job_media}
+
+
+async def fetch_media(adapter, ch, message_id: int, items: list[dict],
+                      keep_transient: bool = False) -> None:
     """Download inbound media into DATA_DIR (size-limited, type sniffed); a file that
-    cannot be fetched keeps its description with the reason."""
+    cannot be fetched keeps its description with the reason. With keep_transient, a
+    temporary failure raises instead (the job is retried later)."""
     stored = []
     for att in items:
+        if str(att.get("url") or "").startswith("/files/") or att.get("error"):
+            stored.append(att)  # stored by an earlier run
+            continue
         meta = {k: v for k, v in att.items() if not k.startswith("_")}
         try:
             data, ctype = await adapter.download(att)
             saved = await asyncio.to_thread(attachments.store_inbound, ch.kind, data,
                                             att.get("file_name") or "", ctype)
             stored.append({**meta, **saved})
+        except TransientError:
+            if keep_transient:
+                raise
+            stored.append({**meta, "error": "temporary error; not downloaded"})
         except Exception as e:
             log.warning("media of message %s not downloaded: %s", message_id, e)
             stored.append({**meta, "error": str(e)[:300]})
@@ -159,11 +345,7 @@ async def fetch_media(adapter, ch, message_id: int, items: list[dict]) -> None:
 
 async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id: str) -> None:
     """Name and avatar of a new client; the contact's avatar is the first channel's (L1)."""
-    try:
-        prof = await adapter.profile(external_id)
-    except Exception as e:
-        log.warning("profile of %s in channel %s failed: %s", external_id, channel_id, e)
-        return
+    prof = await adapter.profile(external_id)
     avatar = ""
     if prof.avatar_bytes and len(prof.avatar_bytes) <= MAX_AVATAR:
         ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
@@ -176,7 +358,19 @@ async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id:
     await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
 
 
-_tasks: set[asyncio.Task] = set()
+async def _record_error(channel_id: int, error: str) -> None:
+    try:
+        await asyncio.to_thread(channels.record_error, channel_id, error)
+    except Exception:  # the database itself is down: the log line above is all we can do
+        pass
+
+
+async def _wait(event: asyncio.Event, timeout: float) -> None:
+    try:
+        async with asyncio.timeout(max(timeout, 0.05)):
+            await event.wait()
+    except TimeoutError:
+        pass
 
 
 async def _until(q: asyncio.Queue, kind: str, timeout: float) -> None:
@@ -189,43 +383,33 @@ async def _until(q: asyncio.Queue, kind: str, timeout: float) -> None:
         pass
 
 
-def close_when_done(adapter, jobs: list) -> None:
-    """Close an adapter made for one webhook once its profile/media fetches are over."""
-    async def later():
-        await asyncio.gather(*jobs, return_exceptions=True)
-        await adapter.close()
-
-    _spawn(later())
-
-
-def _spawn(coro) -> asyncio.Task:
-    """Fire-and-forget, but keep a reference so the task is not garbage-collected."""
-    task = asyncio.create_task(coro)
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
-    return task
-
-
-def _version(ch) -> tuple:
-    import json
-
-    return (ch.token, ch.base_url, json.dumps(ch.config or {}, sort_keys=True))
-
-
 async def run() -> None:
-    """The lifespan task: hold the lease, keep channels in sync with the settings page."""
+    """The lifespan task: hold the lease, keep channels in sync with the settings page.
+    Guarded: a database outage makes it wait and try again, never end."""
     if not settings.get().run_workers:
         return
     workers = Workers()
     q = events.bus().subscribe()
+    backoff = 1.0
     try:
         while True:
-            if await asyncio.to_thread(lease.acquire, "workers", HOLDER, LEASE_TTL):
-                await workers.sync_channels()
-            else:
-                await workers.stop()
-            await _until(q, "channels", LEASE_TTL / 3)  # a channel added on /settings starts at once
+            try:
+                if await asyncio.to_thread(lease.acquire, "workers", holder(), LEASE_TTL):
+                    await workers.sync_channels()
+                else:
+                    await workers.stop()
+                backoff = 1.0
+                await _until(q, "channels", LEASE_TTL / 3)  # a channel added on /settings starts at once
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("workers: %s: %s (retrying in %.0f s)", type(e).__name__, e, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, LEASE_TTL / 3)
     finally:
         events.bus().unsubscribe(q)
         await workers.stop()
-        await asyncio.to_thread(lease.release, "workers", HOLDER)
+        try:
+            await asyncio.to_thread(lease.release, "workers", holder())
+        except Exception:
+            pass

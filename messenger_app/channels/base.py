@@ -192,7 +192,8 @@ class ChannelKind:
     Adapters of webhook kinds implement `parse_request(headers, query, body) -> WebhookBatch`
     (raising PermissionError for a bad signature, MalformedWebhook for a bad body) and may
     implement `verify_request(query) -> str | None` (a GET subscription check).
-    route_check(identity) -> "" or a reason code why this client cannot be answered now."""
+    route_check(identity) -> "" or a reason code why this client cannot be answered now.
+    validate(token, config) -> the config to store, or ValueError with the reason (settings)."""
 
     kind: str
     label: str
@@ -203,7 +204,12 @@ class ChannelKind:
     token_label: str = ""  # "" = no token field
     fields: tuple[SettingField, ...] = ()
     route_check: Callable[[Any], str] | None = None
+    validate: Callable[[str, dict], dict] | None = None  # (token, config) -> clean config; ValueError
     connectable: bool = True  # offered on /settings ("widget" is always there)
+    token_secret: bool = True  # the token field is masked on /settings
+    custom_base_url: bool = False  # /settings offers "API base URL" (a local server or emulator)
+    probe_on_save: bool = False  # adapter.get_me() must work before the channel is saved
+    # After saving, adapters with `on_connect(webhook_url)` are called (Viber: set_webhook).
 
     @property
     def config_fields(self) -> tuple[tuple[str, str], ...]:

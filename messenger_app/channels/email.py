@@ -936,8 +936,12 @@ def _build(channel) -> EmailChannel:
 
 # SMTP: files as MIME parts (25 MB in all is what most servers take); choices as numbered
 # options; the Message-ID we set makes a resend recognisable (dedup on the receiving side).
+def _validate(token: str, config: dict) -> dict:
+    return EmailConfig.from_dict(config).to_dict()  # EmailConfigError is a ValueError
+
+
 KIND = ChannelKind(
-    "email", "E-mail", _build, polling=True,
+    "email", "E-mail", _build, polling=True, validate=_validate,
     fields=(SettingField("imap_host", "IMAP host", required=True),
             SettingField("imap_port", "IMAP port", kind="number"),
             SettingField("imap_user", "IMAP user"),

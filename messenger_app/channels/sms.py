@@ -647,8 +647,12 @@ def _build(channel) -> SmsChannel:
 # A generic HTTP gateway: text only (files cannot be carried: the paperclip says so); choices
 # as numbered options; one SMS segment is 160 GSM-7 / 70 UCS-2 characters, long texts are
 # concatenated by the gateway.
+def _validate(token: str, config: dict) -> dict:
+    return SmsConfig.from_dict(config).to_dict()  # SmsConfigError is a ValueError
+
+
 KIND = ChannelKind(
-    "sms", "SMS gateway", _build, webhook=True,
+    "sms", "SMS gateway", _build, webhook=True, validate=_validate,
     fields=(SettingField("send_url", "Send URL", required=True),
             SettingField("method", "Method (GET/POST)"), SettingField("body_format", "Body (form/json)"),
             SettingField("sender", "Sender id"), SettingField("auth_header", "Auth header name"),

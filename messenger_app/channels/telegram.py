@@ -6,6 +6,7 @@ retry_after when Telegram says so) and the caller decides when to try again.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -74,7 +75,7 @@ class TelegramChannel:
 
     async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
         chat_id = identity_external_id
-        if not message.attachments:
+        if not message.files:
             result = await self._call("sendMessage", {"chat_id": chat_id, "text": message.text})
             return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
         return await self._send_files(chat_id, message)
@@ -318,8 +319,18 @@ def _build(channel) -> TelegramChannel:
 
 # Bot API limits: 50 MB per upload, 4096 characters per message (1024 per caption), inline
 # keyboard buttons with callback_data of 1-64 bytes; ~30 messages/s per bot, ~1/s per chat.
+TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
+
+
+def _validate(token: str, config: dict) -> dict:
+    if not TOKEN_RE.match(token or ""):
+        raise ValueError("this does not look like a bot token (123456:ABC-…)")
+    return config
+
+
 KIND = ChannelKind(
-    "telegram", "Telegram", _build, polling=True, token_label="Bot token",
+    "telegram", "Telegram", _build, polling=True, token_label="Bot token", validate=_validate,
+    token_secret=False, custom_base_url=True, probe_on_save=True,
     capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
                               native_choices=10, max_choices=10, max_choice_label=64,
                               rate_per_second=30, rate_per_chat_per_second=1),

@@ -143,6 +143,10 @@ class ViberChannel(HttpAdapter):
         payload["event_types"] = list(DEFAULT_EVENT_TYPES if event_types is None else event_types)
         return await self._call("set_webhook", payload)
 
+    async def on_connect(self, webhook_url: str) -> None:
+        """Viber calls the URL back before it answers, so this runs once the channel is saved."""
+        await self.set_webhook(webhook_url)
+
     async def remove_webhook(self) -> dict:
         return await self._call("set_webhook", {"url": ""})
 
@@ -245,7 +249,7 @@ def _build(channel) -> ViberChannel:
 # Viber REST API: picture (JPEG/PNG/GIF, 1 MB) and file (200 MB) messages by URL, one per
 # message; a keyboard of up to 24 buttons; text 7000 characters; ~500 requests per 10 s.
 KIND = ChannelKind(
-    "viber", "Viber", _build, webhook=True, token_label="Auth token",
+    "viber", "Viber", _build, webhook=True, token_label="Auth token", custom_base_url=True,
     fields=(SettingField("sender_name", "Sender name"),),
     capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=7000,
                               native_choices=10, max_choices=10, max_choice_label=40,

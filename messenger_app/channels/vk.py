@@ -300,8 +300,15 @@ def _build(channel) -> VkChannel:
 # VK: 10 attachments per message, documents up to 200 MB (photos 50 MB); keyboard buttons with
 # a label of at most 40 characters (inline keyboard: 10 buttons); messages.send ~20/s per
 # community; random_id makes a resend a no-op.
+def _validate(token: str, config: dict) -> dict:
+    if not str(config.get("group_id", "")).strip().isdigit():
+        raise ValueError("the VK community id must be a number")
+    return {**config, "group_id": int(str(config["group_id"]).strip())}
+
+
 KIND = ChannelKind(
-    "vk", "VK", _build, polling=True, token_label="Community access token",
+    "vk", "VK", _build, polling=True, token_label="Community access token", validate=_validate,
+    custom_base_url=True, probe_on_save=True,
     fields=(SettingField("group_id", "Community (group) id", required=True, kind="number"),),
     capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
                               native_choices=10, max_choices=10, max_choice_label=40,

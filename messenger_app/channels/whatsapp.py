@@ -332,8 +332,19 @@ def _route_check(identity) -> str:
 # documents, 5 MB images; interactive reply buttons (3, title <= 20) or a list (10 rows, title
 # <= 24); free-form messages only within 24 h of the client's last message; 80 messages/s per
 # number, about one message per 6 s to one user (bursts allowed).
+def _validate(token: str, config: dict) -> dict:
+    import secrets
+
+    if not str(config.get("phone_number_id", "")).isdigit():
+        raise ValueError("the WhatsApp phone number id must be a number")
+    if not config.get("app_secret"):
+        raise ValueError("the app secret is required to check webhook signatures")
+    return {**config, "verify_token": config.get("verify_token") or secrets.token_urlsafe(12)}
+
+
 KIND = ChannelKind(
-    "whatsapp", "WhatsApp", _build, webhook=True, token_label="Access token",
+    "whatsapp", "WhatsApp", _build, webhook=True, token_label="Access token", validate=_validate,
+    custom_base_url=True,
     fields=(SettingField("phone_number_id", "Phone number id", required=True, kind="number"),
             SettingField("app_secret", "App secret", secret=True, required=True),
             SettingField("verify_token", "Webhook verify token")),

@@ -1,8 +1,7 @@
-"""Configured channel instances: the website widget (always there) and Telegram bots."""
+"""Configured channel instances (the website widget is always there): add, enable, cursor, health."""
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from sqlmodel import select
@@ -12,7 +11,6 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel
 from messenger_app.services import events
 
-TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
 
 
 class ChannelConfigError(ValueError):
@@ -40,79 +38,40 @@ def get(channel_id: int) -> Channel | None:
 
 
 def add_telegram(token: str, name: str = "", base_url: str = "", bot_username: str = "") -> Channel:
-    token = (token or "").strip()
-    if not TOKEN_RE.match(token):
-        raise ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
-    base = (base_url or "").strip().rstrip("/") or settings.get().telegram_api_base
-    if not base.startswith(("http://", "https://")):
-        raise ChannelConfigError("the API base URL must start with http:// or https://")
-    with db.session() as s:
-        if s.exec(select(Channel).where(Channel.kind == "telegram", Channel.token == token)).first():
-            raise ChannelConfigError("this bot is already connected")
-        ch = Channel(kind="telegram", name=(name or bot_username or "Telegram bot")[:200],
-                     token=token, base_url=base, bot_username=bot_username[:200])
-        s.add(ch)
-        s.commit()
-    events.publish("channels")
-    return ch
+    return add("telegram", name, token, base_url, None, bot_username)
 
 
 def add(kind: str, name: str = "", token: str = "", base_url: str = "",
         config: dict | None = None, bot_username: str = "") -> Channel:
-    """Connect a channel of any kind (the settings page). Validates what the kind needs;
+    """Connect a channel of any kind (the settings page). The kind validates what it needs;
     webhook kinds get a random secret for their URL."""
     from messenger_app.channels import registry
 
-    spec = registry.KINDS.get(kind)
-    if spec is None or kind == "widget":
+    spec = registry.get(kind)
+    if spec is None or not spec.connectable:
         raise ChannelConfigError(f"unknown channel kind {kind!r}")
-    if kind == "telegram":
-        return add_telegram(token, name, base_url, bot_username)
     token = (token or "").strip()
     if spec.token_label and not token:
         raise ChannelConfigError(f"{spec.token_label} is required")
     base = (base_url or "").strip().rstrip("/")
     if base and not base.startswith(("http://", "https://")):
         raise ChannelConfigError("the API base URL must start with http:// or https://")
-    cfg = _clean_config(kind, dict(config or {}))
+    cfg = {str(k): (v.strip() if isinstance(v, str) else v) for k, v in dict(config or {}).items()}
+    try:
+        cfg = spec.validate(token, cfg) if spec.validate else cfg
+    except ValueError as e:
+        raise ChannelConfigError(str(e)) from None
     with db.session() as s:
-        ch = Channel(kind=kind, name=(name or spec.label)[:200], token=token, base_url=base,
-                     config=cfg, bot_username=bot_username[:200],
+        if token and s.exec(select(Channel).where(Channel.kind == kind, Channel.token == token)).first():
+            raise ChannelConfigError("this bot is already connected" if kind == "telegram"
+                                     else "this channel is already connected")
+        ch = Channel(kind=kind, name=(name or bot_username or spec.label)[:200], token=token,
+                     base_url=base, config=cfg, bot_username=bot_username[:200],
                      webhook_secret=secrets.token_urlsafe(24) if spec.webhook else "")
         s.add(ch)
         s.commit()
     events.publish("channels")
     return ch
-
-
-def _clean_config(kind: str, cfg: dict) -> dict:
-    """Per-kind checks; each adapter's own config class validates the details."""
-    cfg = {str(k): (v.strip() if isinstance(v, str) else v) for k, v in cfg.items()}
-    if kind == "vk":
-        if not str(cfg.get("group_id", "")).isdigit():
-            raise ChannelConfigError("the VK community id must be a number")
-        cfg["group_id"] = int(cfg["group_id"])
-    elif kind == "whatsapp":
-        if not str(cfg.get("phone_number_id", "")).isdigit():
-            raise ChannelConfigError("the WhatsApp phone number id must be a number")
-        if not cfg.get("app_secret"):
-            raise ChannelConfigError("the app secret is required to check webhook signatures")
-        cfg.setdefault("verify_token", secrets.token_urlsafe(12))
-    elif kind == "sms":
-        from messenger_app.channels.sms import SmsConfig, SmsConfigError
-
-        try:
-            cfg = SmsConfig.from_dict(cfg).to_dict()
-        except (SmsConfigError, ValueError) as e:
-            raise ChannelConfigError(str(e)) from None
-    elif kind == "email":
-        from messenger_app.channels.email import EmailConfig, EmailConfigError
-
-        try:
-            cfg = EmailConfig.from_dict(cfg).to_dict()
-        except (EmailConfigError, ValueError) as e:
-            raise ChannelConfigError(str(e)) from None
-    return cfg
 
 
 def webhook_url(ch: Channel) -> str:

@@ -7,6 +7,7 @@ repeated webhook stores each message once.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -18,7 +19,7 @@ from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, RECEIVED
-from messenger_app.services import events
+from messenger_app.services import events, jobs
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -41,10 +42,14 @@ def preview_of(text: str, attachments: list | None = None) -> str:
     return flat[:PREVIEW_CHARS]
 
 
-def receive(channel_id: int, channel_kind: str, msg: InboundMessage) -> Received:
+def receive(channel_id: int, channel_kind: str, msg: InboundMessage,
+            fetch_profile: bool = True) -> Received:
+    """Store one inbound message. In the same transaction, the background work it causes is
+    added as durable jobs (the new client's profile, media to download), so a crash right after
+    the commit loses none of it."""
     for attempt in range(2):
         try:
-            result = _receive_once(channel_id, channel_kind, msg)
+            result = _receive_once(channel_id, channel_kind, msg, fetch_profile)
             break
         except IntegrityError:
             # Another worker stored the same message or identity at the same moment:
@@ -57,7 +62,8 @@ def receive(channel_id: int, channel_kind: str, msg: InboundMessage) -> Received
     return result
 
 
-def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage) -> Received:
+def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage,
+                  fetch_profile: bool = True) -> Received:
     with db.session() as s:
         existing = s.exec(select(Message).where(
             Message.channel_id == channel_id, Message.external_id == msg.external_id)).first()
@@ -87,8 +93,27 @@ def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage) -> Re
         identity.last_inbound_at = now
         identity.reachable, identity.unreachable_reason = True, ""
         s.add_all([dialog, contact, identity])
+        _add_jobs(s, channel_id, identity.id, msg, new_identity and fetch_profile)
         s.commit()
         return Received(row.id, dialog.id, contact.id, identity.id, True, new_identity)
+
+
+def needs_download(attachments: list | None) -> bool:
+    """Whether an inbound message's attachments still point at the channel (not yet stored)."""
+    return any(isinstance(a, dict) and not str(a.get("url") or "").startswith("/files/")
+               and not a.get("error") for a in attachments or [])
+
+
+def _add_jobs(s: Session, channel_id: int, identity_id: int, msg: InboundMessage,
+              profile: bool) -> None:
+    if profile:
+        jobs.add(s, "profile", f"profile:{identity_id}",
+                 {"channel_id": channel_id, "identity_id": identity_id,
+                  "external_id": msg.identity_external_id})
+    if needs_download(msg.attachments):
+        digest = hashlib.sha1(msg.external_id.encode("utf-8", "replace")).hexdigest()[:24]
+        jobs.add(s, "media", f"media:{channel_id}:{digest}",
+                 {"channel_id": channel_id, "external_id": msg.external_id})
 
 
 def _identity_and_contact(s: Session, channel_id: int, msg: InboundMessage):
@@ -150,6 +175,14 @@ def set_identity_profile(identity_id: int, display_name: str = "", avatar: str =
     if dialog is not None:
         events.publish("dialog", dialog_id=dialog.id, contact_id=identity.contact_id,
                        reason="profile")
+
+
+def find_message(channel_id: int, external_id: str) -> tuple[int, list[dict]] | None:
+    """(message id, attachments) of a stored inbound message, or None."""
+    with db.session() as s:
+        row = s.exec(select(Message.id, Message.attachments).where(
+            Message.channel_id == channel_id, Message.external_id == external_id)).first()
+    return (row[0], list(row[1] or [])) if row else None
 
 
 def set_attachments(message_id: int, attachments: list[dict]) -> None:

@@ -1,32 +1,57 @@
-"""Outbound messages: the composer queues, the sender task delivers, the status tells.
+"""Outbound messages: the composer (or the bot, or a mailing) queues, a send lane delivers,
+the status tells.
 
-A queued row IS the queue: after a restart, `due()` finds it again (nothing is lost).
-Transient failures are retried with backoff; permanent ones fail with the reason (X3).
+A queued row IS the queue: after a restart the lane finds it again (nothing is lost). Before
+the provider is called the row is CLAIMED (queued -> sending, with an owner and a deadline),
+so two lanes, two processes or a lease hand-over never send it twice. A row left in `sending`
+by a crash is resent only where the channel de-duplicates (VK random_id, e-mail Message-ID);
+elsewhere it becomes failed "delivery unknown" with Retry offered: never a silent second copy.
+Transient failures are retried with backoff; a 429 waits its retry_after without counting
+as a failure; permanent ones fail with the reason (X3).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.channels import registry
-from messenger_app.channels.base import (OutboundMessage, PermanentError, TransientError,
-                                         UnreachableError)
+from messenger_app.channels.base import (Choice, OutboundMessage, PermanentError,
+                                         TransientError, UnreachableError)
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
-from messenger_app.models.message import FAILED, OUT, QUEUED, SENT
+from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
 from messenger_app.services import events
 from messenger_app.services.inbox import preview_of
 
 MAX_ATTEMPTS = 8
 MAX_TEXT = 4096
+CLAIM_SECONDS = 180  # a send not finished by then is taken as interrupted (upload timeouts: 120 s)
+DELIVERY_UNKNOWN = "delivery unknown: the app stopped while sending; press Retry to send again"
+MAX_CHOICE_ID = 64  # bytes; Telegram's callback_data limit, the smallest of all kinds
+
+REFUSALS = {  # Capabilities.refuse_reason codes -> the English text (the UI translates codes)
+    "files_not_supported": "this channel cannot carry files",
+    "too_many_files": "too many files for this channel",
+    "file_too_large": "a file is too large for this channel",
+    "file_type_not_supported": "this channel cannot carry this type of file",
+    "too_many_choices": "too many buttons for this channel",
+    "choice_label_too_long": "a button label is empty or too long for this channel",
+    "text_too_long": "message too long for this channel",
+    "bad_choice_id": "a button id is empty, repeated or longer than 64 bytes",
+}
 
 
 class SendRefused(ValueError):
-    """The operator's message cannot be queued; the text says why."""
+    """The message cannot be queued; the text says why, `code` names the reason."""
+
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -56,19 +81,29 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
 
 
 def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int | None = None,
-          attachments: list[dict] | None = None, sender_kind: str = "operator") -> int:
+          attachments: list[dict] | None = None, sender_kind: str = "operator",
+          choices: list[Choice] | None = None) -> int:
+    """Queue a message on the client's best route (or `identity_id`'s). What the route's kind
+    cannot carry is refused here with the reason, never dropped later."""
     text = (text or "").strip()
     attachments = list(attachments or [])
+    choices = list(choices or [])
     if not text and not attachments:
-        raise SendRefused("empty message")
+        raise SendRefused("empty message", "empty")
     if len(text) > MAX_TEXT:
-        raise SendRefused(f"message too long (max {MAX_TEXT} characters)")
+        raise SendRefused(f"message too long (max {MAX_TEXT} characters)", "text_too_long")
+    ids = [c.id for c in choices]
+    if len(set(ids)) != len(ids) or any(not i or len(i.encode()) > MAX_CHOICE_ID for i in ids):
+        raise SendRefused(REFUSALS["bad_choice_id"], "bad_choice_id")
     options = routes(dialog_id)
     if identity_id is not None:
         options = [r for r in options if r.identity_id == identity_id]
     if not options:
-        raise SendRefused("this client cannot be reached in any connected channel")
+        raise SendRefused("this client cannot be reached in any connected channel", "no_route")
     route = options[0]
+    code = registry.capabilities(route.channel_kind).refuse_reason(attachments, choices, text)
+    if code:
+        raise SendRefused(REFUSALS.get(code, code), code)
     now = utcnow()
     with db.session() as s:
         dialog = s.get(Dialog, dialog_id)
@@ -76,6 +111,7 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
                       identity_id=route.identity_id, channel_id=route.channel_id,
                       channel_kind=route.channel_kind, direction=OUT,
                       operator_id=operator_id, text=text, attachments=attachments,
+                      choices=[{"id": c.id, "label": c.label} for c in choices],
                       sender_kind=sender_kind, status=QUEUED, next_attempt_at=now,
                       status_history=[{"status": QUEUED, "at": now.isoformat()}],
                       created_at=now, updated_at=now)
@@ -89,7 +125,7 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
         msg_id, contact_id = msg.id, dialog.contact_id
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="outbound",
                    message_id=msg_id)
-    events.publish("outbox", message_id=msg_id)
+    events.publish("outbox", message_id=msg_id, channel_id=route.channel_id)
     return msg_id
 
 
@@ -100,60 +136,184 @@ def due(limit: int = 20) -> list[int]:
             .order_by(Message.id).limit(limit)).all())
 
 
-def next_due_in() -> float | None:
-    """Seconds until the next queued message is due (None: nothing queued)."""
+def next_due_in(channel_id: int | None = None) -> float | None:
+    """Seconds until the next queued message (of this channel) is due (None: nothing queued)."""
     with db.session() as s:
-        at = s.exec(select(Message.next_attempt_at).where(Message.status == QUEUED)
-                    .order_by(Message.next_attempt_at).limit(1)).first()
+        q = select(Message.next_attempt_at).where(Message.status == QUEUED)
+        if channel_id is not None:
+            q = q.where(Message.channel_id == channel_id)
+        at = s.exec(q.order_by(Message.next_attempt_at).limit(1)).first()
     if at is None:
         return None
     return max(0.0, (at - utcnow()).total_seconds())
 
 
-async def deliver(message_id: int, adapter_for) -> str:
-    """Send one queued message through `adapter_for(channel) -> adapter`. Returns its status."""
+# -- claims -------------------------------------------------------------------------------
+
+def claim_next(channel_id: int, holder: str, now: datetime | None = None) -> tuple[int, int] | None:
+    """Claim the oldest due queued message of one channel for `holder` (a send lane).
+    On PostgreSQL FOR UPDATE SKIP LOCKED lets several processes share a lane's rows; the
+    status compare-and-set makes the claim exclusive everywhere."""
+    now = now or utcnow()
     with db.session() as s:
-        msg = s.get(Message, message_id)
-        if msg is None or msg.status != QUEUED:
+        q = (select(Message.id, Message.identity_id)
+             .where(Message.channel_id == channel_id, Message.status == QUEUED,
+                    Message.next_attempt_at <= now)
+             .order_by(Message.id).limit(1))
+        if not db.is_sqlite():
+            q = q.with_for_update(skip_locked=True, of=Message)
+        row = s.exec(q).first()
+        if row is None:
+            return None
+        won = _claim(s, row[0], holder, now)
+    return (row[0], row[1] or 0) if won else None
+
+
+def claim(message_id: int, holder: str, now: datetime | None = None) -> bool:
+    """Claim one particular queued message (Retry, tests)."""
+    with db.session() as s:
+        return _claim(s, message_id, holder, now or utcnow())
+
+
+def _claim(s, message_id: int, holder: str, now: datetime) -> bool:
+    res = s.exec(update(Message).where(Message.id == message_id, Message.status == QUEUED)
+                 .values(status=SENDING, claimed_by=holder,
+                         claim_until=now + timedelta(seconds=CLAIM_SECONDS)))
+    s.commit()
+    return bool(res.rowcount)
+
+
+def recover_stale(now: datetime | None = None) -> tuple[int, int]:
+    """Rows left in `sending` by a process that died: resent where the channel de-duplicates,
+    otherwise failed "delivery unknown". Returns (requeued, failed)."""
+    now = now or utcnow()
+    requeued = failed = 0
+    with db.session() as s:
+        rows = s.exec(select(Message).where(Message.status == SENDING,
+                                            Message.claim_until < now)).all()
+        for msg in rows:
+            caps = registry.capabilities(msg.channel_kind)
+            if caps.dedup_sends:
+                msg.status, msg.next_attempt_at = QUEUED, now
+                requeued += 1
+            else:
+                msg.status, msg.error = FAILED, DELIVERY_UNKNOWN
+                failed += 1
+            msg.claimed_by, msg.claim_until, msg.updated_at = "", None, now
+            msg.status_history = [*(msg.status_history or []),
+                                  {"status": msg.status, "at": now.isoformat(),
+                                   "error": "" if caps.dedup_sends else DELIVERY_UNKNOWN}]
+            s.add(msg)
+        s.commit()
+        touched = [(m.id, m.dialog_id, m.contact_id, m.status) for m in rows]
+    for mid, did, cid, status in touched:
+        events.publish("message", dialog_id=did, contact_id=cid, message_id=mid, status=status)
+    return requeued, failed
+
+
+# -- delivery -----------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    status: str  # the message's status after this attempt
+    pause: float = 0.0  # the lane should wait this long (429 retry_after)
+    identity_external_id: str = ""
+
+
+def build_message(msg: Message, identity: ChannelIdentity, last_inbound_id: str = "") -> OutboundMessage:
+    """The typed message the adapter gets: files resolved to local paths (and signed public
+    URLs for kinds that fetch by URL), buttons, the thread and window context."""
+    from messenger_app.services import attachments
+
+    files = []
+    for att in msg.attachments or []:
+        f = attachments.outbound_file(att, public_url=True)
+        if f is None:  # checked before anything is sent: no half-sent message
+            raise PermanentError(f"attachment {att.get('file_name') or ''!s} is missing")
+        files.append(f)
+    return OutboundMessage(
+        text=msg.text, files=files,
+        choices=[Choice(str(c.get("id")), str(c.get("label"))) for c in msg.choices or []],
+        idempotency_key=str(msg.id), reply_to=last_inbound_id or "",
+        last_inbound_at=identity.last_inbound_at)
+
+
+async def deliver(message_id: int, adapter_for, holder: str = "") -> str:
+    """Claim and send one queued message through `adapter_for(channel) -> adapter`.
+    Returns its status (unchanged when another lane holds it)."""
+    import asyncio
+    import uuid
+
+    holder = holder or f"deliver:{uuid.uuid4().hex[:8]}"
+    if not await asyncio.to_thread(claim, message_id, holder):
+        with db.session() as s:
+            msg = s.get(Message, message_id)
             return msg.status if msg else "missing"
-        identity = s.get(ChannelIdentity, msg.identity_id)
-        channel = s.get(Channel, msg.channel_id)
-        last_in = s.exec(select(Message.external_id).where(
-            Message.identity_id == identity.id, Message.direction == "in")
-            .order_by(Message.id.desc()).limit(1)).first() if channel.kind == "email" else ""
-    error, status, external_id, retry_in, unreachable = "", SENT, None, None, False
+    return (await deliver_claimed(message_id, adapter_for, holder)).status
+
+
+async def deliver_claimed(message_id: int, adapter_for, holder: str) -> Outcome:
+    """Send a message this holder has claimed, and record the outcome."""
+    import asyncio
+
+    loaded = await asyncio.to_thread(_load_claimed, message_id, holder)
+    if loaded is None:
+        return Outcome("missing")
+    msg, identity, channel, last_in = loaded
+    error, status, external_id, retry_in, unreachable, pause = "", SENT, None, None, False, 0.0
+    rate_limited = False
     try:
         adapter = adapter_for(channel)
         if adapter is None:
             raise TransientError(f"channel {channel.name or channel.kind} is not running")
-        result = await adapter.send(identity.external_id,
-                                    OutboundMessage(text=msg.text, attachments=msg.attachments or [],
-                                                    idempotency_key=str(msg.id)),
-                                    **registry.send_kwargs(channel, identity, last_in or ""))
+        out = build_message(msg, identity, last_in)
+        result = await adapter.send(identity.external_id, out)
         external_id = result.external_id or None
     except UnreachableError as e:
         status, error, unreachable = FAILED, str(e) or "client unreachable", True
     except TransientError as e:
         error = str(e) or "temporary error"
-        if msg.attempts + 1 >= MAX_ATTEMPTS:
+        if e.retry_after is not None:  # the provider's rate limit: wait, not a failure
+            status, retry_in, pause, rate_limited = QUEUED, e.retry_after, e.retry_after, True
+        elif msg.attempts + 1 >= MAX_ATTEMPTS:
             status = FAILED
         else:
             status = QUEUED
-            retry_in = e.retry_after if e.retry_after is not None else min(2 ** msg.attempts, 300)
+            retry_in = min(2 ** msg.attempts, 300)
     except PermanentError as e:
         status, error = FAILED, str(e) or "rejected by the channel"
-    except Exception as e:  # an adapter bug must not kill the sender loop
+    except Exception as e:  # an adapter bug must not kill the lane
         status, error = FAILED, f"{type(e).__name__}: {e}"
-    _record(message_id, status, error, external_id, retry_in, unreachable)
-    return status
+    await asyncio.to_thread(_record, message_id, status, error, external_id, retry_in,
+                            unreachable, holder, rate_limited)
+    return Outcome(status, pause, identity.external_id)
 
 
-def _record(message_id: int, status: str, error: str, external_id, retry_in, unreachable) -> None:
+def _load_claimed(message_id: int, holder: str):
+    with db.session() as s:
+        msg = s.get(Message, message_id)
+        if msg is None or msg.status != SENDING or msg.claimed_by != holder:
+            return None
+        identity = s.get(ChannelIdentity, msg.identity_id)
+        channel = s.get(Channel, msg.channel_id)
+        last_in = s.exec(select(Message.external_id).where(
+            Message.identity_id == identity.id, Message.direction == IN)
+            .order_by(Message.id.desc()).limit(1)).first()
+        s.expunge_all()
+        return msg, identity, channel, last_in or ""
+
+
+def _record(message_id: int, status: str, error: str, external_id, retry_in, unreachable,
+            holder: str = "", rate_limited: bool = False) -> None:
     now = utcnow()
     with db.session() as s:
         msg = s.get(Message, message_id)
-        msg.attempts += 1
+        if holder and (msg.status != SENDING or msg.claimed_by != holder):
+            return  # the claim was taken back (stale recovery): the other owner records
+        if not rate_limited:
+            msg.attempts += 1
         msg.status, msg.error, msg.updated_at = status, error[:1000], now
+        msg.claimed_by, msg.claim_until = "", None
         msg.status_history = [*(msg.status_history or []),
                               {"status": status, "at": now.isoformat(), "error": error[:300],
                                "attempt": msg.attempts}]
@@ -182,14 +342,14 @@ def retry(message_id: int) -> bool:
         msg.status, msg.error, msg.attempts, msg.next_attempt_at = QUEUED, "", 0, utcnow()
         s.add(msg)
         s.commit()
-        dialog_id, contact_id = msg.dialog_id, msg.contact_id
+        dialog_id, contact_id, channel_id = msg.dialog_id, msg.contact_id, msg.channel_id
     events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
                    status=QUEUED)
-    events.publish("outbox", message_id=message_id)
+    events.publish("outbox", message_id=message_id, channel_id=channel_id)
     return True
 
 
-RANK = {QUEUED: 0, SENT: 1, "delivered": 2, "read": 3}
+RANK = {QUEUED: 0, SENDING: 0, SENT: 1, "delivered": 2, "read": 3}
 
 
 def apply_status(channel_id: int, external_id: str, status: str, error: str = "") -> bool:

@@ -70,7 +70,7 @@ def send(token: str, text: str, name: str = "") -> inbox.Received:
     msg = InboundMessage(external_id=f"w_{uuid.uuid4().hex}", identity_external_id=vid,
                          text=text, display_name=name or f"Visitor {vid[2:8]}",
                          first_name=name or f"Visitor {vid[2:8]}")
-    return inbox.receive(ch.id, "widget", msg)
+    return inbox.receive(ch.id, "widget", msg, fetch_profile=False)
 
 
 def identity_of(token: str) -> ChannelIdentity | None:

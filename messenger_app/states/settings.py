@@ -10,7 +10,7 @@ from messenger_app.channels.base import ChannelError
 from messenger_app.services import channels
 from messenger_app.states.auth import AuthState, admin_required
 
-CONNECTABLE = [k for k in registry.KINDS if k != "widget"]
+CONNECTABLE = [k for k, spec in registry.KINDS.items() if spec.connectable]
 
 
 def _fields(kind: str) -> list[dict[str, str]]:
@@ -18,11 +18,11 @@ def _fields(kind: str) -> list[dict[str, str]]:
     out = []
     if spec.token_label:
         out.append({"name": "token", "label": spec.token_label,
-                    "type": "password" if kind != "telegram" else "text"})
-    for key, label in spec.config_fields:
-        secret = key in spec.secret_fields or "password" in key
-        out.append({"name": f"cfg_{key}", "label": label, "type": "password" if secret else "text"})
-    if kind in ("telegram", "vk", "whatsapp", "viber"):
+                    "type": "password" if spec.token_secret else "text"})
+    for f in spec.fields:
+        out.append({"name": f"cfg_{f.key}", "label": f.label,
+                    "type": "password" if f.secret else "text"})
+    if spec.custom_base_url:
         out.append({"name": "base_url", "label": "API base URL (optional: a local server or emulator)",
                     "type": "text"})
     out.append({"name": "name", "label": "Name shown to operators (optional)", "type": "text"})
@@ -79,8 +79,7 @@ class SettingsState(AuthState):
             check = await _check(kind, token, base, config)
             ch = channels.add(kind, name=form.get("name", "").strip(), token=token, base_url=base,
                               config=config, bot_username=check.get("username", ""))
-            if kind == "viber":  # Viber calls the URL back before it answers
-                await _set_viber_webhook(ch)
+            await _on_connect(ch)
         except (channels.ChannelConfigError, ChannelError, ValueError) as e:
             self.error, self.notice = str(e), ""
             return
@@ -103,11 +102,13 @@ class SettingsState(AuthState):
 
 
 async def _check(kind: str, token: str, base: str, config: dict) -> dict:
-    """Ask the provider whether the credentials work before saving (Telegram, VK)."""
-    if kind == "telegram":
-        if not channels.TOKEN_RE.match(token):
-            raise channels.ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
-    if kind not in ("telegram", "vk"):
+    """Ask the provider whether the credentials work before saving (kinds with probe_on_save)."""
+    spec = registry.get(kind)
+    if spec is None:
+        raise channels.ChannelConfigError(f"unknown channel kind {kind!r}")
+    if spec.validate is not None:
+        spec.validate(token, dict(config))  # a clear reason before any network call
+    if not spec.probe_on_save:
         return {}
     from types import SimpleNamespace
 
@@ -120,10 +121,13 @@ async def _check(kind: str, token: str, base: str, config: dict) -> dict:
     return me if isinstance(me, dict) else {}
 
 
-async def _set_viber_webhook(ch) -> None:
+async def _on_connect(ch) -> None:
     adapter = registry.build(ch)
+    if not hasattr(adapter, "on_connect"):
+        await adapter.close()
+        return
     try:
-        await adapter.set_webhook(channels.webhook_url(ch))
+        await adapter.on_connect(channels.webhook_url(ch))
     except ChannelError as e:
         channels.record_error(ch.id, f"webhook not set: {e}")
     finally:

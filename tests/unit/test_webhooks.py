@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from messenger_app import api, db
+from messenger_app import api, db, workers
 from messenger_app.models import ChannelIdentity, Message
-from messenger_app.services import auth, channels, dialog_query, dialogs, outbox
+from messenger_app.services import auth, channels, dialog_query, dialogs, jobs, outbox
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
@@ -80,12 +80,12 @@ def test_whatsapp_media_is_downloaded(client, wa):
     fake, ch, url = wa
     raw, sig = fake.state.sign(fake.state.media_message("79990001122", "image", caption="look"))
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
-    deadline = time.time() + 5
-    while time.time() < deadline:
-        [m] = dialogs.messages(dialog_query.list_page()[0].id)
-        if m.attachments and m.attachments[0].get("url"):
-            break
-        time.sleep(0.05)
+    [m] = dialogs.messages(dialog_query.list_page()[0].id)
+    assert not m.attachments[0].get("url")  # the download is a durable job, not done inline
+    assert sorted(j.kind for j in jobs.pending()) == ["media", "profile"]
+    assert asyncio.run(workers.run_due_jobs()) == 2
+    assert jobs.pending() == []
+    [m] = dialogs.messages(dialog_query.list_page()[0].id)
     att = m.attachments[0]
     assert m.text == "look" and att["url"].startswith("/files/attachments/")
     assert att["mime_type"] == "image/png" and att["inline"] is True
