@@ -80,6 +80,8 @@ class FakeTelegramState(FailureRules):
         self._lock = threading.RLock()
         self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self.closing = False  # set on shutdown: pending long polls return at once
+        self.answer_at_once = False  # getUpdates ignores its timeout (no long polling)
+        self.send_delay = 0.0  # seconds every send* call hangs before answering
         self.reset()
 
     def reset(self) -> None:
@@ -187,6 +189,8 @@ class FakeTelegramState(FailureRules):
         offset = _int(params.get("offset"))
         limit = max(1, min(_int(params.get("limit")) or 100, 100))
         timeout = max(0, min(_int(params.get("timeout")) or 0, 60))
+        if self.answer_at_once:  # a Bot API server or proxy that does not long-poll
+            timeout = 0
         loop, event = asyncio.get_running_loop(), asyncio.Event()
         with self._lock:
             self._waiters.add((loop, event))
@@ -391,6 +395,10 @@ def create_app(state: FakeTelegramState) -> Starlette:
         try:
             params = await _params(request)
             state.count(method, params)
+            if state.send_delay and method.startswith("send"):  # a slow upload or API
+                start = asyncio.get_running_loop().time()
+                while asyncio.get_running_loop().time() - start < state.send_delay:
+                    await asyncio.sleep(0.05)  # setting send_delay to 0 lets it answer
             rule = state.take_failure(method)
             if rule:
                 if rule["body"] is not None:
