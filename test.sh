@@ -17,4 +17,6 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 scripts/setup.sh requirements-dev.txt
 source scripts/env.sh
+echo "==> lint-imports (layers: .importlinter)"
+lint-imports --no-cache
 exec python -m pytest -q "$@"
