@@ -18,7 +18,7 @@ from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
-from messenger_app.models.message import IN, RECEIVED
+from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import events, jobs
 from messenger_app.lib import phones
 
@@ -76,9 +76,11 @@ def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage,
         sent_at = msg.sent_at or now
         if sent_at.tzinfo is None:
             sent_at = sent_at.replace(tzinfo=timezone.utc)
+        choice_id = msg.choice_id or _typed_choice(s, dialog.id, msg.text)
         row = Message(dialog_id=dialog.id, contact_id=contact.id, identity_id=identity.id,
                       channel_id=channel_id, channel_kind=channel_kind, direction=IN,
                       sender_kind="client", text=msg.text or "", attachments=msg.attachments,
+                      choice_id=choice_id[:256],
                       status=RECEIVED, external_id=msg.external_id, created_at=now,
                       sent_at=sent_at, updated_at=now)
         s.add(row)
@@ -96,6 +98,30 @@ def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage,
         _add_jobs(s, channel_id, identity.id, msg, new_identity and fetch_profile)
         s.commit()
         return Received(row.id, dialog.id, contact.id, identity.id, True, new_identity)
+
+
+def match_choice(text: str, choices: list[dict]) -> str:
+    """The id of the choice a client typed: its label or its number ("2", "2.", "2)")."""
+    typed = " ".join((text or "").split()).casefold().rstrip(".!)")
+    if not typed or not choices:
+        return ""
+    if typed.isdigit() and 1 <= int(typed) <= len(choices):
+        return str(choices[int(typed) - 1].get("id") or "")
+    for c in choices:
+        if " ".join(str(c.get("label") or "").split()).casefold().rstrip(".!)") == typed:
+            return str(c.get("id") or "")
+    return ""
+
+
+def _typed_choice(s: Session, dialog_id: int, text: str) -> str:
+    """A typed answer to the buttons of the last message we sent (channels without buttons,
+    or a client who types instead of pressing)."""
+    if not text or len(text) > 200 or dialog_id is None:
+        return ""
+    last = s.exec(select(Message.choices).where(Message.dialog_id == dialog_id,
+                                                Message.direction == OUT)
+                  .order_by(Message.id.desc()).limit(1)).first()
+    return match_choice(text, list(last or []))
 
 
 def needs_download(attachments: list | None) -> bool:

@@ -274,3 +274,24 @@ def test_two_processes_share_a_lane_on_postgres(postgres, fake):
     assert sorted(m["text"] for m in fake.state.sent) == sorted(texts)
     with appdb.session() as s:
         assert {m.status for m in s.exec(select(Message).where(Message.direction == "out"))} == {"sent"}
+
+
+def test_a_typed_label_or_number_answers_the_buttons(data_dir):
+    from messenger_app.channels.base import Choice
+
+    op = auth.create_operator("op", "password-123")
+    sms = channels.add("sms", config={"send_url": "http://127.0.0.1:9/send?to={to}&text={text}"})
+    d = _client_of(sms.id, "+79990001122")
+    outbox.queue(d, op.id, "Deliver when?", choices=[Choice("am", "Morning"), Choice("pm", "Evening")])
+
+    def answer(n, text):
+        got = inbox.receive(sms.id, "sms", InboundMessage(external_id=f"a{n}",
+                                                          identity_external_id="+79990001122",
+                                                          text=text))
+        with db.session() as s:
+            return s.get(Message, got.message_id).choice_id
+
+    assert answer(1, "2") == "pm"
+    assert answer(2, " morning ") == "am"
+    assert answer(3, "3") == ""  # no such option
+    assert answer(4, "tomorrow, please") == ""
