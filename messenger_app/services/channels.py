@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta, timezone
 
 from sqlmodel import select
 
@@ -100,6 +101,28 @@ def save_cursor(channel_id: int, cursor: str, error: str = "") -> None:
         ch.cursor, ch.last_error, ch.last_poll_at = cursor, error[:1000], utcnow()
         s.add(ch)
         s.commit()
+
+
+STALLED_AFTER = timedelta(minutes=3)  # a poller writes at least once a minute while it runs
+
+
+def health(ch: Channel, now=None) -> str:
+    """What /settings says about a channel: off | never_polled | failing | stalled | polling
+    (polling kinds) | waiting (webhook kinds and the widget: nothing to poll)."""
+    from messenger_app.channels import registry
+
+    now = now or utcnow()
+    if not ch.enabled:
+        return "off"
+    if ch.last_error:
+        return "failing"
+    spec = registry.get(ch.kind)
+    if spec is None or not spec.polling:
+        return "waiting"
+    if ch.last_poll_at is None:
+        return "never_polled"
+    at = ch.last_poll_at if ch.last_poll_at.tzinfo else ch.last_poll_at.replace(tzinfo=timezone.utc)
+    return "stalled" if now - at > STALLED_AFTER else "polling"
 
 
 def record_error(channel_id: int, error: str) -> None:

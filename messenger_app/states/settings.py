@@ -53,6 +53,7 @@ class SettingsState(AuthState):
             "polling": "1" if ch.kind in registry.KINDS and registry.KINDS[ch.kind].polling else "",
             "last_poll": ch.last_poll_at.strftime("%d.%m.%Y %H:%M:%S UTC") if ch.last_poll_at else "—",
             "last_error": ch.last_error,
+            "health": channels.health(ch),
             "bot": f"@{ch.bot_username}" if ch.bot_username else "",
             "webhook": channels.webhook_url(ch),
         } for ch in channels.all_channels()]
