@@ -12,25 +12,41 @@ the route must already be served (and not blocked by the request that sets it).
 
 Viber does not de-duplicate sends; the idempotency key travels as tracking_data only.
 Media URLs in messages expire: call `download()` soon after receiving.
+
+Outbound, one send_message per item, the keyboard on the last one:
+    text    → a text message (7000), or the caption of a first picture when it fits (768);
+    files   → Viber fetches them by URL: OutboundFile.url must be set (a signed, expiring
+              public URL under PUBLIC_URL; none → PermanentError before anything is sent).
+              JPEG/PNG/GIF ≤ 1 MB whose URL path ends with .jpg/.jpeg/.png/.gif → a picture
+              message; anything else a file message (media, size, file_name);
+    choices → a keyboard of reply buttons (ActionBody = choice id, Text = label, ≤ 24). The
+              offered choices also ride in tracking_data, which Viber returns with the
+              client's next message: a text equal to an offered ActionBody becomes
+              choice_id (and its label the text); any other text is just text.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 import httpx
 
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
+    Choice,
     SettingField,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
     SendResult,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
 from messenger_app.channels.http import (
     load_json_object,
@@ -59,6 +75,14 @@ _STATUS_NAMES = {1: "invalidUrl", 2: "invalidAuthToken", 3: "badData", 4: "missi
                  8: "publicAccountNotFound", 9: "publicAccountSuspended", 10: "webhookNotSet",
                  11: "receiverNoSuitableDevice", 12: "tooManyRequests"}
 _MEDIA_TYPES = {"picture": "photo", "video": "video", "file": "document", "sticker": "sticker"}
+# https://developers.viber.com/docs/api/rest-bot-api/#send-message
+MAX_TEXT, MAX_CAPTION, MAX_FILE_NAME = 7000, 768, 256
+PICTURE_TYPES, MAX_PICTURE = ("image/jpeg", "image/png", "image/gif"), 1024 * 1024
+_PICTURE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif")  # Viber wants one ending the URL path
+MAX_FILE = 50 * 1024 * 1024
+MAX_BUTTONS, MAX_TRACKING = 24, 4096
+MAX_LABEL = 40  # Viber allows 250; 40 keeps a label on its one-row button
+EMPTY_TEXT = "👇"  # a keyboard needs a message; used when there is no text and no file
 
 
 def verify_signature(body: bytes, signature_header: str, token: str) -> bool:
@@ -155,18 +179,51 @@ class ViberChannel(HttpAdapter):
         return await self._call("get_account_info", {})
 
     async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        """Text, files (by their public URL) and a keyboard; one send_message per item (see
+        the module docstring). The external id is the first message's token."""
+        if any(not f.url for f in message.files):  # checked before anything is sent
+            raise PermanentError("viber needs PUBLIC_URL to send files")
         sender: dict[str, str] = {"name": self.sender_name}
         if self.sender_avatar:
             sender["avatar"] = self.sender_avatar
-        payload = {"receiver": identity_external_id, "min_api_version": 1, "sender": sender,
-                   "type": "text", "text": message.text}
-        if message.idempotency_key:
-            payload["tracking_data"] = message.idempotency_key
-        result = await self._call("send_message", payload)
-        token = result.get("message_token")
-        if token is None:
-            raise TransientError("viber send_message: malformed response")
-        return SendResult(external_id=str(token), raw=result)
+        text = message.text or ""
+        keyboard = _keyboard(message.choices) if message.choices else None
+        if message.choices and keyboard is None:
+            text = numbered_options(text, message.choices)
+        items: list[dict[str, Any]] = []
+        caption = ""
+        if text.strip():
+            if message.files and _is_picture(message.files[0]) and len(text) <= MAX_CAPTION:
+                caption = text
+            else:
+                items.append({"type": "text", "text": text})
+        for f in message.files:
+            if _is_picture(f):
+                items.append({"type": "picture", "text": caption, "media": f.url})
+                caption = ""
+            else:
+                items.append({"type": "file", "media": f.url, "size": int(f.size),
+                              "file_name": (f.file_name or "file")[:MAX_FILE_NAME]})
+        if not items:
+            if keyboard is None:
+                raise PermanentError("viber send_message: nothing to send")
+            items.append({"type": "text", "text": EMPTY_TEXT})  # a keyboard needs a message
+        tracking = _tracking_data(message.idempotency_key, message.choices if keyboard else [])
+        results = []
+        for i, item in enumerate(items):
+            payload = {"receiver": identity_external_id, "min_api_version": 1, "sender": sender,
+                       **item}
+            if keyboard is not None and i == len(items) - 1:
+                payload["keyboard"] = keyboard  # on the last message: it stays until the next one
+            if tracking:
+                payload["tracking_data"] = tracking
+            result = await self._call("send_message", payload)
+            if result.get("message_token") is None:
+                raise TransientError("viber send_message: malformed response")
+            results.append(result)
+        first = results[0]
+        return SendResult(external_id=str(first["message_token"]),
+                          raw={**first, "sent": [str(r["message_token"]) for r in results]})
 
     async def profile(self, identity_external_id: str) -> Profile:
         # Viber allows this call once per user per 12 hours: call it for new identities only.
@@ -204,6 +261,49 @@ class ViberChannel(HttpAdapter):
         raise PermanentError(msg)
 
 
+def _is_picture(f: OutboundFile) -> bool:
+    """A picture message: JPEG/PNG/GIF up to 1 MB whose URL path ends with its extension
+    (Viber's rule); anything else goes as a file message."""
+    return (f.mime_type in PICTURE_TYPES and 0 < f.size <= MAX_PICTURE
+            and urlsplit(f.url).path.lower().endswith(_PICTURE_EXTENSIONS))
+
+
+def _keyboard(choices: list[Choice]) -> dict[str, Any] | None:
+    """A reply keyboard: one full-width button per choice, ActionBody = the choice id (Viber
+    sends it back as the text of the client's message). None when it does not fit."""
+    if len(choices) > MAX_BUTTONS or any(not c.id or not c.label.strip() or len(c.label) > MAX_LABEL
+                                         for c in choices):
+        return None
+    return {"Type": "keyboard", "DefaultHeight": False, "Buttons": [
+        {"Columns": 6, "Rows": 1, "ActionType": "reply", "ActionBody": c.id, "Text": c.label,
+         "TextSize": "regular"} for c in choices]}
+
+
+def _tracking_data(key: str, choices: list[Choice]) -> str:
+    """tracking_data comes back with the client's next message: with choices it carries
+    them ({"m": key, "c": {id: label}}), so a press can be told from a typed text."""
+    if not choices:
+        return key
+    for offered in ({c.id: c.label for c in choices}, {c.id: "" for c in choices}):
+        data = json.dumps({"m": key, "c": offered}, ensure_ascii=False, separators=(",", ":"))
+        if len(data) <= MAX_TRACKING:
+            return data
+    return key[:MAX_TRACKING]
+
+
+def _choice_of(text: str, tracking: Any) -> tuple[str, str]:
+    """(choice_id, label) when `text` is the ActionBody of a button we offered, else ("", "")."""
+    if not isinstance(tracking, str) or not tracking.startswith("{"):
+        return "", ""
+    try:
+        offered = json.loads(tracking).get("c")
+    except (ValueError, AttributeError):
+        return "", ""
+    if not isinstance(offered, dict) or text not in offered:
+        return "", ""
+    return text, str(offered[text] or "")
+
+
 def _parse_message(body: dict, at: Any) -> InboundMessage:
     sender, msg, token = body.get("sender"), body.get("message"), body.get("message_token")
     if not isinstance(sender, dict) or not sender.get("id") or not isinstance(msg, dict) or token is None:
@@ -226,6 +326,10 @@ def _parse_message(body: dict, at: Any) -> InboundMessage:
         text = text or f"📍 {loc.get('lat')}, {loc.get('lon')}"
     elif mtype == "url":
         text = text or str(msg.get("media") or "")
+    choice_id = ""
+    if mtype == "text":
+        choice_id, label = _choice_of(text, msg.get("tracking_data"))
+        text = label or text
     name = str(sender.get("name") or "")
     return InboundMessage(
         external_id=str(token),
@@ -235,6 +339,7 @@ def _parse_message(body: dict, at: Any) -> InboundMessage:
         display_name=name,
         avatar_url=str(sender.get("avatar") or ""),
         attachments=attachments,
+        choice_id=choice_id,
         raw=body,
     )
 
@@ -246,12 +351,14 @@ def _build(channel) -> ViberChannel:
                                                        or channel.name or "Support"), **kw)
 
 
-# Viber REST API: picture (JPEG/PNG/GIF, 1 MB) and file (200 MB) messages by URL, one per
-# message; a keyboard of up to 24 buttons; text 7000 characters; ~500 requests per 10 s.
+# Viber REST API: picture (JPEG/PNG/GIF, 1 MB; bigger ones go as files) and file (50 MB)
+# messages by URL, one per message; a keyboard of up to 24 buttons; text 7000 characters;
+# ~500 requests per 10 s.
 KIND = ChannelKind(
     "viber", "Viber", _build, webhook=True, token_label="Auth token", custom_base_url=True,
     fields=(SettingField("sender_name", "Sender name"),),
-    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=7000,
-                              native_choices=10, max_choices=10, max_choice_label=40,
+    capabilities=Capabilities(max_files=10, max_file_size=MAX_FILE, max_text=MAX_TEXT,
+                              native_choices=MAX_BUTTONS, max_choices=MAX_BUTTONS,
+                              max_choice_label=MAX_LABEL,
                               rate_per_second=50, rate_per_chat_per_second=1),
 )

@@ -9,12 +9,20 @@ unreadable cursor makes poll() ask groups.getLongPollServer for a fresh one. Lon
 
 External ids: inbound "<peer_id>:<conversation_message_id>" (or "<peer_id>:m<id>" when VK gives
 no conversation id); outbound "<peer_id>:m<message_id>" — never colliding with inbound ones.
+
+Outbound files: a JPEG/PNG/GIF photo via photos.getMessagesUploadServer → multipart POST to the
+upload_url it returns (field "photo") → photos.saveMessagesPhoto → "photo<owner>_<id>"; any
+other file via docs.getMessagesUploadServer(type=doc) → upload (field "file") → docs.save →
+"doc<owner>_<id>"; then one messages.send with attachment="a,b,…". Choices: an inline
+keyboard of text buttons with payload {"choice": id}; the press arrives as a message_new whose
+payload carries it (InboundMessage.choice_id). Too many or too long → numbered text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from typing import Any
 
@@ -23,14 +31,17 @@ import httpx
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
+    Choice,
     SettingField,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
     SendResult,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
 from messenger_app.channels.http import (
     HttpAdapter,
@@ -48,6 +59,13 @@ _AUTH_CODES = {5, 27, 28}  # user / group / app authorization failed
 _UNREACHABLE_CODES = {7, 18, 900, 901, 902}
 _DEFAULT_AVATAR_MARKERS = ("/images/camera_", "/images/deactivated_", "/images/community_")
 _MAX_LP_ROUNDS = 3
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif")  # photos.getMessagesUploadServer
+MAX_PHOTO = 50 * 1024 * 1024  # a bigger picture goes as a document
+MAX_DOC = 200 * 1024 * 1024
+# an inline keyboard: at most 10 buttons in at most 6 rows; label 40, payload 255 bytes
+MAX_BUTTONS, MAX_ROWS, MAX_LABEL, MAX_PAYLOAD = 10, 6, 40, 255
+EMPTY_TEXT = "👇"  # a keyboard needs a message; used when there is no text and no file
 
 
 def stable_random_id(key: str) -> int:
@@ -109,14 +127,70 @@ class VkChannel(HttpAdapter):
         return [], compact_json(state)
 
     async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        """One messages.send: the text, every file as an attachment (uploaded first) and the
+        choices as an inline keyboard. The same idempotency key → the same random_id, so a
+        resend after a crash is dropped by VK (even if its files were uploaded again)."""
         peer_id = str(identity_external_id)
+        for f in message.files:
+            if not os.path.isfile(f.path):  # checked before anything is uploaded
+                raise PermanentError(f"vk: file {f.file_name!s} is missing")
         random_id = stable_random_id(message.idempotency_key)
-        result = await self._call("messages.send", {
-            "peer_id": peer_id, "message": message.text, "random_id": random_id})
+        text = message.text or ""
+        keyboard = _keyboard(message.choices) if message.choices else None
+        if message.choices and keyboard is None:
+            text = numbered_options(text, message.choices)
+        attachments = [await self._upload(peer_id, f) for f in message.files]
+        params: dict[str, Any] = {"peer_id": peer_id, "message": text, "random_id": random_id}
+        if attachments:
+            params["attachment"] = ",".join(attachments)
+        if keyboard is not None:
+            params["keyboard"] = keyboard
+            if not text.strip() and not attachments:
+                params["message"] = EMPTY_TEXT  # VK refuses a keyboard on an empty message
+        result = await self._call("messages.send", params)
         if not isinstance(result, int) or isinstance(result, bool):
             raise TransientError("vk messages.send: malformed response")
         return SendResult(external_id=f"{peer_id}:m{result}",
-                          raw={"message_id": result, "random_id": random_id, "peer_id": peer_id})
+                          raw={"message_id": result, "random_id": random_id, "peer_id": peer_id,
+                               "attachments": attachments})
+
+    # -- uploads ------------------------------------------------------------------------
+
+    async def _upload(self, peer_id: str, f: OutboundFile) -> str:
+        """A file → "photo<owner>_<id>" or "doc<owner>_<id>" (with "_<access_key>" if given)."""
+        if f.mime_type in PHOTO_TYPES and f.size <= MAX_PHOTO:
+            server = await self._call("photos.getMessagesUploadServer", {"peer_id": peer_id})
+            uploaded = await self._post_file(server, "photo", f)
+            if not uploaded.get("photo") or uploaded.get("photo") == "[]" or "hash" not in uploaded:
+                raise PermanentError(f"vk photo upload: VK did not take {f.file_name!s}")
+            saved = await self._call("photos.saveMessagesPhoto", {
+                "server": uploaded.get("server", ""), "photo": uploaded["photo"],
+                "hash": uploaded["hash"]})
+            item = saved[0] if isinstance(saved, list) and saved else None
+            return _attachment_ref("photo", item)
+        server = await self._call("docs.getMessagesUploadServer", {"type": "doc", "peer_id": peer_id})
+        uploaded = await self._post_file(server, "file", f)
+        if not uploaded.get("file"):
+            raise PermanentError(f"vk document upload: VK did not take {f.file_name!s}")
+        saved = await self._call("docs.save", {"file": uploaded["file"], "title": f.file_name})
+        item = saved.get(saved.get("type") or "doc") if isinstance(saved, dict) else None
+        return _attachment_ref("doc", item)
+
+    async def _post_file(self, server: Any, field: str, f: OutboundFile) -> dict:
+        """POST the file (multipart) to the upload_url VK handed out; its JSON answer."""
+        url = server.get("upload_url") if isinstance(server, dict) else None
+        if not url or not str(url).startswith(("http://", "https://")):
+            raise TransientError("vk upload server: malformed response")
+        with open(f.path, "rb") as fh:
+            response = await self._request(
+                "upload", "POST", str(url), timeout=UPLOAD_TIMEOUT,
+                files={field: (f.file_name or "file", fh, f.mime_type or "application/octet-stream")})
+        body = self._json("upload", response)
+        if body is None or response.status_code >= 400:
+            self._raise_http("upload", response)
+        if body.get("error"):
+            raise PermanentError(f"vk upload: {self._scrub(body.get('error_descr') or body['error'])}")
+        return body
 
     async def profile(self, identity_external_id: str) -> Profile:
         users = await self._call("users.get", {"user_ids": identity_external_id,
@@ -221,8 +295,46 @@ class VkChannel(HttpAdapter):
             text=msg.get("text") or "",
             sent_at=utc_from_timestamp(msg.get("date")),
             attachments=_attachments(msg.get("attachments")),
+            choice_id=_choice_of(msg.get("payload")),
             raw=event,
         )
+
+
+def _attachment_ref(kind: str, item: Any) -> str:
+    if not isinstance(item, dict) or item.get("id") is None or item.get("owner_id") is None:
+        raise TransientError(f"vk {kind} save: malformed response")
+    ref = f"{kind}{item['owner_id']}_{item['id']}"
+    return f"{ref}_{item['access_key']}" if item.get("access_key") else ref
+
+
+def _keyboard(choices: list[Choice]) -> str | None:
+    """The inline keyboard JSON for the choices (one per row, two per row past six);
+    None when they do not fit (too many, a label or payload too long)."""
+    if len(choices) > MAX_BUTTONS:
+        return None
+    buttons = []
+    for c in choices:
+        payload = compact_json({"choice": c.id})
+        if not c.id or not c.label.strip() or len(c.label) > MAX_LABEL \
+                or len(payload.encode()) > MAX_PAYLOAD:
+            return None
+        buttons.append({"action": {"type": "text", "label": c.label, "payload": payload},
+                        "color": "secondary"})
+    per_row = 1 if len(buttons) <= MAX_ROWS else 2
+    rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
+    return compact_json({"inline": True, "buttons": rows})
+
+
+def _choice_of(payload: Any) -> str:
+    """The choice id in a pressed button's payload ('{"choice": "..."}'), or ""."""
+    if not isinstance(payload, str) or not payload:
+        return ""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        return ""
+    choice = data.get("choice") if isinstance(data, dict) else None
+    return str(choice) if isinstance(choice, (str, int)) and not isinstance(choice, bool) else ""
 
 
 def _read_cursor(cursor: str) -> dict[str, str] | None:
@@ -297,20 +409,20 @@ def _build(channel) -> VkChannel:
     return VkChannel(channel.token, int((channel.config or {}).get("group_id") or 0), **kw)
 
 
-# VK: 10 attachments per message, documents up to 200 MB (photos 50 MB); keyboard buttons with
-# a label of at most 40 characters (inline keyboard: 10 buttons); messages.send ~20/s per
-# community; random_id makes a resend a no-op.
 def _validate(token: str, config: dict) -> dict:
     if not str(config.get("group_id", "")).strip().isdigit():
         raise ValueError("the VK community id must be a number")
     return {**config, "group_id": int(str(config["group_id"]).strip())}
 
 
+# VK: 10 attachments per message, documents up to 200 MB (photos, JPEG/PNG/GIF, 50 MB; a
+# bigger one goes as a document); an inline keyboard of 10 buttons with a label of at most 40
+# characters; text 4096; messages.send ~20/s per community; random_id makes a resend a no-op.
 KIND = ChannelKind(
     "vk", "VK", _build, polling=True, token_label="Community access token", validate=_validate,
     custom_base_url=True, probe_on_save=True,
     fields=(SettingField("group_id", "Community (group) id", required=True, kind="number"),),
-    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
-                              native_choices=10, max_choices=10, max_choice_label=40,
+    capabilities=Capabilities(max_files=10, max_file_size=MAX_DOC, max_text=4096,
+                              native_choices=MAX_BUTTONS, max_choices=10, max_choice_label=MAX_LABEL,
                               rate_per_second=20, rate_per_chat_per_second=1, dedup_sends=True),
 )

@@ -10,15 +10,29 @@ Webhook route:
            phone; statuses are StatusEvent for our wamids (failed ones with error/unreachable).
 
 24-hour customer-service window: free-form messages only within 24 h of the client's last
-inbound message; outside it only templates. `send(..., last_inbound_at=identity.last_inbound_at)`
-raises UnreachableError before calling the API when the window is closed; pass
-`template=WhatsAppTemplate(...)` to send a template instead (allowed any time). With
+inbound message; outside it only templates. `send(identity, message)` raises UnreachableError
+before calling the API when `message.last_inbound_at` is more than 24 h old;
+`send_template(identity, WhatsAppTemplate(...))` is allowed any time. With
 last_inbound_at=None the adapter does not check and the API's answer decides (131047).
+
+Outbound, one Graph message per item (the Cloud API carries one media per message):
+    files   → each uploaded to POST /{phone_number_id}/media first (multipart: file, type,
+              messaging_product) → a media id → an image / video / audio / document message
+              {"id": media_id} (a JPEG/PNG over 5 MB, or a video/audio type WhatsApp does not
+              play, goes as a document, with its filename);
+    text    → the first file's caption when it fits (1024, image/video/document only), else a
+              text message of its own before the files;
+    choices → after the files: interactive reply buttons (≤ 3, title ≤ 20, id ≤ 256), else an
+              interactive list (≤ 10 rows, title ≤ 24, id ≤ 200) carrying the text as its body;
+              more, or labels too long, → numbered text (base.numbered_options).
+A pressed button / list row comes back as an inbound message with choice_id = the id and
+text = the title.
 """
 
 from __future__ import annotations
 
 import hmac
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
@@ -28,14 +42,17 @@ import httpx
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
+    Choice,
     SettingField,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
     SendResult,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
 from messenger_app.channels.http import (
     load_json_object,
@@ -62,6 +79,22 @@ _TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131056,
 _AUTH_CODES = {10, 102, 190, 200}  # permission / session / access token
 _MEDIA = {"image": "photo", "document": "document", "video": "video", "sticker": "sticker"}
 _STATUSES = ("sent", "delivered", "read", "failed")
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
+MAX_CAPTION = 1024  # characters of an image / video / document caption
+_CAPTIONED = ("image", "video", "document")
+# https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#supported-media-types
+_IMAGE_TYPES, MAX_IMAGE = ("image/jpeg", "image/png"), 5 * 1024 * 1024
+_VIDEO_TYPES, _AUDIO_TYPES = ("video/mp4", "video/3gpp"), (
+    "audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg")
+MAX_MEDIA = 16 * 1024 * 1024  # audio and video
+MAX_DOCUMENT = 100 * 1024 * 1024
+FILE_TYPES = (*_IMAGE_TYPES, *_VIDEO_TYPES, *_AUDIO_TYPES, "text/plain", "application/pdf",
+              "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+              "application/vnd.openxmlformats-officedocument.")
+MAX_BUTTONS, MAX_BUTTON_TITLE, MAX_BUTTON_ID, MAX_BUTTON_BODY = 3, 20, 256, 1024
+MAX_ROWS, MAX_ROW_TITLE, MAX_ROW_ID, MAX_LIST_BODY = 10, 24, 200, 4096
+LIST_BUTTON = "☰"  # the list's opening button (≤ 20 characters; no language of its own)
+EMPTY_BODY = "👇"  # an interactive message needs a body; used when the text is empty
 
 
 @dataclass
@@ -177,30 +210,78 @@ class WhatsAppChannel(HttpAdapter):
         if not window_open(last_inbound_at, now):
             raise UnreachableError(WINDOW_CLOSED)
 
-    async def send(self, identity_external_id: str, message: OutboundMessage, *,
-                   last_inbound_at: datetime | None = None, now: datetime | None = None,
-                   template: WhatsAppTemplate | None = None) -> SendResult:
-        """Text (or, with `template`, a template) to wa_id. last_inbound_at given → the 24 h
-        window is checked first (see the module docstring)."""
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        """Text, files and buttons to wa_id (see the module docstring for the order and the
+        24 h window). Every file is uploaded before the first message goes out, so a refused
+        upload sends nothing. The external id is the first message's wamid."""
+        if message.last_inbound_at is not None:
+            self.check_window(message.last_inbound_at)
         to = str(identity_external_id).lstrip("+")
+        for f in message.files:
+            if not os.path.isfile(f.path):  # checked before anything is sent
+                raise PermanentError(f"whatsapp: file {f.file_name!s} is missing")
+        text = message.text or ""
+        interactive = _interactive(text, message.choices) if message.choices else None
+        if message.choices and interactive is None:
+            text = numbered_options(text, message.choices)  # too many or too long for buttons
+        media = [(f, _media_type(f), await self._upload(f)) for f in message.files]
+        bodies: list[dict[str, Any]] = []
+        caption = ""
+        if text.strip() and interactive is None:
+            first = media[0][1] if media else ""
+            if first in _CAPTIONED and len(text) <= MAX_CAPTION:
+                caption = text
+            else:
+                bodies.append({"type": "text", "text": {"preview_url": False, "body": text}})
+        for f, mtype, media_id in media:
+            obj: dict[str, Any] = {"id": media_id}
+            if caption:
+                obj["caption"], caption = caption, ""
+            if mtype == "document":
+                obj["filename"] = f.file_name[:240] or "file"
+            bodies.append({"type": mtype, mtype: obj})
+        if interactive is not None:
+            bodies.append({"type": "interactive", "interactive": interactive})
+        if not bodies:
+            raise PermanentError("whatsapp messages: nothing to send")
+        results = [await self._message(to, body, message.idempotency_key) for body in bodies]
+        first = results[0]
+        return SendResult(external_id=str(first["messages"][0]["id"]),
+                          raw={**first, "sent": [r["messages"][0]["id"] for r in results],
+                               "media": [m for _, _, m in media]})
+
+    async def send_template(self, identity_external_id: str, template: WhatsAppTemplate,
+                            idempotency_key: str = "") -> SendResult:
+        """A pre-approved template: allowed any time, also outside the 24 h window."""
+        tpl: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+        if template.components:
+            tpl["components"] = template.components
+        result = await self._message(str(identity_external_id).lstrip("+"),
+                                     {"type": "template", "template": tpl}, idempotency_key)
+        return SendResult(external_id=str(result["messages"][0]["id"]), raw=result)
+
+    async def _message(self, to: str, body: dict[str, Any], idempotency_key: str) -> dict:
         payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual",
-                                   "to": to}
-        if template is not None:
-            tpl: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
-            if template.components:
-                tpl["components"] = template.components
-            payload.update(type="template", template=tpl)
-        else:
-            if last_inbound_at is not None:
-                self.check_window(last_inbound_at, now)
-            payload.update(type="text", text={"preview_url": False, "body": message.text})
-        if message.idempotency_key:  # comes back in status webhooks; WhatsApp does not de-dupe
-            payload["biz_opaque_callback_data"] = message.idempotency_key[:512]
+                                   "to": to, **body}
+        if idempotency_key:  # comes back in status webhooks; WhatsApp does not de-dupe
+            payload["biz_opaque_callback_data"] = idempotency_key[:512]
         result = await self._call("messages", "POST", f"{self.phone_number_id}/messages", json=payload)
         sent = result.get("messages")
         if not isinstance(sent, list) or not sent or not isinstance(sent[0], dict) or not sent[0].get("id"):
             raise TransientError("whatsapp messages: malformed response")
-        return SendResult(external_id=str(sent[0]["id"]), raw=result)
+        return result
+
+    async def _upload(self, f: OutboundFile) -> str:
+        """POST /{phone_number_id}/media (multipart) → the media id to send by."""
+        mime = f.mime_type or "application/octet-stream"
+        with open(f.path, "rb") as fh:
+            result = await self._call(
+                "media upload", "POST", f"{self.phone_number_id}/media", timeout=UPLOAD_TIMEOUT,
+                data={"messaging_product": "whatsapp", "type": mime},
+                files={"file": (f.file_name or "file", fh, mime)})
+        if not result.get("id"):
+            raise TransientError("whatsapp media upload: malformed response")
+        return str(result["id"])
 
     async def profile(self, identity_external_id: str) -> Profile:
         # The Cloud API has no profile lookup: names come with each webhook, pictures never.
@@ -254,7 +335,7 @@ def _parse_message(msg: dict, names: dict[str, str]) -> InboundMessage | None:
     if not wa_id or not mid or mtype in ("reaction", "system", "unsupported", None):
         return None
     wa_id = str(wa_id)
-    text = ""
+    text = choice_id = ""
     attachments: list[dict[str, Any]] = []
     obj = msg.get(mtype) if isinstance(msg.get(mtype), dict) else {}
     if mtype == "text":
@@ -268,11 +349,13 @@ def _parse_message(msg: dict, names: dict[str, str]) -> InboundMessage | None:
                             "mime_type": obj.get("mime_type") or None, "file_size": None,
                             "sha256": obj.get("sha256")})
         text = str(obj.get("caption") or "")
-    elif mtype == "button":
+    elif mtype == "button":  # a template's quick-reply button
         text = str(obj.get("text") or obj.get("payload") or "")
+        choice_id = str(obj.get("payload") or "")
     elif mtype == "interactive":
         reply = obj.get("button_reply") or obj.get("list_reply") or {}
-        text = str(reply.get("title") or "") if isinstance(reply, dict) else ""
+        if isinstance(reply, dict):
+            text, choice_id = str(reply.get("title") or ""), str(reply.get("id") or "")
     elif mtype == "location":
         place = " ".join(str(obj.get(k) or "") for k in ("name", "address")).strip()
         text = f"📍 {obj.get('latitude')}, {obj.get('longitude')}" + (f" {place}" if place else "")
@@ -291,8 +374,39 @@ def _parse_message(msg: dict, names: dict[str, str]) -> InboundMessage | None:
         display_name=name,
         phone="+" + wa_id.lstrip("+"),
         attachments=attachments,
+        choice_id=choice_id,
         raw=msg,
     )
+
+
+def _media_type(f: OutboundFile) -> str:
+    """The Graph message type a file goes as: what WhatsApp plays inline, else a document."""
+    mime = (f.mime_type or "").lower()
+    if mime in _IMAGE_TYPES and f.size <= MAX_IMAGE:
+        return "image"
+    if mime in _VIDEO_TYPES and f.size <= MAX_MEDIA:
+        return "video"
+    if mime.split(";")[0] in _AUDIO_TYPES and f.size <= MAX_MEDIA:
+        return "audio"
+    return "document"
+
+
+def _interactive(text: str, choices: list[Choice]) -> dict[str, Any] | None:
+    """Reply buttons (≤ 3) or a list (≤ 10) for the choices; None when they do not fit."""
+    body = text if text.strip() else EMPTY_BODY
+    ids = [c.id for c in choices]
+    if len(set(ids)) != len(ids) or any(not i for i in ids):
+        return None
+    if (len(choices) <= MAX_BUTTONS and len(body) <= MAX_BUTTON_BODY
+            and all(len(c.label) <= MAX_BUTTON_TITLE and len(c.id) <= MAX_BUTTON_ID for c in choices)):
+        return {"type": "button", "body": {"text": body}, "action": {"buttons": [
+            {"type": "reply", "reply": {"id": c.id, "title": c.label}} for c in choices]}}
+    if (len(choices) <= MAX_ROWS and len(body) <= MAX_LIST_BODY
+            and all(len(c.label) <= MAX_ROW_TITLE and len(c.id) <= MAX_ROW_ID for c in choices)):
+        return {"type": "list", "body": {"text": body}, "action": {
+            "button": LIST_BUTTON, "sections": [{"rows": [{"id": c.id, "title": c.label}
+                                                          for c in choices]}]}}
+    return None
 
 
 def _parse_status(status: dict) -> StatusEvent | None:
@@ -328,10 +442,6 @@ def _route_check(identity) -> str:
     return "" if window_open(identity.last_inbound_at) else "whatsapp_window_closed"
 
 
-# Cloud API: one media per message (sent one after another), 16 MB for audio/video, 100 MB
-# documents, 5 MB images; interactive reply buttons (3, title <= 20) or a list (10 rows, title
-# <= 24); free-form messages only within 24 h of the client's last message; 80 messages/s per
-# number, about one message per 6 s to one user (bursts allowed).
 def _validate(token: str, config: dict) -> dict:
     import secrets
 
@@ -342,13 +452,19 @@ def _validate(token: str, config: dict) -> dict:
     return {**config, "verify_token": config.get("verify_token") or secrets.token_urlsafe(12)}
 
 
+# Cloud API: one media per message (sent one after another), 16 MB for audio/video, 100 MB
+# documents, 5 MB images (a bigger picture goes as a document); the supported media types
+# only; interactive reply buttons (3, title <= 20) or a list (10 rows, title <= 24): one
+# label limit for both, 20; free-form messages only within 24 h of the client's last
+# message; 80 messages/s per number, about one message per 6 s to one user (bursts allowed).
 KIND = ChannelKind(
     "whatsapp", "WhatsApp", _build, webhook=True, token_label="Access token", validate=_validate,
     custom_base_url=True,
     fields=(SettingField("phone_number_id", "Phone number id", required=True, kind="number"),
             SettingField("app_secret", "App secret", secret=True, required=True),
             SettingField("verify_token", "Webhook verify token")),
-    capabilities=Capabilities(max_files=10, max_file_size=16 * 1024 * 1024, max_text=4096,
+    capabilities=Capabilities(max_files=10, max_file_size=MAX_DOCUMENT, file_types=FILE_TYPES,
+                              max_text=4096,
                               native_choices=10, max_choices=10, max_choice_label=20,
                               reply_window_hours=24, rate_per_second=80,
                               rate_per_chat_per_second=1),

@@ -31,6 +31,20 @@ OGG_BYTES = b"OggS\x00\x02" + b"\x00" * 40
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def outbound_file(directory, name: str, data: bytes, mime_type: str, kind: str = "document",
+                  url: str = ""):
+    """An OutboundFile as the outbox hands it to an adapter: the bytes written under
+    `directory` (a pytest tmp_path), size and type filled in."""
+    from pathlib import Path
+
+    from messenger_app.channels.base import OutboundFile
+
+    path = Path(directory) / name
+    path.write_bytes(data)
+    return OutboundFile(path=str(path), file_name=name, mime_type=mime_type, size=len(data),
+                        kind=kind, url=url)
+
+
 class FakeState(FailureRules):
     """Base of every fake's state. Subclasses put their own fields in `_reset()`."""
 

@@ -11,7 +11,10 @@ In a test:
         fake.state.sent                               # what the bot sent
 
 API methods: set_webhook (with check_webhook=True it calls the URL with a signed "webhook"
-event first, as Viber does), send_message, get_account_info, get_user_details (once per
+event first, as Viber does), send_message (text, picture, file, keyboard: checked like Viber;
+picture/file media are fetched from their URL and recorded in `sent[i]["data"]` /
+`["fetch_status"]`; the last tracking_data per user comes back with the user's next message,
+`press(user_id, sent, choice_id)` builds a button press), get_account_info, get_user_details (once per
 user, then status 12 like Viber's 12-hour limit). Errors are HTTP 200 with a non-zero
 "status", like Viber; a wrong X-Viber-Auth-Token → status 2.
 
@@ -26,6 +29,7 @@ import itertools
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -69,6 +73,7 @@ class FakeViberState(FakeState):
         self.event_types: list[str] = []
         self.check_webhook = False
         self.details_calls: dict[str, int] = {}
+        self.last_tracking: dict[str, str] = {}  # receiver -> tracking_data of our last message
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -100,6 +105,10 @@ class FakeViberState(FakeState):
         message: dict[str, Any] = {"type": type, **fields}
         if text or type == "text":
             message["text"] = text
+        with self._lock:
+            tracking = self.last_tracking.get(user_id)
+        if tracking is not None and "tracking_data" not in message:
+            message["tracking_data"] = tracking  # Viber returns what our last message carried
         return {"event": "message", "timestamp": int(time.time() * 1000), "chat_hostname": "SN-376_",
                 "message_token": self._token(), "sender": dict(user), "message": message, "silent": False}
 
@@ -165,9 +174,11 @@ class FakeViberState(FakeState):
 
     # -- API methods ----------------------------------------------------------------------
 
-    def send_message(self, p: dict) -> dict:
+    def send_message(self, p: dict, fetched: tuple[int, bytes, str] | None = None) -> dict:
+        """`fetched`: (HTTP status, bytes, content type) of GET media, as Viber fetched it."""
         receiver = str(p.get("receiver") or "")
         sender = p.get("sender") if isinstance(p.get("sender"), dict) else {}
+        mtype = p.get("type")
         with self._lock:
             entry = self.users.get(receiver)
             if not receiver or entry is None:
@@ -176,15 +187,31 @@ class FakeViberState(FakeState):
                 return _status(6)
             if not sender.get("name") or len(str(sender["name"])) > 28:
                 return _status(3, "badData: sender name")
-            if p.get("type") != "text":
-                return _status(3, f"badData: unsupported type {p.get('type')}")
-            if not str(p.get("text") or "").strip():
-                return _status(3, "badData: text is empty")
+            problem = _check_message(p)
+            if problem:
+                return _status(3, f"badData: {problem}")
             token = next(self._tokens)
-            self.sent.append({"receiver": receiver, "text": p["text"], "type": "text", "sender": sender,
-                              "tracking_data": p.get("tracking_data"), "message_token": token})
+            sent: dict[str, Any] = {"receiver": receiver, "text": p.get("text"), "type": mtype,
+                                    "sender": sender, "tracking_data": p.get("tracking_data"),
+                                    "message_token": token, "keyboard": p.get("keyboard")}
+            if mtype in ("picture", "file"):
+                status, data, ctype = fetched or (0, b"", "")
+                sent.update(media=p["media"], size=p.get("size"), file_name=p.get("file_name"),
+                            fetch_status=status, data=data if status == 200 else None,
+                            content_type=ctype)
+            self.sent.append(sent)
+            if p.get("tracking_data") is not None:
+                self.last_tracking[receiver] = str(p["tracking_data"])
+            else:
+                self.last_tracking.pop(receiver, None)
         return {"status": 0, "status_message": "ok", "message_token": token,
                 "chat_hostname": "SN-CHAT-05_", "billing_status": 1}
+
+    def press(self, user_id: str, sent: dict, choice_id: str, name: str = "") -> dict:
+        """The client taps a reply button of our keyboard: a text message whose text is the
+        button's ActionBody (with our last tracking_data, as Viber sends it)."""
+        (button,) = [b for b in sent["keyboard"]["Buttons"] if b["ActionBody"] == choice_id]
+        return self.message_event(user_id, button["ActionBody"], name)
 
     def account_info(self, p: dict) -> dict:
         with self._lock:
@@ -207,6 +234,60 @@ class FakeViberState(FakeState):
             user = {**entry["user"], "primary_device_os": "Android 13", "viber_version": "21.0",
                     "mcc": 255, "mnc": 1, "device_type": "Pixel"}
         return {"status": 0, "status_message": "ok", "message_token": next(self._tokens), "user": user}
+
+
+_PICTURE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif")
+
+
+def _check_message(p: dict) -> str:
+    """What Viber refuses in a send_message body ("" = fine)."""
+    mtype = p.get("type")
+    if mtype == "text":
+        text = str(p.get("text") or "")
+        if not text.strip():
+            return "text is empty"
+        if len(text) > 7000:
+            return "text is longer than 7000 characters"
+    elif mtype == "picture":
+        if "text" not in p or len(str(p["text"] or "")) > 768:
+            return "picture text is required (may be empty), at most 768 characters"
+        media = str(p.get("media") or "")
+        if not media.startswith(("http://", "https://")):
+            return "picture media must be a URL"
+        if not urlsplit(media).path.lower().endswith(_PICTURE_EXTENSIONS):
+            return "picture media URL must end with .jpeg, .png or .gif"
+    elif mtype == "file":
+        if not str(p.get("media") or "").startswith(("http://", "https://")):
+            return "file media must be a URL"
+        if not isinstance(p.get("size"), int) or not 0 < p["size"] <= 50 * 1024 * 1024:
+            return "file size is required (bytes, at most 50 MB)"
+        if not str(p.get("file_name") or "").strip() or len(str(p["file_name"])) > 256:
+            return "file_name is required (at most 256 characters)"
+    else:
+        return f"unsupported type {mtype}"
+    if len(str(p.get("tracking_data") or "")) > 4096:
+        return "tracking_data is longer than 4096 characters"
+    if "keyboard" in p:
+        return _check_keyboard(p["keyboard"])
+    return ""
+
+
+def _check_keyboard(keyboard: Any) -> str:
+    if not isinstance(keyboard, dict) or keyboard.get("Type") != "keyboard":
+        return "keyboard Type must be keyboard"
+    buttons = keyboard.get("Buttons")
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 24:
+        return "keyboard must have 1 to 24 Buttons"
+    for b in buttons:
+        if not isinstance(b, dict) or b.get("ActionType", "reply") not in ("reply", "open-url", "none"):
+            return "keyboard button ActionType"
+        if not str(b.get("ActionBody") or "").strip():
+            return "keyboard button ActionBody is required"
+        if len(str(b.get("Text") or "")) > 250:
+            return "keyboard button Text is longer than 250 characters"
+        if not 1 <= int(b.get("Columns", 6)) <= 6 or not 1 <= int(b.get("Rows", 1)) <= 2:
+            return "keyboard button Columns 1..6, Rows 1..2"
+    return ""
 
 
 def _status(code: int, message: str | None = None) -> dict:
@@ -238,6 +319,19 @@ def create_app(state: FakeViberState) -> Starlette:
             return {"status": 0, "status_message": "ok", "chat_hostname": "SN-CHAT-05_",
                     "event_types": list(state.event_types)}
 
+    async def fetch(url: str) -> tuple[int, bytes, str]:
+        """Viber downloads the media from the URL it was given (an expired or wrong URL: the
+        message is still accepted, the client sees a broken file; `fetch_status` says so)."""
+        if not url.startswith(("http://", "https://")):
+            return 0, b"", ""
+        state.count("media_fetch", {"url": url})
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                got = await client.get(url)
+        except httpx.HTTPError:
+            return 0, b"", ""
+        return got.status_code, got.content, got.headers.get("content-type", "")
+
     async def api_method(request: Request) -> Response:
         method = request.path_params["method"]
         try:
@@ -259,6 +353,8 @@ def create_app(state: FakeViberState) -> Starlette:
             return JSONResponse(_status(3, "badData: body is not JSON"))
         if method == "set_webhook":
             return JSONResponse(await set_webhook(params))
+        if method == "send_message" and params.get("type") in ("picture", "file"):
+            return JSONResponse(state.send_message(params, await fetch(str(params.get("media") or ""))))
         if method not in sync_methods:
             return JSONResponse(_status(1, "invalidUrl: unknown method"))
         return JSONResponse(sync_methods[method](params))

@@ -8,7 +8,13 @@ In a test:
         fake.state.add_failure("messages.send", code=6) # VK error 6 (HTTP 200, {"error": ...})
         fake.state.lp_fail(2)                           # next a_check answers {"failed": 2}
 
-Methods: groups.getLongPollServer, groups.getById, messages.send, users.get.
+Methods: groups.getLongPollServer, groups.getById, messages.send (attachment, keyboard checked
+like VK: unknown attachments and bad keyboards are refused), users.get,
+photos.getMessagesUploadServer / photos.saveMessagesPhoto, docs.getMessagesUploadServer /
+docs.save. The upload_url points at /upload/<photo|doc>?ticket=… (one-time ticket, multipart
+field "photo" or "file", JSON answered as text/html, errors in the body; failure key
+"upload.photo" / "upload.doc"); `uploads` records what it received, `sent[i]["files"]` the
+files a message carried. `press(user_id, sent, choice_id)` queues the button press.
 Long poll: GET /lp/<group_id>?act=a_check&key=&ts=&wait= (a wrong key → failed 2, a ts older
 than the kept history → failed 1 with the current ts). Attachment helpers register files
 served at /files/<name>. Control endpoints: /_fake/user_message, /_fake/raw_event,
@@ -20,6 +26,7 @@ As a process: python -m tests.fakes.vk_server --port 8082 --token vk1.a.TEST --g
 from __future__ import annotations
 
 import itertools
+import json
 import secrets
 import time
 
@@ -82,6 +89,10 @@ class FakeVkState(FakeState):
         self.next_message_id = 500
         self.random_ids: dict[tuple[int, int], int] = {}
         self.lp_failures: list[int] = []
+        self.tickets: dict[str, dict] = {}  # upload ticket -> {"kind", "peer_id"}
+        self.uploaded: dict[str, dict] = {}  # what an upload server returned, until saved
+        self.saved: dict[str, dict] = {}  # "photo<owner>_<id>" / "doc<owner>_<id>" -> the file
+        self.uploads: list[dict] = []  # every POST to an upload server: field, name, type, data
 
     # -- users and inbound events -----------------------------------------------------------
 
@@ -243,19 +254,129 @@ class FakeVkState(FakeState):
             raise VkApiError(100, "One of the parameters specified was missing or invalid: random_id is a required parameter")
         random_id = int(p["random_id"])
         text = str(p.get("message") or "")
+        refs = [a.strip() for a in str(p.get("attachment") or "").split(",") if a.strip()]
+        keyboard = _check_keyboard(p["keyboard"]) if p.get("keyboard") else None
         with self._lock:
             if random_id and (peer_id, random_id) in self.random_ids:
                 return self.random_ids[(peer_id, random_id)]  # VK: the same random_id is sent once
             if str(peer_id) in self.blocked or peer_id not in self.allowed:
                 raise VkApiError(901)
-            if not text.strip() and not p.get("attachment"):
+            if not text.strip() and not refs:
                 raise VkApiError(100, "One of the parameters specified was missing or invalid: message is empty or invalid")
+            if len(refs) > 10:
+                raise VkApiError(100, "One of the parameters specified was missing or invalid: too many attachments")
+            files = []
+            for ref in refs:
+                key = "_".join(ref.split("_")[:2])  # the access key is optional
+                if key not in self.saved:
+                    raise VkApiError(100, f"One of the parameters specified was missing or invalid: attachment {ref} not found")
+                files.append(dict(self.saved[key]))
             message = self._message(peer_id, -self.group_id, text, [], out=1)
             if random_id:
                 self.random_ids[(peer_id, random_id)] = message["id"]
             self.sent.append({"peer_id": peer_id, "message": text, "random_id": random_id,
-                              "id": message["id"], "conversation_message_id": message["conversation_message_id"]})
+                              "id": message["id"], "conversation_message_id": message["conversation_message_id"],
+                              "attachment": refs, "files": files, "keyboard": keyboard})
         return message["id"]
+
+    # -- uploads: get an upload server, POST the file there, save what it answered ---------
+
+    def _upload_server(self, kind: str, p: dict) -> dict:
+        try:
+            peer_id = int(p.get("peer_id") or 0)
+        except ValueError:
+            raise VkApiError(100, "One of the parameters specified was missing or invalid: peer_id") from None
+        if not peer_id:
+            raise VkApiError(100, "One of the parameters specified was missing or invalid: peer_id is undefined")
+        ticket = secrets.token_hex(12)
+        with self._lock:
+            self.tickets[ticket] = {"kind": kind, "peer_id": peer_id}
+        # the upload server lives elsewhere (pu.vk.com): another path, a one-time ticket
+        return {"upload_url": f"{self.base_url}/upload/{kind}?act=do_add&gid={self.group_id}&ticket={ticket}",
+                **({"album_id": -64, "user_id": 0, "group_id": self.group_id} if kind == "photo" else {})}
+
+    def photos_upload_server(self, p: dict) -> dict:
+        return self._upload_server("photo", p)
+
+    def docs_upload_server(self, p: dict) -> dict:
+        if p.get("type", "doc") not in ("doc", "audio_message", "graffiti"):
+            raise VkApiError(100, "One of the parameters specified was missing or invalid: type")
+        return self._upload_server("doc", p)
+
+    def receive_upload(self, ticket: str, kind: str, field: str, name: str, content_type: str,
+                       data: bytes) -> dict:
+        """What an upload server answers (HTTP 200 either way, errors in the body)."""
+        with self._lock:
+            issued = self.tickets.pop(ticket, None)
+            if issued is None or issued["kind"] != kind:
+                return {"error": "ERR_UPLOAD_BAD_SIGNATURE: wrong ticket"}
+            expected = "photo" if kind == "photo" else "file"
+            if field != expected or not data:
+                return {"error": "ERR_UPLOAD_FILE_NOT_UPLOADED: no file"} if kind == "doc" else \
+                    {"server": 1, "photo": "[]", "hash": secrets.token_hex(16)}
+            if kind == "photo" and not data.startswith((b"\xff\xd8\xff", b"\x89PNG", b"GIF8")):
+                return {"server": 1, "photo": "[]", "hash": secrets.token_hex(16)}  # VK: not a picture
+            token = secrets.token_hex(10)
+            self.uploaded[token] = {"kind": kind, "name": name, "content_type": content_type,
+                                    "data": bytes(data), "peer_id": issued["peer_id"]}
+            self.uploads.append({"kind": kind, "field": field, "file_name": name,
+                                 "content_type": content_type, "data": bytes(data)})
+        if kind == "photo":  # the photo field is a JSON string of its own, as VK sends it
+            photo = json.dumps([{"markers_restarted": True, "photo": token, "sizes": [],
+                                 "latitude": 0, "longitude": 0, "kid": secrets.token_hex(8)}])
+            return {"server": 621131, "photo": photo, "hash": secrets.token_hex(16)}
+        return {"file": f"{issued['peer_id']}|0|0|{token}|{secrets.token_hex(8)}"}
+
+    def _take_upload(self, kind: str, token: str) -> dict:
+        with self._lock:
+            entry = self.uploaded.pop(token, None)
+        if entry is None or entry["kind"] != kind:
+            raise VkApiError(121 if kind == "photo" else 1150, "Invalid hash" if kind == "photo"
+                             else "Invalid document id")
+        return entry
+
+    def _store(self, kind: str, entry: dict, title: str = "") -> dict:
+        n = next(self._ids)
+        item_id, owner = (457240000 if kind == "photo" else 670100000) + n, -self.group_id
+        with self._lock:
+            self.saved[f"{kind}{owner}_{item_id}"] = {
+                "kind": kind, "file_name": title or entry["name"], "content_type": entry["content_type"],
+                "data": entry["data"]}
+        return {"id": item_id, "owner_id": owner, "access_key": secrets.token_hex(8)}
+
+    def photos_save(self, p: dict) -> list[dict]:
+        try:
+            token = json.loads(str(p.get("photo") or ""))[0]["photo"]
+        except (ValueError, LookupError, TypeError):
+            raise VkApiError(100, "One of the parameters specified was missing or invalid: photo") from None
+        if not p.get("hash") or not p.get("server"):
+            raise VkApiError(100, "One of the parameters specified was missing or invalid: hash")
+        item = self._store("photo", self._take_upload("photo", token))
+        return [{**item, "album_id": -64, "date": int(time.time()), "sizes": [], "text": "",
+                 "has_tags": False}]
+
+    def docs_save(self, p: dict) -> dict:
+        parts = str(p.get("file") or "").split("|")
+        if len(parts) != 5:
+            raise VkApiError(1150, "Invalid document id")
+        entry = self._take_upload("doc", parts[3])
+        title = str(p.get("title") or entry["name"])
+        item = self._store("doc", entry, title)
+        return {"type": "doc", "doc": {**item, "title": title, "size": len(entry["data"]),
+                                       "ext": title.rsplit(".", 1)[-1] if "." in title else "",
+                                       "date": int(time.time()), "type": 1, "url": ""}}
+
+    def press(self, user_id: int, sent: dict, choice_id: str) -> dict:
+        """The user presses a keyboard button of one of the bot's messages: a message_new with
+        the label as text and the button's payload (what VK sends)."""
+        buttons = [b["action"] for row in sent["keyboard"]["buttons"] for b in row]
+        (action,) = [a for a in buttons if json.loads(a["payload"]).get("choice") == choice_id]
+        with self._lock:
+            message = self._message(int(user_id), int(user_id), action["label"], [], out=0)
+        message["payload"] = action["payload"]
+        self.queue_event("message_new", {"message": message, "client_info": {
+            "button_actions": ["text"], "keyboard": True, "inline_keyboard": True, "lang_id": 0}})
+        return message
 
     def users_get(self, p: dict) -> list[dict]:
         out = []
@@ -272,12 +393,48 @@ class FakeVkState(FakeState):
         return out
 
 
+def _check_keyboard(raw: str) -> dict:
+    """messages.send's keyboard as VK checks it: JSON; an inline one ≤ 10 buttons in ≤ 6 rows
+    (≤ 5 a row), text buttons with a label ≤ 40 and a JSON payload ≤ 255 bytes."""
+    try:
+        keyboard = json.loads(raw)
+    except ValueError:
+        raise VkApiError(911, "Keyboard format is invalid: not JSON") from None
+    rows = keyboard.get("buttons") if isinstance(keyboard, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
+        raise VkApiError(911, "Keyboard format is invalid: buttons")
+    buttons = [b for r in rows for b in r]
+    inline = bool(keyboard.get("inline"))
+    if (len(buttons) > (10 if inline else 40) or len(rows) > (6 if inline else 10)
+            or any(len(r) > 5 for r in rows)):
+        raise VkApiError(912, "This is a chat bot feature, change this status in settings: too many buttons")
+    for b in buttons:
+        action = b.get("action") if isinstance(b, dict) else None
+        if not isinstance(action, dict) or action.get("type") != "text":
+            raise VkApiError(911, "Keyboard format is invalid: action")
+        if not str(action.get("label") or "").strip() or len(str(action["label"])) > 40:
+            raise VkApiError(911, "Keyboard format is invalid: label must be 1..40 characters")
+        payload = str(action.get("payload") or "")
+        if len(payload.encode()) > 255:
+            raise VkApiError(911, "Keyboard format is invalid: payload is longer than 255 bytes")
+        if payload:
+            try:
+                json.loads(payload)
+            except ValueError:
+                raise VkApiError(911, "Keyboard format is invalid: payload is not JSON") from None
+    return keyboard
+
+
 def create_app(state: FakeVkState) -> Starlette:
     methods = {
         "groups.getLongPollServer": state.get_long_poll_server,
         "groups.getById": state.get_by_id,
         "messages.send": state.send_message,
         "users.get": state.users_get,
+        "photos.getMessagesUploadServer": state.photos_upload_server,
+        "photos.saveMessagesPhoto": state.photos_save,
+        "docs.getMessagesUploadServer": state.docs_upload_server,
+        "docs.save": state.docs_save,
     }
 
     def error(code: int, message: str, params: dict) -> JSONResponse:
@@ -320,6 +477,25 @@ def create_app(state: FakeVkState) -> Starlette:
             return JSONResponse({"failed": 2})
         return JSONResponse(await state.a_check(params))
 
+    async def upload(request: Request) -> Response:
+        """The upload server: multipart in, JSON out (served as text/html, like pu.vk.com)."""
+        kind = request.path_params["kind"]
+        form = await request.form()
+        state.count(f"upload.{kind}", {k: (v if isinstance(v, str) else getattr(v, "filename", ""))
+                                       for k, v in form.items()})
+        rule = state.take_failure(f"upload.{kind}")
+        if rule:
+            headers = {"Retry-After": str(rule["retry_after"])} if rule["retry_after"] is not None else {}
+            return Response(rule["body"] or rule["message"] or "error", status_code=rule["status"],
+                            headers=headers, media_type="text/html")
+        parts = [(k, v) for k, v in form.multi_items() if hasattr(v, "read")]
+        field, part = parts[0] if parts else ("", None)
+        data = await part.read() if part is not None else b""
+        answer = state.receive_upload(request.query_params.get("ticket", ""), kind, field,
+                                      getattr(part, "filename", "") or "",
+                                      (getattr(part, "content_type", "") or ""), data)
+        return Response(json.dumps(answer), media_type="text/html; charset=utf-8")
+
     async def ctl_user_message(request: Request) -> Response:
         b = await request.json()
         msg = state.queue_user_message(int(b["user_id"]), b.get("text", ""), b.get("first_name", ""),
@@ -338,6 +514,7 @@ def create_app(state: FakeVkState) -> Starlette:
     return Starlette(routes=[
         Route("/method/{method}", api_method, methods=["GET", "POST"]),
         Route("/lp/{group_id}", long_poll, methods=["GET", "POST"]),
+        Route("/upload/{kind}", upload, methods=["POST"]),
         Route("/_fake/user_message", ctl_user_message, methods=["POST"]),
         Route("/_fake/raw_event", ctl_raw_event, methods=["POST"]),
         Route("/_fake/lp_fail", ctl_lp_fail, methods=["POST"]),

@@ -11,7 +11,10 @@ In a test:
         fake.state.sent                      # what the business sent
         fake.state.pending_statuses          # status webhooks the fake owes the app
 
-Graph routes: POST /v21.0/<phone_number_id>/messages, GET /v21.0/<phone_number_id>,
+Graph routes: POST /v21.0/<phone_number_id>/messages (text, template, image / document /
+audio / video by media id, interactive button / list; checked like Graph checks them),
+POST /v21.0/<phone_number_id>/media (multipart upload → {"id"}; failure key "media_upload";
+`uploads` records them), GET /v21.0/<phone_number_id>,
 GET /v21.0/<media_id> → {"url": ...}, GET /media-download/<media_id> (bearer token needed).
 Like the real API, a free-form text to someone outside the 24-hour window is accepted
 (200 + wamid) and then fails by webhook: a "failed" status with error 131047 is queued in
@@ -54,6 +57,13 @@ WABA_ID = "102290129340398"
 DISPLAY_NUMBER = "15550783881"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 WINDOW_SECONDS = 24 * 3600
+MEDIA_TYPES = ("image", "document", "audio", "video", "sticker")
+# what POST /media accepts (type prefix → bytes), as the Cloud API documents it
+UPLOAD_LIMITS = (("image/jpeg", 5 << 20), ("image/png", 5 << 20), ("image/webp", 500 << 10),
+                 ("video/mp4", 16 << 20), ("video/3gpp", 16 << 20), ("audio/", 16 << 20),
+                 ("text/plain", 100 << 20), ("application/pdf", 100 << 20),
+                 ("application/msword", 100 << 20), ("application/vnd.ms-", 100 << 20),
+                 ("application/vnd.openxmlformats-officedocument.", 100 << 20))
 _TITLES = {
     100: "Invalid parameter",
     190: "Invalid OAuth access token - Cannot parse access token",
@@ -92,6 +102,7 @@ class FakeWhatsAppState(FakeState):
         self.media: dict[str, dict] = {}
         self.webhook_url = ""
         self.pending_statuses: list[dict] = []
+        self.uploads: list[dict] = []  # what POST /media received, in order
         self.enforce_window = True
 
     # -- users / media ---------------------------------------------------------------------
@@ -186,6 +197,53 @@ class FakeWhatsAppState(FakeState):
 
     # -- Graph methods --------------------------------------------------------------------
 
+    def upload(self, fields: dict, file: tuple[str, bytes] | None) -> tuple[int, dict]:
+        """POST /<phone_number_id>/media: store the file, answer its media id (like Graph).
+        `file` is (file name, bytes) of the multipart part "file"."""
+        if fields.get("messaging_product") != "whatsapp":
+            return 400, graph_error(100, "(#100) The parameter messaging_product is required.")
+        if file is None:
+            return 400, graph_error(100, "(#100) The parameter file is required.")
+        mime = str(fields.get("type") or "")
+        file_name, data = file
+        limit = next((size for prefix, size in UPLOAD_LIMITS if mime.startswith(prefix)), None)
+        if limit is None:
+            return 400, graph_error(100, "(#100) Param file must be a file with one of the following "
+                                         "types: " + ", ".join(p for p, _ in UPLOAD_LIMITS))
+        if len(data) > limit:
+            return 400, graph_error(131053, "Media upload error",
+                                    f"file too big: {len(data)} > {limit} bytes")
+        media_id = self.add_media(data, mime, file_name)
+        with self._lock:
+            self.uploads.append({"id": media_id, "type": mime, "file_name": file_name, "data": data})
+        return 200, {"id": media_id}
+
+    def _check_body(self, mtype: str, p: dict) -> str:
+        """What Graph would refuse in a message body ("" = fine)."""
+        obj = p.get(mtype)
+        if mtype == "text":
+            body = str((obj or {}).get("body") or "")
+            if not body.strip():
+                return "(#100) Param text['body'] is required."
+            return "(#100) Param text['body'] is too long." if len(body) > 4096 else ""
+        if mtype == "template":
+            return "" if (obj or {}).get("name") else "(#100) Param template['name'] is required."
+        if mtype in MEDIA_TYPES:
+            if not isinstance(obj, dict) or not (obj.get("id") or obj.get("link")):
+                return f"(#100) Param {mtype}['id'] or {mtype}['link'] is required."
+            if obj.get("id") and str(obj["id"]) not in self.media:
+                return f"(#100) Invalid parameter: {mtype}['id'] is not a valid media id"
+            if "caption" in obj and mtype not in ("image", "video", "document"):
+                return f"(#100) Param {mtype}['caption'] is not allowed"
+            if len(str(obj.get("caption") or "")) > 1024:
+                return f"(#100) Param {mtype}['caption'] must be at most 1024 characters long."
+            if "filename" in obj and mtype != "document":
+                return f"(#100) Param {mtype}['filename'] is not allowed"
+            return ""
+        if mtype == "interactive":
+            return _check_interactive(obj)
+        return f"(#100) Unsupported message type {mtype} in the fake"
+
     def send(self, p: dict) -> tuple[int, dict]:
         to = str(p.get("to") or "").lstrip("+")
         mtype = p.get("type") or "text"
@@ -193,27 +251,84 @@ class FakeWhatsAppState(FakeState):
             return 400, graph_error(100, "(#100) The parameter messaging_product is required.")
         if not to.isdigit():
             return 400, graph_error(100, "(#100) Invalid parameter: to")
-        if mtype == "text" and not str((p.get("text") or {}).get("body") or "").strip():
-            return 400, graph_error(100, "(#100) Param text['body'] is required.")
-        if mtype == "template" and not (p.get("template") or {}).get("name"):
-            return 400, graph_error(100, "(#100) Param template['name'] is required.")
-        if mtype not in ("text", "template"):
-            return 400, graph_error(100, f"(#100) Unsupported message type {mtype} in the fake")
         with self._lock:
+            problem = self._check_body(mtype, p)
+            if problem:
+                return 400, graph_error(100, problem)
             if to in self.blocked:
                 return 400, graph_error(131026)
             wamid = self._wamid()
             last = (self.users.get(to) or {}).get("last_inbound")
             in_window = last is not None and time.time() - last < WINDOW_SECONDS
-            self.sent.append({"to": to, "type": mtype, "text": (p.get("text") or {}).get("body"),
-                              "template": p.get("template"), "id": wamid,
-                              "biz_opaque_callback_data": p.get("biz_opaque_callback_data")})
-            if mtype == "text" and self.enforce_window and not in_window:
+            entry: dict[str, Any] = {
+                "to": to, "type": mtype, "text": (p.get("text") or {}).get("body"),
+                "template": p.get("template"), "id": wamid,
+                "biz_opaque_callback_data": p.get("biz_opaque_callback_data")}
+            if mtype in MEDIA_TYPES:
+                obj = p[mtype]
+                media = self.media.get(str(obj.get("id") or "")) or {}
+                entry.update(media=dict(obj), caption=obj.get("caption"), filename=obj.get("filename"),
+                             data=media.get("data"), mime_type=media.get("mime_type"))
+            if mtype == "interactive":
+                entry["interactive"] = p["interactive"]
+                entry["text"] = p["interactive"]["body"]["text"]
+            self.sent.append(entry)
+            if mtype != "template" and self.enforce_window and not in_window:
                 self.pending_statuses.append(self.status_webhook(wamid, to, "failed", 131047))
             else:
                 self.pending_statuses.append(self.status_webhook(wamid, to, "sent"))
         return 200, {"messaging_product": "whatsapp", "contacts": [{"input": p.get("to"), "wa_id": to}],
                      "messages": [{"id": wamid}]}
+
+    def press(self, wa_id: str, sent: dict, choice_id: str, name: str = "") -> dict:
+        """The client taps a reply button or a list row of one of our interactive messages:
+        the notification WhatsApp sends (with `context` pointing at our message)."""
+        interactive = sent["interactive"]
+        if interactive["type"] == "button":
+            (title,) = [b["reply"]["title"] for b in interactive["action"]["buttons"]
+                        if b["reply"]["id"] == choice_id]
+            reply = {"type": "button_reply", "button_reply": {"id": choice_id, "title": title}}
+        else:
+            (title,) = [r["title"] for s in interactive["action"]["sections"] for r in s["rows"]
+                        if r["id"] == choice_id]
+            reply = {"type": "list_reply", "list_reply": {"id": choice_id, "title": title}}
+        return self.inbound(wa_id, {"type": "interactive", "interactive": reply,
+                                    "context": {"from": DISPLAY_NUMBER, "id": sent["id"]}}, name)
+
+
+def _check_interactive(obj: Any) -> str:
+    if not isinstance(obj, dict) or obj.get("type") not in ("button", "list"):
+        return "(#100) Param interactive['type'] must be one of {BUTTON, LIST, ...}"
+    body = str((obj.get("body") or {}).get("text") or "")
+    action = obj.get("action") if isinstance(obj.get("action"), dict) else {}
+    if not body.strip():
+        return "(#100) Param interactive['body']['text'] is required."
+    if obj["type"] == "button":
+        buttons = action.get("buttons") if isinstance(action.get("buttons"), list) else []
+        if not 1 <= len(buttons) <= 3:
+            return "(#131009) Parameter value is not valid: buttons count must be 1 to 3"
+        if len(body) > 1024:
+            return "(#100) Param interactive['body']['text'] must be at most 1024 characters long."
+        items = [b.get("reply") or {} for b in buttons if b.get("type") == "reply"]
+        if len(items) != len(buttons):
+            return "(#100) Param interactive['action']['buttons'][]['type'] must be reply"
+        title_max, id_max = 20, 256
+    else:
+        sections = action.get("sections") if isinstance(action.get("sections"), list) else []
+        items = [r for s in sections for r in (s.get("rows") or [])]
+        if not action.get("button") or len(str(action["button"])) > 20:
+            return "(#100) Param interactive['action']['button'] is required (at most 20 characters)"
+        if not 1 <= len(items) <= 10 or not sections:
+            return "(#131009) Parameter value is not valid: total row count must be 1 to 10"
+        if len(body) > 4096:
+            return "(#100) Param interactive['body']['text'] must be at most 4096 characters long."
+        title_max, id_max = 24, 200
+    ids = [str(i.get("id") or "") for i in items]
+    if any(not i or len(i) > id_max for i in ids) or len(set(ids)) != len(ids):
+        return f"(#131009) Parameter value is not valid: ids must be unique, 1 to {id_max} characters"
+    if any(not str(i.get("title") or "").strip() or len(str(i["title"])) > title_max for i in items):
+        return f"(#131009) Parameter value is not valid: titles must be 1 to {title_max} characters"
+    return ""
 
 
 def create_app(state: FakeWhatsAppState) -> Starlette:
@@ -243,6 +358,21 @@ def create_app(state: FakeWhatsAppState) -> Starlette:
             return JSONResponse(graph_error(100, f"Unsupported post request. Object with ID "
                                                  f"'{request.path_params['node']}' does not exist"), status_code=400)
         status, body = state.send(params)
+        return JSONResponse(body, status_code=status)
+
+    async def media_upload(request: Request) -> Response:
+        form = await request.form()
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        state.count("media_upload", {**fields, "file": getattr(form.get("file"), "filename", None)})
+        if not authorized(request):
+            return JSONResponse(graph_error(190), status_code=401)
+        if (failed := failure("media_upload")) is not None:
+            return failed
+        if request.path_params["node"] != state.phone_number_id:
+            return JSONResponse(graph_error(100, "Unsupported post request."), status_code=400)
+        upload = form.get("file")
+        file = (upload.filename or "", await upload.read()) if hasattr(upload, "read") else None
+        status, body = state.upload(fields, file)
         return JSONResponse(body, status_code=status)
 
     async def node(request: Request) -> Response:
@@ -292,6 +422,7 @@ def create_app(state: FakeWhatsAppState) -> Starlette:
 
     return Starlette(routes=[
         Route("/v21.0/{node}/messages", messages, methods=["POST"]),
+        Route("/v21.0/{node}/media", media_upload, methods=["POST"]),
         Route("/v21.0/{node}", node, methods=["GET"]),
         Route("/media-download/{media_id}", media_download, methods=["GET"]),
         Route("/_fake/user_message", ctl_user_message, methods=["POST"]),

@@ -11,11 +11,15 @@ import pytest_asyncio
 
 from messenger_app.channels.base import (
     ChannelError,
+    Choice,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
+from messenger_app.channels.viber import KIND as viber_kind
 from messenger_app.channels.viber import (
     IdentityEvent,
     MalformedWebhook,
@@ -23,7 +27,7 @@ from messenger_app.channels.viber import (
     ViberChannel,
     verify_signature,
 )
-from tests.fakes.base import PDF_BYTES, PNG_BYTES, WebhookReceiver, post_webhook
+from tests.fakes.base import PDF_BYTES, PNG_BYTES, WebhookReceiver, outbound_file, post_webhook
 from tests.fakes.viber_server import SIGNATURE_HEADER, FakeViberServer
 from tests.fakes.viber_server import sign as viber_sign
 
@@ -247,8 +251,12 @@ async def test_wrong_token_is_permanent_and_hidden(fake):
 @pytest.mark.asyncio
 async def test_other_refusals_are_permanent(fake, ch):
     fake.state.message_event(USER, "hi")
-    with pytest.raises(PermanentError, match="badData") as info:
+    with pytest.raises(PermanentError, match="nothing to send") as info:
         await ch.send(USER, OutboundMessage(text=" "))
+    assert fake.state.stats.get("send_message", 0) == 0  # refused before calling the API
+    fake.state.add_failure("send_message", code=3, message="badData")
+    with pytest.raises(PermanentError, match="badData") as info:
+        await ch.send(USER, OutboundMessage(text="x"))
     assert not isinstance(info.value, (UnreachableError, TransientError))
 
 
@@ -333,3 +341,135 @@ async def test_signed_callbacks_through_a_webhook_route(fake, ch):
         wrong_shape = fake.state.deliver(b"[1, 2]")
     assert (forged.status_code, junk.status_code, wrong_shape.status_code) == (403, 400, 400)
     assert [m.text for b in batches for m in b.messages] == ["via the route"]
+
+
+# -- files and buttons ---------------------------------------------------------------------
+
+
+def public(fake, tmp_path, name, data, mime, kind="document", served_as=None):
+    """A file as the outbox hands it over: on disk, with a public URL (served by the fake
+    here, standing in for the app's signed /files URL)."""
+    url = fake.state.add_file(data, mime, served_as or name)
+    return outbound_file(tmp_path, name, data, mime, kind, url=url)
+
+
+@pytest.mark.asyncio
+async def test_a_picture_goes_by_url_with_the_text_as_its_caption(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    photo = public(fake, tmp_path, "cat.png", PNG_BYTES, "image/png", "photo")
+    result = await ch.send(USER, OutboundMessage(text="Your cat", files=[photo], idempotency_key="m-3"))
+    (sent,) = fake.state.sent
+    assert (sent["type"], sent["text"], sent["media"]) == ("picture", "Your cat", photo.url)
+    assert sent["fetch_status"] == 200 and sent["data"] == PNG_BYTES  # Viber fetched the URL
+    assert sent["tracking_data"] == "m-3" and result.external_id == str(sent["message_token"])
+
+
+@pytest.mark.asyncio
+async def test_several_files_one_message_each_and_long_text_first(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    files = [public(fake, tmp_path, "a.png", PNG_BYTES, "image/png", "photo"),
+             public(fake, tmp_path, "report.pdf", PDF_BYTES, "application/pdf")]
+    text = "x" * 769  # longer than a picture's text may be
+    result = await ch.send(USER, OutboundMessage(text=text, files=files))
+    first, picture, document = fake.state.sent
+    assert (first["type"], first["text"]) == ("text", text)
+    assert (picture["type"], picture["text"], picture["data"]) == ("picture", "", PNG_BYTES)
+    assert (document["type"], document["file_name"], document["size"], document["data"]) == (
+        "file", "report.pdf", len(PDF_BYTES), PDF_BYTES)
+    assert result.external_id == str(first["message_token"])
+    assert result.raw["sent"] == [str(s["message_token"]) for s in fake.state.sent]
+
+
+@pytest.mark.asyncio
+async def test_text_and_a_document_the_text_goes_first(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    doc = public(fake, tmp_path, "invoice.pdf", PDF_BYTES, "application/pdf")
+    await ch.send(USER, OutboundMessage(text="Your invoice", files=[doc]))
+    assert [(s["type"], s["text"]) for s in fake.state.sent] == [("text", "Your invoice"),
+                                                                  ("file", None)]
+
+
+@pytest.mark.asyncio
+async def test_pictures_viber_would_refuse_go_as_files(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    no_ext = public(fake, tmp_path, "cat.png", PNG_BYTES, "image/png", "photo", served_as="sig-abc")
+    big = OutboundFile(path=no_ext.path, file_name="huge.jpg", mime_type="image/jpeg",
+                       size=2 * 1024 * 1024, url=fake.state.add_file(PNG_BYTES, "image/jpeg", "h.jpg"))
+    webp = public(fake, tmp_path, "s.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp", "photo")
+    await ch.send(USER, OutboundMessage(files=[no_ext, big, webp]))
+    assert [(s["type"], s["file_name"]) for s in fake.state.sent] == [
+        ("file", "cat.png"), ("file", "huge.jpg"), ("file", "s.webp")]
+    assert all(s["fetch_status"] == 200 for s in fake.state.sent)
+
+
+@pytest.mark.asyncio
+async def test_files_without_a_public_url_are_refused_before_anything_is_sent(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    with_url = public(fake, tmp_path, "a.png", PNG_BYTES, "image/png", "photo")
+    without = outbound_file(tmp_path, "b.pdf", PDF_BYTES, "application/pdf")
+    with pytest.raises(PermanentError, match="viber needs PUBLIC_URL to send files"):
+        await ch.send(USER, OutboundMessage(text="x", files=[with_url, without]))
+    assert fake.state.stats.get("send_message", 0) == 0
+
+
+@pytest.mark.asyncio
+async def test_choices_are_a_keyboard_and_a_press_carries_the_choice(fake, ch):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    choices = [Choice("yes", "Yes"), Choice("no", "No"), Choice("op", "Talk to a person")]
+    await ch.send(USER, OutboundMessage(text="Shall we?", choices=choices, idempotency_key="m-4"))
+    (sent,) = fake.state.sent
+    keyboard = sent["keyboard"]
+    assert keyboard["Type"] == "keyboard"
+    assert [(b["ActionType"], b["ActionBody"], b["Text"]) for b in keyboard["Buttons"]] == [
+        ("reply", c.id, c.label) for c in choices]
+    assert json.loads(sent["tracking_data"])["m"] == "m-4"
+    (press,) = parse(ch, fake.state.press(USER, sent, "op")).messages
+    assert (press.choice_id, press.text) == ("op", "Talk to a person")
+    (typed,) = parse(ch, fake.state.message_event(USER, "maybe later")).messages
+    assert (typed.choice_id, typed.text) == ("", "maybe later")  # not a button we offered
+    await ch.send(USER, OutboundMessage(text="Noted"))  # no keyboard: tracking_data is back to plain
+    (after,) = parse(ch, fake.state.message_event(USER, "op")).messages
+    assert (after.choice_id, after.text) == ("", "op")
+
+
+@pytest.mark.asyncio
+async def test_too_many_choices_become_numbered_text(fake, ch):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    many = [Choice(f"c{i}", f"Option {i}") for i in range(1, 26)]  # Viber: 24 buttons at most
+    await ch.send(USER, OutboundMessage(text="Pick", choices=many))
+    (sent,) = fake.state.sent
+    assert sent["keyboard"] is None and sent["text"] == numbered_options("Pick", many)
+
+
+@pytest.mark.asyncio
+async def test_text_file_and_buttons_the_keyboard_rides_on_the_last_message(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    doc = public(fake, tmp_path, "menu.pdf", PDF_BYTES, "application/pdf")
+    await ch.send(USER, OutboundMessage(text="Menu. Order?", files=[doc],
+                                        choices=[Choice("order", "Order")]))
+    text, document = fake.state.sent
+    assert text["keyboard"] is None and document["keyboard"]["Buttons"][0]["ActionBody"] == "order"
+    fake.state.reset()
+    parse(ch, fake.state.message_event(USER, "hi"))
+    await ch.send(USER, OutboundMessage(choices=[Choice("ok", "OK")]))  # buttons alone
+    (alone,) = fake.state.sent
+    assert alone["type"] == "text" and alone["text"].strip() and alone["keyboard"]
+
+
+@pytest.mark.asyncio
+async def test_a_rate_limit_on_a_file_message_is_transient(fake, ch, tmp_path):
+    parse(ch, fake.state.message_event(USER, "hi"))
+    photo = public(fake, tmp_path, "a.png", PNG_BYTES, "image/png", "photo")
+    fake.state.add_failure("send_message", code=12)
+    with pytest.raises(TransientError) as info:
+        await ch.send(USER, OutboundMessage(files=[photo]))
+    assert info.value.retry_after == 1.0 and fake.state.sent == []
+
+
+def test_capabilities_match_what_the_adapter_sends():
+    caps = viber_kind.capabilities
+    assert caps.native_choices == caps.max_choices == 24 and caps.max_text == 7000
+    assert caps.refuse_reason([OutboundFile("/x", "big.zip", "application/zip", 51 << 20)], []) == \
+        "file_too_large"
+    assert caps.refuse_reason([], [Choice("a", "x" * 41)]) == "choice_label_too_long"
+    assert caps.refuse_reason([], [Choice(f"c{i}", "x") for i in range(24)]) == ""

@@ -11,14 +11,18 @@ from datetime import datetime, timezone
 import pytest
 
 from messenger_app.channels.base import (
+    Choice,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     PollingChannel,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
-from messenger_app.channels.vk import VkChannel, stable_random_id
-from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES
+from messenger_app.channels.vk import KIND as vk_kind
+from messenger_app.channels.vk import VkChannel, _choice_of, stable_random_id
+from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES, outbound_file
 from tests.fakes.vk_server import FakeVkServer
 
 TOKEN = "vk1.a.SECRET-community-token-XYZ"
@@ -404,3 +408,145 @@ async def test_long_poll_returns_promptly_when_a_message_arrives(fake):
     assert [m.text for m in messages] == ["wake up"]
     assert 0.3 <= elapsed < 2
     assert datetime.now(timezone.utc).replace(tzinfo=None) >= messages[0].sent_at
+
+
+# -- files and buttons ---------------------------------------------------------------------
+
+GIF_BYTES = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
+
+
+async def send(fake, message, peer="101"):
+    fake.state.queue_user_message(int(peer), "hi")  # the user wrote: messages are allowed
+    ch = channel(fake)
+    try:
+        return await ch.send(peer, message)
+    finally:
+        await ch.close()
+
+
+def methods(fake):
+    return [r["method"] for r in fake.state.requests if r["method"] != "a_check"]
+
+
+@pytest.mark.asyncio
+async def test_one_photo_goes_through_upload_server_save_and_attachment(fake, tmp_path):
+    photo = outbound_file(tmp_path, "cat.png", PNG_BYTES, "image/png", "photo")
+    result = await send(fake, OutboundMessage(text="Your cat", files=[photo], idempotency_key="m-5"))
+    assert methods(fake) == ["photos.getMessagesUploadServer", "upload.photo",
+                             "photos.saveMessagesPhoto", "messages.send"]
+    assert fake.state.requests_of("photos.getMessagesUploadServer")[0]["peer_id"] == "101"
+    (upload,) = fake.state.uploads
+    assert (upload["field"], upload["file_name"], upload["content_type"], upload["data"]) == (
+        "photo", "cat.png", "image/png", PNG_BYTES)
+    (sent,) = fake.state.sent
+    assert sent["message"] == "Your cat" and sent["random_id"] == stable_random_id("m-5")
+    (ref,) = sent["attachment"]
+    assert ref.startswith(f"photo-{GROUP}_") and ref == result.raw["attachments"][0]
+    assert sent["files"] == [{"kind": "photo", "file_name": "cat.png", "content_type": "image/png",
+                              "data": PNG_BYTES}]
+
+
+@pytest.mark.asyncio
+async def test_several_files_go_in_one_message_photos_and_documents(fake, tmp_path):
+    files = [outbound_file(tmp_path, "a.gif", GIF_BYTES, "image/gif", "photo"),
+             outbound_file(tmp_path, "report.pdf", PDF_BYTES, "application/pdf"),
+             outbound_file(tmp_path, "note.ogg", OGG_BYTES, "audio/ogg", "voice")]
+    await send(fake, OutboundMessage(files=files, idempotency_key="m-6"))
+    (sent,) = fake.state.sent  # one messages.send carries all three
+    assert [a.split("-")[0] for a in sent["attachment"]] == ["photo", "doc", "doc"]
+    assert [(f["kind"], f["file_name"], f["data"]) for f in sent["files"]] == [
+        ("photo", "a.gif", GIF_BYTES), ("doc", "report.pdf", PDF_BYTES), ("doc", "note.ogg", OGG_BYTES)]
+    assert [u["field"] for u in fake.state.uploads] == ["photo", "file", "file"]
+    assert fake.state.requests_of("docs.getMessagesUploadServer")[0]["type"] == "doc"
+    assert fake.state.requests_of("docs.save")[0]["title"] == "report.pdf"
+    assert sent["message"] == ""
+
+
+@pytest.mark.asyncio
+async def test_a_resend_after_a_crash_is_dropped_by_vk_even_with_new_uploads(fake, tmp_path):
+    doc = outbound_file(tmp_path, "r.pdf", PDF_BYTES, "application/pdf")
+    first = await send(fake, OutboundMessage(text="report", files=[doc], idempotency_key="m-7"))
+    again = await send(fake, OutboundMessage(text="report", files=[doc], idempotency_key="m-7"))
+    assert len(fake.state.sent) == 1 and first.external_id == again.external_id
+    assert len(fake.state.uploads) == 2  # uploaded twice, delivered once (same random_id)
+
+
+@pytest.mark.asyncio
+async def test_upload_trouble_sends_nothing(fake, tmp_path):
+    photo = outbound_file(tmp_path, "a.png", PNG_BYTES, "image/png", "photo")
+    fake.state.add_failure("photos.getMessagesUploadServer", code=6)  # too many requests
+    with pytest.raises(TransientError) as info:
+        await send(fake, OutboundMessage(text="x", files=[photo]))
+    assert info.value.retry_after == 1.0
+    fake.state.add_failure("upload.photo", status=503, retry_after=9)
+    with pytest.raises(TransientError) as info:
+        await send(fake, OutboundMessage(text="x", files=[photo]))
+    assert info.value.retry_after == 9
+    fake_png = outbound_file(tmp_path, "b.png", b"not a picture at all", "image/png", "photo")
+    with pytest.raises(PermanentError, match="did not take b.png"):
+        await send(fake, OutboundMessage(text="x", files=[fake_png]))
+    missing = OutboundFile(path=str(tmp_path / "gone.pdf"), file_name="gone.pdf",
+                           mime_type="application/pdf", size=3)
+    with pytest.raises(PermanentError, match="gone.pdf is missing"):
+        await send(fake, OutboundMessage(text="x", files=[photo, missing]))
+    assert fake.state.sent == [] and fake.state.stats.get("messages.send", 0) == 0
+
+
+@pytest.mark.asyncio
+async def test_choices_are_an_inline_keyboard_and_a_press_carries_the_choice(fake):
+    choices = [Choice("yes", "Yes"), Choice("no", "No"), Choice("op", "Talk to a person")]
+    ch = channel(fake)
+    _, cursor = await ch.poll("")
+    await send(fake, OutboundMessage(text="Shall we?", choices=choices))
+    (sent,) = fake.state.sent
+    keyboard = sent["keyboard"]
+    assert keyboard["inline"] is True and len(keyboard["buttons"]) == 3
+    actions = [b["action"] for row in keyboard["buttons"] for b in row]
+    assert [(a["type"], a["label"], json.loads(a["payload"])) for a in actions] == [
+        ("text", c.label, {"choice": c.id}) for c in choices]
+    fake.state.press(101, sent, "op")
+    messages, _ = await poll_all(ch, cursor)
+    press = [m for m in messages if m.choice_id]
+    assert [(m.choice_id, m.text) for m in press] == [("op", "Talk to a person")]
+    assert [m.choice_id for m in messages if m.text == "hi"] == [""]  # typed text: no choice
+
+
+@pytest.mark.asyncio
+async def test_ten_choices_fit_two_a_row_more_become_numbered_text(fake):
+    ten = [Choice(f"c{i}", f"Option {i}") for i in range(1, 11)]
+    await send(fake, OutboundMessage(text="Pick", choices=ten))
+    rows = fake.state.sent[0]["keyboard"]["buttons"]
+    assert [len(r) for r in rows] == [2] * 5  # VK: an inline keyboard has at most 6 rows
+    eleven = [*ten, Choice("c11", "Option 11")]
+    await send(fake, OutboundMessage(text="Pick", choices=eleven, idempotency_key="n"))
+    numbered = fake.state.sent[1]
+    assert numbered["keyboard"] is None and numbered["message"] == numbered_options("Pick", eleven)
+    long_id = [Choice("x" * 300, "Too long an id")]  # payload over 255 bytes
+    await send(fake, OutboundMessage(text="?", choices=long_id, idempotency_key="o"))
+    assert fake.state.sent[2]["keyboard"] is None
+
+
+@pytest.mark.asyncio
+async def test_text_file_and_buttons_in_one_message_and_buttons_alone(fake, tmp_path):
+    doc = outbound_file(tmp_path, "menu.pdf", PDF_BYTES, "application/pdf")
+    await send(fake, OutboundMessage(text="Menu. Order?", files=[doc],
+                                     choices=[Choice("order", "Order")], idempotency_key="a"))
+    (sent,) = fake.state.sent
+    assert sent["message"] == "Menu. Order?" and sent["attachment"][0].startswith("doc")
+    assert sent["keyboard"]["buttons"][0][0]["action"]["label"] == "Order"
+    await send(fake, OutboundMessage(choices=[Choice("ok", "OK")], idempotency_key="b"))
+    assert fake.state.sent[1]["message"].strip() and fake.state.sent[1]["keyboard"]
+
+
+def test_a_payload_is_read_only_when_it_is_ours():
+    assert _choice_of('{"choice": "yes"}') == "yes" and _choice_of('{"choice": 7}') == "7"
+    assert _choice_of('{"command": "start"}') == "" and _choice_of("not json") == ""
+    assert _choice_of(None) == "" and _choice_of('["choice"]') == ""
+
+
+def test_capabilities_match_what_the_adapter_sends():
+    caps = vk_kind.capabilities
+    assert caps.max_files == 10 and caps.native_choices == 10 and caps.max_choice_label == 40
+    assert caps.dedup_sends is True
+    assert caps.refuse_reason([], [Choice("a", "x" * 41)]) == "choice_label_too_long"
+    assert caps.refuse_reason([OutboundFile("/x", "a.zip", "application/zip", 10)] * 10, []) == ""

@@ -11,23 +11,29 @@ import pytest_asyncio
 
 from messenger_app.channels.base import (
     ChannelError,
+    Choice,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
+from messenger_app.channels.whatsapp import KIND as whatsapp_kind
 from messenger_app.channels.whatsapp import (
     WINDOW_CLOSED,
     MalformedWebhook,
     StatusEvent,
     WhatsAppChannel,
     WhatsAppTemplate,
+    _media_type,
     verify_challenge,
     verify_signature,
     window_open,
 )
-from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES, WebhookReceiver, post_webhook
+from tests.fakes.base import (OGG_BYTES, PDF_BYTES, PNG_BYTES, WebhookReceiver, outbound_file,
+                              post_webhook)
 from tests.fakes.whatsapp_server import SIGNATURE_HEADER, FakeWhatsAppServer
 
 TOKEN = "EAAG-SECRET-whatsapp-token-123"
@@ -223,7 +229,7 @@ def test_window_open():
 async def test_send_refuses_free_text_outside_the_window(fake, ch):
     old = datetime.now(timezone.utc) - timedelta(hours=25)
     with pytest.raises(UnreachableError) as info:
-        await ch.send(WA, OutboundMessage(text="late"), last_inbound_at=old)
+        await ch.send(WA, OutboundMessage(text="late", last_inbound_at=old))
     assert str(info.value) == WINDOW_CLOSED == "outside WhatsApp's 24-hour window: only templates"
     assert fake.state.stats.get("messages", 0) == 0  # refused before calling the API
     with pytest.raises(UnreachableError):
@@ -232,18 +238,19 @@ async def test_send_refuses_free_text_outside_the_window(fake, ch):
     # a template is allowed any time
     tpl = WhatsAppTemplate("order_update", "en_US", [{"type": "body", "parameters": [
         {"type": "text", "text": "42"}]}])
-    result = await ch.send(WA, OutboundMessage(text="", idempotency_key="m-9"), last_inbound_at=old,
-                           template=tpl)
+    result = await ch.send_template(WA, tpl, idempotency_key="m-9")
     (sent,) = fake.state.sent
     assert sent["type"] == "template" and sent["template"]["name"] == "order_update"
+    assert sent["biz_opaque_callback_data"] == "m-9"
     assert sent["template"]["language"] == {"code": "en_US"} and sent["id"] == result.external_id
 
 
 @pytest.mark.asyncio
 async def test_send_text_inside_the_window(fake, ch):
     parse(fake, ch, fake.state.text_message(WA, "hi"))
-    result = await ch.send("+" + WA, OutboundMessage(text="Hello!", idempotency_key="m-1"),
-                           last_inbound_at=datetime.now(timezone.utc) - timedelta(hours=23))
+    result = await ch.send("+" + WA, OutboundMessage(
+        text="Hello!", idempotency_key="m-1",
+        last_inbound_at=datetime.now(timezone.utc) - timedelta(hours=23)))
     (sent,) = fake.state.sent
     assert (sent["to"], sent["type"], sent["text"]) == (WA, "text", "Hello!")
     assert sent["biz_opaque_callback_data"] == "m-1"
@@ -320,8 +327,13 @@ async def test_bad_token_is_permanent_and_hidden(fake):
 
 @pytest.mark.asyncio
 async def test_other_errors_are_permanent(fake, ch):
-    with pytest.raises(PermanentError, match="text\\['body'\\] is required") as info:
-        await ch.send(WA, OutboundMessage(text=""))
+    with pytest.raises(PermanentError, match="nothing to send") as info:
+        await ch.send(WA, OutboundMessage(text=" "))
+    assert not isinstance(info.value, (UnreachableError, TransientError))
+    assert fake.state.stats.get("messages", 0) == 0  # refused before calling the API
+    fake.state.add_failure("messages", status=400, code=100, message="(#100) Invalid parameter")
+    with pytest.raises(PermanentError, match="Invalid parameter") as info:
+        await ch.send(WA, OutboundMessage(text="x"))
     assert not isinstance(info.value, (UnreachableError, TransientError))
     wrong_number = WhatsAppChannel(TOKEN, "123", base_url=fake.api_url)
     try:
@@ -376,8 +388,8 @@ async def test_subscription_check_and_signed_notifications_through_a_route(fake,
         refused = fake.state.verify_webhook("31337", verify_token="guess")
         assert (ok.status_code, ok.text, refused.status_code) == (200, "31337", 403)
         assert fake.state.deliver(fake.state.text_message(WA, "via the route", name="Ann")).status_code == 200
-        result = await ch.send(WA, OutboundMessage(text="reply"),
-                               last_inbound_at=datetime.now(timezone.utc))
+        result = await ch.send(WA, OutboundMessage(text="reply",
+                                                   last_inbound_at=datetime.now(timezone.utc)))
         assert fake.state.deliver_statuses() == [200]
         raw, header = fake.state.sign(fake.state.text_message(WA, "forged"))
         forged = post_webhook(hook.hook_url, raw.replace(b"forged", b"FORGED"), {SIGNATURE_HEADER: header})
@@ -387,3 +399,169 @@ async def test_subscription_check_and_signed_notifications_through_a_route(fake,
     assert [m.text for b in batches for m in b.messages] == ["via the route"]
     assert batches[0].messages[0].phone == "+" + WA
     assert [(s.external_id, s.status) for b in batches for s in b.statuses] == [(result.external_id, "sent")]
+
+
+# -- files and buttons ---------------------------------------------------------------------
+
+
+def recent():
+    return datetime.now(timezone.utc) - timedelta(minutes=5)
+
+
+def calls(fake):
+    return [r["method"] for r in fake.state.requests]
+
+
+@pytest.mark.asyncio
+async def test_one_file_is_uploaded_then_sent_by_id_with_the_text_as_caption(fake, ch, tmp_path):
+    photo = outbound_file(tmp_path, "cat.png", PNG_BYTES, "image/png", "photo")
+    result = await ch.send(WA, OutboundMessage(text="Your cat", files=[photo], idempotency_key="m-2",
+                                               last_inbound_at=recent()))
+    (upload,) = fake.state.uploads
+    assert (upload["type"], upload["file_name"], upload["data"]) == ("image/png", "cat.png", PNG_BYTES)
+    assert fake.state.requests_of("media_upload")[0]["messaging_product"] == "whatsapp"
+    (sent,) = fake.state.sent
+    assert sent["type"] == "image" and sent["media"] == {"id": upload["id"], "caption": "Your cat"}
+    assert sent["data"] == PNG_BYTES and sent["biz_opaque_callback_data"] == "m-2"
+    assert result.external_id == sent["id"] and result.raw["media"] == [upload["id"]]
+    assert calls(fake) == ["media_upload", "messages"]
+
+
+@pytest.mark.asyncio
+async def test_several_files_each_go_as_their_own_message_after_all_uploads(fake, ch, tmp_path):
+    files = [outbound_file(tmp_path, "a.png", PNG_BYTES, "image/png", "photo"),
+             outbound_file(tmp_path, "report.pdf", PDF_BYTES, "application/pdf"),
+             outbound_file(tmp_path, "note.ogg", OGG_BYTES, "audio/ogg", "voice")]
+    result = await ch.send(WA, OutboundMessage(files=files, last_inbound_at=recent()))
+    assert calls(fake) == ["media_upload"] * 3 + ["messages"] * 3  # nothing sent before all uploads
+    image, document, audio = fake.state.sent
+    assert [s["type"] for s in fake.state.sent] == ["image", "document", "audio"]
+    assert image["media"] == {"id": fake.state.uploads[0]["id"]}  # no text: no caption
+    assert document["filename"] == "report.pdf" and document["data"] == PDF_BYTES
+    assert audio["mime_type"] == "audio/ogg" and "caption" not in audio["media"]
+    assert result.external_id == image["id"] and result.raw["sent"] == [s["id"] for s in fake.state.sent]
+
+
+@pytest.mark.asyncio
+async def test_text_that_cannot_be_a_caption_goes_first_on_its_own(fake, ch, tmp_path):
+    voice = outbound_file(tmp_path, "v.ogg", OGG_BYTES, "audio/ogg", "voice")
+    await ch.send(WA, OutboundMessage(text="Listen", files=[voice], last_inbound_at=recent()))
+    assert [(s["type"], s["text"]) for s in fake.state.sent] == [("text", "Listen"), ("audio", None)]
+    fake.state.reset()
+    long_text = "x" * 1025  # longer than a caption may be
+    doc = outbound_file(tmp_path, "r.pdf", PDF_BYTES, "application/pdf")
+    await ch.send(WA, OutboundMessage(text=long_text, files=[doc], last_inbound_at=recent()))
+    text, document = fake.state.sent
+    assert text["text"] == long_text and document["caption"] is None
+
+
+def test_media_type_follows_what_whatsapp_plays():
+    def f(mime, size=10):
+        return OutboundFile(path="/x", file_name="f", mime_type=mime, size=size)
+    assert _media_type(f("image/png")) == "image" and _media_type(f("image/jpeg")) == "image"
+    assert _media_type(f("image/png", 5 * 1024 * 1024 + 1)) == "document"  # over 5 MB
+    assert _media_type(f("image/gif")) == "document" and _media_type(f("application/pdf")) == "document"
+    assert _media_type(f("video/mp4")) == "video" and _media_type(f("video/webm")) == "document"
+    assert _media_type(f("audio/mpeg")) == "audio" and _media_type(f("audio/mpeg", 17 << 20)) == "document"
+
+
+@pytest.mark.asyncio
+async def test_upload_failures_send_nothing(fake, ch, tmp_path):
+    photo = outbound_file(tmp_path, "a.png", PNG_BYTES, "image/png", "photo")
+    doc = outbound_file(tmp_path, "b.pdf", PDF_BYTES, "application/pdf")
+    fake.state.add_failure("media_upload", status=429, retry_after=7)
+    with pytest.raises(TransientError) as info:
+        await ch.send(WA, OutboundMessage(text="hi", files=[photo, doc], last_inbound_at=recent()))
+    assert info.value.retry_after == 7 and fake.state.sent == []
+    zipped = outbound_file(tmp_path, "c.zip", b"PK\x03\x04" + b"\x00" * 30, "application/zip")
+    with pytest.raises(PermanentError, match="one of the following types"):
+        await ch.send(WA, OutboundMessage(files=[photo, zipped], last_inbound_at=recent()))
+    assert fake.state.sent == []
+    missing = OutboundFile(path=str(tmp_path / "gone.pdf"), file_name="gone.pdf",
+                           mime_type="application/pdf", size=5)
+    before = len(fake.state.requests)
+    with pytest.raises(PermanentError, match="gone.pdf is missing"):
+        await ch.send(WA, OutboundMessage(files=[photo, missing], last_inbound_at=recent()))
+    with pytest.raises(UnreachableError):  # window closed: not even an upload
+        await ch.send(WA, OutboundMessage(files=[photo], last_inbound_at=recent() - timedelta(days=2)))
+    assert len(fake.state.requests) == before
+
+
+@pytest.mark.asyncio
+async def test_up_to_three_choices_are_reply_buttons_and_a_tap_carries_the_id(fake, ch):
+    choices = [Choice("yes", "Yes"), Choice("no", "No"), Choice("op", "Talk to a person")]
+    result = await ch.send(WA, OutboundMessage(text="Shall we?", choices=choices,
+                                               last_inbound_at=recent()))
+    (sent,) = fake.state.sent
+    assert sent["type"] == "interactive" and sent["id"] == result.external_id
+    assert sent["interactive"] == {"type": "button", "body": {"text": "Shall we?"}, "action": {
+        "buttons": [{"type": "reply", "reply": {"id": c.id, "title": c.label}} for c in choices]}}
+    (tap,) = parse(fake, ch, fake.state.press(WA, sent, "op")).messages
+    assert (tap.choice_id, tap.text) == ("op", "Talk to a person")
+
+
+@pytest.mark.asyncio
+async def test_four_to_ten_choices_are_a_list(fake, ch):
+    choices = [Choice(f"c{i}", f"Option number {i}") for i in range(1, 11)]
+    await ch.send(WA, OutboundMessage(text="Pick a slot", choices=choices, last_inbound_at=recent()))
+    (sent,) = fake.state.sent
+    interactive = sent["interactive"]
+    assert interactive["type"] == "list" and interactive["body"] == {"text": "Pick a slot"}
+    assert [r["id"] for r in interactive["action"]["sections"][0]["rows"]] == [c.id for c in choices]
+    assert 0 < len(interactive["action"]["button"]) <= 20
+    (tap,) = parse(fake, ch, fake.state.press(WA, sent, "c7")).messages
+    assert (tap.choice_id, tap.text) == ("c7", "Option number 7")
+    # three choices with a label too long for a button (21..24) still fit a list
+    fake.state.reset()
+    await ch.send(WA, OutboundMessage(text="?", choices=[Choice("a", "A" * 24), Choice("b", "B")],
+                                      last_inbound_at=recent()))
+    assert fake.state.sent[0]["interactive"]["type"] == "list"
+
+
+@pytest.mark.asyncio
+async def test_choices_that_do_not_fit_become_numbered_text(fake, ch):
+    choices = [Choice(f"c{i}", f"Choice {i}") for i in range(1, 12)]  # 11 > a list's 10 rows
+    await ch.send(WA, OutboundMessage(text="Which one?", choices=choices, last_inbound_at=recent()))
+    (sent,) = fake.state.sent
+    assert sent["type"] == "text" and sent["text"] == numbered_options("Which one?", choices)
+    assert sent["text"].endswith("10. Choice 10\n11. Choice 11")
+
+
+@pytest.mark.asyncio
+async def test_text_file_and_buttons_the_file_first_then_the_buttons_with_the_text(fake, ch, tmp_path):
+    doc = outbound_file(tmp_path, "menu.pdf", PDF_BYTES, "application/pdf")
+    await ch.send(WA, OutboundMessage(text="Here is the menu. Order?", files=[doc],
+                                      choices=[Choice("order", "Order"), Choice("later", "Later")],
+                                      last_inbound_at=recent()))
+    document, buttons = fake.state.sent
+    assert document["type"] == "document" and document["caption"] is None
+    assert buttons["interactive"]["body"]["text"] == "Here is the menu. Order?"
+    # buttons without any text still get the body WhatsApp requires
+    fake.state.reset()
+    await ch.send(WA, OutboundMessage(choices=[Choice("ok", "OK")], last_inbound_at=recent()))
+    assert fake.state.sent[0]["interactive"]["body"]["text"].strip()
+
+
+@pytest.mark.asyncio
+async def test_template_quick_reply_button_carries_its_payload(fake, ch):
+    body = fake.state.inbound(WA, {"type": "button", "button": {"text": "Stop promotions",
+                                                                "payload": "stop"}})
+    (msg,) = parse(fake, ch, body).messages
+    assert (msg.choice_id, msg.text) == ("stop", "Stop promotions")
+    (plain,) = parse(fake, ch, fake.state.text_message(WA, "1")).messages
+    assert plain.choice_id == ""  # a typed text is matched later, not here
+
+
+def test_capabilities_match_what_the_adapter_sends():
+    caps = whatsapp_kind.capabilities
+    assert caps.reply_window_hours == 24 and caps.max_choices == 10 and caps.max_choice_label == 20
+    ok = [OutboundFile("/x", n, m, 100) for n, m in (
+        ("a.png", "image/png"), ("b.jpg", "image/jpeg"), ("c.pdf", "application/pdf"),
+        ("d.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("e.mp4", "video/mp4"), ("f.ogg", "audio/ogg"))]
+    assert caps.refuse_reason(ok, []) == ""
+    assert caps.refuse_reason([OutboundFile("/x", "z.zip", "application/zip", 9)], []) == \
+        "file_type_not_supported"
+    assert caps.refuse_reason([OutboundFile("/x", "big.pdf", "application/pdf", 101 << 20)], []) == \
+        "file_too_large"
+    assert caps.refuse_reason([], [Choice("a", "x" * 21)]) == "choice_label_too_long"
