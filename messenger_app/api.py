@@ -30,6 +30,18 @@ async def files(request: Request) -> Response:
                                          "X-Content-Type-Options": "nosniff"})
 
 
+async def signed_file(request: Request) -> Response:
+    """A file behind a signed, expiring URL (channels that fetch by URL: Viber)."""
+    from messenger_app.services import attachments
+
+    p = request.path_params
+    path = attachments.signed_path(p["expires"], p["sig"], p["path"])
+    if path is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return FileResponse(path, headers={"Cache-Control": "private, max-age=3600",
+                                       "X-Content-Type-Options": "nosniff"})
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
@@ -39,6 +51,7 @@ def build() -> Starlette:
 
     return Starlette(routes=[
         Route("/files/{path:path}", files, methods=["GET"]),
+        Route("/files-signed/{expires}/{sig}/{path:path}", signed_file, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
         *webhooks.ROUTES,
         *push_routes.ROUTES,

@@ -1,5 +1,5 @@
 """Outbound files the way the outbox hands them to an adapter: a file really stored by
-services/attachments (store_upload), resolved to its local path."""
+services/attachments (store_upload), resolved by attachments.outbound_file."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from messenger_app.services import attachments
 
 def outbound_file(att: dict) -> OutboundFile:
     """The OutboundFile of a stored attachment dict (store_upload's result)."""
-    path = attachments.local_path(att)
-    assert path is not None, f"{att.get('file_name')} is not a stored file"
-    return OutboundFile(path=str(path), file_name=att["file_name"], mime_type=att["mime_type"],
-                        size=att["file_size"], kind=att["kind"])
+    f = attachments.outbound_file(att)
+    assert f is not None, f"{att.get('file_name')} is not a stored file"
+    return f
 
 
 def stored(file_name: str, data: bytes, declared_type: str = "") -> OutboundFile:

@@ -283,6 +283,64 @@ def local_path(attachment: dict) -> Path | None:
     return path
 
 
+def outbound_file(attachment: dict, public_url: bool = False):
+    """The typed file an adapter sends (channels never read our storage themselves), or None
+    when the stored file is gone. With public_url, a signed, expiring URL is filled in for the
+    channels that fetch files by URL (Viber)."""
+    from messenger_app.channels.base import OutboundFile
+
+    path = local_path(attachment)
+    if path is None:
+        return None
+    return OutboundFile(path=str(path), file_name=str(attachment.get("file_name") or path.name),
+                        mime_type=str(attachment.get("mime_type") or OCTET),
+                        size=path.stat().st_size, kind=str(attachment.get("kind") or "document"),
+                        url=signed_url(attachment) if public_url else "")
+
+
+SIGNED_PREFIX = "/files-signed/"
+SIGNED_TTL = 24 * 3600
+
+
+def _signing_key() -> bytes:
+    key_file = settings.get().data_dir / "file-url.key"
+    if not key_file.exists():
+        key_file.write_bytes(secrets.token_bytes(32))
+        os.chmod(key_file, 0o600)
+    return key_file.read_bytes()
+
+
+def _signature(rel: str, expires: int) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(_signing_key(), f"{expires}:{rel}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def signed_url(attachment: dict, ttl: int = SIGNED_TTL, now: float | None = None) -> str:
+    """A public URL of a stored attachment that works without a session until it expires."""
+    import time
+
+    url = str(attachment.get("url") or "")
+    if not url.startswith(URL_PREFIX):
+        return ""
+    rel = url[len(URL_PREFIX):]
+    expires = int((now if now is not None else time.time()) + ttl)
+    return f"{settings.get().public_url}{SIGNED_PREFIX}{expires}/{_signature(rel, expires)}/{rel}"
+
+
+def signed_path(expires: str, signature: str, rel: str, now: float | None = None) -> Path | None:
+    """The file behind a signed URL, or None when the signature is wrong or expired."""
+    import hmac
+    import time
+
+    if not expires.isdigit() or int(expires) < (now if now is not None else time.time()):
+        return None
+    if not hmac.compare_digest(_signature(rel, int(expires)), signature):
+        return None
+    return local_path({"url": URL_PREFIX + rel})
+
+
 # -- sending ----------------------------------------------------------------------------
 
 def clean_attachments(attachments) -> list[dict]:
