@@ -74,7 +74,7 @@ def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage) -> Re
                       channel_id=channel_id, channel_kind=channel_kind, direction=IN,
                       sender_kind="client", text=msg.text or "", attachments=msg.attachments,
                       status=RECEIVED, external_id=msg.external_id, created_at=now,
-                      sent_at=sent_at, updated_at=now)
+                      sent_at=sent_at, updated_at=now, choice_id=(msg.choice_id or "")[:256])
         s.add(row)
         dialog.last_message_at = now
         dialog.activity_at = now
