@@ -27,15 +27,18 @@ dict (it goes to the database as JSON); `download(attachment)` re-fetches the me
 (a small in-memory cache usually spares that right after a poll) and returns the part's
 (bytes, content_type). If the mail was deleted or the folder renumbered: PermanentError.
 
-Outbound — `send(to_address, message, *, reply_to_message_id="", subject="")`:
-  * a new Message-ID (returned as SendResult.external_id, without <>);
-  * In-Reply-To / References from `reply_to_message_id` (an inbound external_id). Without
+Outbound — `send(to_address, message: OutboundMessage)`:
+  * a new Message-ID (returned as SendResult.external_id, without <>), derived from
+    message.idempotency_key when given (a resend is recognisable);
+  * In-Reply-To / References from `message.reply_to` (an inbound external_id). Without
     it, the last message this adapter instance polled from that address is used (memory
-    only: pass it explicitly to survive restarts);
-  * subject: `subject` if given, else "Re: <subject of the mail replied to>" when known,
-    else `default_subject`;
-  * OutboundMessage.attachments with {"path", "file_name", "mime_type"} become MIME parts
-    (an attachment without a readable "path" is a PermanentError: nothing is sent).
+    only: the outbox passes it explicitly to survive restarts);
+  * subject: `message.subject` if given, else "Re: <subject of the mail replied to>" when
+    known, else `default_subject`;
+  * message.files (OutboundFile) become MIME parts (a file that cannot be read is a
+    PermanentError: nothing is sent);
+  * message.choices are appended to the text as numbered options ("1. Yes"): the client
+    answers with the number or the label.
 
 Errors (never retried here): SMTP 4xx, connection errors, timeouts -> TransientError;
 recipient refused 550/551/553 -> UnreachableError; auth failure (535) -> PermanentError;
@@ -73,12 +76,14 @@ from messenger_app.channels.base import (
     ChannelKind,
     SettingField,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
     SendResult,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
 
 _ADDRESS_RE = re.compile(r"^[^@\s<>(),;:\"\\\[\]]+@[^@\s<>(),;:\"\\\[\]]+$")
@@ -197,19 +202,19 @@ class EmailChannel:
         self._next_poll_at = time.monotonic() + (0.0 if more else self.config.poll_interval)
         return messages, next_cursor
 
-    async def send(self, identity_external_id: str, message: OutboundMessage, *,
-                   reply_to_message_id: str = "", subject: str = "") -> SendResult:
-        """Send to the address `identity_external_id`. `reply_to_message_id`: the
-        external_id of the mail we answer (threading); `subject`: overrides the subject."""
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        """Send to the address `identity_external_id`. `message.reply_to`: the external_id
+        of the mail we answer (threading); `message.subject`: overrides the subject."""
         to = (identity_external_id or "").strip()
         if not _ADDRESS_RE.fullmatch(to):
             raise UnreachableError("email: the recipient is not an e-mail address")
         if not self.config.smtp_host or not self.config.from_address:
             raise PermanentError("email: SMTP host and from address must be configured")
-        if not (message.text or "").strip() and not message.attachments:
+        if not (message.text or "").strip() and not message.files and not message.choices:
             raise PermanentError("email: nothing to send")
         try:
-            email_msg, info = self._build(to, message, reply_to_message_id, subject)
+            email_msg, info = self._build(to, message, message.reply_to or "",
+                                          message.subject or "")
         except (ValueError, TypeError) as exc:  # a header the email package refuses
             raise PermanentError(f"email: cannot build the message: {exc}") from None
         await asyncio.to_thread(self._send_sync, to, email_msg)
@@ -501,21 +506,20 @@ class EmailChannel:
         if reply_to:
             em["In-Reply-To"] = f"<{reply_to}>"
             em["References"] = " ".join(f"<{r}>" for r in references)
-        text = message.text or ""
+        text = numbered_options(message.text or "", list(message.choices or []))
         # quoted-printable keeps non-ASCII text safe on servers without 8BITMIME
         em.set_content(text, cte="quoted-printable" if not text.isascii() else None)
-        for att in message.attachments or []:
-            path = att.get("path") if isinstance(att, Mapping) else None
-            if not path:
-                raise PermanentError("email: an attachment has no local file path")
+        for f in message.files or []:
+            if not isinstance(f, OutboundFile) or not f.path:
+                raise PermanentError("email: an attachment has no local file")
             try:
-                data = Path(path).read_bytes()
+                data = Path(f.path).read_bytes()
             except OSError:
                 raise PermanentError(
-                    f"email: cannot read attachment {att.get('file_name') or Path(path).name!r}"
+                    f"email: cannot read attachment {f.file_name or Path(f.path).name!r}"
                 ) from None
-            name = _safe_filename(att.get("file_name") or Path(path).name)
-            mime = att.get("mime_type") or mimetypes.guess_type(name)[0] or "application/octet-stream"
+            name = _safe_filename(f.file_name or Path(f.path).name)
+            mime = f.mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
             maintype, _, subtype = mime.partition("/")
             if maintype == "multipart" or not subtype:
                 maintype, subtype = "application", "octet-stream"

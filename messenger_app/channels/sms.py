@@ -5,6 +5,12 @@ Outbound: one HTTP request per message, built from `SmsConfig`:
   * `params_template`: a dict (nested dicts/lists allowed for JSON) whose string values may
     hold the placeholders {to} {text} {sender} {message_id}. GET sends it as the query
     string; POST as a form (`body_format="form"`) or a JSON body (`body_format="json"`);
+  * {message_id} is our message id (OutboundMessage.idempotency_key): put it in the URL or
+    the template where the gateway takes a client reference, and/or name a header in
+    `idempotency_header` ("Idempotency-Key"), so a gateway that de-duplicates can drop a
+    resend after a crash (`sends_message_id` says whether this config does);
+  * message.choices are appended to the text as numbered options ("1. Yes"); files cannot
+    go by SMS (the outbox refuses them at queue time; here they are a PermanentError);
   * an optional auth header (`auth_header` + `auth_value`, e.g. "Authorization: Bearer …");
   * the gateway's message id is read from the JSON response at `id_path` ("id",
     "messages.0.id", "data[0].sid") or, failing that, with `id_regex` on the response text
@@ -51,6 +57,7 @@ from messenger_app.channels.base import (
     SendResult,
     TransientError,
     UnreachableError,
+    numbered_options,
 )
 from messenger_app.lib import phones
 from messenger_app.lib.retry import retry_after_of
@@ -102,6 +109,7 @@ class SmsConfig:
     to_format: str = "plus"  # {to} as "+79991234567" (plus) or "79991234567" (digits)
     auth_header: str = ""  # e.g. "Authorization" (empty: no auth header)
     auth_value: str = ""  # e.g. "Bearer abc…" — a secret
+    idempotency_header: str = ""  # e.g. "Idempotency-Key": carries our message id
     id_path: str = ""  # JSON path of the gateway message id in the response
     id_regex: str = ""  # else: regex on the response text (group 1, or the whole match)
     error_field: str = ""  # JSON path; a non-empty value there means the send failed
@@ -164,6 +172,9 @@ class SmsConfig:
                 raise SmsConfigError(f"{name} is not a valid regular expression: {exc}") from None
         if "\n" in self.auth_header or "\r" in self.auth_value or "\n" in self.auth_value:
             raise SmsConfigError("the auth header must be one line")
+        if self.idempotency_header and not re.fullmatch(r"[A-Za-z0-9-]{1,64}",
+                                                        self.idempotency_header):
+            raise SmsConfigError("the idempotency header must be a header name")
 
 
 class SmsChannel:
@@ -177,6 +188,14 @@ class SmsChannel:
         self._client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(self.config.timeout, connect=min(10.0, self.config.timeout)))
 
+    @property
+    def sends_message_id(self) -> bool:
+        """True when the gateway receives our message id (a placeholder in the URL or the
+        template, or the idempotency header), so it can recognise a resend."""
+        cfg = self.config
+        return bool(cfg.idempotency_header) or "{message_id}" in cfg.send_url \
+            or "{message_id}" in json.dumps(cfg.params_template, ensure_ascii=False)
+
     # -- public API -------------------------------------------------------------
 
     async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
@@ -186,7 +205,9 @@ class SmsChannel:
         digits = re.sub(r"\D", "", identity_external_id or "")
         if not digits or digits != re.sub(r"[\s+()-]", "", identity_external_id or ""):
             raise UnreachableError("sms: the recipient is not a phone number")
-        text = message.text or ""
+        if message.files:  # never dropped silently: the outbox refuses these at queue time
+            raise PermanentError("sms: SMS cannot carry files")
+        text = numbered_options(message.text or "", list(message.choices or []))
         if not text.strip():
             raise PermanentError("sms: nothing to send (SMS carries text only)")
         values = {
@@ -201,6 +222,8 @@ class SmsChannel:
         headers = {}
         if cfg.auth_header and cfg.auth_value:
             headers[cfg.auth_header] = cfg.auth_value
+        if cfg.idempotency_header and message.idempotency_key:
+            headers[cfg.idempotency_header] = message.idempotency_key
         kwargs: dict[str, Any] = {"headers": headers}
         if cfg.method == "GET":
             # Merge by hand: httpx's params= would drop a query already in the URL.
@@ -233,8 +256,6 @@ class SmsChannel:
         raw: dict[str, Any] = {"status_code": response.status_code}
         if isinstance(body, (dict, list)):
             raw["response"] = body
-        if message.attachments:
-            raw["attachments_dropped"] = len(message.attachments)
         return SendResult(external_id=external_id, raw=raw)
 
     async def profile(self, identity_external_id: str) -> Profile:
@@ -657,6 +678,9 @@ KIND = ChannelKind(
             SettingField("method", "Method (GET/POST)"), SettingField("body_format", "Body (form/json)"),
             SettingField("sender", "Sender id"), SettingField("auth_header", "Auth header name"),
             SettingField("auth_value", "Auth header value", secret=True),
+            SettingField("params_template",
+                         "Request template (JSON: {to} {text} {sender} {message_id})"),
+            SettingField("idempotency_header", "Header for our message id (Idempotency-Key)"),
             SettingField("id_path", "Message id JSON path"),
             SettingField("webhook_secret", "Webhook secret", secret=True)),
     capabilities=Capabilities(max_files=0, max_text=1600, native_choices=0, max_choices=9,

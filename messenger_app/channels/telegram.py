@@ -1,5 +1,12 @@
 """Telegram Bot API adapter (long polling). Parses and sends; never touches the database.
 
+Files: one Bot API call per file (sendPhoto / sendVoice / sendAudio / sendVideo /
+sendDocument, a multipart upload of OutboundFile.path). Buttons: an inline keyboard, one
+button per row, callback_data = Choice.id (1-64 bytes). A pressed button arrives as a
+`callback_query` update: poll() turns it into an InboundMessage with choice_id = the data
+and text = the pressed button's label, and answers it (answerCallbackQuery) so the client's
+app stops its spinner; a failed answer never loses the update.
+
 It never retries on its own: 429 / 5xx / network trouble raise TransientError (with
 retry_after when Telegram says so) and the caller decides when to try again.
 """
@@ -10,6 +17,10 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+import json
+import logging
+import os
+
 import httpx
 
 from messenger_app.lib.filetypes import sniff as sniff_content_type
@@ -18,7 +29,9 @@ from messenger_app.lib.scrub import scrub
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
+    Choice,
     InboundMessage,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     Profile,
@@ -27,7 +40,8 @@ from messenger_app.channels.base import (
     UnreachableError,
 )
 
-ALLOWED_UPDATES = ["message", "edited_message"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+MAX_CALLBACK_DATA = 64  # bytes of callback_data (Bot API)
 MAX_CAPTION = 1024  # characters of a media caption
 MAX_PHOTO = 10 * 1024 * 1024  # sendPhoto's limit; bigger pictures go as documents
 _PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
@@ -35,6 +49,7 @@ UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 _MEDIA_KINDS = ("document", "voice", "audio", "video", "sticker")
 # 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
+log = logging.getLogger(__name__)
 
 
 class TelegramChannel:
@@ -71,44 +86,74 @@ class TelegramChannel:
             parsed = self._parse_update(update)
             if parsed is not None:
                 messages.append(parsed)
+        for update in updates:
+            if isinstance(update.get("callback_query"), dict):
+                await self._answer_callback(update["callback_query"])
         return messages, next_cursor
 
-    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
-        chat_id = identity_external_id
-        if not message.files:
-            result = await self._call("sendMessage", {"chat_id": chat_id, "text": message.text})
-            return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
-        return await self._send_files(chat_id, message)
+    async def _answer_callback(self, query: dict) -> None:
+        """Stop the spinner on the client's button. Best effort: the update is already parsed,
+        and a query older than a few seconds can no longer be answered anyway."""
+        query_id = query.get("id")
+        if not query_id:
+            return
+        try:
+            await self._call("answerCallbackQuery", {"callback_query_id": str(query_id)},
+                             timeout=httpx.Timeout(10.0, connect=5.0))
+        except Exception as exc:  # noqa: BLE001 — never lose the update over its answer
+            log.warning("telegram answerCallbackQuery failed: %s", self._scrub(exc))
 
-    async def _send_files(self, chat_id: str, message: OutboundMessage) -> SendResult:
+    async def send(self, identity_external_id: str, message: OutboundMessage) -> SendResult:
+        """Text (sendMessage) or files (one call per file, the text as the first file's
+        caption). Choices become an inline keyboard on the message that carries the text
+        (on the last file when there is no text)."""
+        chat_id = identity_external_id
+        markup = _keyboard(message.choices)
+        if not message.files:
+            params: dict[str, Any] = {"chat_id": chat_id, "text": message.text}
+            if markup:
+                params["reply_markup"] = markup
+            result = await self._call("sendMessage", params)
+            return SendResult(external_id=f"{chat_id}:{result['message_id']}", raw=result)
+        return await self._send_files(chat_id, message, markup)
+
+    async def _send_files(self, chat_id: str, message: OutboundMessage,
+                          markup: dict | None) -> SendResult:
         """One Bot API call per file (sendPhoto / sendVoice / sendAudio / sendVideo /
         sendDocument, multipart upload of the stored file); the text is the first file's
         caption, or a message of its own before the files when longer than a caption may be.
         The external id is the first Telegram message's."""
-        from messenger_app.services import attachments as files
-
-        items = []
-        for att in message.attachments:
-            path = files.local_path(att)
-            if path is None:  # checked before anything is sent: no half-sent message
-                raise PermanentError(f"attachment {att.get('file_name') or ''!s} is missing")
-            items.append((att, path))
+        for f in message.files:  # checked before anything is sent: no half-sent message
+            if not isinstance(f, OutboundFile) or not _readable(f.path):
+                raise PermanentError(f"attachment {getattr(f, 'file_name', '')!s} is missing")
         text = (message.text or "").strip()
         results = []
         caption = ""
         if text and len(text) > MAX_CAPTION:
-            results.append(await self._call("sendMessage", {"chat_id": chat_id, "text": text}))
+            params: dict[str, Any] = {"chat_id": chat_id, "text": text}
+            if markup:
+                params["reply_markup"] = markup
+                markup = None
+            results.append(await self._call("sendMessage", params))
         else:
             caption = text
-        for att, path in items:
-            method, field = _media_method(att, path.stat().st_size)
+        last = len(message.files) - 1
+        for i, f in enumerate(message.files):
+            method, field = _media_method(f)
             data = {"chat_id": str(chat_id)}
             if caption:
                 data["caption"] = caption
-                caption = ""
-            name = str(att.get("file_name") or path.name)
-            mime = str(att.get("mime_type") or "application/octet-stream")
-            with open(path, "rb") as fh:
+            if markup and (caption or (not text and i == last)):
+                data["reply_markup"] = json.dumps(markup, ensure_ascii=False)
+                markup = None
+            caption = ""
+            name = f.file_name or f.path.rsplit("/", 1)[-1]
+            mime = f.mime_type or "application/octet-stream"
+            try:
+                fh = open(f.path, "rb")
+            except OSError:
+                raise PermanentError(f"attachment {name!s} is missing") from None
+            with fh:
                 results.append(await self._call_multipart(method, data, field, (name, fh, mime)))
         first = results[0]
         return SendResult(external_id=f"{chat_id}:{first['message_id']}",
@@ -231,6 +276,8 @@ class TelegramChannel:
     # -- parsing ----------------------------------------------------------------
 
     def _parse_update(self, update: dict) -> InboundMessage | None:
+        if isinstance(update.get("callback_query"), dict):
+            return self._parse_callback(update)
         msg = update.get("message") or update.get("edited_message")
         if not isinstance(msg, dict):
             return None
@@ -260,11 +307,62 @@ class TelegramChannel:
             raw=update,
         )
 
+    def _parse_callback(self, update: dict) -> InboundMessage | None:
+        """A pressed inline button: choice_id = its callback_data, text = its label (as the
+        keyboard of the message it was pressed under shows it), else the data itself."""
+        query = update["callback_query"]
+        sender = query.get("from") or {}
+        data = query.get("data")
+        message = query.get("message") if isinstance(query.get("message"), dict) else {}
+        chat = message.get("chat") or {}
+        if not query.get("id") or not sender.get("id") or sender.get("is_bot"):
+            return None
+        if not isinstance(data, str) or not data:  # a game button: nothing was chosen
+            return None
+        if chat.get("type") != "private":  # a group, or an inline-mode message: not ours
+            return None
+        first, last = sender.get("first_name", ""), sender.get("last_name", "")
+        return InboundMessage(
+            external_id=f"cb:{query['id']}",
+            identity_external_id=str(sender["id"]),
+            text=_button_label(message, data) or data,
+            display_name=f"{first} {last}".strip(),
+            first_name=first,
+            last_name=last,
+            username=sender.get("username", ""),
+            choice_id=data,
+            raw=update,
+        )
 
-def _media_method(att: dict, size: int) -> tuple[str, str]:
-    """(Bot API method, its file field) for one stored attachment (services/attachments
-    decided kind and mime from the bytes)."""
-    kind, mime = att.get("kind"), str(att.get("mime_type") or "")
+
+def _keyboard(choices: list[Choice]) -> dict | None:
+    """An inline keyboard, one button per row. The outbox guarantees 1-64 byte ids; an id
+    Telegram would refuse is refused here too, before anything is sent."""
+    if not choices:
+        return None
+    for c in choices:
+        if not c.id or len(c.id.encode("utf-8")) > MAX_CALLBACK_DATA:
+            raise PermanentError("telegram: a button id must be 1-64 bytes")
+    return {"inline_keyboard": [[{"text": c.label, "callback_data": c.id}] for c in choices]}
+
+
+def _button_label(message: dict, data: str) -> str:
+    rows = ((message.get("reply_markup") or {}).get("inline_keyboard")) or []
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                return str(button.get("text") or "")
+    return ""
+
+
+def _readable(path: str) -> bool:
+    return bool(path) and os.path.isfile(path) and os.access(path, os.R_OK)
+
+
+def _media_method(f: OutboundFile) -> tuple[str, str]:
+    """(Bot API method, its file field) for one stored file (kind and mime were decided
+    from the bytes when it was stored)."""
+    kind, mime, size = f.kind, f.mime_type or "", f.size
     if kind == "photo" and mime in _PHOTO_TYPES and size <= MAX_PHOTO:
         return "sendPhoto", "photo"
     if kind == "voice" and mime == "audio/ogg":

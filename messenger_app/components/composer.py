@@ -64,13 +64,28 @@ def _rejected(rejections):
     return C.rejected(plain)
 
 
+def _blocked_clip() -> rx.Component:
+    """The paperclip when the chosen route cannot carry files: it stays focusable so the
+    reason can be read (tooltip on hover and focus, the same text as its name)."""
+    return rx.tooltip(
+        rx.icon_button(rx.icon("paperclip", size=20), variant="ghost", type="button",
+                       color_scheme="gray", class_name="msg-tool-blocked",
+                       title=C.attach_block, aria_label=C.attach_block,
+                       custom_attrs={"data-testid": "composer-attach", "data-disabled": "true",
+                                     "aria-disabled": "true"}),
+        content=C.attach_block,
+    )
+
+
 def attach_button() -> rx.Component:
+    blocked = C.attach_block != ""
     return rx.box(
         rx.upload.root(
-            _tool("paperclip", C.t["att_attach"], "composer-attach"),
+            rx.cond(blocked, _blocked_clip(),
+                    _tool("paperclip", C.t["att_attach"], "composer-attach")),
             id=UPLOAD_ID, multiple=True, max_size=MAX_UPLOAD, max_files=MAX_PER_MESSAGE,
             on_drop=C.upload(rx.upload_files(upload_id=UPLOAD_ID)),
-            on_drop_rejected=_rejected, no_keyboard=True,
+            on_drop_rejected=_rejected, no_keyboard=True, no_click=blocked,
         ),
         line_height="0",
     )
@@ -135,6 +150,10 @@ def composer() -> rx.Component:
             rx.cond(C.pending.length() > 0,
                     rx.hstack(rx.foreach(C.pending, pending_item), wrap="wrap", spacing="2",
                               width="100%", custom_attrs=tid("composer-attachments"))),
+            rx.cond(C.route_refusal != "",
+                    rx.callout(C.route_refusal, icon="ban", color_scheme="amber", size="1",
+                               width="100%", role="status",
+                               custom_attrs=tid("composer-route-refusal"))),
             rx.cond(note,
                     rx.hstack(rx.icon("lock", size=13), rx.text(C.t["note_banner"], size="1"),
                               spacing="1", align="center", class_name="msg-note-banner",

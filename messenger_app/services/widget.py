@@ -4,6 +4,7 @@ browser; the channel's identity id is a hash of it, so operators never see the s
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import threading
 import time
@@ -14,7 +15,8 @@ from sqlmodel import select
 from messenger_app import db, settings
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import ChannelIdentity, Message
-from messenger_app.services import channels, inbox
+from messenger_app.services import attachments, channels, inbox
+from messenger_app.services.message_info import attachment_rows
 
 _rate: dict[str, list[float]] = {}
 _rate_lock = threading.Lock()
@@ -54,9 +56,16 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable()).strip()
 
 
-def send(token: str, text: str, name: str = "") -> inbox.Received:
+def send(token: str, text: str, name: str = "", choice_id: str = "") -> inbox.Received:
+    """The visitor writes, or presses a button (`choice_id`: one the operator or the bot
+    offered in this visitor's thread; the text is then that button's label)."""
     if not valid_token(token):
         raise WidgetRefused("invalid visitor")
+    if choice_id:
+        label = offered_label(token, choice_id)
+        if not label:
+            raise WidgetRefused("this button is not offered here")
+        text = label
     text = clean_text(text)
     if not text:
         raise WidgetRefused("empty message")
@@ -67,7 +76,7 @@ def send(token: str, text: str, name: str = "") -> inbox.Received:
         raise WidgetRefused("too many messages, please wait a minute")
     ch = channels.widget_channel()
     name = clean_text(name)[:100]
-    msg = InboundMessage(external_id=f"w_{uuid.uuid4().hex}", identity_external_id=vid,
+    msg = InboundMessage(external_id=f"w_{uuid.uuid4().hex}", identity_external_id=vid, choice_id=choice_id,
                          text=text, display_name=name or f"Visitor {vid[2:8]}",
                          first_name=name or f"Visitor {vid[2:8]}")
     return inbox.receive(ch.id, "widget", msg, fetch_profile=False)
@@ -92,3 +101,53 @@ def history(token: str, limit: int = 100) -> list[Message]:
         rows = s.exec(select(Message).where(Message.identity_id == ident.id)
                       .order_by(Message.id.desc()).limit(limit)).all()
     return list(reversed(rows))
+
+
+def offered_label(token: str, choice_id: str) -> str:
+    """The label of button `choice_id` on the newest outbound message of this visitor's
+    thread that offers it, or "" when none does."""
+    if not isinstance(choice_id, str) or not choice_id or len(choice_id) > 256:
+        return ""
+    for m in reversed(history(token)):
+        if m.direction != "out":
+            continue
+        for c in _choices(m.choices):
+            if c["id"] == choice_id:
+                return c["label"]
+    return ""
+
+
+def _choices(raw) -> list[dict[str, str]]:
+    """Message.choices as clean {"id", "label"} dicts (anything else is ignored)."""
+    out = []
+    for c in raw or []:
+        if isinstance(c, dict) and isinstance(c.get("id"), str) and isinstance(c.get("label"), str) \
+                and c["id"] and c["label"].strip():
+            out.append({"id": c["id"], "label": c["label"]})
+    return out
+
+
+def _visitor_url(att: dict) -> str:
+    """A signed, expiring URL of one of our stored files, relative to our own origin (the
+    widget page is served by us; a visitor has no operator session for /files/)."""
+    url = attachments.signed_url(att)
+    base = settings.get().public_url
+    return url[len(base):] if url.startswith(base) else url
+
+
+def view(token: str, rows: list[Message] | None = None) -> list[dict[str, str]]:
+    """The visitor's thread for the widget page: {"id", "dir", "text", "time", "atts" (JSON
+    of display rows whose urls are signed, or ""), "choices" (JSON list of {"id", "label"},
+    buttons on outbound messages only, or "")}."""
+    items = []
+    for m in history(token) if rows is None else rows:
+        atts = attachment_rows(m.attachments)
+        for row, att in zip(atts, [a for a in m.attachments or [] if isinstance(a, dict)]):
+            if row["url"]:
+                row["url"] = _visitor_url(att)
+        choices = _choices(m.choices) if m.direction == "out" else []
+        items.append({"id": str(m.id), "dir": m.direction, "text": m.text,
+                      "time": m.created_at.strftime("%H:%M"),
+                      "atts": json.dumps(atts, ensure_ascii=False) if atts else "",
+                      "choices": json.dumps(choices, ensure_ascii=False) if choices else ""})
+    return items

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import reflex as rx
 
+from messenger_app.channels import registry
 from messenger_app.services import (attachments, dialogs, inbox, message_info, notes, outbox,
                                     search, templates)
 from messenger_app.states import view
@@ -78,6 +79,43 @@ class ComposerState(InboxState):
         return self.pending_by.get(str(self.open_id), [])
 
     @rx.var
+    def attach_block(self) -> str:
+        """Why the chosen route cannot carry files at all ("" = it can): the paperclip is
+        disabled with this reason (SMS)."""
+        route = self._route()
+        if route is None or registry.capabilities(route["kind"]).max_files:
+            return ""
+        return self._no_files(route)
+
+    @rx.var
+    def route_refusal(self) -> str:
+        """Why the pending files cannot go through the chosen route ("" = they can), e.g.
+        files attached, then the route switched to SMS. Sending is refused with this."""
+        route, pending = self._route(), self.pending_by.get(str(self.open_id), [])
+        if route is None or not pending or self.note_mode:
+            return ""
+        caps = registry.capabilities(route["kind"])
+        code = caps.refuse_reason([{"file_size": int(a.get("bytes") or 0),
+                                    "mime_type": a.get("mime") or ""} for a in pending], [])
+        name = route["name"] or route["kind"]
+        reason = {
+            "files_not_supported": lambda: self._no_files(route),
+            "too_many_files": lambda: self.t["att_route_too_many"].format(channel=name,
+                                                                          n=caps.max_files),
+            "file_too_large": lambda: self.t["att_route_too_big"].format(
+                channel=name, mb=caps.max_file_size // 1048576),
+            "file_type_not_supported": lambda: self.t["att_route_type"].format(channel=name),
+        }.get(code)
+        return self.t["att_route_refused"].format(reason=reason()) if reason else ""
+
+    def _route(self) -> dict[str, str] | None:
+        return next((r for r in self.routes if r["id"] == self.route_id), None)
+
+    def _no_files(self, route: dict[str, str]) -> str:
+        return self.t.get(f"att_no_files_{route['kind']}") or self.t["att_no_files"].format(
+            channel=route["name"] or route["kind"])
+
+    @rx.var
     def warning_shown(self) -> str:
         return self.warning if self.warning_did == self.open_id else ""
 
@@ -107,6 +145,9 @@ class ComposerState(InboxState):
         did = self.open_id
         if not did or not files:  # react-dropzone also calls this when it refused everything
             return
+        if self.attach_block:  # a drop onto the dialog while the route cannot carry files
+            self.composer_error = self.attach_block
+            return
         items = list(self.pending_by.get(str(did), []))
         errors = []
         for f in files or []:
@@ -122,7 +163,7 @@ class ComposerState(InboxState):
                 errors.append(f"{name}: {e}")
                 continue
             [row] = message_info.attachment_rows([att])
-            items.append({**row, "file_name": att["file_name"]})
+            items.append({**row, "file_name": att["file_name"], "bytes": str(att["file_size"])})
         self._set_pending(did, items)
         self.composer_error = "; ".join(errors)
 
@@ -174,6 +215,9 @@ class ComposerState(InboxState):
                 notes.add_note(did, op.id, text)
             else:
                 route = int(self.route_id) if self.route_id else None
+                if pending and self.route_refusal:
+                    self.composer_error = self.route_refusal
+                    return restore
                 if pending:
                     attachments.queue_with_attachments(
                         did, op.id, text, [{"url": a["url"], "file_name": a["file_name"]}

@@ -33,13 +33,23 @@ class WidgetState(rx.State):
     def _reload(self) -> None:
         rows = widget.history(self.visitor)
         self._contact_id = rows[0].contact_id if rows else 0
-        self.items = [{"id": str(m.id), "dir": m.direction, "text": m.text,
-                       "time": m.created_at.strftime("%H:%M")} for m in rows]
+        self.items = widget.view(self.visitor, rows)
 
     @rx.event
     def send(self, form: dict):
         try:
             widget.send(self.visitor, str(form.get("text", "")))
+        except widget.WidgetRefused as e:
+            self.error = str(e)
+            return
+        self.error = ""
+        self._reload()
+
+    @rx.event
+    def choose(self, choice_id: str):
+        """The visitor pressed a button under one of our messages."""
+        try:
+            widget.send(self.visitor, "", choice_id=str(choice_id or ""))
         except widget.WidgetRefused as e:
             self.error = str(e)
             return

@@ -9,12 +9,16 @@ In a test:
         gw.state.invalid_numbers.add("+15550000000")  # always refused as invalid
         gw.state.response_mode = "text"   # answer "OK ID:gw-1" instead of JSON
         gw.state.delay = 2.0              # answer late (timeouts)
+        gw.state.dedup = True             # a repeated client reference is not sent again
 
 As a process:
     python -m tests.fakes.sms_gateway --port 8082 --api-key k-123
 
 Wire format: auth "Authorization: Bearer <api_key>" (when api_key is set, else none); fields
-"to", "text", optional "from" and "ref" (renamed via state.fields). JSON answer:
+"to", "text", optional "from" and "ref" (renamed via state.fields; the reference may also come
+in an "Idempotency-Key" header). With `dedup`, a send whose reference was seen before is
+answered with the first send's id and not sent again (as gateways with client references do).
+JSON answer:
     {"status": "ok", "messages": [{"id": "gw-1", "to": "+7999…", "ref": "…"}]}
 Errors: {"status": "error", "error": "<text>"} with the HTTP status.
 Control endpoints (JSON) under /_fake/: sent, requests, fail, invalid, reset, mode.
@@ -54,6 +58,8 @@ class FakeSmsState:
             self.response_mode = "json"  # json | text
             self.delay = 0.0
             self.fields = {"to": "to", "text": "text", "from": "from", "ref": "ref"}
+            self.dedup = False
+            self.by_ref: dict[str, str] = {}  # client reference -> our id (dedup)
 
     # -- failure injection ---------------------------------------------------------
 
@@ -114,13 +120,21 @@ class FakeSmsState:
         with self._lock:
             if not re.fullmatch(r"\+?\d{7,15}", to) or to in self.invalid_numbers:
                 return 400, {"status": "error", "error": "Invalid phone number"}, {}
+            ref = str(params.get(f["ref"]) or headers.get("idempotency-key", "") or "")
+            mode = self.response_mode
+            if self.dedup and ref and ref in self.by_ref:
+                msg_id = self.by_ref[ref]
+                if mode == "text":
+                    return 200, f"OK ID:{msg_id}", {}
+                return 200, {"status": "ok", "messages": [{"id": msg_id, "to": to, "ref": ref}]}, {}
             msg_id = f"gw-{self.next_id}"
             self.next_id += 1
+            if ref:
+                self.by_ref[ref] = msg_id
             record = {"id": msg_id, "to": to, "text": text, "from": params.get(f["from"], ""),
-                      "ref": params.get(f["ref"], ""), "params": params, "method": method,
+                      "ref": ref, "params": params, "method": method,
                       "content_type": content_type, "headers": headers, "at": time.time()}
             self.sent.append(record)
-            mode = self.response_mode
         if mode == "text":
             return 200, f"OK ID:{msg_id}", {}
         return 200, {"status": "ok", "messages": [{"id": msg_id, "to": to, "ref": record["ref"]}]}, {}

@@ -12,8 +12,14 @@ As a process:
 Sending files: sendPhoto, sendDocument, sendVoice, sendAudio, sendVideo take a multipart
 upload; `sent` records method, caption, file_name, file_size, mime_type and sha256.
 
-Control endpoints (JSON) under /_fake/: user_message, raw_update, sent, fail, block,
-reset, stats, requests — see the route table at the bottom.
+Buttons: `sent` records each message's reply_markup (None without one); an inline keyboard
+is checked like the real API (callback_data 1-64 bytes, a text on every button).
+`state.press_button(user_id, message_id, data)` queues the `callback_query` update a press
+makes (the message with its keyboard inside); answerCallbackQuery calls land in `answered`
+(an unknown or already answered query id gets the real API's 400).
+
+Control endpoints (JSON) under /_fake/: user_message, raw_update, sent, press, answered,
+fail, block, reset, stats, requests — see the route table at the bottom.
 """
 
 from __future__ import annotations
@@ -97,6 +103,10 @@ class FakeTelegramState(FailureRules):
             self.requests: list[dict] = []
             self.files: dict[str, str] = {}  # file_id -> file_path
             self.file_bytes: dict[str, tuple[bytes, str]] = {}  # file_path -> (data, type); else PNG_BYTES
+            self.messages: dict[tuple[int, int], dict] = {}  # (chat, message id) -> bot message
+            self.callbacks: dict[str, dict] = {}  # open callback queries by id
+            self.answered: list[dict] = []  # answerCallbackQuery params, in order
+            self.next_callback = 1
 
     # -- queueing -----------------------------------------------------------------
 
@@ -152,6 +162,38 @@ class FakeTelegramState(FailureRules):
                        "date": int(time.time()), **body}
             ids.append(self.queue_update({"message": message}))
         return ids
+
+    def press_button(self, user_id: int, message_id: int, data: str | None = None,
+                     index: int = 0) -> int:
+        """The client presses a button under one of the bot's messages: the button whose
+        callback_data is `data` (or the index-th one; `data` may also be one the keyboard
+        does not have, as an old client would send). Queues a callback_query update."""
+        with self._lock:
+            message = self.messages.get((int(user_id), int(message_id)))
+            if message is None:
+                raise KeyError(f"no bot message {message_id} in chat {user_id}")
+            buttons = [b for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                       for b in row]
+            if data is None:
+                data = buttons[index]["callback_data"]
+            query_id = f"{self.bot_id}{self.next_callback:06d}"
+            self.next_callback += 1
+            user = self.users[int(user_id)]["user"]
+            query = {"id": query_id, "from": user, "message": message,
+                     "chat_instance": f"ci{user_id}", "data": data}
+            self.callbacks[query_id] = query
+        self.queue_update({"callback_query": query})
+        return int(query_id)
+
+    def answer_callback(self, params: dict) -> bool:
+        query_id = str(params.get("callback_query_id") or "")
+        with self._lock:
+            if query_id not in self.callbacks:
+                raise ApiError(400, "Bad Request: query is too old and response timeout expired "
+                                    "or query ID is invalid")
+            del self.callbacks[query_id]
+            self.answered.append(dict(params))
+        return True
 
     def _wake(self, waiters: list) -> None:
         for loop, event in waiters:
@@ -220,6 +262,7 @@ class FakeTelegramState(FailureRules):
     def send_message(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
         text = str(params.get("text") or "")
+        markup = _check_markup(params.get("reply_markup"))
         with self._lock:
             if chat_id is None or chat_id not in self.users:
                 raise ApiError(400, "Bad Request: chat not found")
@@ -238,8 +281,11 @@ class FakeTelegramState(FailureRules):
                 "date": int(time.time()),
                 "text": text,
             }
+            if markup:
+                message["reply_markup"] = markup
+            self.messages[(chat_id, message["message_id"])] = message
             self.sent.append({"chat_id": chat_id, "text": text, "message_id": message["message_id"],
-                              "date": message["date"]})
+                              "date": message["date"], "reply_markup": markup})
         return message
 
     def send_media(self, method: str, params: dict) -> dict:
@@ -249,6 +295,7 @@ class FakeTelegramState(FailureRules):
         chat_id = _int(params.get("chat_id"))
         caption = str(params.get("caption") or "")
         upload = params.get(field)
+        markup = _check_markup(params.get("reply_markup"))
         with self._lock:
             if chat_id is None or chat_id not in self.users:
                 raise ApiError(400, "Bad Request: chat not found")
@@ -280,10 +327,14 @@ class FakeTelegramState(FailureRules):
                                   "mime_type": upload["mime_type"]}
             if caption:
                 message["caption"] = caption
+            if markup:
+                message["reply_markup"] = markup
+            self.messages[(chat_id, message_id)] = message
             self.sent.append({"chat_id": chat_id, "method": method, "text": "", "caption": caption,
                               "file_name": upload["file_name"], "file_size": upload["size"],
                               "mime_type": upload["mime_type"], "sha256": upload["sha256"],
-                              "message_id": message_id, "date": message["date"]})
+                              "message_id": message_id, "date": message["date"],
+                              "reply_markup": markup})
         return message
 
     def get_chat(self, params: dict) -> dict:
@@ -330,6 +381,25 @@ class FakeTelegramState(FailureRules):
     def has_file_path(self, path: str) -> bool:
         with self._lock:
             return path in self.files.values()
+
+
+def _check_markup(markup: Any) -> dict | None:
+    """An inline keyboard as the real API checks it; None when there is none."""
+    if markup in (None, ""):
+        return None
+    if not isinstance(markup, dict) or not isinstance(markup.get("inline_keyboard"), list):
+        raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
+    for row in markup["inline_keyboard"]:
+        if not isinstance(row, list):
+            raise ApiError(400, "Bad Request: can't parse inline keyboard button")
+        for button in row:
+            if not isinstance(button, dict) or not str(button.get("text") or "").strip():
+                raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text "
+                                    "buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data")
+            if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= 64:
+                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup
 
 
 def _int(value: Any) -> int | None:
@@ -385,6 +455,7 @@ def create_app(state: FakeTelegramState) -> Starlette:
         "getChat": state.get_chat,
         "getUserProfilePhotos": state.get_user_profile_photos,
         "getFile": state.get_file,
+        "answerCallbackQuery": state.answer_callback,
         **{m: (lambda p, m=m: state.send_media(m, p)) for m in MEDIA_METHODS},
     }
 
@@ -441,6 +512,16 @@ def create_app(state: FakeTelegramState) -> Starlette:
         b = await request.json()
         return JSONResponse({"ok": True, "update_id": state.queue_update(b.get("update", b))})
 
+    async def ctl_press(request: Request) -> Response:
+        b = await request.json()
+        query_id = state.press_button(int(b["user_id"]), int(b["message_id"]), b.get("data"),
+                                      int(b.get("index", 0)))
+        return JSONResponse({"ok": True, "callback_query_id": str(query_id)})
+
+    async def ctl_answered(request: Request) -> Response:
+        with state._lock:
+            return JSONResponse(list(state.answered))
+
     async def ctl_sent(request: Request) -> Response:
         with state._lock:
             return JSONResponse(list(state.sent))
@@ -473,6 +554,8 @@ def create_app(state: FakeTelegramState) -> Starlette:
         Route("/_fake/user_message", ctl_user_message, methods=["POST"]),
         Route("/_fake/raw_update", ctl_raw_update, methods=["POST"]),
         Route("/_fake/sent", ctl_sent, methods=["GET"]),
+        Route("/_fake/press", ctl_press, methods=["POST"]),
+        Route("/_fake/answered", ctl_answered, methods=["GET"]),
         Route("/_fake/fail", ctl_fail, methods=["POST"]),
         Route("/_fake/block", ctl_block, methods=["POST"]),
         Route("/_fake/reset", ctl_reset, methods=["POST"]),

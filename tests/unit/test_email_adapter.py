@@ -13,6 +13,8 @@ from email.message import EmailMessage
 import pytest
 
 from messenger_app.channels.base import (
+    Choice,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     PollingChannel,
@@ -26,8 +28,10 @@ from messenger_app.channels.email import (
     html_to_text,
     strip_quoted,
 )
+from messenger_app.services import attachments
 from tests.fakes.imap_server import FakeImapServer
 from tests.fakes.smtp_server import FakeSmtpServer
+from tests.stored_files import outbound_file, stored
 
 # aiosmtpd warns about its own legacy attribute when a login succeeds
 pytestmark = pytest.mark.filterwarnings("ignore:Session.login_data is deprecated")
@@ -422,19 +426,15 @@ async def test_imap_unknown_folder_is_permanent(imap):
 
 
 @pytest.mark.asyncio
-async def test_send_threads_reply_with_attachments(imap, smtp, tmp_path):
+async def test_send_threads_reply_with_attachments(data_dir, imap, smtp):
     imap.append(mail(subject="Order 5", msgid="<q1@example.org>", References="<root@example.org>"))
     ch = make_channel(imap, smtp)
     (inbound,), _ = await poll(ch)
-    png = tmp_path / "photo.png"
-    png.write_bytes(PNG)
-    txt = tmp_path / "notes.txt"
-    txt.write_bytes("счёт №5".encode())
+    # the files as the outbox hands them over: stored uploads resolved to OutboundFile
+    files = [stored("фото.png", PNG), stored("notes.txt", "счёт №5".encode())]
     result = await ch.send(inbound.identity_external_id, OutboundMessage(
-        text="Здравствуйте! Ваш заказ готов.", idempotency_key="42", attachments=[
-            {"path": str(png), "file_name": "фото.png", "mime_type": "image/png"},
-            {"path": str(txt), "file_name": "notes.txt", "mime_type": "text/plain"}]),
-        reply_to_message_id=inbound.external_id)
+        text="Здравствуйте! Ваш заказ готов.", idempotency_key="42", files=files,
+        reply_to=inbound.external_id))
     (record,) = smtp.messages
     assert record["mail_from"] == USER and record["rcpt_tos"] == ["ann@example.org"]
     assert record["login"] == USER
@@ -454,6 +454,30 @@ async def test_send_threads_reply_with_attachments(imap, smtp, tmp_path):
 
 
 @pytest.mark.asyncio
+async def test_reply_to_threads_a_mail_this_instance_never_polled(smtp):
+    """After a restart the adapter remembers nothing: the outbox's reply_to still threads."""
+    ch = make_channel(smtp=smtp)
+    await ch.send("ann@example.org", OutboundMessage(text="answer", reply_to="<q9@example.org>",
+                                                     subject="Re: Order 9"))
+    (record,) = smtp.messages
+    assert record["message"]["In-Reply-To"] == "<q9@example.org>"
+    assert record["message"]["References"] == "<q9@example.org>"
+    assert record["message"]["Subject"] == "Re: Order 9"
+
+
+@pytest.mark.asyncio
+async def test_choices_are_numbered_options_in_the_text(smtp):
+    ch = make_channel(smtp=smtp)
+    await ch.send("ann@example.org", OutboundMessage(
+        text="When shall we call?", choices=[Choice("am", "Morning"), Choice("pm", "Evening")]))
+    await ch.send("ann@example.org", OutboundMessage(choices=[Choice("ok", "Confirm")]))
+    first, second = (r["message"].get_body(("plain",)).get_content().replace("\r\n", "\n").strip()
+                     for r in smtp.messages)
+    assert first == "When shall we call?\n\n1. Morning\n2. Evening"
+    assert second == "1. Confirm"
+
+
+@pytest.mark.asyncio
 async def test_send_subject_rules_and_implicit_thread(imap, smtp):
     imap.append(mail(subject="RE: already a reply", msgid="<t1@example.org>"))
     ch = make_channel(imap, smtp)
@@ -461,7 +485,7 @@ async def test_send_subject_rules_and_implicit_thread(imap, smtp):
     # no reply_to given: the last mail polled from that address is used
     await ch.send("Ann@Example.org", OutboundMessage(text="one"))
     await ch.send("new@example.org", OutboundMessage(text="two"))
-    await ch.send("new@example.org", OutboundMessage(text="three"), subject="Custom")
+    await ch.send("new@example.org", OutboundMessage(text="three", subject="Custom"))
     first, second, third = (r["message"] for r in smtp.messages)
     assert first["Subject"] == "RE: already a reply"  # no "Re: RE:"
     assert first["In-Reply-To"] == "<t1@example.org>"
@@ -532,16 +556,20 @@ async def test_smtp_421_refused_connection_and_timeout_are_transient(smtp):
 
 
 @pytest.mark.asyncio
-async def test_bad_recipient_or_attachment_sends_nothing(smtp, tmp_path):
+async def test_bad_recipient_or_attachment_sends_nothing(data_dir, smtp):
     ch = make_channel(smtp=smtp)
     for bad in ("not-an-address", "a@b\r\nBcc: x@y", ""):
         with pytest.raises(UnreachableError):
             await ch.send(bad, OutboundMessage(text="x"))
-    with pytest.raises(PermanentError, match="no local file path"):
-        await ch.send("ann@example.org", OutboundMessage(text="x", attachments=[{"file_id": "tg"}]))
-    with pytest.raises(PermanentError, match="cannot read attachment"):
-        await ch.send("ann@example.org", OutboundMessage(text="x", attachments=[
-            {"path": str(tmp_path / "missing.pdf"), "file_name": "missing.pdf"}]))
+    with pytest.raises(PermanentError, match="no local file"):
+        await ch.send("ann@example.org", OutboundMessage(text="x", files=[
+            OutboundFile(path="", file_name="x.pdf", mime_type="application/pdf", size=1)]))
+    gone_att = attachments.store_upload("gone.pdf", b"%PDF-1.4 gone")
+    gone = outbound_file(gone_att)
+    attachments.local_path(gone_att).unlink()
+    with pytest.raises(PermanentError, match="cannot read attachment 'gone.pdf'"):
+        await ch.send("ann@example.org", OutboundMessage(text="x", files=[
+            stored("ok.png", PNG), gone]))
     with pytest.raises(PermanentError, match="nothing to send"):
         await ch.send("ann@example.org", OutboundMessage(text="  "))
     assert smtp.messages == []

@@ -13,6 +13,8 @@ import pytest
 
 from messenger_app.channels import sms
 from messenger_app.channels.base import (
+    Choice,
+    OutboundFile,
     OutboundMessage,
     PermanentError,
     TransientError,
@@ -123,17 +125,54 @@ async def test_missing_id_gives_empty_external_id(gw):
 
 
 @pytest.mark.asyncio
-async def test_attachments_are_dropped_and_reported(gw):
+async def test_files_are_refused_never_dropped(gw):
     ch = SmsChannel(config(gw))
+    pdf = OutboundFile(path="/nonexistent/a.pdf", file_name="a.pdf", mime_type="application/pdf",
+                       size=10)
     try:
-        result = await ch.send("79991234567", OutboundMessage(
-            text="see file", attachments=[{"kind": "document", "file_name": "a.pdf"}]))
+        with pytest.raises(PermanentError, match="cannot carry files"):
+            await ch.send("79991234567", OutboundMessage(text="see file", files=[pdf]))
         with pytest.raises(PermanentError, match="text only"):
-            await ch.send("79991234567", OutboundMessage(text=" ", attachments=[{"kind": "photo"}]))
+            await ch.send("79991234567", OutboundMessage(text=" "))
     finally:
         await ch.close()
-    assert result.raw["attachments_dropped"] == 1
-    assert [s["text"] for s in gw.state.sent] == ["see file"]
+    assert gw.state.requests == []
+    assert sms.KIND.capabilities.refuse_reason([pdf], []) == "files_not_supported"
+
+
+@pytest.mark.asyncio
+async def test_choices_are_numbered_options(gw):
+    ch = SmsChannel(config(gw))
+    try:
+        await ch.send("79991234567", OutboundMessage(
+            text="Confirm the visit?", choices=[Choice("y", "Yes"), Choice("n", "No, move it")]))
+    finally:
+        await ch.close()
+    assert [s["text"] for s in gw.state.sent] == ["Confirm the visit?\n\n1. Yes\n2. No, move it"]
+
+
+@pytest.mark.asyncio
+async def test_our_message_id_lets_a_deduplicating_gateway_drop_a_resend(gw):
+    gw.state.dedup = True
+    with_ref = config(gw)  # the template carries {message_id} as "ref"
+    assert SmsChannel(with_ref).sends_message_id
+    first = await send(with_ref, key="777")
+    again = await send(with_ref, key="777")  # a resend after a crash: same message id
+    assert first.external_id == again.external_id == "gw-1"
+    assert [s["ref"] for s in gw.state.sent] == ["777"]
+    # or in a header, for gateways that take an idempotency key there
+    by_header = config(gw, params_template={"to": "{to}", "text": "{text}"},
+                       idempotency_header="Idempotency-Key")
+    assert SmsChannel(by_header).sends_message_id
+    await send(by_header, key="778")
+    await send(by_header, key="778")
+    assert [s["ref"] for s in gw.state.sent] == ["777", "778"]
+    assert gw.state.requests[-1]["headers"]["idempotency-key"] == "778"
+    # a template without the placeholder sends no id: the outbox must not count on dedup
+    bare = config(gw, params_template={"to": "{to}", "text": "{text}"})
+    assert not SmsChannel(bare).sends_message_id
+    with pytest.raises(SmsConfigError, match="header name"):
+        config(gw, idempotency_header="X: y\r\nEvil")
 
 
 @pytest.mark.asyncio

@@ -17,6 +17,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from messenger_app.channels.base import (  # noqa: E402
+    Choice,
     OutboundMessage,
     PermanentError,
     PollingChannel,
@@ -80,7 +81,7 @@ async def test_poll_maps_messages_and_advances_cursor(fake):
     assert ann.raw["update_id"] == ids[0] and ann.attachments == [] and ann.phone == ""
     # the adapter asks for the right update kinds and a long-poll timeout
     params = [r["params"] for r in ctl(fake, "requests") if r["method"] == "getUpdates"][-1]
-    assert params["allowed_updates"] == ["message", "edited_message"]
+    assert params["allowed_updates"] == ["message", "edited_message", "callback_query"]
     assert params["timeout"] == 0 and "offset" not in params
 
 
@@ -178,6 +179,68 @@ async def test_send_reaches_fake_and_returns_external_id(fake):
     assert result.external_id == f"101:{sent[0]['message_id']}" == "101:2"
     assert result2.external_id == "101:3"
     assert result.raw["text"] == "Hello Ann" and result.raw["from"]["is_bot"] is True
+
+
+@pytest.mark.asyncio
+async def test_choices_become_an_inline_keyboard_and_a_press_comes_back(fake):
+    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    ch = channel(fake)
+    try:
+        _, cursor = await ch.poll("")
+        result = await ch.send("101", OutboundMessage(
+            text="Which size?", choices=[Choice("size:s", "Small"), Choice("size:л", "Large")]))
+        [sent] = ctl(fake, "sent")
+        assert sent["reply_markup"] == {"inline_keyboard": [
+            [{"text": "Small", "callback_data": "size:s"}],
+            [{"text": "Large", "callback_data": "size:л"}]]}
+        message_id = int(result.external_id.split(":")[1])
+        query_id = ctl(fake, "press", {"user_id": 101, "message_id": message_id, "index": 1})[
+            "callback_query_id"]
+        messages, cursor2 = await ch.poll(cursor)
+    finally:
+        await ch.close()
+    [press] = messages
+    assert press.choice_id == "size:л" and press.text == "Large"
+    assert press.external_id == f"cb:{query_id}" and press.identity_external_id == "101"
+    assert press.display_name == "Ann" and press.attachments == []
+    assert int(cursor2) == int(cursor) + 1
+    # the press was answered, so the client's spinner stops
+    assert ctl(fake, "answered") == [{"callback_query_id": query_id}]
+
+
+@pytest.mark.asyncio
+async def test_a_press_survives_a_failing_answer_and_unknown_data_is_its_own_text(fake):
+    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    ch = channel(fake)
+    try:
+        _, cursor = await ch.poll("")
+        result = await ch.send("101", OutboundMessage(text="Pick", choices=[Choice("a", "A")]))
+        message_id = int(result.external_id.split(":")[1])
+        ctl(fake, "press", {"user_id": 101, "message_id": message_id, "data": "old-button"})
+        ctl(fake, "fail", {"method": "answerCallbackQuery", "status": 500})
+        messages, cursor2 = await ch.poll(cursor)
+        assert [(m.choice_id, m.text) for m in messages] == [("old-button", "old-button")]
+        assert ctl(fake, "answered") == [] and int(cursor2) == int(cursor) + 1
+        # the same press twice (a redelivered update) keeps one external id
+        again = ch._parse_update(messages[0].raw)
+        assert again.external_id == messages[0].external_id
+    finally:
+        await ch.close()
+
+
+@pytest.mark.asyncio
+async def test_a_button_id_telegram_would_refuse_is_refused_before_sending(fake):
+    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    ch = channel(fake)
+    try:
+        for bad in ("", "x" * 65, "я" * 33):  # 66 bytes in UTF-8
+            with pytest.raises(PermanentError, match="1-64 bytes"):
+                await ch.send("101", OutboundMessage(text="Pick", choices=[Choice(bad, "A")]))
+        assert ctl(fake, "sent") == []
+        await ch.send("101", OutboundMessage(text="Pick", choices=[Choice("я" * 32, "A")]))
+        assert len(ctl(fake, "sent")) == 1
+    finally:
+        await ch.close()
 
 
 @pytest.mark.asyncio

@@ -1,5 +1,6 @@
 """Outbound files over Telegram (C5): the stored file is uploaded (multipart) with the right
-Bot API method, the text becomes the caption, and the fake Bot API receives the same bytes."""
+Bot API method, the text becomes the caption, and the fake Bot API receives the same bytes.
+Files reach the adapter as the outbox hands them: OutboundFile of a really stored upload."""
 
 from __future__ import annotations
 
@@ -9,14 +10,13 @@ import hashlib
 import httpx
 import pytest
 
-from messenger_app import db
-from messenger_app.channels.base import (InboundMessage, OutboundMessage, PermanentError,
+from messenger_app.channels.base import (Choice, OutboundFile, OutboundMessage, PermanentError,
                                          TransientError, UnreachableError)
 from messenger_app.channels.telegram import TelegramChannel
-from messenger_app.models import Message
-from messenger_app.services import attachments, auth, channels, inbox, outbox
+from messenger_app.services import attachments
 from tests.fakes.base import OGG_BYTES, PDF_BYTES
 from tests.fakes.telegram_server import FakeTelegramServer, make_png
+from tests.stored_files import outbound_file, stored
 
 TOKEN = "515151:AAfilesFILESfilesFILESfiles_abcdefg"
 USER = 4242
@@ -45,18 +45,19 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def send(fake, text: str, atts: list[dict], chat=USER):
+def send(fake, text: str, files: list[OutboundFile], chat=USER, choices=()):
     async def go():
         ch = TelegramChannel(TOKEN, base_url=fake.url)
         try:
-            return await ch.send(str(chat), OutboundMessage(text=text, attachments=atts))
+            return await ch.send(str(chat), OutboundMessage(text=text, files=files,
+                                                            choices=list(choices)))
         finally:
             await ch.close()
     return asyncio.run(go())
 
 
 def test_photo_goes_as_sendphoto_with_the_text_as_caption(data_dir, fake):
-    att = attachments.store_upload("shop front.png", PNG, "image/png")
+    att = stored("shop front.png", PNG, "image/png")
     result = send(fake, "Here is our shop", [att])
     [got] = sent(fake)
     assert got["method"] == "sendPhoto"
@@ -71,10 +72,10 @@ def test_photo_goes_as_sendphoto_with_the_text_as_caption(data_dir, fake):
 
 
 def test_document_voice_and_no_caption_without_text(data_dir, fake):
-    pdf = attachments.store_upload("offer.pdf", PDF_BYTES)
-    voice = attachments.store_upload("note.ogg", VOICE)
-    unknown = attachments.store_upload("data.bin", b"\x00\x01binary")
-    assert voice["kind"] == "voice"
+    pdf = stored("offer.pdf", PDF_BYTES)
+    voice = stored("note.ogg", VOICE)
+    unknown = stored("data.bin", b"\x00\x01binary")
+    assert voice.kind == "voice"
     send(fake, "", [pdf, voice, unknown])
     got = sent(fake)
     assert [g["method"] for g in got] == ["sendDocument", "sendVoice", "sendDocument"]
@@ -84,8 +85,8 @@ def test_document_voice_and_no_caption_without_text(data_dir, fake):
 
 
 def test_caption_only_on_the_first_file_and_long_text_goes_first(data_dir, fake):
-    a = attachments.store_upload("a.png", PNG)
-    b = attachments.store_upload("b.ogg", OGG_BYTES)
+    a = stored("a.png", PNG)
+    b = stored("b.ogg", OGG_BYTES)
     send(fake, "two files", [a, b])
     got = sent(fake)
     assert [g["caption"] for g in got] == ["two files", ""]
@@ -100,19 +101,20 @@ def test_caption_only_on_the_first_file_and_long_text_goes_first(data_dir, fake)
 
 
 def test_missing_file_is_refused_before_anything_is_sent(data_dir, fake):
-    ok = attachments.store_upload("a.png", PNG)
-    gone = attachments.store_upload("b.pdf", PDF_BYTES)
-    attachments.local_path(gone).unlink()
+    ok = stored("a.png", PNG)
+    gone_att = attachments.store_upload("b.pdf", PDF_BYTES)
+    gone = outbound_file(gone_att)
+    attachments.local_path(gone_att).unlink()
     with pytest.raises(PermanentError, match="missing"):
         send(fake, "hi", [ok, gone])
     with pytest.raises(PermanentError, match="missing"):
-        send(fake, "hi", [{"kind": "photo", "url": "https://evil.example/x.png",
-                           "file_name": "x.png", "mime_type": "image/png"}])
+        send(fake, "hi", [OutboundFile(path="", file_name="x.png", mime_type="image/png", size=5,
+                                       kind="photo", url="https://evil.example/x.png")])
     assert sent(fake) == []
 
 
 def test_errors_map_like_text_messages(data_dir, fake):
-    att = attachments.store_upload("a.png", PNG)
+    att = stored("a.png", PNG)
     httpx.post(f"{fake.url}/_fake/fail", json={"method": "sendPhoto", "status": 429,
                                                "retry_after": 7})
     with pytest.raises(TransientError) as exc:
@@ -124,27 +126,21 @@ def test_errors_map_like_text_messages(data_dir, fake):
     assert sent(fake) == []
 
 
-def test_outbox_delivers_a_queued_file_to_telegram(data_dir, fake):
-    op = auth.create_operator("op", "password-123")
-    ch = channels.add_telegram(TOKEN, base_url=fake.url)
-    got = inbox.receive(ch.id, "telegram", InboundMessage(external_id=f"{USER}:900",
-                                                          identity_external_id=str(USER),
-                                                          text="send me the price list",
-                                                          first_name="Ann"))
-    pdf = attachments.store_upload("prices.pdf", PDF_BYTES)
-    mid = attachments.queue_with_attachments(got.dialog_id, op.id, "Our prices", [pdf])
-    adapter = TelegramChannel(TOKEN, base_url=fake.url)
-
-    async def go():
-        try:
-            return await outbox.deliver(mid, lambda _ch: adapter)
-        finally:
-            await adapter.close()
-    assert asyncio.run(go()) == "sent"
-    [got_file] = sent(fake)
-    assert got_file["method"] == "sendDocument" and got_file["caption"] == "Our prices"
-    assert got_file["sha256"] == sha(PDF_BYTES) and got_file["file_name"] == "prices.pdf"
-    with db.session() as s:
-        m = s.get(Message, mid)
-        assert m.external_id == f"{USER}:{got_file['message_id']}"
-        assert m.attachments[0]["file_name"] == "prices.pdf"
+def test_buttons_go_on_the_file_that_carries_the_text(data_dir, fake):
+    a, b = stored("a.png", PNG), stored("b.pdf", PDF_BYTES)
+    choices = [Choice("yes", "Yes, book it"), Choice("no", "No")]
+    send(fake, "Book this room?", [a, b], choices=choices)
+    got = sent(fake)
+    keyboard = {"inline_keyboard": [[{"text": "Yes, book it", "callback_data": "yes"}],
+                                    [{"text": "No", "callback_data": "no"}]]}
+    assert [(g["caption"], g["reply_markup"]) for g in got] == [("Book this room?", keyboard),
+                                                                 ("", None)]
+    httpx.post(f"{fake.url}/_fake/reset")
+    fake.state.register_user(USER, "Ann")
+    send(fake, "", [a, b], choices=choices)  # no text: under the last file
+    assert [g["reply_markup"] for g in sent(fake)] == [None, keyboard]
+    httpx.post(f"{fake.url}/_fake/reset")
+    fake.state.register_user(USER, "Ann")
+    send(fake, "y" * 1500, [a], choices=choices)  # a text of its own: the buttons go with it
+    assert [(g.get("method", "sendMessage"), g["reply_markup"]) for g in sent(fake)] == [
+        ("sendMessage", keyboard), ("sendPhoto", None)]
