@@ -36,7 +36,9 @@ def make_engine(url: str) -> Engine:
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    cfg = settings.get()
+    return create_engine(url, pool_pre_ping=True, pool_size=cfg.db_pool_size,
+                         max_overflow=cfg.db_max_overflow)
 
 
 def engine() -> Engine:
