@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from messenger_app.services import auth, storage
+from messenger_app.services import health as health_checks
 from messenger_app.states.auth import SESSION_COOKIE
 
 
@@ -54,7 +55,18 @@ async def files(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"ok": True})
+    """For load balancers and monitoring, so without a session: database, Redis, storage
+    kind, the workers' leases (services/health.py; nothing secret). A signed-in operator
+    also sees which process holds each lease."""
+    def check():
+        try:
+            signed_in = _operator(request) is not None
+        except Exception:  # the database is down: the report says so
+            signed_in = False
+        return health_checks.report(show_holder=signed_in)
+
+    status, body = await asyncio.to_thread(check)
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def build() -> Starlette:

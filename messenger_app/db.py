@@ -37,8 +37,10 @@ def make_engine(url: str) -> Engine:
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
     cfg = settings.get()
+    # connect_timeout: an unreachable server fails a request in seconds instead of hanging
     return create_engine(url, pool_pre_ping=True, pool_size=cfg.db_pool_size,
-                         max_overflow=cfg.db_max_overflow)
+                         max_overflow=cfg.db_max_overflow, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
 
 
 def engine() -> Engine:
