@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+import logging
+from typing import Any, AsyncIterator, Callable
 
 from messenger_app.services import events
 
+log = logging.getLogger("messenger.live")
+RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries while the state store is down
 _LISTENERS: dict[str, asyncio.Task] = {}  # "<kind>:<client token>" -> its task in this process
 TICK = 15.0  # seconds: how often an idle listener checks that its tab is still there
 
@@ -47,3 +50,37 @@ async def batches(key: str, token: str) -> AsyncIterator[list[dict]]:
         events.bus().unsubscribe(q)
         if _LISTENERS.get(key) is me:
             _LISTENERS.pop(key, None)
+
+
+def _state_errors() -> tuple[type[BaseException], ...]:
+    """What entering a tab's state raises while its store (Redis with REDIS_URL) is down, or
+    what a refresh raises while the database is unreachable."""
+    from redis.exceptions import RedisError
+    from reflex_base.utils.exceptions import LockExpiredError
+    from sqlalchemy.exc import OperationalError  # and the database, while it restarts
+
+    return (RedisError, OSError, LockExpiredError, OperationalError)
+
+
+async def apply(state, token: str, batch: list[dict], step: Callable[[list[dict]], Any]) -> Any:
+    """`async with state: return step(batch)`, surviving a state store outage: while the
+    store is down it is tried again with backoff (the tab's listener stays alive instead of
+    dying with the first event), and once it works `step` also gets a resync event, since
+    what happened meanwhile is not in the batch. Returns False when the tab went away during
+    the outage."""
+    errors = _state_errors()
+    missed = False
+    tries = 0
+    while True:
+        try:
+            async with state:
+                return step(batch + [{"kind": events.RESYNC}] if missed else batch)
+        except errors as e:
+            if not missed:
+                log.warning("tab %s: state store unavailable (%s); retrying", token[:8],
+                            type(e).__name__)
+            missed = True
+            if not _connected(token):
+                return False
+            await asyncio.sleep(RETRY[min(tries, len(RETRY) - 1)])
+            tries += 1

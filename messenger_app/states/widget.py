@@ -8,7 +8,7 @@ import contextlib
 import reflex as rx
 
 from messenger_app.i18n.strings import EN, LANGS
-from messenger_app.services import widget
+from messenger_app.services import events, widget
 from messenger_app.states import live
 
 
@@ -54,12 +54,11 @@ class WidgetState(rx.State):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"widget:{token}", token)) as feed:
             async for batch in feed:
-                if batch:
-                    async with self:
-                        self._apply(batch)
+                if batch and await live.apply(self, token, batch, self._apply) is False:
+                    return
 
     def _apply(self, batch: list[dict]) -> bool:
-        if not self._contact_id:
+        if not self._contact_id or any(ev.get("kind") == events.RESYNC for ev in batch):
             self._reload()
         elif any(ev.get("contact_id") == self._contact_id for ev in batch):
             self._reload()
