@@ -70,13 +70,14 @@ async def health(request: Request) -> Response:
 
 
 def build() -> Starlette:
-    from messenger_app import push_routes, webhooks
+    from messenger_app import push_routes, webhooks, widget_routes
 
     return Starlette(routes=[
         Route("/files/{path:path}", files, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
         *webhooks.ROUTES,
         *push_routes.ROUTES,
+        *widget_routes.ROUTES,
     ])
 
 

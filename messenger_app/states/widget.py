@@ -46,6 +46,13 @@ class WidgetState(rx.State):
         self.error = ""
         self._reload()
 
+    @rx.event
+    def refresh(self):
+        """assets/widget.js stored a message over HTTP: show the thread with it."""
+        if widget.valid_token(self.visitor):
+            self.error = ""
+            self._reload()
+
     @rx.event(background=True)
     async def listen(self):
         async with self:
