@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Installs everything and starts Messenger (production build, one port) on SQLite with
 # demo data: http://localhost:${PORT:-3000}. Dev mode with hot reload: ./run.sh --dev
+# With DATABASE_URL set (PostgreSQL) there is no demo data unless DEMO_DATA=1.
+# Backend processes: GRANIAN_WORKERS (1 without REDIS_URL; with it, the core count, at most 4).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh requirements.txt
 source scripts/env.sh
 export DATA_DIR="${DATA_DIR:-$PWD/data}"
-export DEMO_DATA="${DEMO_DATA:-1}"
+if [ -n "${DATABASE_URL:-}" ]; then
+  export DEMO_DATA="${DEMO_DATA:-0}"  # a real database: never fill it with demo clients
+else
+  export DEMO_DATA="${DEMO_DATA:-1}"
+fi
+if [ -z "${GRANIAN_WORKERS:-}" ]; then
+  if [ -n "${REDIS_URL:-}" ]; then
+    cores="$(nproc 2>/dev/null || echo 1)"
+    export GRANIAN_WORKERS="$(( cores < 4 ? cores : 4 ))"
+  else
+    export GRANIAN_WORKERS=1  # without Redis the processes could not share tabs' state
+  fi
+fi
 PORT="${PORT:-3000}"
 export PUBLIC_URL="${PUBLIC_URL:-http://localhost:$PORT}"
 if [ "${1:-}" = "--dev" ]; then
   exec reflex run --env dev --frontend-port "$PORT" --backend-port "${BACKEND_PORT:-8000}"
 fi
-echo "==> Messenger on http://localhost:$PORT  (first admin password: see below or $DATA_DIR/admin-password.txt)"
+echo "==> Messenger on http://localhost:$PORT, $GRANIAN_WORKERS backend process(es)  (first admin password: see below or $DATA_DIR/admin-password.txt)"
 exec reflex run --env prod --single-port --backend-port "$PORT"
