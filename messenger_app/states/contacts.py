@@ -164,7 +164,10 @@ class ContactsState(AuthState):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"contacts:{token}", token)) as feed:
             async for batch in feed:
-                if await live.apply(self, token, batch, self._apply) is False:
+                done = await live.apply(self, token, batch, self._apply)
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
                     return
 
     def _apply(self, batch: list[dict]) -> bool:

@@ -78,7 +78,10 @@ class CrmSettingsState(AuthState):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"crm:{token}", token)) as feed:
             async for batch in feed:
-                if await live.apply(self, token, batch, self._apply) is False:
+                done = await live.apply(self, token, batch, self._apply)
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
                     return
 
     def _apply(self, batch: list[dict]) -> bool:

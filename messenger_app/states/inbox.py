@@ -317,6 +317,9 @@ class InboxState(AuthState):
                         return self._sounds(batch)
 
                     sounds = await live.apply(self, token, batch, step)
+                    if sounds == live.RELOAD:
+                        yield rx.call_script(live.RELOAD_JS)
+                        return
                     if sounds is False:
                         return
                     for mid in sounds:  # N2: one sound per message, even with several tabs

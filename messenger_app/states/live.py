@@ -10,6 +10,8 @@ from messenger_app.services import events
 
 log = logging.getLogger("messenger.live")
 RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries while the state store is down
+RELOAD = "reload"  # apply(): the tab's state is gone, reload the page
+RELOAD_JS = "window.location.reload()"
 _LISTENERS: dict[str, asyncio.Task] = {}  # "<kind>:<client token>" -> its task in this process
 TICK = 15.0  # seconds: how often an idle listener checks that its tab is still there
 
@@ -62,18 +64,30 @@ def _state_errors() -> tuple[type[BaseException], ...]:
     return (RedisError, OSError, LockExpiredError, OperationalError)
 
 
+def _lost(state) -> bool:
+    """A state the store made afresh: it never saw an event of its tab (no router data)."""
+    try:
+        return not state.router.session.client_token
+    except AttributeError:
+        return False
+
+
 async def apply(state, token: str, batch: list[dict], step: Callable[[list[dict]], Any]) -> Any:
     """`async with state: return step(batch)`, surviving a state store outage: while the
     store is down it is tried again with backoff (the tab's listener stays alive instead of
     dying with the first event), and once it works `step` also gets a resync event, since
     what happened meanwhile is not in the batch. Returns False when the tab went away during
-    the outage."""
+    the outage, RELOAD when the store has no state of this tab any more (a Redis restarted
+    without persistence; then the bus's resync or any event finds it blank): the listener then has the browser reload the page (RELOAD_JS),
+    which rebuilds the state from the session cookie and local storage."""
     errors = _state_errors()
     missed = False
     tries = 0
     while True:
         try:
             async with state:
+                if _lost(state):
+                    return RELOAD
                 return step(batch + [{"kind": events.RESYNC}] if missed else batch)
         except errors as e:
             if not missed:

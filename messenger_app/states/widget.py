@@ -61,7 +61,10 @@ class WidgetState(rx.State):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"widget:{token}", token)) as feed:
             async for batch in feed:
-                if batch and await live.apply(self, token, batch, self._apply) is False:
+                done = await live.apply(self, token, batch, self._apply) if batch else True
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
                     return
 
     def _apply(self, batch: list[dict]) -> bool:

@@ -2,6 +2,7 @@
 and, once the store answers again, hands the state a resync event so it refreshes fully."""
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -13,9 +14,10 @@ from messenger_app.states import live
 class FlakyState:
     """Stands in for a background task's state proxy: `async with` fails `down` times."""
 
-    def __init__(self, down: int):
+    def __init__(self, down: int, token: str = "tok-123456"):
         self.down = down
         self.entered = 0
+        self.router = SimpleNamespace(session=SimpleNamespace(client_token=token))
 
     async def __aenter__(self):
         if self.down:
@@ -63,3 +65,11 @@ def test_other_errors_are_not_swallowed():
 
     with pytest.raises(KeyError):
         asyncio.run(live.apply(Broken(0), "tok", [], lambda b: None))
+
+
+def test_a_store_that_lost_the_tabs_state_asks_for_a_page_reload(monkeypatch):
+    """Redis restarted without persistence: the state comes back blank (no router data)."""
+    monkeypatch.setattr(live, "_connected", lambda token: True)
+    state, seen = FlakyState(down=2, token=""), []
+    assert asyncio.run(live.apply(state, "tok", [{"kind": "dialog"}], seen.append)) == live.RELOAD
+    assert seen == []  # nothing is applied to a blank state
