@@ -2,7 +2,7 @@
 
 | variable            | default                         | meaning                                       |
 |---------------------|---------------------------------|-----------------------------------------------|
-| DATA_DIR            | ./data                          | SQLite file, uploaded/downloaded files, keys  |
+| DATA_DIR            | ./data                          | SQLite file, files (unless S3_BUCKET), admin password file |
 | DATABASE_URL        | sqlite:///$DATA_DIR/messenger.db| or postgresql+psycopg://user:pw@host/db       |
 | REDIS_URL           | (unset)                         | unset: in-process event bus; set: Redis pub/sub|
 | ADMIN_USERNAME      | admin                           | first admin, created when no operator exists  |
