@@ -2,7 +2,8 @@
 # Installs everything and starts Messenger (production build, one port) on SQLite with
 # demo data: http://localhost:${PORT:-3000}. Dev mode with hot reload: ./run.sh --dev
 # With DATABASE_URL set (PostgreSQL) there is no demo data unless DEMO_DATA=1.
-# Backend processes: GRANIAN_WORKERS (1 without REDIS_URL; with it, the core count, at most 4).
+# Backend processes: GRANIAN_WORKERS (1 without REDIS_URL; with it, the core count, at most 4:
+# settings.backend_workers(), applied in rxconfig.py).
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh requirements.txt
@@ -13,18 +14,10 @@ if [ -n "${DATABASE_URL:-}" ]; then
 else
   export DEMO_DATA="${DEMO_DATA:-1}"
 fi
-if [ -z "${GRANIAN_WORKERS:-}" ]; then
-  if [ -n "${REDIS_URL:-}" ]; then
-    cores="$(nproc 2>/dev/null || echo 1)"
-    export GRANIAN_WORKERS="$(( cores < 4 ? cores : 4 ))"
-  else
-    export GRANIAN_WORKERS=1  # without Redis the processes could not share tabs' state
-  fi
-fi
 PORT="${PORT:-3000}"
 export PUBLIC_URL="${PUBLIC_URL:-http://localhost:$PORT}"
 if [ "${1:-}" = "--dev" ]; then
   exec reflex run --env dev --frontend-port "$PORT" --backend-port "${BACKEND_PORT:-8000}"
 fi
-echo "==> Messenger on http://localhost:$PORT, $GRANIAN_WORKERS backend process(es)  (first admin password: see below or $DATA_DIR/admin-password.txt)"
+echo "==> Messenger on http://localhost:$PORT  (first admin password: see below or $DATA_DIR/admin-password.txt)"
 exec reflex run --env prod --single-port --backend-port "$PORT"

@@ -25,7 +25,7 @@
 | S3_REGION           | (unset)                         | e.g. us-east-1                                |
 | S3_ACCESS_KEY_ID    | (unset)                         | with S3_SECRET_ACCESS_KEY; unset: boto3's usual chain (AWS_* env, ~/.aws, instance role) |
 | S3_SECRET_ACCESS_KEY| (unset)                         |                                               |
-| GRANIAN_WORKERS     | (run.sh: 1 without Redis, else the core count, max 4) | backend processes per host (read by Reflex/Granian) |
+| GRANIAN_WORKERS     | 1 without REDIS_URL, else the core count (max 4) | backend processes per host (rxconfig.py sets it for Reflex/Granian) |
 
 Per process PostgreSQL uses at most DB_POOL_SIZE + DB_MAX_OVERFLOW connections: with W
 backend workers on H hosts keep H * W * (DB_POOL_SIZE + DB_MAX_OVERFLOW) under the server's
@@ -120,6 +120,18 @@ def load() -> Settings:
         s3_access_key_id=(os.environ.get("S3_ACCESS_KEY_ID") or "").strip(),
         s3_secret_access_key=os.environ.get("S3_SECRET_ACCESS_KEY") or "",
     )
+
+
+def backend_workers() -> int:
+    """Backend processes per host: GRANIAN_WORKERS, else 1 without Redis (the processes could
+    not share the tabs' state) and the core count, at most 4, with it. Reflex's own choice was
+    2 * cores + 1 whenever Redis answered (5 pollers' worth of processes on a 2-core host)."""
+    raw = (os.environ.get("GRANIAN_WORKERS") or "").strip()
+    if raw:
+        return _int("GRANIAN_WORKERS", 1, 1)
+    if not os.environ.get("REDIS_URL"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 _settings: Settings | None = None
