@@ -5,6 +5,11 @@ import os
 
 import reflex as rx
 
+from messenger_app.settings import backend_workers
+
+# Reflex/Granian read this when they start the backend processes (settings.backend_workers)
+os.environ["GRANIAN_WORKERS"] = str(backend_workers())
+
 config = rx.Config(
     app_name="messenger_app",
     show_built_with_reflex=False,

@@ -36,7 +36,11 @@ def make_engine(url: str) -> Engine:
         eng = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
         event.listen(eng, "connect", _sqlite_pragmas)
         return eng
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    cfg = settings.get()
+    # connect_timeout: an unreachable server fails a request in seconds instead of hanging
+    return create_engine(url, pool_pre_ping=True, pool_size=cfg.db_pool_size,
+                         max_overflow=cfg.db_max_overflow, pool_timeout=10,
+                         connect_args={"connect_timeout": 5})
 
 
 def engine() -> Engine:

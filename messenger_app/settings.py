@@ -2,7 +2,7 @@
 
 | variable            | default                         | meaning                                       |
 |---------------------|---------------------------------|-----------------------------------------------|
-| DATA_DIR            | ./data                          | SQLite file, uploaded/downloaded files, keys  |
+| DATA_DIR            | ./data                          | SQLite file, files (unless S3_BUCKET), admin password file |
 | DATABASE_URL        | sqlite:///$DATA_DIR/messenger.db| or postgresql+psycopg://user:pw@host/db       |
 | REDIS_URL           | (unset)                         | unset: in-process event bus; set: Redis pub/sub|
 | ADMIN_USERNAME      | admin                           | first admin, created when no operator exists  |
@@ -17,6 +17,19 @@
 | VAPID_SUBJECT       | mailto:admin@localhost          | contact the push services see (N1)            |
 | PUSH_ALL_CHATS      | 1                               | push for clients in no custom folder (N1)     |
 | SOUND_ALL_CHATS     | 1                               | sound for clients in no custom folder (N2)    |
+| DB_POOL_SIZE        | 5                               | PostgreSQL connections kept per process       |
+| DB_MAX_OVERFLOW     | 5                               | extra connections per process under load      |
+| S3_BUCKET           | (unset)                         | set: files (avatars, attachments) in this S3 bucket, shared by every host; unset: DATA_DIR/files |
+| S3_PREFIX           | (empty)                         | key prefix inside the bucket, e.g. messenger/ |
+| S3_ENDPOINT_URL     | (unset: AWS)                    | an S3-compatible store, e.g. http://minio:9000|
+| S3_REGION           | (unset)                         | e.g. us-east-1                                |
+| S3_ACCESS_KEY_ID    | (unset)                         | with S3_SECRET_ACCESS_KEY; unset: boto3's usual chain (AWS_* env, ~/.aws, instance role) |
+| S3_SECRET_ACCESS_KEY| (unset)                         |                                               |
+| GRANIAN_WORKERS     | 1 without REDIS_URL, else the core count (max 4) | backend processes per host (rxconfig.py sets it for Reflex/Granian) |
+
+Per process PostgreSQL uses at most DB_POOL_SIZE + DB_MAX_OVERFLOW connections: with W
+backend workers on H hosts keep H * W * (DB_POOL_SIZE + DB_MAX_OVERFLOW) under the server's
+max_connections (PostgreSQL's default is 100).
 """
 
 from __future__ import annotations
@@ -31,6 +44,19 @@ def _bool(name: str, default: bool) -> bool:
     if raw is None or raw == "":
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int, minimum: int) -> int:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,6 +76,14 @@ class Settings:
     push_all_chats: bool = True
     sound_all_chats: bool = True
     click_to_call_url: str = ""  # "{phone}" is replaced by the E.164 number, URL-quoted
+    db_pool_size: int = 5
+    db_max_overflow: int = 5
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
     @property
     def files_dir(self) -> Path:
@@ -77,7 +111,27 @@ def load() -> Settings:
         push_all_chats=_bool("PUSH_ALL_CHATS", True),
         sound_all_chats=_bool("SOUND_ALL_CHATS", True),
         click_to_call_url=(os.environ.get("CLICK_TO_CALL_URL") or "").strip(),
+        db_pool_size=_int("DB_POOL_SIZE", 5, 1),
+        db_max_overflow=_int("DB_MAX_OVERFLOW", 5, 0),
+        s3_bucket=(os.environ.get("S3_BUCKET") or "").strip(),
+        s3_prefix=(os.environ.get("S3_PREFIX") or "").strip(),
+        s3_endpoint_url=(os.environ.get("S3_ENDPOINT_URL") or "").strip(),
+        s3_region=(os.environ.get("S3_REGION") or "").strip(),
+        s3_access_key_id=(os.environ.get("S3_ACCESS_KEY_ID") or "").strip(),
+        s3_secret_access_key=os.environ.get("S3_SECRET_ACCESS_KEY") or "",
     )
+
+
+def backend_workers() -> int:
+    """Backend processes per host: GRANIAN_WORKERS, else 1 without Redis (the processes could
+    not share the tabs' state) and the core count, at most 4, with it. Reflex's own choice was
+    2 * cores + 1 whenever Redis answered (5 pollers' worth of processes on a 2-core host)."""
+    raw = (os.environ.get("GRANIAN_WORKERS") or "").strip()
+    if raw:
+        return _int("GRANIAN_WORKERS", 1, 1)
+    if not os.environ.get("REDIS_URL"):
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 _settings: Settings | None = None

@@ -21,7 +21,8 @@ import uuid
 from messenger_app import adapters, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
-from messenger_app.services import attachments, channels, events, inbox, jobs, lease, outbox
+from messenger_app.services import (attachments, channels, events, inbox, jobs, lease, outbox,
+                                    storage)
 
 log = logging.getLogger("messenger.workers")
 LEASE_TTL = 20
@@ -351,10 +352,7 @@ async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id:
         ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
         safe = re.sub(r"[^A-Za-z0-9_-]", "_", external_id)[:60]
         name = f"c{channel_id}_{safe}.{ext}"
-        folder = settings.get().files_dir / "avatars"
-        folder.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread((folder / name).write_bytes, prof.avatar_bytes)
-        avatar = f"/files/avatars/{name}"
+        avatar = await asyncio.to_thread(storage.put, f"avatars/{name}", prof.avatar_bytes)
     await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
 
 

@@ -33,14 +33,20 @@ class RedisServer:
         if not os.path.exists(exe):
             raise RuntimeError("redis-server is not installed (./test.sh installs it)")
         self.port = free_port()
-        self.proc = subprocess.Popen([exe, "--port", str(self.port), "--bind", "127.0.0.1",
-                                      "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_port(self.port)
+        self._cmd = [exe, "--port", str(self.port), "--bind", "127.0.0.1",
+                     "--save", "", "--appendonly", "no", "--dir", str(workdir)]
+        self.start()
         self.url = f"redis://127.0.0.1:{self.port}/0"
 
+    def start(self) -> None:
+        """(Re)start on the same port (an outage test stops and starts it again)."""
+        self.proc = subprocess.Popen(self._cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        _wait_port(self.port)
+
     def stop(self) -> None:
-        self.proc.terminate()
+        if self.proc.poll() is None:
+            self.proc.terminate()
         self.proc.wait(10)
 
 

@@ -1,5 +1,6 @@
 """All tables; importing this module registers them with SQLModel.metadata."""
 
+from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.channel import Channel
 from messenger_app.models.contact import ChannelIdentity, Contact
 from messenger_app.models.crm import ContactValue, CrmField, Tag2Option
@@ -13,6 +14,6 @@ from messenger_app.models.operator import Operator, OperatorSession
 from messenger_app.models.push import PushSubscription
 from messenger_app.models.template import MessageTemplate
 
-__all__ = ["Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
+__all__ = ["AppSecret", "Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
            "Dialog", "Folder", "Job", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
            "PushSubscription", "Tag2Option", "WorkerLease"]

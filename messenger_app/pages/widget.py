@@ -76,6 +76,15 @@ def widget_page() -> rx.Component:
             class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread", padding_y="8px",
         ),
         rx.cond(W.error != "", rx.text(W.error, color="var(--red-11)", size="1", padding_x="14px")),
+        # filled and shown by assets/widget.js when a send fails (works without the websocket)
+        rx.el.div(hidden=True, role="alert", id="msg-widget-notice",
+                  custom_attrs={**tid("widget-send-failed"), "data-not-sent": W.t["widget_not_sent"],
+                                "data-rate": W.t["widget_rate"], "data-too-long": W.t["widget_too_long"],
+                                "data-refused": W.t["widget_refused"]},
+                  style={"color": "var(--red-11)", "fontSize": "12px", "padding": "0 14px"}),
+        rx.el.button(type="button", hidden=True, on_click=W.refresh, tab_index=-1,
+                     custom_attrs={**tid("widget-refresh"), "aria-hidden": "true"}),
+        rx.script(src="/widget.js"),
         rx.form(
             rx.hstack(
                 rx.el.textarea(name="text", placeholder=W.t["widget_placeholder"], rows=1,
@@ -89,7 +98,9 @@ def widget_page() -> rx.Component:
                 rx.icon_button(rx.icon("send-horizontal", size=18), type="submit", size="3",
                                radius="full", custom_attrs=tid("widget-send")),
                 width="100%", align="end", spacing="2"),
+            # assets/widget.js posts to /api/widget/messages; W.send only without that script
             on_submit=W.send, reset_on_submit=True, width="100%", padding="10px 12px",
+            custom_attrs=tid("widget-form"),
             border_top="1px solid var(--gray-a4)",
         ),
         spacing="0", height="100dvh", width="100%",

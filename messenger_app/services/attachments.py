@@ -6,7 +6,8 @@ application/octet-stream; HTML, SVG, XML and scripts are never served as such. T
 file's extension always matches the type it will be served with (api.files serves by
 extension with X-Content-Type-Options: nosniff), adding ".bin" when it would not.
 
-Stored under DATA_DIR/files/attachments/<yyyy>/<mm>/<random-hex>-<safe-name>.
+Stored through services/storage.py under the key attachments/<yyyy>/<mm>/<random-hex>-<safe-name>
+(DATA_DIR/files/… by default, the S3 bucket when S3_BUCKET is set).
 
 The dict returned (and kept in Message.attachments):
     {"kind": "photo"|"video"|"audio"|"voice"|"document",
@@ -21,7 +22,6 @@ The dict returned (and kept in Message.attachments):
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
 import secrets
 import struct
@@ -32,6 +32,7 @@ from urllib.parse import quote, unquote
 from messenger_app import settings
 from messenger_app.clock import utcnow
 from messenger_app.lib.filetypes import OFFICE as _OFFICE, sniff
+from messenger_app.services import storage
 
 MAX_UPLOAD = 20 * 1024 * 1024  # operator uploads
 MAX_INBOUND = 50 * 1024 * 1024  # media downloaded from channels
@@ -239,18 +240,8 @@ def _store(data: bytes, filename: str, declared_type: str, limit: int) -> dict:
     if not filename or not str(filename).strip():  # channel media without a name
         file_name = safe_name(("photo" if kind == "photo" else kind) + _EXT.get(mime, ""))
     now = utcnow()
-    folder = root() / f"{now:%Y}" / f"{now:%m}"
-    folder.mkdir(parents=True, exist_ok=True)
     stored = _stored_name(file_name, mime)
-    target = folder / stored
-    tmp = folder / f".{stored}.part"
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    storage.put(f"attachments/{now:%Y}/{now:%m}/{stored}", data)
     out = {"kind": kind, "url": f"{URL_PREFIX}{now:%Y}/{now:%m}/{quote(stored)}",
            "file_name": file_name, "mime_type": mime, "file_size": len(data), "inline": inline}
     size = image_size(data, mime) if kind == "photo" else None
@@ -270,17 +261,31 @@ def store_inbound(channel_kind: str, data: bytes, filename: str = "",
     return _store(data, filename, content_type, MAX_INBOUND)
 
 
-def local_path(attachment: dict) -> Path | None:
-    """The stored file of an attachment dict made here (for channel senders), or None when
-    its url is not one of ours or the file is gone."""
+def key_of(attachment: dict) -> str | None:
+    """The storage key of an attachment dict made here, or None when its url is not ours."""
     url = attachment.get("url") if isinstance(attachment, dict) else None
     if not isinstance(url, str) or not url.startswith(URL_PREFIX):
         return None
-    base = root().resolve()
-    path = (base / unquote(url[len(URL_PREFIX):])).resolve()
-    if base not in path.parents or not path.is_file():
+    key = "attachments/" + unquote(url[len(URL_PREFIX):])
+    try:
+        return storage.check_key(key)
+    except storage.StorageError:
         return None
-    return path
+
+
+def local_path(attachment: dict) -> Path | None:
+    """A local file with the bytes of an attachment dict made here (for channel senders;
+    with S3 storage a cached copy), or None when its url is not one of ours or the file is
+    gone."""
+    key = key_of(attachment)
+    return storage.local_file(key) if key else None
+
+
+def remove(attachment: dict) -> None:
+    """Delete the stored file of an attachment that was never sent."""
+    key = key_of(attachment)
+    if key:
+        storage.delete(key)
 
 
 def outbound_file(attachment: dict, public_url: bool = False):
@@ -355,14 +360,16 @@ def clean_attachments(attachments) -> list[dict]:
         raise AttachmentError(f"too many files (max {MAX_PER_MESSAGE} per message)")
     out = []
     for a in attachments:
-        path = local_path(a)
+        key = key_of(a)
+        path = storage.local_file(key) if key else None
         if path is None:
             raise AttachmentError("unknown attachment (upload the file first)")
         with open(path, "rb") as fh:
             head = fh.read(256 * 1024)
-        display = safe_name(a.get("file_name") or path.name.partition("-")[2] or path.name)
-        served = _served_as(path.name)
-        mime, kind, inline = classify(head, path.name)
+        stored = key.rsplit("/", 1)[-1]
+        display = safe_name(a.get("file_name") or stored.partition("-")[2] or stored)
+        served = _served_as(stored)
+        mime, kind, inline = classify(head, stored)
         if mime != served:  # e.g. a ".bin" copy: it is downloaded, whatever it is
             mime, kind, inline = served, "document", False
         item = {"kind": kind, "url": a["url"], "file_name": display, "mime_type": mime,

@@ -8,9 +8,11 @@ from any thread (services are synchronous).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from messenger_app import settings
@@ -19,13 +21,28 @@ log = logging.getLogger(__name__)
 REDIS_CHANNEL = "messenger:events"
 
 
+RESYNC = "resync"  # fanned out locally when the Redis subscription comes back: refresh fully
+TIMEOUT = 2.0  # seconds to connect to / answer from Redis: a dead Redis never stalls a write
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between reconnects of the listener
+PUBLISH_PAUSE = 1.0  # seconds after a failed publish during which events stay local
+
+
 class Bus:
+    """Redis outages: a publish that fails is delivered to this process's tabs and logged
+    once per outage (not once per event); the listener reconnects with backoff and, once
+    subscribed again, fans out {"kind": "resync"} so that every tab refreshes what it shows
+    (events other processes published meanwhile are gone: pub/sub keeps nothing)."""
+
     def __init__(self, redis_url: str = ""):
         self.redis_url = redis_url
         self._subs: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = set()
         self._lock = threading.Lock()
         self._redis_pub = None
         self._listener: asyncio.Task | None = None
+        self._publish_down = False  # a publish failed and none has worked since
+        self._retry_at = 0.0  # after a failed publish, Redis is not tried before this
+        self.listener_down = False  # the subscription is broken (health, tests)
+        self.subscribed = threading.Event()  # set while the Redis subscription is live
 
     # -- subscribe -------------------------------------------------------------------
     def subscribe(self) -> asyncio.Queue:
@@ -44,13 +61,21 @@ class Bus:
 
     # -- publish ---------------------------------------------------------------------
     def publish(self, kind: str, **data: Any) -> None:
+        """Never raises: callers have committed already, an event must not undo their work."""
         event = {"kind": kind, **data}
-        if self.redis_url:
+        if self.redis_url and time.monotonic() >= self._retry_at:
             try:
                 self._redis().publish(REDIS_CHANNEL, json.dumps(event))
+                if self._publish_down:
+                    self._publish_down = False
+                    log.info("redis publish works again")
                 return
-            except Exception:  # Redis down: at least this process's tabs hear it
-                log.exception("redis publish failed; delivering locally")
+            except Exception as e:  # Redis down: at least this process's tabs hear it
+                self._retry_at = time.monotonic() + PUBLISH_PAUSE
+                if not self._publish_down:
+                    self._publish_down = True
+                    log.warning("redis publish failed (%s: %s); events reach this process's "
+                                "tabs only until Redis is back", type(e).__name__, e)
         self._fan_out(event)
 
     def _fan_out(self, event: dict) -> None:
@@ -66,25 +91,59 @@ class Bus:
         if self._redis_pub is None:
             import redis
 
-            self._redis_pub = redis.Redis.from_url(self.redis_url)
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
+
+            # one quick retry (a pooled connection that died with a Redis restart), no
+            # exponential backoff: a write's thread must not wait seconds for a dead Redis
+            self._redis_pub = redis.Redis.from_url(
+                self.redis_url, socket_connect_timeout=TIMEOUT, socket_timeout=TIMEOUT,
+                retry=Retry(NoBackoff(), 1))
         return self._redis_pub
 
     async def _listen_redis(self) -> None:
         import redis.asyncio as aredis
 
+        was_subscribed = False  # a later "subscribe" confirmation is a reconnect
+        failures = 0
         while True:
+            client = None
             try:
-                client = aredis.Redis.from_url(self.redis_url)
+                client = aredis.Redis.from_url(self.redis_url, socket_connect_timeout=TIMEOUT,
+                                               socket_keepalive=True)
                 pubsub = client.pubsub()
                 await pubsub.subscribe(REDIS_CHANNEL)
                 async for msg in pubsub.listen():
-                    if msg.get("type") == "message":
-                        self._fan_out(json.loads(msg["data"]))
+                    kind = msg.get("type")
+                    if kind == "subscribe":  # also after redis-py reconnected by itself
+                        failures = 0
+                        self.subscribed.set()
+                        missed = was_subscribed or self.listener_down
+                        if self.listener_down:
+                            log.info("redis subscription is back; tabs refresh")
+                        self.listener_down = False
+                        if missed:
+                            self._fan_out({"kind": RESYNC})
+                        was_subscribed = True
+                    elif kind == "message":
+                        try:
+                            self._fan_out(json.loads(msg["data"]))
+                        except (ValueError, TypeError):
+                            log.warning("ignored a malformed event on %s", REDIS_CHANNEL)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("redis listener failed; reconnecting")
-                await asyncio.sleep(1)
+            except Exception as e:
+                self.subscribed.clear()
+                if not self.listener_down:
+                    self.listener_down = True
+                    log.warning("redis subscription lost (%s: %s); reconnecting",
+                                type(e).__name__, e)
+                await asyncio.sleep(BACKOFF[min(failures, len(BACKOFF) - 1)])
+                failures += 1
+            finally:
+                if client is not None:
+                    with contextlib.suppress(Exception):
+                        await client.aclose()
 
 
 def _put(q: asyncio.Queue, event: dict) -> None:

@@ -88,8 +88,8 @@ def viewing(operator_id: int, dialog_id: int | None, tab_key: str) -> None:
             pipe.expire(_dialog_key(dialog_id), ttl)
             pipe.execute()
             return
-        except Exception:
-            log.warning("presence: redis failed, keeping this tab in memory", exc_info=True)
+        except Exception as e:
+            _failed("viewing", e)
     with _lock:
         _tabs[tab_key] = (operator_id, dialog_id, now)
 
@@ -105,8 +105,8 @@ def left(tab_key: str) -> None:
             old = client.getdel(_tab_key(tab_key))
             if old is not None:
                 client.hdel(_dialog_key(int(old)), tab_key)
-        except Exception:
-            log.warning("presence: redis failed in left()", exc_info=True)
+        except Exception as e:
+            _failed("left", e)
 
 
 def operators_viewing(dialog_id: int) -> set[int]:
@@ -137,9 +137,24 @@ def operators_viewing(dialog_id: int) -> set[int]:
                     stale.append(tab)
             if stale:
                 client.hdel(_dialog_key(dialog_id), *stale)
-        except Exception:
-            log.warning("presence: redis failed in operators_viewing()", exc_info=True)
+        except Exception as e:
+            _failed("operators_viewing", e)
     return found
+
+
+_last_failure = [0.0]  # monotonic time of the last warning
+
+
+def _failed(where: str, e: Exception) -> None:
+    """Redis down: one line per minute at most, no traceback per tab and per message (the
+    in-memory entries of this process keep working meanwhile)."""
+    import time
+
+    now = time.monotonic()
+    if now - _last_failure[0] >= 60:
+        _last_failure[0] = now
+        log.warning("presence: redis failed in %s (%s: %s); this process's tabs only",
+                    where, type(e).__name__, e)
 
 
 def reset() -> None:

@@ -1,7 +1,9 @@
 """Web Push for new inbound messages (N1), and which dialogs ring (N1/N2).
 
-Keys. The VAPID key pair is made on first use and kept in DATA_DIR/vapid_private.pem
-(mode 0600; created atomically, so several processes agree on one key). Losing the file
+Keys. The VAPID key pair is made on first use and kept in the database (AppSecret
+"vapid_private_pem", services/app_secrets.py), so every process and every host signs with the
+same key; racing creators agree on the first one stored. An older install's
+DATA_DIR/vapid_private.pem is imported when the database has no key yet. Losing the key
 invalidates every browser subscription: the browsers must subscribe again (push.js does
 that by itself on the next page load when the key changed).
 
@@ -32,7 +34,6 @@ import asyncio
 import base64
 import json
 import logging
-import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -49,10 +50,12 @@ from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message, Operator
 from messenger_app.models.push import PushSubscription
+from messenger_app.services import app_secrets
 
 log = logging.getLogger("messenger.push")
 
-KEY_FILE = "vapid_private.pem"
+KEY_FILE = "vapid_private.pem"  # the old place (one host); now AppSecret VAPID_SECRET
+VAPID_SECRET = "vapid_private_pem"
 DEFAULT_SUBJECT = "mailto:admin@localhost"
 TTL_SECONDS = 24 * 3600  # a phone that is off for a day still gets it when it comes back
 BODY_CHARS = 120
@@ -69,58 +72,44 @@ class PushError(ValueError):
 
 # -- VAPID keys --------------------------------------------------------------------------
 _key_lock = threading.Lock()
-_keys: dict[str, Any] = {}  # key file path -> py_vapid.Vapid
+_keys: dict[str, Any] = {}  # database URL -> py_vapid.Vapid
 
 
 def key_path() -> Path:
+    """Where a single-host install kept its key before it moved into the database: read once,
+    when the database has no key yet, so the browsers' subscriptions stay valid."""
     return settings.get().data_dir / KEY_FILE
 
 
-def _create_key_file(path: Path) -> None:
-    """Write a new key next to `path` and hard-link it into place: the first process wins,
-    nobody ever reads a half-written file."""
+def _new_pem() -> str:
+    legacy = key_path()
+    if legacy.is_file():
+        log.info("VAPID key imported from %s into the database", legacy)
+        return legacy.read_text(encoding="ascii")
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-            f.flush()
-            os.fsync(f.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-    finally:
-        tmp.unlink(missing_ok=True)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode("ascii")
 
 
 def vapid():
-    """The server's VAPID key (a py_vapid.Vapid), created on first use."""
+    """The server's VAPID key (a py_vapid.Vapid): one per database, so every process and every
+    host signs with the same key; created (or imported from DATA_DIR) on first use."""
     from py_vapid import Vapid
 
-    path = key_path()
-    cached = _keys.get(str(path))
+    where = settings.get().database_url
+    cached = _keys.get(where)
     if cached is not None:
         return cached
     with _key_lock:
-        cached = _keys.get(str(path))
+        cached = _keys.get(where)
         if cached is not None:
             return cached
-        if not path.exists():
-            _create_key_file(path)
-        try:
-            if path.stat().st_mode & 0o077:
-                os.chmod(path, 0o600)
-        except OSError:
-            log.warning("could not restrict the permissions of %s", path)
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        pem = app_secrets.get_or_create(VAPID_SECRET, _new_pem)
+        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
-            raise RuntimeError(f"{path} is not a P-256 private key")
+            raise RuntimeError("the stored VAPID key is not a P-256 private key")
         v = Vapid(key)
-        _keys[str(path)] = v
+        _keys[where] = v
         return v
 
 
@@ -433,5 +422,5 @@ async def run_notifier(max_parallel: int = 4) -> None:
 
 
 def reset() -> None:
-    """Tests: forget cached keys (DATA_DIR changes between tests)."""
+    """Tests: forget cached keys (the database changes between tests)."""
     _keys.clear()

@@ -23,7 +23,12 @@ _rate_lock = threading.Lock()
 
 
 class WidgetRefused(ValueError):
-    pass
+    """The message is not stored; `code` names why (for the widget's translated text):
+    invalid, empty, too_long, rate."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 def new_visitor() -> str:
@@ -68,12 +73,13 @@ def send(token: str, text: str, name: str = "", choice_id: str = "") -> inbox.Re
         text = label
     text = clean_text(text)
     if not text:
-        raise WidgetRefused("empty message")
+        raise WidgetRefused("empty message", "empty")
     if len(text) > settings.get().widget_max_chars:
-        raise WidgetRefused(f"message too long (max {settings.get().widget_max_chars} characters)")
+        raise WidgetRefused(f"message too long (max {settings.get().widget_max_chars} characters)",
+                            "too_long")
     vid = visitor_id(token)
     if not _allow(vid):
-        raise WidgetRefused("too many messages, please wait a minute")
+        raise WidgetRefused("too many messages, please wait a minute", "rate")
     ch = channels.widget_channel()
     name = clean_text(name)[:100]
     msg = InboundMessage(external_id=f"w_{uuid.uuid4().hex}", identity_external_id=vid, choice_id=choice_id,

@@ -190,9 +190,7 @@ class ComposerState(InboxState):
         items = self.pending_by.get(str(did), [])
         keep = [a for a in items if a["url"] != url]
         if len(keep) != len(items):
-            path = attachments.local_path({"url": url})
-            if path is not None:  # never sent: the stored file goes too
-                path.unlink(missing_ok=True)
+            attachments.remove({"url": url})  # never sent: the stored file goes too
             self._set_pending(did, keep)
 
     @rx.event

@@ -16,7 +16,7 @@ from pathlib import Path
 import reflex as rx
 
 from messenger_app import settings
-from messenger_app.services import client_import, contacts, crm, dialog_query, filters
+from messenger_app.services import client_import, contacts, crm, dialog_query, events, filters
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card import localize
@@ -164,14 +164,16 @@ class ContactsState(AuthState):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"contacts:{token}", token)) as feed:
             async for batch in feed:
-                async with self:
-                    if self._apply(batch) is False:
-                        return
+                done = await live.apply(self, token, batch, self._apply)
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
+                    return
 
     def _apply(self, batch: list[dict]) -> bool:
         if self._operator() is None or self.router.url.path.rstrip("/") != "/contacts":
             return False  # signed out, or the tab went to another page
-        if any(ev.get("kind") in ("dialog", "dialogs_bulk") for ev in batch):
+        if any(ev.get("kind") in ("dialog", "dialogs_bulk", events.RESYNC) for ev in batch):
             self._reload()
         return True
 

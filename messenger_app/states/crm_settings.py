@@ -10,7 +10,7 @@ import reflex as rx
 
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.models.operator import ADMIN
-from messenger_app.services import crm
+from messenger_app.services import crm, events
 from messenger_app.states import live
 from messenger_app.states.auth import AuthState, admin_required
 from messenger_app.states.card import localize
@@ -78,14 +78,16 @@ class CrmSettingsState(AuthState):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"crm:{token}", token)) as feed:
             async for batch in feed:
-                async with self:
-                    if self._apply(batch) is False:
-                        return
+                done = await live.apply(self, token, batch, self._apply)
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
+                    return
 
     def _apply(self, batch: list[dict]) -> bool:
         if self._operator() is None or self.router.url.path.rstrip("/") != "/crm":
             return False
-        if any(ev.get("kind") in ("crm_fields", "tag2_options") for ev in batch):
+        if any(ev.get("kind") in ("crm_fields", "tag2_options", events.RESYNC) for ev in batch):
             self._reload()
         return True
 

@@ -11,8 +11,8 @@ from datetime import datetime
 
 import reflex as rx
 
-from messenger_app.services import (dialog_query, dialogs, filters, folders, inbox, left_panel,
-                                    outbox, presence, push)
+from messenger_app.services import (dialog_query, dialogs, events, filters, folders, inbox,
+                                    left_panel, outbox, presence, push)
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
@@ -310,11 +310,18 @@ class InboxState(AuthState):
         try:
             async with contextlib.aclosing(live.batches(f"inbox:{token}", token)) as feed:
                 async for batch in feed:
-                    async with self:
+                    def step(batch):
                         if batch and self._apply(batch) is False:
-                            return
+                            return False
                         self._tick(token)
-                        sounds = self._sounds(batch)
+                        return self._sounds(batch)
+
+                    sounds = await live.apply(self, token, batch, step)
+                    if sounds == live.RELOAD:
+                        yield rx.call_script(live.RELOAD_JS)
+                        return
+                    if sounds is False:
+                        return
                     for mid in sounds:  # N2: one sound per message, even with several tabs
                         yield rx.call_script(f"window.__msgPlaySound && window.__msgPlaySound({mid})")
         finally:
@@ -344,6 +351,14 @@ class InboxState(AuthState):
                 self._load_card(c)
         touched = {ev["dialog_id"] for ev in batch if ev.get("dialog_id")}
         kinds = {ev.get("kind") for ev in batch}
+        if events.RESYNC in kinds:  # the bus was down: anything may have changed meanwhile
+            self._reload_list(keep=len(self.rows))
+            self._reload_folders()
+            c = dialogs.card(self.open_id) if self.open_id else None
+            if c is not None:
+                self._refresh_messages()
+                self._load_card(c)
+            return True
         if "dialogs_bulk" in kinds:  # an admin change rewrote many clients (tags...)
             self._reload_list(keep=len(self.rows))
         elif "folders" in kinds and not touched:  # folders created/renamed/deleted (L8, L9)

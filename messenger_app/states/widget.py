@@ -8,7 +8,7 @@ import contextlib
 import reflex as rx
 
 from messenger_app.i18n.strings import EN, LANGS
-from messenger_app.services import widget
+from messenger_app.services import events, widget
 from messenger_app.states import live
 
 
@@ -56,6 +56,13 @@ class WidgetState(rx.State):
         self.error = ""
         self._reload()
 
+    @rx.event
+    def refresh(self):
+        """assets/widget.js stored a message over HTTP: show the thread with it."""
+        if widget.valid_token(self.visitor):
+            self.error = ""
+            self._reload()
+
     @rx.event(background=True)
     async def listen(self):
         async with self:
@@ -64,12 +71,14 @@ class WidgetState(rx.State):
             token = self.router.session.client_token
         async with contextlib.aclosing(live.batches(f"widget:{token}", token)) as feed:
             async for batch in feed:
-                if batch:
-                    async with self:
-                        self._apply(batch)
+                done = await live.apply(self, token, batch, self._apply) if batch else True
+                if done == live.RELOAD:
+                    yield rx.call_script(live.RELOAD_JS)
+                if done is False or done == live.RELOAD:
+                    return
 
     def _apply(self, batch: list[dict]) -> bool:
-        if not self._contact_id:
+        if not self._contact_id or any(ev.get("kind") == events.RESYNC for ev in batch):
             self._reload()
         elif any(ev.get("contact_id") == self._contact_id for ev in batch):
             self._reload()

@@ -1,7 +1,9 @@
 """The event bus: in-process by default, Redis pub/sub across processes with REDIS_URL."""
 
 import asyncio
+import logging
 import sys
+import time
 import threading
 
 import pytest
@@ -60,7 +62,7 @@ def test_redis_bus_joins_two_processes(redis_server):
 
     async def scenario():
         q = bus.subscribe()
-        await asyncio.sleep(0.5)  # the listener subscribes to Redis
+        assert await asyncio.to_thread(bus.subscribed.wait, 10)  # listening on Redis
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, redis_server.url)
         assert await proc.wait() == 0
         ev = await asyncio.wait_for(q.get(), 5)
@@ -82,3 +84,71 @@ def test_redis_down_still_delivers_locally():
         return ev
 
     assert asyncio.run(scenario())["dialog_id"] == 1
+
+
+PUBLISH_42 = ("import sys; from messenger_app.services.events import Bus; "
+              "Bus(sys.argv[1]).publish('dialog', dialog_id=42, reason='inbound')")
+
+
+async def _until(condition, timeout: float = 15) -> None:
+    """Wait for a condition the bus reports (polled; not a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+def test_redis_outage_is_logged_once_and_tabs_are_told_to_refresh(redis_server, caplog):
+    """Redis stops: publishes reach this process's tabs at once, one warning for the whole
+    outage; Redis starts again on the same port: the listener resubscribes, tells every
+    subscriber to refresh ("resync"), and events of other processes arrive again."""
+    caplog.set_level(logging.INFO, logger="messenger_app.services.events")
+    bus = Bus(redis_server.url)
+
+    async def scenario():
+        q = bus.subscribe()
+        assert await asyncio.to_thread(bus.subscribed.wait, 10)
+        redis_server.stop()
+        tries = []
+        real = bus._redis().publish
+        bus._redis().publish = lambda *a: tries.append(a) or real(*a)
+        for i in range(50):
+            bus.publish("dialog", dialog_id=i)
+        got = [(await asyncio.wait_for(q.get(), 5))["dialog_id"] for _ in range(50)]
+        await _until(lambda: bus.listener_down)
+        redis_server.start()
+        resync = await asyncio.wait_for(q.get(), 20)
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PUBLISH_42,
+                                                    redis_server.url)
+        assert await proc.wait() == 0
+        after = await asyncio.wait_for(q.get(), 5)
+        bus.publish("dialog", dialog_id=43)  # and this process publishes through Redis again
+        again = await asyncio.wait_for(q.get(), 5)
+        bus._listener.cancel()
+        return got, len(tries), resync, after, again
+
+    got, tries, resync, after, again = asyncio.run(scenario())
+    assert got == list(range(50))
+    assert tries < 50  # after a failure Redis is left alone a moment: no retry per write
+    assert resync == {"kind": "resync"}
+    assert after["dialog_id"] == 42 and again["dialog_id"] == 43
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage().split(" (")[0] for r in warnings] == [
+        "redis publish failed", "redis subscription lost"], [r.getMessage() for r in warnings]
+    assert not any(r.exc_info for r in caplog.records)  # no tracebacks
+
+
+def test_inbound_is_stored_while_redis_is_down(data_dir, monkeypatch, tmp_path):
+    from messenger_app import db, settings
+    from messenger_app.models import Message
+    from messenger_app.services import events, widget
+
+    server = RedisServer(tmp_path)
+    server.stop()
+    monkeypatch.setenv("REDIS_URL", server.url)
+    settings.reset()
+    events.reset()
+    got = widget.send(widget.new_visitor(), "while redis is down")
+    assert got.created
+    with db.session() as s:
+        assert s.get(Message, got.message_id).text == "while redis is down"

@@ -11,7 +11,6 @@ import asyncio
 import base64
 import json
 import os
-import stat
 import subprocess
 import sys
 import time
@@ -26,8 +25,9 @@ from sqlmodel import select
 
 from messenger_app import db, settings
 from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message, Operator
+from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.push import PushSubscription
-from messenger_app.services import events, presence, push
+from messenger_app.services import app_secrets, events, presence, push
 from tests.fakes.push_service import FakePushService
 from tests.services import RedisServer, free_port
 
@@ -143,39 +143,70 @@ def check_vapid(headers: dict, audience: str) -> dict:
 
 
 # -- VAPID keys ---------------------------------------------------------------------------
-def test_vapid_key_is_created_private_and_reused(env):
-    path = env / "vapid_private.pem"
-    assert not path.exists()
+def _stored_pem() -> bytes:
+    with db.session() as s:
+        return s.get(AppSecret, push.VAPID_SECRET).value.encode()
+
+
+def test_vapid_key_is_created_in_the_database_and_reused(env):
     key = push.public_key_b64()
     raw = unb64u(key)
     assert len(raw) == 65 and raw[0] == 4 and "=" not in key
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    # the file holds the private half of exactly this public key
-    private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert not (env / "vapid_private.pem").exists()  # nothing host-local
+    # the row holds the private half of exactly this public key
+    private = serialization.load_pem_private_key(_stored_pem(), password=None)
     assert private.public_key().public_bytes(
         serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint) == raw
-    pem = path.read_bytes()
+    pem = _stored_pem()
     push.reset()  # a restart: read back, not regenerated
-    assert push.public_key_b64() == key
-    assert path.read_bytes() == pem
-    push._create_key_file(path)  # a second process racing to create: the first file wins
-    push.reset()
-    assert push.public_key_b64() == key and not list(env.glob(".vapid*tmp"))
+    assert push.public_key_b64() == key and _stored_pem() == pem
 
 
-def test_vapid_key_of_another_data_dir_is_another_key(env, tmp_path, monkeypatch):
+def test_racing_creators_agree_on_the_first_key(env, monkeypatch):
+    first = app_secrets.get_or_create("k", lambda: "first")
+    real_get = app_secrets.get
+    calls = []
+
+    def not_yet(name):  # the second creator looked before the first one committed
+        calls.append(name)
+        return None if len(calls) == 1 else real_get(name)
+
+    monkeypatch.setattr(app_secrets, "get", not_yet)
+    assert app_secrets.get_or_create("k", lambda: "second") == first == "first"
+    assert real_get("k") == "first"
+
+
+def test_a_key_file_of_an_older_install_is_imported(env):
+    old = ec.generate_private_key(ec.SECP256R1())
+    (env / "vapid_private.pem").write_bytes(old.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    raw = old.public_key().public_bytes(serialization.Encoding.X962,
+                                        serialization.PublicFormat.UncompressedPoint)
+    assert unb64u(push.public_key_b64()) == raw  # old subscriptions stay valid
+
+
+def test_vapid_key_of_another_database_is_another_key(env, tmp_path, monkeypatch):
     first = push.public_key_b64()
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "other"))
     settings.reset()
+    db.reset_engine()
+    db.migrate()
     assert push.public_key_b64() != first
 
 
-def test_vapid_key_in_another_process_is_the_same(env):
-    key = push.public_key_b64()
-    out = subprocess.run([sys.executable, "-c",
-                          "from messenger_app.services import push; print(push.public_key_b64())"],
-                         capture_output=True, text=True, check=True, env=dict(os.environ))
-    assert out.stdout.strip() == key
+def test_two_hosts_with_one_database_give_the_same_key(env, tmp_path):
+    """Two processes, each with its own DATA_DIR (two hosts), one database."""
+    shared = dict(os.environ, DATABASE_URL=settings.get().database_url)
+    keys = set()
+    for name in ("host-a", "host-b"):
+        out = subprocess.run([sys.executable, "-c",
+                              "from messenger_app.services import push; print(push.public_key_b64())"],
+                             capture_output=True, text=True, check=True,
+                             env={**shared, "DATA_DIR": str(tmp_path / name)})
+        keys.add(out.stdout.strip())
+        assert not (tmp_path / name / "vapid_private.pem").exists()
+    assert keys == {push.public_key_b64()}
 
 
 # -- subscriptions --------------------------------------------------------------------------
