@@ -75,6 +75,10 @@ class PostgresServer:
         subprocess.run(self.as_user + [str(self.bin / "initdb"), "-D", str(self.dir), "-U", "postgres",
                                        "--auth=trust", "-E", "UTF8"], check=True,
                        stdout=subprocess.DEVNULL)
+        self._start()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _start(self) -> None:
         self.proc = subprocess.Popen(self.as_user + [str(self.bin / "postgres"), "-D", str(self.dir),
                                                      "-p", str(self.port), "-k", str(self.sock),
                                                      "-c", "listen_addresses=127.0.0.1",
@@ -82,7 +86,15 @@ class PostgresServer:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         _wait_port(self.port)
         time.sleep(0.5)
-        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def stop_for(self, seconds: float) -> None:
+        """An outage: fast shutdown (clients cut off), `seconds` down, then the same cluster."""
+        import signal
+
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(20)
+        time.sleep(seconds)
+        self._start()
 
     def stop(self) -> None:
         self.proc.terminate()

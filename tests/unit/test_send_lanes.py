@@ -19,6 +19,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Contact, Message
 from messenger_app.services import auth, channels, dialog_query, inbox, jobs, outbox
 from tests.fakes.telegram_server import FakeTelegramServer
+from tests.waits import until as _wait
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
@@ -31,15 +32,6 @@ def fake():
         yield server
 
 
-async def _wait(cond, timeout=8.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        got = await asyncio.to_thread(cond)
-        if got:
-            return got
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def _status(mid):

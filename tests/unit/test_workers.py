@@ -10,6 +10,7 @@ from messenger_app.channels.telegram import TelegramChannel
 from messenger_app.models import Channel, ChannelIdentity, Message
 from messenger_app.services import channels, dialog_query, inbox, outbox
 from tests.fakes.telegram_server import FakeTelegramServer
+from tests.waits import until as _wait
 
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 
@@ -25,15 +26,6 @@ def _messages():
         return s.exec(select(Message).order_by(Message.id)).all()
 
 
-async def _wait(cond, timeout=8.0):
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        got = await asyncio.to_thread(cond)
-        if got:
-            return got
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_crash_between_store_and_cursor_replays_without_duplicates(data_dir, fake):
