@@ -13,6 +13,7 @@
 | RUN_WORKERS         | 1                               | 0: this process runs no pollers/senders       |
 | WIDGET_MAX_CHARS    | 2000                            | longest widget message                        |
 | WIDGET_RATE_PER_MIN | 20                              | widget messages a visitor may send per minute |
+| INBOUND_MAX_CHARS   | 20000                           | longer inbound texts (webhooks, polls) are cut |
 | CLICK_TO_CALL_URL   | (unset)                         | phone click-to-call (R2), e.g. https://pbx/call?to={phone}; unset: tel: link |
 | VAPID_SUBJECT       | mailto:admin@localhost          | contact the push services see (N1)            |
 | PUSH_ALL_CHATS      | 1                               | push for clients in no custom folder (N1)     |
@@ -50,6 +51,7 @@ class Settings:
     push_all_chats: bool = True
     sound_all_chats: bool = True
     click_to_call_url: str = ""  # "{phone}" is replaced by the E.164 number, URL-quoted
+    inbound_max_chars: int = 20000
 
     @property
     def files_dir(self) -> Path:
@@ -77,6 +79,7 @@ def load() -> Settings:
         push_all_chats=_bool("PUSH_ALL_CHATS", True),
         sound_all_chats=_bool("SOUND_ALL_CHATS", True),
         click_to_call_url=(os.environ.get("CLICK_TO_CALL_URL") or "").strip(),
+        inbound_max_chars=int(os.environ.get("INBOUND_MAX_CHARS") or 20000),
     )
 
 

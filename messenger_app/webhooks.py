@@ -4,15 +4,21 @@ URL: /hooks/{channel_id}/{secret} — the secret is random per channel (shown on
 so a guessed channel id alone gets 404. On top, each provider's own signature is checked
 on the raw body. A bad signature → 403, a malformed body → 400, and nothing is written.
 Receiving the same webhook twice stores each message once (inbox.receive is idempotent).
+
+Hostile input: the body is cut off at MAX_BODY while it is read (413, chunked too), JSON is
+loaded by lib/safe_json (depth ≤ 32, no NaN), and no input gives a 5xx: the guard in
+`receive` answers 400 and logs one line. A batch is stored item by item: one that cannot
+be stored (inbox.Rejected, a database refusal) is written on the channel's health and the
+others are stored; the answer is 200 then, because a retry cannot fix that item.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -20,6 +26,7 @@ from starlette.routing import Route
 from messenger_app import workers
 from messenger_app.channels import registry
 from messenger_app.channels.http import MalformedWebhook, WebhookBatch
+from messenger_app.lib import safe_json, storable
 from messenger_app.services import channels, inbox, outbox
 
 log = logging.getLogger("messenger.webhooks")
@@ -31,20 +38,29 @@ def _error(status: int, message: str) -> JSONResponse:
 
 
 def _channel(request: Request):
-    try:
-        cid = int(request.path_params["channel_id"])
-    except ValueError:
+    raw_id = request.path_params["channel_id"]
+    if not (raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 18):
         return None
+    cid = int(raw_id)
     ch = channels.get(cid)
     secret = request.path_params["secret"]
     if (ch is None or not ch.enabled or not registry.KINDS.get(ch.kind, registry.KINDS["widget"]).webhook
-            or not ch.webhook_secret or not hmac.compare_digest(ch.webhook_secret, secret)):
+            or not ch.webhook_secret
+            or not hmac.compare_digest(ch.webhook_secret.encode(), secret.encode())):
         return None
     return ch
 
 
 async def verify(request: Request) -> Response:
     """GET: WhatsApp's subscription check (hub.mode / hub.verify_token / hub.challenge)."""
+    try:
+        return await _verify(request)
+    except Exception as e:  # noqa: BLE001
+        log.warning("webhook check refused (%s)", type(e).__name__)
+        return _error(400, "malformed request")
+
+
+async def _verify(request: Request) -> Response:
     ch = await asyncio.to_thread(_channel, request)
     if ch is None or ch.kind != "whatsapp":
         return _error(404, "no such webhook")
@@ -57,13 +73,43 @@ async def verify(request: Request) -> Response:
 
 
 async def receive(request: Request) -> Response:
+    """Never a 5xx for what the sender put in the request: anything unexpected is logged as
+    one line and answered 400 (a database that is down answers 503: worth a retry)."""
+    try:
+        return await _receive(request)
+    except OperationalError as e:
+        log.warning("webhook %s: database unavailable: %s", request.url.path.split("/")[2],
+                    str(e).splitlines()[0][:200])
+        return _error(503, "try again later")
+    except Exception as e:  # noqa: BLE001 — hostile input must never become a 500
+        log.warning("webhook %s: refused (%s: %s)", request.url.path.split("/")[2],
+                    type(e).__name__, str(e).splitlines()[0][:200] if str(e) else "")
+        return _error(400, "malformed webhook")
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The body, or None once it passes MAX_BODY — counted while reading, so a chunked
+    body without Content-Length is cut off too."""
+    declared = (request.headers.get("content-length") or "").strip()
+    if declared and not declared.isdigit():
+        raise ValueError("bad Content-Length")
+    if declared and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(request: Request) -> Response:
     ch = await asyncio.to_thread(_channel, request)
     if ch is None:
         return _error(404, "no such webhook")
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        return _error(413, "body too large")
-    body = await request.body()
-    if len(body) > MAX_BODY:
+    body = await _read_body(request)
+    if body is None:
         return _error(413, "body too large")
     adapter = registry.build(ch)
     try:
@@ -74,22 +120,45 @@ async def receive(request: Request) -> Response:
     except (MalformedWebhook, ValueError) as e:
         await adapter.close()
         return _error(400, f"malformed webhook: {e}")
-    stored, jobs = 0, []
-    try:
+    stored, jobs, problems = 0, [], []
+    try:  # item by item: one that cannot be stored is noted and the others go on
         for msg in batch.messages:
-            got = await workers.store_inbound(ch, msg, adapter, jobs)
-            stored += got.created
+            try:
+                stored += (await workers.store_inbound(ch, msg, adapter, jobs)).created
+            except OperationalError:
+                raise
+            except Exception as e:  # inbox.Rejected, or what the database refused
+                problems.append(f"message {storable.text(msg.external_id)[:60]!r}: {_reason(e)}")
         for ev in batch.statuses:
-            await asyncio.to_thread(outbox.apply_status, ch.id, ev.external_id, ev.status, ev.error)
-            if getattr(ev, "unreachable", False) and getattr(ev, "identity_external_id", ""):
-                await asyncio.to_thread(inbox.set_reachable, ch.id, ev.identity_external_id,
-                                        False, ev.error)
+            try:
+                await asyncio.to_thread(_apply_status, ch.id, ev)
+            except OperationalError:
+                raise
+            except Exception as e:
+                problems.append(f"status {storable.text(ev.external_id)[:60]!r}: {_reason(e)}")
         for ev in batch.identities:
             await asyncio.to_thread(inbox.set_reachable, ch.id, ev.identity_external_id,
                                     ev.reachable, ev.reason)
     finally:  # profile/media fetches may still use the adapter: close it after them
         workers.close_when_done(adapter, jobs)
-    return JSONResponse({"ok": True, "stored": stored})
+    if problems:  # on the channel's health (settings page); a 2xx: a retry cannot fix them
+        log.warning("webhook %s: %d item(s) not stored: %s", ch.id, len(problems), problems[0])
+        await asyncio.to_thread(channels.record_error, ch.id,
+                                f"webhook: {len(problems)} item(s) not stored: " + "; ".join(problems))
+    return JSONResponse({"ok": True, "stored": stored, "rejected": len(problems)})
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, inbox.Rejected):
+        return str(e)
+    return f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]}"
+
+
+def _apply_status(channel_id: int, ev) -> None:
+    ext, error = storable.text(ev.external_id), storable.text(ev.error)
+    outbox.apply_status(channel_id, ext, ev.status, error)
+    if getattr(ev, "unreachable", False) and getattr(ev, "identity_external_id", ""):
+        inbox.set_reachable(channel_id, ev.identity_external_id, False, error)
 
 
 def _parse(ch, adapter, request: Request, body: bytes) -> WebhookBatch:
@@ -115,12 +184,9 @@ def _parse(ch, adapter, request: Request, body: bytes) -> WebhookBatch:
 
 def _json(body: bytes) -> dict:
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise MalformedWebhook(f"not JSON ({e.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise MalformedWebhook("not a JSON object")
-    return data
+        return safe_json.loads_object(body)
+    except safe_json.BadJson as e:
+        raise MalformedWebhook(str(e)) from None
 
 
 ROUTES = [

@@ -92,10 +92,14 @@ class Workers:
                 return
             try:
                 batch, next_cursor = await adapter.poll(ch.cursor)
+                problem = ""
                 for msg in batch:
-                    await store_inbound(ch, msg, adapter)
+                    try:
+                        await store_inbound(ch, msg, adapter)
+                    except inbox.Rejected as e:  # one unstorable message never blocks the rest
+                        problem = f"message {str(msg.external_id)[:60]!r} not stored: {e}"
                 # the cursor moves only now that every message it covers is committed
-                await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
+                await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor, problem)
                 backoff = 1.0
             except asyncio.CancelledError:
                 raise

@@ -27,6 +27,9 @@ class InboundMessage:
     avatar_url: str = ""  # a URL the app can fetch, or a local /files/ path
     attachments: list[dict[str, Any]] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    # Set by a parser that saw a message it cannot read (wrong types inside one item of a
+    # batch): the service records it on the channel's health instead of storing it.
+    problem: str = ""
 
 
 @dataclass

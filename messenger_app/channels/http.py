@@ -96,6 +96,26 @@ def retry_after_of(value: Any) -> float | None:
     return seconds if seconds is not None and seconds >= 0 else None
 
 
+def text_of(value: Any, what: str) -> str:
+    """A JSON scalar as text ("" for null). A list or an object where the channel sends a
+    string or a number raises MalformedWebhook (naming `what`)."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise MalformedWebhook(f"{what} is not a string")
+    return str(value)
+
+
+def as_dict(value: Any) -> dict:
+    """`value` when it is an object, else {} (optional parts of a webhook)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """`value` when it is a list, else [] (optional parts of a webhook)."""
+    return value if isinstance(value, list) else []
+
+
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
