@@ -14,6 +14,13 @@
 | WIDGET_MAX_CHARS    | 2000                            | longest widget message                        |
 | WIDGET_RATE_PER_MIN | 20                              | widget messages a visitor may send per minute |
 | INBOUND_MAX_CHARS   | 20000                           | longer inbound texts (webhooks, polls) are cut |
+| LOGIN_LIMITS        | 5/minute;20/hour                | wrong passwords for one username from one address |
+| LOGIN_ADDRESS_LIMITS| 30/minute;200/hour              | wrong passwords from one address, any username |
+| WIDGET_ADDRESS_RATE_PER_MIN | 60                      | widget messages from one address per minute   |
+| WIDGET_NEW_VISITORS_PER_HOUR | 10                     | new widget visitors from one address per hour |
+| TRUSTED_PROXY_HOPS  | 0                               | reverse proxies in front: X-Forwarded-For is used only when > 0 |
+| CORS_ORIGINS        | (PUBLIC_URL)                    | extra origins, comma-separated, that may call /api with cookies |
+| WIDGET_ORIGINS      | (any)                           | sites that may embed /widget in a frame, space-separated; unset: any |
 | CLICK_TO_CALL_URL   | (unset)                         | phone click-to-call (R2), e.g. https://pbx/call?to={phone}; unset: tel: link |
 | VAPID_SUBJECT       | mailto:admin@localhost          | contact the push services see (N1)            |
 | PUSH_ALL_CHATS      | 1                               | push for clients in no custom folder (N1)     |
@@ -52,6 +59,19 @@ class Settings:
     sound_all_chats: bool = True
     click_to_call_url: str = ""  # "{phone}" is replaced by the E.164 number, URL-quoted
     inbound_max_chars: int = 20000
+    login_limits: str = "5/minute;20/hour"
+    login_address_limits: str = "30/minute;200/hour"
+    widget_address_rate_per_min: int = 60
+    widget_new_visitors_per_hour: int = 10
+    trusted_proxy_hops: int = 0
+    cors_origins: tuple[str, ...] = ()
+    widget_origins: tuple[str, ...] = ()
+
+    @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of PUBLIC_URL (no path)."""
+        parts = self.public_url.split("/")
+        return "/".join(parts[:3]) if len(parts) >= 3 else self.public_url
 
     @property
     def files_dir(self) -> Path:
@@ -80,7 +100,18 @@ def load() -> Settings:
         sound_all_chats=_bool("SOUND_ALL_CHATS", True),
         click_to_call_url=(os.environ.get("CLICK_TO_CALL_URL") or "").strip(),
         inbound_max_chars=int(os.environ.get("INBOUND_MAX_CHARS") or 20000),
+        login_limits=os.environ.get("LOGIN_LIMITS") or "5/minute;20/hour",
+        login_address_limits=os.environ.get("LOGIN_ADDRESS_LIMITS") or "30/minute;200/hour",
+        widget_address_rate_per_min=int(os.environ.get("WIDGET_ADDRESS_RATE_PER_MIN") or 60),
+        widget_new_visitors_per_hour=int(os.environ.get("WIDGET_NEW_VISITORS_PER_HOUR") or 10),
+        trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
+        cors_origins=_origins(os.environ.get("CORS_ORIGINS", "").replace(",", " ")),
+        widget_origins=_origins(os.environ.get("WIDGET_ORIGINS", "").replace(",", " ")),
     )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in raw.split() if o.strip())
 
 
 _settings: Settings | None = None
