@@ -5,11 +5,17 @@ import os
 
 import reflex as rx
 
+from messenger_app.settings import credential_origins
+
 config = rx.Config(
     app_name="messenger_app",
     show_built_with_reflex=False,
     telemetry_enabled=False,
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Security (README): cookies cross origins only to the app's own pages; X-Forwarded-For
+    # counts only behind that many trusted reverse proxies.
+    cors_allowed_origins=credential_origins(),
+    trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(
         accent_color="indigo", gray_color="slate", radius="large", scaling="100%"))],
     disable_plugins=[rx.plugins.SitemapPlugin],

@@ -70,8 +70,7 @@ class Settings:
     @property
     def public_origin(self) -> str:
         """scheme://host[:port] of PUBLIC_URL (no path)."""
-        parts = self.public_url.split("/")
-        return "/".join(parts[:3]) if len(parts) >= 3 else self.public_url
+        return _origin_of(self.public_url)
 
     @property
     def files_dir(self) -> Path:
@@ -112,6 +111,20 @@ def load() -> Settings:
 
 def _origins(raw: str) -> tuple[str, ...]:
     return tuple(o.strip().rstrip("/") for o in raw.split() if o.strip())
+
+
+def _origin_of(url: str) -> str:
+    parts = url.rstrip("/").split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else url
+
+
+def credential_origins(env=os.environ) -> list[str]:
+    """Origins whose pages may call the backend with the operator's cookies (CORS with
+    credentials, and the websocket): PUBLIC_URL's, plus CORS_ORIGINS. rxconfig.py reads it
+    before anything else is loaded, hence a function of the environment alone."""
+    public = _origin_of((env.get("PUBLIC_URL") or "http://localhost:3000").strip())
+    extra = _origins(env.get("CORS_ORIGINS", "").replace(",", " "))
+    return list(dict.fromkeys([public, *extra]))
 
 
 _settings: Settings | None = None
