@@ -39,7 +39,8 @@ class WidgetState(rx.State):
     @rx.event
     def send(self, form: dict):
         try:
-            widget.send(self.visitor, str(form.get("text", "")))
+            widget.send(self.visitor, str(form.get("text", "")), "",
+                        self.router.session.client_ip or "unknown")
         except widget.WidgetRefused as e:
             self.error = str(e)
             return

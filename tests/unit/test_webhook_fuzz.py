@@ -202,19 +202,24 @@ def test_sms_webhook_fuzz(probe):
     assert {200, 400, 403} <= seen
 
 
-def test_widget_fuzz(data_dir):
+def test_widget_fuzz(data_dir, monkeypatch):
     """The widget's send (what WidgetState.send calls): any token, text and name are either
     stored or refused with WidgetRefused; a refusal writes nothing."""
+    from messenger_app import settings as app_settings
+
+    monkeypatch.setenv("WIDGET_RATE_PER_MIN", "1000000")  # this fuzz is about content;
+    monkeypatch.setenv("WIDGET_ADDRESS_RATE_PER_MIN", "1000000")  # the limits have own tests
+    monkeypatch.setenv("WIDGET_NEW_VISITORS_PER_HOUR", "1000000")
+    app_settings.reset()
     tokens = st.one_of(st.just(widget.new_visitor()), odd_text, st.binary(max_size=30).map(repr))
 
     @FUZZ
     @given(token=tokens, text=st.one_of(odd_text, st.text(min_size=1900, max_size=2100)),
            name=odd_text)
     def run(token, text, name):
-        widget._rate.clear()  # this fuzz is about content; the limits have their own tests
         before = _count()
         try:
-            got = widget.send(token, text, name)
+            got = widget.send(token, text, name, "192.0.2.1")
         except widget.WidgetRefused:
             assert _count() == before
         else:
