@@ -23,8 +23,12 @@ async def files(request: Request) -> Response:
     if _operator(request) is None:
         return JSONResponse({"error": "sign in first"}, status_code=401)
     root = settings.get().files_dir.resolve()
-    target = (root / request.path_params["path"]).resolve()
-    if root not in target.parents or not target.is_file():
+    try:  # NUL, a name too long...: the OS refuses it, so there is no such file
+        target = (root / request.path_params["path"]).resolve()
+        found = root in target.parents and target.is_file()
+    except (ValueError, OSError):
+        found = False
+    if not found:
         return JSONResponse({"error": "not found"}, status_code=404)
     return FileResponse(target, headers={"Cache-Control": "private, max-age=86400",
                                          "X-Content-Type-Options": "nosniff"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 
 from messenger_app import db, settings
 from messenger_app.services import auth, channels, search
@@ -33,9 +34,16 @@ def _prepare() -> None:
                   f"password '{password}'\n  (set ADMIN_PASSWORD to choose it; shown only once)\n"
                   f"{'=' * 64}\n")
         print(banner, flush=True)
-        (cfg.data_dir / "admin-password.txt").write_text(
-            f"{cfg.admin_username}\n{password}\n", encoding="utf-8")
+        _write_private(cfg.data_dir / "admin-password.txt", f"{cfg.admin_username}\n{password}\n")
     if settings.get().demo_data:
         from messenger_app.services import demo
 
         demo.seed_if_empty()
+
+
+def _write_private(path, text: str) -> None:
+    """A file only this user can read (0600), also when an older one was world-readable."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
