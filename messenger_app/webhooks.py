@@ -123,22 +123,16 @@ async def _receive(request: Request) -> Response:
     stored, jobs, problems = 0, [], []
     try:  # item by item: one that cannot be stored is noted and the others go on
         for msg in batch.messages:
-            try:
-                stored += (await workers.store_inbound(ch, msg, adapter, jobs)).created
-            except OperationalError:
-                raise
-            except Exception as e:  # inbox.Rejected, or what the database refused
-                problems.append(f"message {storable.text(msg.external_id)[:60]!r}: {_reason(e)}")
+            got = await _item(problems, "message", msg.external_id,
+                              workers.store_inbound(ch, msg, adapter, jobs))
+            stored += bool(got is not None and got.created)
         for ev in batch.statuses:
-            try:
-                await asyncio.to_thread(_apply_status, ch.id, ev)
-            except OperationalError:
-                raise
-            except Exception as e:
-                problems.append(f"status {storable.text(ev.external_id)[:60]!r}: {_reason(e)}")
+            await _item(problems, "status", ev.external_id,
+                        asyncio.to_thread(_apply_status, ch.id, ev))
         for ev in batch.identities:
-            await asyncio.to_thread(inbox.set_reachable, ch.id, ev.identity_external_id,
-                                    ev.reachable, ev.reason)
+            await _item(problems, "identity", ev.identity_external_id,
+                        asyncio.to_thread(inbox.set_reachable, ch.id, ev.identity_external_id,
+                                          ev.reachable, ev.reason))
     finally:  # profile/media fetches may still use the adapter: close it after them
         workers.close_when_done(adapter, jobs)
     if problems:  # on the channel's health (settings page); a 2xx: a retry cannot fix them
@@ -146,6 +140,18 @@ async def _receive(request: Request) -> Response:
         await asyncio.to_thread(channels.record_error, ch.id,
                                 f"webhook: {len(problems)} item(s) not stored: " + "; ".join(problems))
     return JSONResponse({"ok": True, "stored": stored, "rejected": len(problems)})
+
+
+async def _item(problems: list[str], what: str, ident, work):
+    """Await one item's storing; what fails (inbox.Rejected, a database refusal) is noted in
+    `problems`. A database that is down is raised: the whole webhook is worth a retry."""
+    try:
+        return await work
+    except OperationalError:
+        raise
+    except Exception as e:  # noqa: BLE001
+        problems.append(f"{what} {storable.text(ident)[:60]!r}: {_reason(e)}")
+        return None
 
 
 def _reason(e: Exception) -> str:
