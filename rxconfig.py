@@ -5,7 +5,7 @@ import os
 
 import reflex as rx
 
-from messenger_app.settings import backend_workers
+from messenger_app.settings import backend_workers, credential_origins
 
 # Reflex/Granian read this when they start the backend processes (settings.backend_workers)
 os.environ["GRANIAN_WORKERS"] = str(backend_workers())
@@ -15,6 +15,10 @@ config = rx.Config(
     show_built_with_reflex=False,
     telemetry_enabled=False,
     redis_url=os.environ.get("REDIS_URL") or None,
+    # Security (README): cookies cross origins only to the app's own pages; X-Forwarded-For
+    # counts only behind that many trusted reverse proxies.
+    cors_allowed_origins=credential_origins(),
+    trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(
         accent_color="indigo", gray_color="slate", radius="large", scaling="100%"))],
     disable_plugins=[rx.plugins.SitemapPlugin],

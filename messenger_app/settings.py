@@ -13,6 +13,14 @@
 | RUN_WORKERS         | 1                               | 0: this process runs no pollers/senders       |
 | WIDGET_MAX_CHARS    | 2000                            | longest widget message                        |
 | WIDGET_RATE_PER_MIN | 20                              | widget messages a visitor may send per minute |
+| INBOUND_MAX_CHARS   | 20000                           | longer inbound texts (webhooks, polls) are cut |
+| LOGIN_LIMITS        | 5/minute;20/hour                | wrong passwords for one username from one address |
+| LOGIN_ADDRESS_LIMITS| 30/minute;200/hour              | wrong passwords from one address, any username |
+| WIDGET_ADDRESS_RATE_PER_MIN | 60                      | widget messages from one address per minute   |
+| WIDGET_NEW_VISITORS_PER_HOUR | 10                     | new widget visitors from one address per hour |
+| TRUSTED_PROXY_HOPS  | 0                               | reverse proxies in front: X-Forwarded-For is used only when > 0 |
+| CORS_ORIGINS        | (PUBLIC_URL)                    | extra origins, comma-separated, that may call /api with cookies |
+| WIDGET_ORIGINS      | (any)                           | sites that may embed /widget in a frame, space-separated; unset: any |
 | CLICK_TO_CALL_URL   | (unset)                         | phone click-to-call (R2), e.g. https://pbx/call?to={phone}; unset: tel: link |
 | VAPID_SUBJECT       | mailto:admin@localhost          | contact the push services see (N1)            |
 | PUSH_ALL_CHATS      | 1                               | push for clients in no custom folder (N1)     |
@@ -84,6 +92,19 @@ class Settings:
     s3_region: str = ""
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
+    inbound_max_chars: int = 20000
+    login_limits: str = "5/minute;20/hour"
+    login_address_limits: str = "30/minute;200/hour"
+    widget_address_rate_per_min: int = 60
+    widget_new_visitors_per_hour: int = 10
+    trusted_proxy_hops: int = 0
+    cors_origins: tuple[str, ...] = ()
+    widget_origins: tuple[str, ...] = ()
+
+    @property
+    def public_origin(self) -> str:
+        """scheme://host[:port] of PUBLIC_URL (no path)."""
+        return _origin_of(self.public_url)
 
     @property
     def files_dir(self) -> Path:
@@ -119,6 +140,14 @@ def load() -> Settings:
         s3_region=(os.environ.get("S3_REGION") or "").strip(),
         s3_access_key_id=(os.environ.get("S3_ACCESS_KEY_ID") or "").strip(),
         s3_secret_access_key=os.environ.get("S3_SECRET_ACCESS_KEY") or "",
+        inbound_max_chars=int(os.environ.get("INBOUND_MAX_CHARS") or 20000),
+        login_limits=os.environ.get("LOGIN_LIMITS") or "5/minute;20/hour",
+        login_address_limits=os.environ.get("LOGIN_ADDRESS_LIMITS") or "30/minute;200/hour",
+        widget_address_rate_per_min=int(os.environ.get("WIDGET_ADDRESS_RATE_PER_MIN") or 60),
+        widget_new_visitors_per_hour=int(os.environ.get("WIDGET_NEW_VISITORS_PER_HOUR") or 10),
+        trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
+        cors_origins=_origins(os.environ.get("CORS_ORIGINS", "").replace(",", " ")),
+        widget_origins=_origins(os.environ.get("WIDGET_ORIGINS", "").replace(",", " ")),
     )
 
 
@@ -132,6 +161,24 @@ def backend_workers() -> int:
     if not os.environ.get("REDIS_URL"):
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(o.strip().rstrip("/") for o in raw.split() if o.strip())
+
+
+def _origin_of(url: str) -> str:
+    parts = url.rstrip("/").split("/")
+    return "/".join(parts[:3]) if len(parts) >= 3 else url
+
+
+def credential_origins(env=os.environ) -> list[str]:
+    """Origins whose pages may call the backend with the operator's cookies (CORS with
+    credentials, and the websocket): PUBLIC_URL's, plus CORS_ORIGINS. rxconfig.py reads it
+    before anything else is loaded, hence a function of the environment alone."""
+    public = _origin_of((env.get("PUBLIC_URL") or "http://localhost:3000").strip())
+    extra = _origins(env.get("CORS_ORIGINS", "").replace(",", " "))
+    return list(dict.fromkeys([public, *extra]))
 
 
 _settings: Settings | None = None

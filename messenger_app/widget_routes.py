@@ -36,6 +36,19 @@ def _error(status: int, message: str, code: str) -> JSONResponse:
     return JSONResponse({"error": message, "code": code}, status_code=status, headers=_NO_STORE)
 
 
+def client_address(request: Request) -> str:
+    """The caller's address: the peer, or — behind TRUSTED_PROXY_HOPS reverse proxies — the
+    entry that many hops from the right of X-Forwarded-For (a client cannot forge it)."""
+    from messenger_app import settings
+
+    hops = settings.get().trusted_proxy_hops
+    peer = request.client.host if request.client else "unknown"
+    if hops <= 0:
+        return peer
+    chain = [p.strip() for p in request.headers.get("x-forwarded-for", "").split(",") if p.strip()]
+    return chain[-hops] if len(chain) >= hops else peer
+
+
 async def send(request: Request) -> Response:
     try:
         data = await _json_body(request)
@@ -49,7 +62,8 @@ async def send(request: Request) -> Response:
     if not isinstance(text, str):
         return _error(400, "text must be a string", "invalid")
     try:
-        got = await asyncio.to_thread(widget.send, visitor, text[:20000])
+        got = await asyncio.to_thread(widget.send, visitor, text[:20000], "",
+                                      address=client_address(request))
     except widget.WidgetRefused as exc:
         return _error(429 if exc.code == "rate" else 400, str(exc), exc.code)
     except (SQLAlchemyError, OSError) as exc:  # the database is unreachable: try again

@@ -163,13 +163,17 @@ class Workers:
                 long_poll = getattr(adapter, "poll_timeout", None) or getattr(adapter, "poll_wait", None)
                 started = time.monotonic()
                 batch, next_cursor = await adapter.poll(ch.cursor)
+                problem = ""
                 for msg in batch:
-                    await store_inbound(ch, msg)
+                    try:
+                        await store_inbound(ch, msg)
+                    except inbox.Rejected as e:  # one unstorable message never blocks the rest
+                        problem = f"message {str(msg.external_id)[:60]!r} not stored: {e}"
                 # the cursor moves only now that every message it covers is committed, and
                 # the row is written only when something changed (or, for health, once a minute)
                 now = time.monotonic()
-                if next_cursor != ch.cursor or ch.last_error or now - health_at > 60:
-                    await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor)
+                if next_cursor != ch.cursor or problem or now - health_at > 60:
+                    await asyncio.to_thread(channels.save_cursor, ch.id, next_cursor, problem)
                     health_at = now
                 backoff = 1.0
                 if batch:

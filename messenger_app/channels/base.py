@@ -28,6 +28,9 @@ class InboundMessage:
     attachments: list[dict[str, Any]] = field(default_factory=list)
     choice_id: str = ""  # a pressed button (Choice.id); typed labels/numbers are matched later
     raw: dict[str, Any] = field(default_factory=dict)
+    # Set by a parser that saw a message it cannot read (wrong types inside one item of a
+    # batch): the service records it on the channel's health instead of storing it.
+    problem: str = ""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 
 import httpx
 
+from messenger_app.lib import safe_json
 from messenger_app.lib.filetypes import sniff as sniff_content_type
 from messenger_app.lib.retry import retry_after_of
 from messenger_app.lib.scrub import scrub
@@ -84,14 +85,32 @@ class WebhookBatch(NamedTuple):
 
 
 def load_json_object(body: bytes, what: str = "webhook") -> dict:
-    """A webhook body as a JSON object, or MalformedWebhook (never another exception)."""
+    """A webhook body as a JSON object (depth- and size-limited: lib/safe_json), or
+    MalformedWebhook (never another exception)."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError) as e:
-        raise MalformedWebhook(f"{what}: not JSON ({e.__class__.__name__})") from None
-    if not isinstance(data, dict):
-        raise MalformedWebhook(f"{what}: not a JSON object")
-    return data
+        return safe_json.loads_object(body)
+    except (safe_json.BadJson, UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MalformedWebhook(f"{what}: {e}") from None
+
+
+def text_of(value: Any, what: str) -> str:
+    """A JSON scalar as text ("" for null). A list or an object where the channel sends a
+    string or a number raises MalformedWebhook (naming `what`)."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        raise MalformedWebhook(f"{what} is not a string")
+    return str(value)
+
+
+def as_dict(value: Any) -> dict:
+    """`value` when it is an object, else {} (optional parts of a webhook)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """`value` when it is a list, else [] (optional parts of a webhook)."""
+    return value if isinstance(value, list) else []
 
 
 def hmac_sha256_hex(secret: str, body: bytes) -> str:

@@ -46,6 +46,7 @@ from typing import Any, Mapping
 import httpx
 
 from messenger_app.channels.http import StatusEvent, WebhookBatch
+from messenger_app.lib import safe_json
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
@@ -393,32 +394,52 @@ def parse_webhook(content_type: str, body: bytes, query: Mapping[str, Any] | Non
     date (optional), items (a JSON path to a list of messages, for batches). JSON names may be
     dotted paths ("message.from"). Raises WebhookError for anything unreadable."""
     fmap = {**DEFAULT_INBOUND_FIELDS, **{k: v for k, v in (field_map or {}).items() if v is not None}}
+    items = _items(content_type, body, query, fmap.get("items", ""))
     out = []
-    for index, item in enumerate(_items(content_type, body, query, fmap.get("items", ""))):
-        sender = _text_of(_field(item, fmap["from"])).strip()
-        if not sender:
-            raise WebhookError(f"sms webhook: message {index + 1} has no {fmap['from']!r} field")
-        text = _field(item, fmap["text"])
-        if isinstance(text, (dict, list)):
-            raise WebhookError(f"sms webhook: {fmap['text']!r} is not text")
-        text = "" if text is None else str(text)
-        msg_id = _text_of(_field(item, fmap["id"])).strip() if fmap.get("id") else ""
-        sent_at = _parse_date(_field(item, fmap["date"])) if fmap.get("date") else None
-        phone, identity = _phone_identity(sender)
-        if not msg_id:
-            # No id from the gateway: the same delivery repeated hashes the same (dedup on retry).
-            stamp = _text_of(_field(item, fmap["date"])) if fmap.get("date") else ""
-            msg_id = "h:" + sha1(f"{identity}\n{stamp}\n{text}".encode()).hexdigest()[:24]
-        out.append(InboundMessage(
-            external_id=msg_id,
-            identity_external_id=identity,
-            text=text,
-            sent_at=sent_at,
-            display_name=phone or sender,
-            phone=phone,
-            raw=dict(item) if isinstance(item, dict) else {"value": item},
-        ))
+    for index, item in enumerate(items):
+        try:
+            out.append(_inbound(item, index, fmap))
+        except WebhookError as e:
+            if len(items) == 1:
+                raise
+            # one bad record of a batch: reported (not stored), the others are still stored
+            ext = _field(item, fmap["id"]) if fmap.get("id") else None
+            out.append(InboundMessage(external_id=ext if isinstance(ext, (str, int)) else "",
+                                      identity_external_id="", problem=str(e)))
     return out
+
+
+def _inbound(item: Mapping[str, Any], index: int, fmap: Mapping[str, str]) -> InboundMessage:
+    sender = _scalar(_field(item, fmap["from"]), fmap["from"]).strip()
+    if not sender:
+        raise WebhookError(f"sms webhook: message {index + 1} has no {fmap['from']!r} field")
+    text = _field(item, fmap["text"])
+    if isinstance(text, (dict, list)):
+        raise WebhookError(f"sms webhook: {fmap['text']!r} is not text")
+    text = "" if text is None else str(text)
+    msg_id = _scalar(_field(item, fmap["id"]), fmap["id"]).strip() if fmap.get("id") else ""
+    sent_at = _parse_date(_field(item, fmap["date"])) if fmap.get("date") else None
+    phone, identity = _phone_identity(sender)
+    if not msg_id:
+        # No id from the gateway: the same delivery repeated hashes the same (dedup on retry).
+        stamp = _text_of(_field(item, fmap["date"])) if fmap.get("date") else ""
+        msg_id = "h:" + sha1(f"{identity}\n{stamp}\n{text}".encode("utf-8", "replace")).hexdigest()[:24]
+    return InboundMessage(
+        external_id=msg_id,
+        identity_external_id=identity,
+        text=text,
+        sent_at=sent_at,
+        display_name=phone or sender,
+        phone=phone,
+        raw=dict(item) if isinstance(item, dict) else {"value": item},
+    )
+
+
+def _scalar(value: Any, name: str) -> str:
+    """A field that must be one value (a sender, an id): a list or an object is refused."""
+    if isinstance(value, (dict, list)):
+        raise WebhookError(f"sms webhook: {name!r} is not a single value")
+    return _text_of(value)
 
 
 def parse_status(content_type: str, body: bytes, query: Mapping[str, Any] | None = None,
@@ -465,7 +486,7 @@ def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
         return [base]
     try:
         text = stripped.decode(charset)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         raise WebhookError(f"sms webhook: the body is not valid {charset}") from None
     is_json = ctype == "application/json" or ctype.endswith("+json") or ctype == "text/json"
     is_form = ctype == "application/x-www-form-urlencoded"
@@ -475,9 +496,9 @@ def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
         is_json = text[:1] in "{["
     if is_json:
         try:
-            data = json.loads(text)
-        except ValueError:
-            raise WebhookError("sms webhook: the body is not valid JSON") from None
+            data = safe_json.loads(text)
+        except safe_json.BadJson as e:
+            raise WebhookError(f"sms webhook: the body is not valid JSON ({e})") from None
         if items_path:
             data = _get_path(data, items_path)
             if data is None:
@@ -523,7 +544,7 @@ def _parse_date(value: Any) -> datetime | None:
         if dt.tzinfo is not None:
             dt = dt.astimezone(timezone.utc).replace(tzinfo=None)
         return dt
-    except (ValueError, TypeError, OverflowError, OSError):
+    except (ValueError, TypeError, OverflowError, OSError, IndexError, AttributeError):
         return None  # a date we cannot read is not worth rejecting the message for
 
 

@@ -57,6 +57,7 @@ from messenger_app.channels.http import (
     WebhookBatch,
     guess_mime,
     signature_matches,
+    text_of,
     utc_from_timestamp,
 )
 
@@ -131,30 +132,33 @@ class ViberChannel(HttpAdapter):
         if event == "message":
             batch.messages.append(_parse_message(body, at))
         elif event in ("delivered", "seen", "failed"):
-            token, user_id = body.get("message_token"), body.get("user_id")
-            if token is None:
+            token = text_of(body.get("message_token"), "message_token")
+            user_id = text_of(body.get("user_id"), "user_id")
+            if not token:
                 raise MalformedWebhook(f"viber {event} webhook: no message_token")
             status = {"delivered": "delivered", "seen": "read", "failed": "failed"}[event]
             batch.statuses.append(StatusEvent(
-                external_id=str(token), status=status, error=str(body.get("desc") or "")
-                if event == "failed" else "", identity_external_id=str(user_id or ""), at=at,
+                external_id=token, status=status, error=text_of(body.get("desc"), "desc")
+                if event == "failed" else "", identity_external_id=user_id, at=at,
                 raw=body))
         elif event in ("subscribed", "conversation_started"):
             user = body.get("user")
-            if not isinstance(user, dict) or not user.get("id"):
+            if not isinstance(user, dict) or not text_of(user.get("id"), "user id"):
                 raise MalformedWebhook(f"viber {event} webhook: no user")
             # conversation_started with subscribed=false: the user only opened the chat.
             reachable = event == "subscribed" or bool(body.get("subscribed"))
             batch.identities.append(IdentityEvent(
                 identity_external_id=str(user["id"]), reachable=reachable,
                 reason="" if reachable else "not subscribed to the Viber bot", event=event,
-                display_name=str(user.get("name") or ""), avatar_url=str(user.get("avatar") or ""),
+                display_name=text_of(user.get("name"), "user name"),
+                avatar_url=text_of(user.get("avatar"), "user avatar"),
                 at=at, raw=body))
         elif event == "unsubscribed":
-            if not body.get("user_id"):
+            user_id = text_of(body.get("user_id"), "user_id")
+            if not user_id:
                 raise MalformedWebhook("viber unsubscribed webhook: no user_id")
             batch.identities.append(IdentityEvent(
-                identity_external_id=str(body["user_id"]), reachable=False,
+                identity_external_id=user_id, reachable=False,
                 reason="unsubscribed from the Viber bot", event=event, at=at, raw=body))
         # "webhook" (set_webhook's check), "client_status", "action" …: nothing to store
         return batch
@@ -305,39 +309,46 @@ def _choice_of(text: str, tracking: Any) -> tuple[str, str]:
 
 
 def _parse_message(body: dict, at: Any) -> InboundMessage:
-    sender, msg, token = body.get("sender"), body.get("message"), body.get("message_token")
-    if not isinstance(sender, dict) or not sender.get("id") or not isinstance(msg, dict) or token is None:
+    sender, msg = body.get("sender"), body.get("message")
+    token = text_of(body.get("message_token"), "message_token")
+    if not isinstance(sender, dict) or not text_of(sender.get("id"), "sender id") \
+            or not isinstance(msg, dict) or not token:
         raise MalformedWebhook("viber message webhook: no sender, message or message_token")
     mtype = msg.get("type")
-    text = str(msg.get("text") or "")
+    if mtype is not None and not isinstance(mtype, str):
+        raise MalformedWebhook("viber message webhook: type is not a string")
+    text = text_of(msg.get("text"), "viber message text")
     attachments: list[dict[str, Any]] = []
     if mtype in _MEDIA_TYPES and msg.get("media"):
         kind = _MEDIA_TYPES[mtype]
-        name = msg.get("file_name") or None
+        name = text_of(msg.get("file_name"), "file_name") or None
         default = {"photo": "image/jpeg", "video": "video/mp4", "sticker": "image/png"}.get(kind)
-        attachments.append({"kind": kind, "url": msg["media"], "file_name": name,
-                            "mime_type": guess_mime(name, default), "file_size": msg.get("size"),
-                            **({"media_id": str(msg["sticker_id"])} if msg.get("sticker_id") else {})})
+        size = msg.get("size")
+        sticker = text_of(msg.get("sticker_id"), "sticker_id")
+        attachments.append({"kind": kind, "url": text_of(msg["media"], "media"), "file_name": name,
+                            "mime_type": guess_mime(name, default),
+                            "file_size": size if isinstance(size, int) and not isinstance(size, bool) else None,
+                            **({"media_id": sticker} if sticker else {})})
     elif mtype == "contact" and isinstance(msg.get("contact"), dict):
         contact = msg["contact"]
-        text = text or " ".join(str(contact.get(k) or "") for k in ("name", "phone_number")).strip()
+        text = text or " ".join(text_of(contact.get(k), k) for k in ("name", "phone_number")).strip()
     elif mtype == "location" and isinstance(msg.get("location"), dict):
         loc = msg["location"]
-        text = text or f"📍 {loc.get('lat')}, {loc.get('lon')}"
+        text = text or f"📍 {text_of(loc.get('lat'), 'lat')}, {text_of(loc.get('lon'), 'lon')}"
     elif mtype == "url":
-        text = text or str(msg.get("media") or "")
+        text = text or text_of(msg.get("media"), "media")
     choice_id = ""
     if mtype == "text":
         choice_id, label = _choice_of(text, msg.get("tracking_data"))
         text = label or text
-    name = str(sender.get("name") or "")
+    name = text_of(sender.get("name"), "sender name")
     return InboundMessage(
-        external_id=str(token),
-        identity_external_id=str(sender["id"]),
+        external_id=token,
+        identity_external_id=text_of(sender["id"], "sender id"),
         text=text,
         sent_at=at,
         display_name=name,
-        avatar_url=str(sender.get("avatar") or ""),
+        avatar_url=text_of(sender.get("avatar"), "sender avatar"),
         attachments=attachments,
         choice_id=choice_id,
         raw=body,

@@ -61,9 +61,12 @@ from messenger_app.channels.http import (
     MalformedWebhook,
     StatusEvent,
     WebhookBatch,
+    as_dict,
+    as_list,
     as_utc,
     retry_after_of,
     signature_matches,
+    text_of,
     utc_from_timestamp,
 )
 
@@ -176,29 +179,36 @@ class WhatsAppChannel(HttpAdapter):
 
     def parse_webhook(self, body: Any) -> WebhookBatch:
         """One Graph webhook → WebhookBatch(messages, statuses, identities=[]).
-        Changes for other phone numbers of the same business account are skipped."""
+        Changes for other phone numbers of the same business account are skipped. A message
+        with wrong types inside comes back with `problem` set (recorded, not stored), so the
+        other messages of the batch are still stored; a body that is no WhatsApp event at all
+        raises MalformedWebhook."""
         if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account" \
                 or not isinstance(body.get("entry"), list):
             raise MalformedWebhook("whatsapp webhook: not a whatsapp_business_account event")
         batch = WebhookBatch([], [], [])
         for entry in body["entry"]:
-            changes = entry.get("changes") if isinstance(entry, dict) else None
-            for change in changes if isinstance(changes, list) else []:
-                value = change.get("value") if isinstance(change, dict) else None
+            for change in as_list(as_dict(entry).get("changes")):
+                value = as_dict(change).get("value")
                 if not isinstance(value, dict) or change.get("field", "messages") != "messages":
                     continue
-                metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
-                pnid = metadata.get("phone_number_id")
+                pnid = as_dict(value.get("metadata")).get("phone_number_id")
                 if pnid is not None and str(pnid) != self.phone_number_id:
                     continue
-                names = {str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
-                         for c in value.get("contacts") or [] if isinstance(c, dict)}
-                for msg in value.get("messages") or []:
-                    parsed = _parse_message(msg, names) if isinstance(msg, dict) else None
+                names = {str(c.get("wa_id")): _name(c) for c in as_list(value.get("contacts"))
+                         if isinstance(c, dict)}
+                for index, msg in enumerate(as_list(value.get("messages"))):
+                    try:
+                        parsed = _parse_message(msg, names)
+                    except MalformedWebhook as e:
+                        parsed = _unreadable(msg, index, e)
                     if parsed is not None:
                         batch.messages.append(parsed)
-                for status in value.get("statuses") or []:
-                    parsed_status = _parse_status(status) if isinstance(status, dict) else None
+                for status in as_list(value.get("statuses")):
+                    try:
+                        parsed_status = _parse_status(status) if isinstance(status, dict) else None
+                    except MalformedWebhook:
+                        parsed_status = None  # a report we cannot read changes nothing
                     if parsed_status is not None:
                         batch.statuses.append(parsed_status)
         return batch
@@ -330,44 +340,62 @@ class WhatsAppChannel(HttpAdapter):
         raise PermanentError(msg)
 
 
-def _parse_message(msg: dict, names: dict[str, str]) -> InboundMessage | None:
-    wa_id, mid, mtype = msg.get("from"), msg.get("id"), msg.get("type")
+def _name(contact: dict) -> str:
+    try:
+        return text_of(as_dict(contact.get("profile")).get("name"), "profile name")
+    except MalformedWebhook:
+        return ""
+
+
+def _unreadable(msg: Any, index: int, error: Exception) -> InboundMessage:
+    mid = msg.get("id") if isinstance(msg, dict) else None
+    return InboundMessage(external_id=str(mid) if isinstance(mid, (str, int)) else "",
+                          identity_external_id="", problem=f"message {index + 1}: {error}")
+
+
+def _parse_message(msg: Any, names: dict[str, str]) -> InboundMessage | None:
+    if not isinstance(msg, dict):
+        raise MalformedWebhook("not an object")
+    wa_id, mid = text_of(msg.get("from"), "from"), text_of(msg.get("id"), "id")
+    mtype = msg.get("type")
+    if mtype is not None and not isinstance(mtype, str):
+        raise MalformedWebhook("type is not a string")
     if not wa_id or not mid or mtype in ("reaction", "system", "unsupported", None):
         return None
     wa_id = str(wa_id)
     text = choice_id = ""
     attachments: list[dict[str, Any]] = []
-    obj = msg.get(mtype) if isinstance(msg.get(mtype), dict) else {}
+    obj = as_dict(msg.get(mtype))
     if mtype == "text":
-        text = str(obj.get("body") or "")
+        text = text_of(obj.get("body"), "text body")
     elif mtype in _MEDIA or mtype == "audio":
         kind = "voice" if mtype == "audio" and obj.get("voice") else _MEDIA.get(mtype, "audio")
         if not obj.get("id"):
             return None
-        attachments.append({"kind": kind, "media_id": str(obj["id"]),
-                            "file_name": obj.get("filename") or None,
-                            "mime_type": obj.get("mime_type") or None, "file_size": None,
-                            "sha256": obj.get("sha256")})
-        text = str(obj.get("caption") or "")
+        attachments.append({"kind": kind, "media_id": text_of(obj["id"], "media id"),
+                            "file_name": text_of(obj.get("filename"), "filename") or None,
+                            "mime_type": text_of(obj.get("mime_type"), "mime_type") or None,
+                            "file_size": None, "sha256": text_of(obj.get("sha256"), "sha256") or None})
+        text = text_of(obj.get("caption"), "caption")
     elif mtype == "button":  # a template's quick-reply button
-        text = str(obj.get("text") or obj.get("payload") or "")
-        choice_id = str(obj.get("payload") or "")
+        text = text_of(obj.get("text") or obj.get("payload"), "button text")
+        choice_id = text_of(obj.get("payload"), "button payload")
     elif mtype == "interactive":
-        reply = obj.get("button_reply") or obj.get("list_reply") or {}
-        if isinstance(reply, dict):
-            text, choice_id = str(reply.get("title") or ""), str(reply.get("id") or "")
+        reply = as_dict(obj.get("button_reply") or obj.get("list_reply"))
+        text, choice_id = text_of(reply.get("title"), "reply title"), text_of(reply.get("id"), "reply id")
     elif mtype == "location":
-        place = " ".join(str(obj.get(k) or "") for k in ("name", "address")).strip()
-        text = f"📍 {obj.get('latitude')}, {obj.get('longitude')}" + (f" {place}" if place else "")
+        place = " ".join(text_of(obj.get(k), k) for k in ("name", "address")).strip()
+        text = (f"📍 {text_of(obj.get('latitude'), 'latitude')}, "
+                f"{text_of(obj.get('longitude'), 'longitude')}") + (f" {place}" if place else "")
     elif mtype == "contacts":
-        shared = msg.get("contacts") if isinstance(msg.get("contacts"), list) else []
         text = "; ".join(
-            " ".join([str((c.get("name") or {}).get("formatted_name") or "")]
-                     + [str(p.get("phone") or "") for p in c.get("phones") or [] if isinstance(p, dict)]).strip()
-            for c in shared if isinstance(c, dict))
+            " ".join([text_of(as_dict(c.get("name")).get("formatted_name"), "contact name")]
+                     + [text_of(p.get("phone"), "contact phone")
+                        for p in as_list(c.get("phones")) if isinstance(p, dict)]).strip()
+            for c in as_list(msg.get("contacts")) if isinstance(c, dict))
     name = names.get(wa_id, "")
     return InboundMessage(
-        external_id=str(mid),
+        external_id=mid,
         identity_external_id=wa_id,
         text=text,
         sent_at=utc_from_timestamp(msg.get("timestamp")),
@@ -410,22 +438,22 @@ def _interactive(text: str, choices: list[Choice]) -> dict[str, Any] | None:
 
 
 def _parse_status(status: dict) -> StatusEvent | None:
-    mid, state = status.get("id"), status.get("status")
-    if not mid or state not in _STATUSES:
+    mid, state = text_of(status.get("id"), "status id"), status.get("status")
+    if not mid or not isinstance(state, str) or state not in _STATUSES:
         return None
-    errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+    errors = [e for e in as_list(status.get("errors")) if isinstance(e, dict)]
     first = errors[0] if errors else {}
     code = first.get("code") if isinstance(first.get("code"), int) else None
-    error = str(first.get("title") or first.get("message") or "") if state == "failed" else ""
-    details = (first.get("error_data") or {}).get("details") if isinstance(first.get("error_data"), dict) else ""
+    error = text_of(first.get("title") or first.get("message"), "error") if state == "failed" else ""
+    details = text_of(as_dict(first.get("error_data")).get("details"), "error details")
     if error and details and details != error:
         error = f"{error}: {details}"
     if state == "failed" and not error:
         error = "failed"
     return StatusEvent(
-        external_id=str(mid), status=state, error=error, error_code=code if state == "failed" else None,
+        external_id=mid, status=state, error=error, error_code=code if state == "failed" else None,
         unreachable=state == "failed" and code in _UNREACHABLE_CODES,
-        identity_external_id=str(status.get("recipient_id") or ""),
+        identity_external_id=text_of(status.get("recipient_id"), "recipient_id"),
         at=utc_from_timestamp(status.get("timestamp")), raw=status)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 from datetime import timedelta
 
@@ -16,12 +15,11 @@ from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Operator, OperatorSession
 from messenger_app.models.operator import ADMIN, OPERATOR
+from messenger_app.services import rate_limits
 
 SESSION_DAYS = 30
 _hasher = PasswordHasher()
-_failures: dict[str, list[float]] = {}
-_fail_lock = threading.Lock()
-MAX_FAILURES_PER_MIN = 10
+_dummy_hash: str | None = None  # verified for unknown usernames: the same work as a real one
 
 
 class AuthError(ValueError):
@@ -62,34 +60,48 @@ def ensure_admin() -> str | None:
     return None if cfg.admin_password else password
 
 
-def _throttled(username: str) -> bool:
-    now = time.monotonic()
-    with _fail_lock:
-        recent = [t for t in _failures.get(username, []) if now - t < 60]
-        _failures[username] = recent
-        return len(recent) >= MAX_FAILURES_PER_MIN
+def _throttle(username: str, address: str) -> None:
+    """Wrong passwords are limited per (username, address) and per address (settings
+    LOGIN_LIMITS, LOGIN_ADDRESS_LIMITS): the tiers make the wait grow (a minute, then up
+    to an hour), and a stranger elsewhere never locks the owner out."""
+    cfg = settings.get()
+    for spec, key in ((cfg.login_limits, ("login", username, address)),
+                      (cfg.login_address_limits, ("login-address", address))):
+        verdict = rate_limits.allowed(spec, *key)
+        if not verdict.ok:
+            raise AuthError(f"too many attempts, try again in {verdict.retry_in} s")
 
 
-def _fail(username: str) -> None:
-    with _fail_lock:
-        _failures.setdefault(username, []).append(time.monotonic())
+def _fail(username: str, address: str) -> None:
+    cfg = settings.get()
+    rate_limits.hit(cfg.login_limits, "login", username, address)
+    rate_limits.hit(cfg.login_address_limits, "login-address", address)
 
 
-def login(username: str, password: str) -> str:
-    """Returns a new session token, or raises AuthError with a message for the login form."""
+def _verify(op: Operator | None, password: str) -> bool:
+    """Argon2 verification; for an unknown or disabled username a dummy hash is verified
+    instead, so the answer takes as long and tells nobody which usernames exist."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    usable = op is not None and op.active
+    try:
+        ok = _hasher.verify(op.password_hash if usable else _dummy_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    return ok and usable
+
+
+def login(username: str, password: str, address: str = "") -> str:
+    """Returns a new session token, or raises AuthError with a message for the login form.
+    `address` is the client's (Reflex's router.session.client_ip)."""
     username = (username or "").strip().lower()
-    if _throttled(username):
-        raise AuthError("too many attempts, wait a minute")
+    address = address or "unknown"
+    _throttle(username, address)
     with db.session() as s:
         op = s.exec(select(Operator).where(Operator.username == username)).first()
-        ok = False
-        if op is not None and op.active:
-            try:
-                ok = _hasher.verify(op.password_hash, password or "")
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                ok = False
-        if not ok:
-            _fail(username)
+        if not _verify(op, password or ""):
+            _fail(username, address)
             raise AuthError("wrong username or password")
         token = secrets.token_urlsafe(32)
         s.add(OperatorSession(token_hash=_token_hash(token), operator_id=op.id,

@@ -8,21 +8,28 @@ repeated webhook stores each message once.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timezone
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from messenger_app import db
+from messenger_app import db, settings
 from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
+from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import events, jobs
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
+MAX_ID_CHARS = 200  # Message.external_id, ChannelIdentity.external_id
+
+
+class Rejected(ValueError):
+    """This message cannot be stored as the channel gave it; the text says why. Nothing
+    was written. Callers record it on the channel's health and go on with the next one."""
 
 
 @dataclass
@@ -42,11 +49,32 @@ def preview_of(text: str, attachments: list | None = None) -> str:
     return flat[:PREVIEW_CHARS]
 
 
+def checked(msg: InboundMessage) -> InboundMessage:
+    """A copy of `msg` that every database can store, or Rejected. Strings lose lone
+    surrogates and NUL; the text is cut at INBOUND_MAX_CHARS; ids must be there and short."""
+    if msg.problem:
+        raise Rejected(storable.text(msg.problem)[:300])
+    ext, ident = storable.text(msg.external_id).strip(), storable.text(msg.identity_external_id).strip()
+    if not ext or not ident:
+        raise Rejected("no message id or sender id")
+    if len(ext) > MAX_ID_CHARS or len(ident) > MAX_ID_CHARS:
+        raise Rejected(f"message id or sender id longer than {MAX_ID_CHARS} characters")
+    attachments = storable.value(msg.attachments) if isinstance(msg.attachments, list) else []
+    return replace(
+        msg, external_id=ext, identity_external_id=ident,
+        text=storable.text(msg.text)[:settings.get().inbound_max_chars],
+        display_name=storable.text(msg.display_name), first_name=storable.text(msg.first_name),
+        last_name=storable.text(msg.last_name), username=storable.text(msg.username),
+        phone=storable.text(msg.phone)[:64], avatar_url=storable.text(msg.avatar_url)[:500],
+        attachments=[a for a in attachments if isinstance(a, dict)])
+
+
 def receive(channel_id: int, channel_kind: str, msg: InboundMessage,
             fetch_profile: bool = True) -> Received:
-    """Store one inbound message. In the same transaction, the background work it causes is
-    added as durable jobs (the new client's profile, media to download), so a crash right after
-    the commit loses none of it."""
+    """Store one message. Raises Rejected (nothing written) when it cannot be stored. In the
+    same transaction, the background work it causes is added as durable jobs (the new client's
+    profile, media to download), so a crash right after the commit loses none of it."""
+    msg = checked(msg)
     for attempt in range(2):
         try:
             result = _receive_once(channel_id, channel_kind, msg, fetch_profile)
@@ -217,7 +245,7 @@ def set_attachments(message_id: int, attachments: list[dict]) -> None:
         msg = s.get(Message, message_id)
         if msg is None:
             return
-        msg.attachments = attachments
+        msg.attachments = storable.value(attachments)
         s.add(msg)
         s.commit()
         ids = (msg.dialog_id, msg.contact_id)
@@ -228,6 +256,7 @@ def set_attachments(message_id: int, attachments: list[dict]) -> None:
 def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
                   reason: str = "") -> bool:
     """A channel told us the client (un)subscribed (Viber, WhatsApp failures) (C7)."""
+    identity_external_id, reason = storable.text(identity_external_id), storable.text(reason)
     with db.session() as s:
         ident = s.exec(select(ChannelIdentity).where(
             ChannelIdentity.channel_id == channel_id,

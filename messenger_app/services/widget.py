@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import threading
-import time
 import uuid
 
 from sqlmodel import select
@@ -15,11 +13,8 @@ from sqlmodel import select
 from messenger_app import db, settings
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import ChannelIdentity, Message
-from messenger_app.services import attachments, channels, inbox
+from messenger_app.services import attachments, channels, inbox, rate_limits
 from messenger_app.services.message_info import attachment_rows
-
-_rate: dict[str, list[float]] = {}
-_rate_lock = threading.Lock()
 
 
 class WidgetRefused(ValueError):
@@ -43,17 +38,26 @@ def valid_token(token: str) -> bool:
     return isinstance(token, str) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
 
 
-def _allow(vid: str) -> bool:
-    limit = settings.get().widget_rate_per_min
-    now = time.monotonic()
-    with _rate_lock:
-        recent = [t for t in _rate.get(vid, []) if now - t < 60]
-        if len(recent) >= limit:
-            _rate[vid] = recent
-            return False
-        recent.append(now)
-        _rate[vid] = recent
-        return True
+def _limits(vid: str, address: str) -> list[tuple[str, tuple[str, ...]]]:
+    """What one message counts against: the visitor (whose token the visitor chooses), and,
+    when the client's address is known, that address — for any message, and once more for a
+    message that creates a new visitor (a new client and dialog)."""
+    cfg = settings.get()
+    out = [(f"{cfg.widget_rate_per_min}/minute", ("widget-visitor", vid))]
+    if address:
+        out.append((f"{cfg.widget_address_rate_per_min}/minute", ("widget-address", address)))
+        if identity_of_visitor(vid) is None:
+            out.append((f"{cfg.widget_new_visitors_per_hour}/hour", ("widget-new", address)))
+    return out
+
+
+def _allow(vid: str, address: str) -> bool:
+    limits = _limits(vid, address)
+    if not all(rate_limits.allowed(spec, *key).ok for spec, key in limits):
+        return False
+    for spec, key in limits:
+        rate_limits.hit(spec, *key)
+    return True
 
 
 def clean_text(text: str) -> str:
@@ -61,9 +65,11 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable()).strip()
 
 
-def send(token: str, text: str, name: str = "", choice_id: str = "") -> inbox.Received:
+def send(token: str, text: str, name: str = "", choice_id: str = "", address: str = "") -> inbox.Received:
     """The visitor writes, or presses a button (`choice_id`: one the operator or the bot
-    offered in this visitor's thread; the text is then that button's label)."""
+    offered in this visitor's thread; the text is then that button's label). `address`: the
+    client's (WidgetState passes Reflex's router.session.client_ip, which honours
+    X-Forwarded-For only with TRUSTED_PROXY_HOPS)."""
     if not valid_token(token):
         raise WidgetRefused("invalid visitor")
     if choice_id:
@@ -78,7 +84,7 @@ def send(token: str, text: str, name: str = "", choice_id: str = "") -> inbox.Re
         raise WidgetRefused(f"message too long (max {settings.get().widget_max_chars} characters)",
                             "too_long")
     vid = visitor_id(token)
-    if not _allow(vid):
+    if not _allow(vid, address):
         raise WidgetRefused("too many messages, please wait a minute", "rate")
     ch = channels.widget_channel()
     name = clean_text(name)[:100]
@@ -91,11 +97,14 @@ def send(token: str, text: str, name: str = "", choice_id: str = "") -> inbox.Re
 def identity_of(token: str) -> ChannelIdentity | None:
     if not valid_token(token):
         return None
+    return identity_of_visitor(visitor_id(token))
+
+
+def identity_of_visitor(vid: str) -> ChannelIdentity | None:
     ch = channels.widget_channel()
     with db.session() as s:
         return s.exec(select(ChannelIdentity).where(
-            ChannelIdentity.channel_id == ch.id,
-            ChannelIdentity.external_id == visitor_id(token))).first()
+            ChannelIdentity.channel_id == ch.id, ChannelIdentity.external_id == vid)).first()
 
 
 def history(token: str, limit: int = 100) -> list[Message]:

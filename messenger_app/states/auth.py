@@ -64,7 +64,7 @@ class AuthState(rx.State):
         username = str(form.get("username", ""))[:100]
         password = str(form.get("password", ""))[:200]
         try:
-            token = auth.login(username, password)
+            token = auth.login(username, password, self.router.session.client_ip)
         except auth.AuthError as e:
             self.login_error = str(e)
             return

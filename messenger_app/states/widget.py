@@ -38,7 +38,8 @@ class WidgetState(rx.State):
     @rx.event
     def send(self, form: dict):
         try:
-            widget.send(self.visitor, str(form.get("text", "")))
+            widget.send(self.visitor, str(form.get("text", "")), "",
+                        address=self.router.session.client_ip or "unknown")
         except widget.WidgetRefused as e:
             self.error = str(e)
             return
@@ -49,7 +50,8 @@ class WidgetState(rx.State):
     def choose(self, choice_id: str):
         """The visitor pressed a button under one of our messages."""
         try:
-            widget.send(self.visitor, "", choice_id=str(choice_id or ""))
+            widget.send(self.visitor, "", choice_id=str(choice_id or ""),
+                        address=self.router.session.client_ip or "unknown")
         except widget.WidgetRefused as e:
             self.error = str(e)
             return

@@ -2,6 +2,8 @@
 
 import threading
 
+import pytest
+
 from sqlmodel import func, select
 
 from messenger_app import db
@@ -134,8 +136,33 @@ def test_hostile_text_is_stored_verbatim(data_dir):
     ch = _channel()
     evil = "<script>alert(1)</script> \u202e\u0000 👨‍👩‍👧 Ünïcödé"
     got = inbox.receive(ch.id, ch.kind, _msg(text=evil, first_name="<img src=x onerror=alert(1)>"))
-    assert dialogs.messages(got.dialog_id)[0].text == evil
+    # verbatim but for NUL, which PostgreSQL cannot store in text
+    assert dialogs.messages(got.dialog_id)[0].text == evil.replace("\u0000", "")
     assert dialog_query.row(got.dialog_id).name.startswith("<img")
+
+
+def test_lone_surrogates_nul_and_huge_text_are_made_storable(data_dir, monkeypatch):
+    from messenger_app import settings
+
+    monkeypatch.setenv("INBOUND_MAX_CHARS", "50")
+    settings.reset()
+    ch = _channel()
+    got = inbox.receive(ch.id, ch.kind, _msg(text="a\ud800b\x00" + "x" * 100,
+                                             first_name="Ann\udfff", last_name="", user="u\ud800"))
+    [m] = dialogs.messages(got.dialog_id)
+    assert m.text == "a\ufffdb" + "x" * 47 and len(m.text) == 50
+    assert dialog_query.row(got.dialog_id).name == "Ann\ufffd"
+    # the same message again (same cleaned ids) is still stored once
+    assert not inbox.receive(ch.id, ch.kind, _msg(text="again", user="u\ud800")).created
+
+
+def test_unstorable_message_is_rejected_and_writes_nothing(data_dir):
+    ch = _channel()
+    for bad in [_msg(ext=""), _msg(ext="x" * 201), _msg(user=""),
+                InboundMessage(external_id="9", identity_external_id="9", problem="text is a list")]:
+        with pytest.raises(inbox.Rejected):
+            inbox.receive(ch.id, ch.kind, bad)
+    assert dialog_query.list_page() == []
 
 
 def test_list_orders_newest_first_and_pages(data_dir):

@@ -181,3 +181,96 @@ def test_disabled_or_unknown_channel_is_404(client, wa):
     assert client.post("/hooks/999/abc", content=raw).status_code == 404
     assert client.post("/hooks/abc/def", content=raw).status_code == 404
     assert _count() == 0
+
+
+def _health(channel_id):
+    return channels.get(channel_id).last_error
+
+
+def test_one_bad_message_never_blocks_the_rest_of_its_batch(client, wa):
+    """Issue 15: the second message's name held a lone surrogate → 500 for ever. Now the
+    name is cleaned and both are stored; an item that cannot be stored at all (an id longer
+    than the column) is written on the channel's health and the provider gets a 200."""
+    fake, ch, url = wa
+    body = fake.state.envelope({
+        "contacts": [{"wa_id": "79990000001", "profile": {"name": "Ann"}},
+                     {"wa_id": "79990000002", "profile": {"name": "Bad \ud800 name"}}],
+        "messages": [
+            {"from": "79990000001", "id": "wamid.1", "type": "text", "text": {"body": "first"}},
+            {"from": "79990000002", "id": "wamid.2", "type": "text", "text": {"body": "x\u0000y"}},
+            {"from": "79990000003", "id": "w" * 300, "type": "text", "text": {"body": "too long id"}},
+            {"from": "79990000004", "id": "wamid.4", "type": "text", "text": {"body": ["list"]}},
+            {"from": "79990000005", "id": "wamid.5", "type": "text", "text": {"body": "last"}},
+        ]})
+    raw, sig = fake.state.sign(body)
+    r = client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+    assert r.status_code == 200 and r.json() == {"ok": True, "stored": 3, "rejected": 2}
+    texts = sorted(m.text for row in dialog_query.list_page() for m in dialogs.messages(row.id))
+    assert texts == ["first", "last", "xy"]
+    assert "Bad \ufffd name" in {row.name for row in dialog_query.list_page()}
+    health = _health(ch.id)
+    assert "2 item(s) not stored" in health and "longer than 200" in health
+    assert "text body is not a string" in health
+    # the provider's retry of the same batch stores nothing twice
+    assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).json()["stored"] == 0
+    assert _count() == 3
+
+
+def test_inbound_text_is_cut_at_the_limit(client, wa, monkeypatch):
+    from messenger_app import settings
+
+    monkeypatch.setenv("INBOUND_MAX_CHARS", "1000")
+    settings.reset()
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.text_message("79991234567", "й" * 100_000))
+    assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
+    [m] = dialogs.messages(dialog_query.list_page()[0].id)
+    assert m.text == "й" * 1000
+
+
+def test_body_size_is_enforced_while_reading_even_chunked(client, wa):
+    fake, ch, url = wa
+    def chunks():  # no Content-Length (chunked): the route counts while it reads
+        for _ in range(64):
+            yield b"x" * 65536
+
+    r = client.post(url, content=chunks())
+    assert r.status_code == 413
+    assert client.post(url, content=b"{}", headers={"Content-Length": "abc"}).status_code == 400
+    assert _count() == 0
+
+
+def test_odd_urls_are_404_not_500(client, wa):
+    fake, ch, url = wa
+    raw, sig = fake.state.sign(fake.state.text_message("79990000000", "hi"))
+    for path in [f"/hooks/{ch.id}/секрет", f"/hooks/{'9' * 40}/x", f"/hooks/{ch.id}/%00",
+                 f"/hooks/{'١'}/{ch.webhook_secret}"]:
+        assert client.post(path, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 404
+        assert client.get(path).status_code == 404
+    assert _count() == 0
+
+
+def test_deeply_nested_json_is_a_clear_400(client, wa, caplog):
+    fake, ch, url = wa
+    for raw in [b"[" * 100_000, b'{"a":' * 900 + b"1" + b"}" * 900]:
+        _, sig = fake.state.sign(raw)
+        r = client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+        assert r.status_code == 400 and "nested deeper" in r.json()["error"]
+    assert not [rec for rec in caplog.records if rec.exc_info]
+
+
+def test_reading_stops_as_soon_as_the_limit_is_passed():
+    from starlette.requests import Request
+
+    from messenger_app import webhooks
+
+    sent = []
+
+    async def receive():  # an endless chunked upload
+        sent.append(1)
+        return {"type": "http.request", "body": b"x" * 65536, "more_body": True}
+
+    request = Request({"type": "http", "method": "POST", "headers": [], "path": "/hooks/1/x"},
+                      receive)
+    assert asyncio.run(webhooks._read_body(request)) is None
+    assert len(sent) == webhooks.MAX_BODY // 65536 + 1  # not one chunk more than needed

@@ -204,9 +204,30 @@ async def test_broken_items_inside_a_valid_envelope_are_skipped(fake, ch):
     ], "statuses": [{"id": "wamid.s", "status": "weird"}, 7]})
     body["entry"].append("junk")
     batch = parse(fake, ch, body)
-    assert [m.external_id for m in batch.messages] == ["wamid.ok"]
-    assert batch.messages[0].sent_at is None and batch.messages[0].display_name == ""
+    unreadable = [m for m in batch.messages if m.problem]
+    readable = [m for m in batch.messages if not m.problem]
+    assert [m.external_id for m in readable] == ["wamid.ok"]
+    assert readable[0].sent_at is None and readable[0].display_name == ""
+    # the item that is no message object at all is reported (with why), not silently dropped
+    assert [m.problem for m in unreadable] == ["message 1: not an object"]
     assert batch.statuses == []
+
+
+@pytest.mark.asyncio
+async def test_wrong_types_inside_one_message_mark_only_that_message(fake, ch):
+    body = fake.state.envelope({
+        "contacts": [{"wa_id": WA, "profile": ["not", "a", "dict"]}, "junk"],
+        "messages": [
+            {"from": WA, "id": "wamid.good", "type": "text", "text": {"body": "fine"}},
+            {"from": WA, "id": "wamid.bad", "type": "text", "text": {"body": {"nested": 1}}},
+            {"from": [WA], "id": "wamid.bad2", "type": "text", "text": {"body": "x"}},
+            {"from": WA, "id": "wamid.bad3", "type": ["text"], "text": {"body": "x"}},
+        ]})
+    batch = parse(fake, ch, body)
+    assert [(m.external_id, bool(m.problem)) for m in batch.messages] == [
+        ("wamid.good", False), ("wamid.bad", True), ("wamid.bad2", True), ("wamid.bad3", True)]
+    assert "text body is not a string" in batch.messages[1].problem
+    assert batch.messages[0].display_name == ""  # a profile that is no object gives no name
 
 
 # -- the 24-hour window ----------------------------------------------------------------------

@@ -55,3 +55,78 @@ def test_lease_has_one_holder_until_it_expires(data_dir):
     lease.release("workers", "A")
     assert lease.acquire("workers", "B", ttl_seconds=-1)  # B holds an already expired lease
     assert lease.acquire("workers", "A", ttl_seconds=30)  # so A takes over
+
+
+def test_fresh_visitor_tokens_from_one_address_are_limited(data_dir):
+    """Issue 15: a fresh token per message got past the per-visitor limit, each creating a
+    client and a dialog. 100 fresh tokens from one address: only the first few get in."""
+    results = []
+    for i in range(100):
+        try:
+            widget.send(widget.new_visitor(), f"spam {i}", "", "203.0.113.5")
+            results.append(True)
+        except widget.WidgetRefused as e:
+            assert "too many" in str(e)
+            results.append(False)
+    assert sum(results) == 10 and all(results[:10])  # WIDGET_NEW_VISITORS_PER_HOUR default
+    assert len(dialog_query.list_page(limit=200)) == 10
+    # someone else, elsewhere, is not affected; a known visitor at that address still talks
+    widget.send(widget.new_visitor(), "hello", "", "198.51.100.20")
+    assert len(dialog_query.list_page(limit=200)) == 11
+
+
+def test_messages_from_one_address_are_limited_across_visitors(data_dir, monkeypatch):
+    from messenger_app import settings
+
+    monkeypatch.setenv("WIDGET_ADDRESS_RATE_PER_MIN", "5")
+    settings.reset()
+    visitors = [widget.new_visitor() for _ in range(3)]
+    sent = 0
+    for i in range(12):
+        try:
+            widget.send(visitors[i % 3], f"m{i}", "", "203.0.113.7")
+            sent += 1
+        except widget.WidgetRefused:
+            pass
+    assert sent == 5
+    assert widget.send(visitors[0], "from home", "", "198.51.100.1").created
+
+
+def _with_address(cls, address):
+    from reflex.istate.data import RouterData
+    from reflex.state import State
+
+    root = State(_reflex_internal_init=True)
+    root.router = RouterData.from_router_data({"ip": address})
+    return root.get_substate(cls.get_full_name().split(".")[1:])
+
+
+def test_widget_state_counts_the_client_address(data_dir):
+    """The event handler production uses passes Reflex's client address to the limits."""
+    from messenger_app.states.widget import WidgetState
+
+    refused = 0
+    for i in range(12):
+        st = _with_address(WidgetState, "203.0.113.77")
+        st.visitor = widget.new_visitor()
+        WidgetState.event_handlers["send"].fn(st, {"text": f"hi {i}"})
+        refused += "too many" in st.error
+    assert refused == 2  # new visitors from one address: 10 an hour
+    st = _with_address(WidgetState, "198.51.100.77")
+    st.visitor = widget.new_visitor()
+    WidgetState.event_handlers["send"].fn(st, {"text": "another address"})
+    assert st.error == ""
+
+
+def test_login_state_counts_the_client_address(data_dir):
+    from messenger_app.services import auth
+    from messenger_app.states.auth import AuthState
+
+    auth.create_operator("boss", "right-password")
+    for _ in range(6):
+        st = _with_address(AuthState, "203.0.113.78")
+        AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "wrong"})
+    assert "too many" in st.login_error
+    st = _with_address(AuthState, "198.51.100.78")
+    AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "right-password"})
+    assert st.login_error == "" and auth.operator_for(st.session_token).username == "boss"
