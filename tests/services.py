@@ -91,8 +91,10 @@ class PostgresServer:
         """An outage: fast shutdown (clients cut off), `seconds` down, then the same cluster."""
         import signal
 
-        self.proc.send_signal(signal.SIGINT)
-        self.proc.wait(20)
+        # SIGINT = fast shutdown, to the postmaster itself (runuser does not pass SIGINT on)
+        postmaster = int((self.dir / "postmaster.pid").read_text().split()[0])
+        os.kill(postmaster, signal.SIGINT)
+        self.proc.wait(30)
         time.sleep(seconds)
         self._start()
 
