@@ -308,11 +308,10 @@ SIGNED_TTL = 24 * 3600
 
 
 def _signing_key() -> bytes:
-    key_file = settings.get().data_dir / "file-url.key"
-    if not key_file.exists():
-        key_file.write_bytes(secrets.token_bytes(32))
-        os.chmod(key_file, 0o600)
-    return key_file.read_bytes()
+    """The key of signed file URLs, in the database so that every host signs alike."""
+    from messenger_app.services import app_secrets
+
+    return bytes.fromhex(app_secrets.get_or_create("file_url_key", lambda: secrets.token_hex(32)))
 
 
 def _signature(rel: str, expires: int) -> str:

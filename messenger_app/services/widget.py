@@ -65,7 +65,7 @@ def clean_text(text: str) -> str:
     return "".join(ch for ch in (text or "") if ch in "\n\t" or ch.isprintable()).strip()
 
 
-def send(token: str, text: str, name: str = "", choice_id: str = "", address: str = "") -> inbox.Received:
+def send(token: str, text: str, name: str = "", address: str = "", choice_id: str = "") -> inbox.Received:
     """The visitor writes, or presses a button (`choice_id`: one the operator or the bot
     offered in this visitor's thread; the text is then that button's label). `address`: the
     client's (WidgetState passes Reflex's router.session.client_ip, which honours
