@@ -14,8 +14,24 @@ window.__msgScrollBottom = function () {
   new MutationObserver(function () {
     var el = document.getElementById("msg-thread");
     if (el && stick) el.scrollTop = el.scrollHeight;
-  }).observe(document.documentElement, { childList: true, subtree: true });
+    a11ySync();
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
+                                         attributeFilter: ["data-lang"] });
 })();
+// WCAG 3.1.1: <html lang> follows the interface language (the page's #msg-lang marker);
+// 1.3.1: the file inputs that a drop zone creates get the name its wrapper gives them.
+function a11ySync() {
+  var mark = document.getElementById("msg-lang");
+  var lang = mark && mark.getAttribute("data-lang");
+  if (lang && document.documentElement.lang !== lang) document.documentElement.lang = lang;
+  var boxes = document.querySelectorAll("[data-msg-file-label]");
+  for (var i = 0; i < boxes.length; i++) {
+    var input = boxes[i].querySelector('input[type="file"]');
+    var name = boxes[i].getAttribute("data-msg-file-label");
+    if (input && input.getAttribute("aria-label") !== name) input.setAttribute("aria-label", name);
+  }
+}
+document.addEventListener("DOMContentLoaded", a11ySync);
 // C8: Enter sends; Shift+Enter and Ctrl+Enter insert a new line.
 window.__msgComposerKey = function (e) {
   if (e.key !== "Enter" || e.isComposing) return;

@@ -151,7 +151,11 @@ def dialog_panel() -> rx.Component:
                     rx.foreach(S.msgs, message),
                     rx.box(height="10px"),
                     class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
-                    custom_attrs=tid("dialog-thread"),
+                    # 4.1.3: new messages are read politely; a new box per dialog, so that
+                    # opening one does not read out its whole history
+                    role="log", tab_index=0, key=S.open_id,
+                    custom_attrs={**tid("dialog-thread"), "aria-label": S.t["a11y_thread"],
+                                  "aria-relevant": "additions"},
                 ),
                 composer(),
                 rx.center(rx.vstack(rx.icon("paperclip", size=28), rx.text(S.t["drop_files"], size="3"),
@@ -164,7 +168,7 @@ def dialog_panel() -> rx.Component:
                 search_panel(),
                 rx.center(
                     rx.vstack(rx.icon("messages-square", size=48, color="var(--gray-7)"),
-                              rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray"),
+                              rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray", as_="h2"),
                               rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray",
                                       text_align="center"),
                               rx.cond(~C.search_shown,
