@@ -68,3 +68,32 @@ window.addEventListener("msg-sound-state", function (e) {
     el.remove();
   }
 });
+// WCAG 2.4.3: when a modal or popover closes and the focus fell to <body>, it goes back to the
+// control that opened it (or, if that control was re-rendered, to its successor: the same
+// test id in the same data-id row).
+(function () {
+  var LAYER = '[role="dialog"], [role="alertdialog"]';
+  var opener = null, openerKey = null, wasOpen = false;
+  function keyOf(el) {
+    var tid = el.getAttribute && el.getAttribute("data-testid");
+    if (!tid) return null;
+    var row = el.parentElement && el.parentElement.closest("[data-id]");
+    return (row ? '[data-id="' + row.getAttribute("data-id") + '"] ' : "") + '[data-testid="' + tid + '"]';
+  }
+  document.addEventListener("focusin", function (e) {
+    var t = e.target;
+    if (t && t.closest && !t.closest(LAYER) && t !== document.body) { opener = t; openerKey = keyOf(t); }
+  }, true);
+  function restore() {
+    var a = document.activeElement;
+    if (document.querySelector(LAYER) || (a && a !== document.body)) return;
+    var el = opener && document.contains(opener) ? opener : null;
+    if (!el && openerKey) { try { el = document.querySelector(openerKey); } catch (err) { el = null; } }
+    if (el && el.focus) el.focus();
+  }
+  new MutationObserver(function () {
+    var open = !!document.querySelector(LAYER);
+    if (wasOpen && !open) setTimeout(restore, 0);
+    wasOpen = open;
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
