@@ -241,7 +241,7 @@
   }
   function layerOpen() {
     return !!q('[role="dialog"][data-state="open"], [role="alertdialog"][data-state="open"], ' +
-               '[role="listbox"], [role="menu"][data-state="open"], [data-testid="attachment-lightbox"]');
+               '[role="listbox"]:not([data-testid="dialog-listbox"]), [role="menu"][data-state="open"], [data-testid="attachment-lightbox"]');
   }
   function clickTid(id) {
     var el = q('[data-testid="' + id + '"]');

@@ -145,6 +145,17 @@ def test_every_page_has_no_wcag_a_or_aa_violation(browser, app, seeded, size, th
         if size == "desktop":
             expect(page.get_by_test_id("card")).to_be_visible()
             _check(page, "inbox", theme, found)
+            # the modals: the filter builder (with a condition) and a message's details
+            page.get_by_test_id("filter-open").click()
+            expect(page.get_by_test_id("filter-condition").first).to_be_visible()
+            _check(page, "inbox: filter builder", theme, found)
+            page.keyboard.press("Escape")
+            expect(page.get_by_test_id("filter-condition")).to_have_count(0)
+            page.get_by_test_id("message-meta").last.click()
+            expect(page.get_by_test_id("message-detail")).to_be_visible()
+            _check(page, "inbox: message details", theme, found)
+            page.keyboard.press("Escape")
+            expect(page.get_by_test_id("message-detail")).to_have_count(0)
         else:
             _check(page, "inbox: dialog", theme, found)
             page.get_by_test_id("panel-switch-card").click()
