@@ -10,6 +10,7 @@ dialogs, tags, a custom folder (with its gear), a CRM select field, a template.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -120,7 +121,11 @@ def _context(browser, app, size: str, theme: str, storage_state=None):
 
 
 def _check(page, name: str, theme: str, found: dict) -> None:
-    expect(page.locator("html")).to_have_class(__import__("re").compile(rf"\b{theme}\b"))
+    expect(page.locator("html")).to_have_class(re.compile(rf"\b{theme}\b"))
+    # colours are measured as shown: wait until opening animations (a modal fading in) end
+    page.evaluate("""() => Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)
+        .map(a => a.finished.catch(() => null)))""")
     violations = axe_violations(page)
     if violations:
         found[name] = violations
