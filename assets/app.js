@@ -14,8 +14,24 @@ window.__msgScrollBottom = function () {
   new MutationObserver(function () {
     var el = document.getElementById("msg-thread");
     if (el && stick) el.scrollTop = el.scrollHeight;
-  }).observe(document.documentElement, { childList: true, subtree: true });
+    a11ySync();
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
+                                         attributeFilter: ["data-lang"] });
 })();
+// WCAG 3.1.1: <html lang> follows the interface language (the page's #msg-lang marker);
+// 1.3.1: the file inputs that a drop zone creates get the name its wrapper gives them.
+function a11ySync() {
+  var mark = document.getElementById("msg-lang");
+  var lang = mark && mark.getAttribute("data-lang");
+  if (lang && document.documentElement.lang !== lang) document.documentElement.lang = lang;
+  var boxes = document.querySelectorAll("[data-msg-file-label]");
+  for (var i = 0; i < boxes.length; i++) {
+    var input = boxes[i].querySelector('input[type="file"]');
+    var name = boxes[i].getAttribute("data-msg-file-label");
+    if (input && input.getAttribute("aria-label") !== name) input.setAttribute("aria-label", name);
+  }
+}
+document.addEventListener("DOMContentLoaded", a11ySync);
 // C8: Enter sends; Shift+Enter and Ctrl+Enter insert a new line.
 window.__msgComposerKey = function (e) {
   if (e.key !== "Enter" || e.isComposing) return;
@@ -52,3 +68,32 @@ window.addEventListener("msg-sound-state", function (e) {
     el.remove();
   }
 });
+// WCAG 2.4.3: when a modal or popover closes and the focus fell to <body>, it goes back to the
+// control that opened it (or, if that control was re-rendered, to its successor: the same
+// test id in the same data-id row).
+(function () {
+  var LAYER = '[role="dialog"], [role="alertdialog"]';
+  var opener = null, openerKey = null, wasOpen = false;
+  function keyOf(el) {
+    var tid = el.getAttribute && el.getAttribute("data-testid");
+    if (!tid) return null;
+    var row = el.parentElement && el.parentElement.closest("[data-id]");
+    return (row ? '[data-id="' + row.getAttribute("data-id") + '"] ' : "") + '[data-testid="' + tid + '"]';
+  }
+  document.addEventListener("focusin", function (e) {
+    var t = e.target;
+    if (t && t.closest && !t.closest(LAYER) && t !== document.body) { opener = t; openerKey = keyOf(t); }
+  }, true);
+  function restore() {
+    var a = document.activeElement;
+    if (document.querySelector(LAYER) || (a && a !== document.body)) return;
+    var el = opener && document.contains(opener) ? opener : null;
+    if (!el && openerKey) { try { el = document.querySelector(openerKey); } catch (err) { el = null; } }
+    if (el && el.focus) el.focus();
+  }
+  new MutationObserver(function () {
+    var open = !!document.querySelector(LAYER);
+    if (wasOpen && !open) setTimeout(restore, 0);
+    wasOpen = open;
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();

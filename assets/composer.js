@@ -241,7 +241,7 @@
   }
   function layerOpen() {
     return !!q('[role="dialog"][data-state="open"], [role="alertdialog"][data-state="open"], ' +
-               '[role="listbox"], [role="menu"][data-state="open"], [data-testid="attachment-lightbox"]');
+               '[role="listbox"]:not([data-testid="dialog-listbox"]), [role="menu"][data-state="open"], [data-testid="attachment-lightbox"]');
   }
   function clickTid(id) {
     var el = q('[data-testid="' + id + '"]');
@@ -258,12 +258,31 @@
     rows[next].click();
     rows[next].scrollIntoView({ block: "nearest" });
   }
+  // the dialog list is a listbox with one tab stop (roving tabindex): arrows move it
+  function moveRowFocus(from, step) {
+    var rows = Array.prototype.slice.call(document.querySelectorAll('[data-testid="dialog-row"]'));
+    var at = rows.indexOf(from);
+    if (at < 0) return;
+    var next = rows[Math.max(0, Math.min(rows.length - 1, at + step))];
+    if (!next || next === from) return;
+    rows.forEach(function (r) { r.setAttribute("tabindex", r === next ? "0" : "-1"); });
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.isComposing) return;
-    if ((e.key === "Enter" || e.key === " ") && e.target && e.target.getAttribute &&
-        /^(message-meta|template-item|msg-search-hit)$/.test(e.target.getAttribute("data-testid") || "")) {
-      e.preventDefault();  // keyboard users open these like a button
-      e.target.click();
+    var t = e.target;
+    if (t && t.getAttribute && t.getAttribute("role") === "option" &&
+        t.getAttribute("data-testid") === "dialog-row" && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); t.click(); return; }
+      var step = { ArrowDown: 1, ArrowUp: -1, Home: -1e9, End: 1e9 }[e.key];
+      if (step) { e.preventDefault(); moveRowFocus(t, step); return; }
+    }
+    if ((e.key === "Enter" || e.key === " ") && t && t.getAttribute && !e.repeat &&
+        /^(button|option|menuitem)$/.test(t.getAttribute("role") || "") &&
+        !/^(BUTTON|A|INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) {
+      e.preventDefault();  // an element acting as a button works from the keyboard (WCAG 2.1.1)
+      t.click();
       return;
     }
     if (e.altKey && !e.ctrlKey && !e.metaKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) {

@@ -47,10 +47,10 @@ def error_line(what) -> rx.Component:
 def save_cancel() -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("check", size=14), type="submit", size="1",
-                       custom_attrs={**tid("card-edit-save"), "aria-label": "save"}),
+                       custom_attrs={**tid("card-edit-save"), "aria-label": S.t["save"]}),
         rx.icon_button(rx.icon("x", size=14), type="button", size="1", variant="soft",
                        color_scheme="gray", on_click=C.cancel_edit,
-                       custom_attrs={**tid("card-edit-cancel"), "aria-label": "cancel"}),
+                       custom_attrs={**tid("card-edit-cancel"), "aria-label": S.t["cancel"]}),
         spacing="1", flex_shrink="0",
     )
 
@@ -71,14 +71,15 @@ def click_to_edit(what, content) -> rx.Component:
         rx.icon("pencil", size=12, color="var(--gray-9)", flex_shrink="0"),
         on_click=C.edit(what), cursor="pointer", padding="2px 6px", margin="0 -6px",
         border_radius="6px", align="center", spacing="2", width="calc(100% + 12px)",
-        style=ACCENT_EDIT, custom_attrs={**tid("card-edit-value"), "role": "button"},
+        # a button for the keyboard too (Enter/Space: assets/composer.js), WCAG 2.1.1
+        style=ACCENT_EDIT, tab_index=0, custom_attrs={**tid("card-edit-value"), "role": "button"},
     )
 
 
 def pencil(what) -> rx.Component:
     return rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost",
                           color_scheme="gray", on_click=C.edit(what),
-                          custom_attrs={**tid("card-edit-open"), "aria-label": "edit"})
+                          custom_attrs={**tid("card-edit-open"), "aria-label": S.t["edit"]})
 
 
 def text_editor(what, value, on_submit, *, input_type="text", input_mode: str = "text",
@@ -126,11 +127,12 @@ def name_block() -> rx.Component:
         on_submit=C.save_name, reset_on_submit=False, width="100%",
     )
     shown = rx.hstack(
-        rx.heading(S.card["name"], size="4", text_align="center", style={"wordBreak": "break-word"}),
+        rx.heading(S.card["name"], size="4", text_align="center", as_="h2",
+                   style={"wordBreak": "break-word"}),
         rx.icon("pencil", size=13, color="var(--gray-9)", flex_shrink="0"),
         on_click=C.edit("name"), cursor="pointer", padding="2px 8px", border_radius="8px",
         align="center", spacing="2", style=ACCENT_EDIT,
-        custom_attrs={**tid("card-edit-value"), "role": "button"},
+        tab_index=0, custom_attrs={**tid("card-edit-value"), "role": "button"},
     )
     return rx.vstack(
         rx.cond(C.editing == _key("name"), editor, shown),
@@ -270,9 +272,11 @@ def folders_block() -> rx.Component:
 
 
 # -- R7 --------------------------------------------------------------------------------------
-def select_box(value, options, on_change, testid: str) -> rx.Component:
+def select_box(value, options, on_change, testid: str, label) -> rx.Component:
+    """A select named by its field's label (a combobox is not named by its value, 4.1.2)."""
     return rx.select.root(
-        rx.select.trigger(placeholder=S.t["not_set"], width="100%", custom_attrs=tid(testid)),
+        rx.select.trigger(placeholder=S.t["not_set"], width="100%",
+                          custom_attrs={**tid(testid), "aria-label": label}),
         rx.select.content(
             rx.select.item(S.t["not_set"], value="__none__", custom_attrs=tid("card-select-none")),
             rx.foreach(options, lambda o: rx.select.item(
@@ -294,7 +298,7 @@ def tags_block() -> rx.Component:
         rx.vstack(
             rx.text(S.t["tag2"], size="1", color_scheme="gray"),
             rx.cond(S.crm.tag2_options.length() > 0,
-                    select_box(S.crm.tag2, S.crm.tag2_options, C.set_tag2, "card-tag2"),
+                    select_box(S.crm.tag2, S.crm.tag2_options, C.set_tag2, "card-tag2", S.t["tag2"]),
                     rx.text(S.t["no_tag2_options"], size="1", color_scheme="gray",
                             custom_attrs=tid("card-tag2"))),
             error_line("tag2"),
@@ -310,12 +314,12 @@ def var_value(v) -> rx.Component:
         v.type,
         ("bool", rx.hstack(
             rx.switch(checked=v.on, on_change=lambda on: C.set_var(v.key, on),
-                      custom_attrs=tid("card-var-switch")),
+                      custom_attrs={**tid("card-var-switch"), "aria-label": v.label}),
             rx.text(rx.cond(v.value == "", S.t["not_set"], rx.cond(v.on, S.t["yes"], S.t["no"])),
                     size="2", color=rx.cond(v.value == "", "var(--gray-11)", "inherit")),
             align="center", spacing="2")),
         ("select", select_box(v.value, v.options, lambda val: C.set_var(v.key, val),
-                              "card-var-select")),
+                              "card-var-select", v.label)),
         ("link", rx.cond(
             C.editing == _key(what),
             text_editor(what, v.value, C.save_var, input_mode="url",
@@ -393,7 +397,8 @@ def card_panel() -> rx.Component:
             S.open_id > 0,
             rx.vstack(
                 rx.hstack(rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost",
-                                         class_name="msg-switch", on_click=S.show_panel("dialog")),
+                                         class_name="msg-switch", on_click=S.show_panel("dialog"),
+                                         aria_label=S.t["a11y_back_to_dialog"]),
                           width="100%"),
                 header(),
                 rx.separator(size="4"),

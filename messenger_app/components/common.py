@@ -1,6 +1,7 @@
 """Small building blocks shared by the pages."""
 
 import reflex as rx
+from reflex_components_core.react_router.dom import ReactRouterLink
 
 
 # C8: Enter sends, Shift+Enter / Ctrl+Enter add a line (window.__msgComposerKey in assets/app.js)
@@ -29,3 +30,51 @@ def lang_switch(state) -> rx.Component:
         rx.segmented_control.item("RU", value="ru"),
         value=state.lang, on_change=state.set_lang, size="1",
     )
+
+
+# -- accessible building blocks (WCAG 4.1.2, 1.3.1): every icon-only control has a name -------
+def icon_button(icon: str, label, *, icon_size: int = 16, testid: str = "", tooltip: bool = True,
+                **props) -> rx.Component:
+    """An icon-only button named by `label` (read by screen readers, shown as its tooltip)."""
+    attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}
+    props.setdefault("variant", "ghost")
+    button = rx.icon_button(rx.icon(icon, size=icon_size), aria_label=label, custom_attrs=attrs,
+                            **props)
+    return rx.tooltip(button, content=label) if tooltip else button
+
+
+def icon_link(icon: str, label, href, *, icon_size: int = 16, testid: str = "",
+              **props) -> rx.Component:
+    """A link that looks like an icon button: one <a> (no button inside a link), named."""
+    attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}
+    props.setdefault("variant", "ghost")
+    return rx.tooltip(
+        rx.icon_button(ReactRouterLink.create(rx.icon(icon, size=icon_size), to=href),
+                       as_child=True, aria_label=label, custom_attrs=attrs, **props),
+        content=label)
+
+
+def button_link(href, *children, testid: str = "", **props) -> rx.Component:
+    """A link that looks like a button: one <a>, keyboard and screen reader see a link."""
+    attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}
+    return rx.button(ReactRouterLink.create(*children, to=href), as_child=True,
+                     custom_attrs=attrs, **props)
+
+
+def field_label(text, for_id: str, **props) -> rx.Component:
+    """The visible label of an input, tied to it (click focuses it; screen readers read it)."""
+    props.setdefault("size", "2")
+    props.setdefault("weight", "medium")
+    # (rx.text turns an html_for keyword into CSS: the attribute goes in as it is)
+    return rx.text(text, as_="label", custom_attrs={"htmlFor": for_id}, **props)
+
+
+def lang_marker(state) -> rx.Component:
+    """Carries the interface language; assets/app.js copies it to <html lang> (WCAG 3.1.1)."""
+    return rx.el.span(id="msg-lang", hidden=True, custom_attrs={"data-lang": state.lang})
+
+
+def live_region(text, testid: str = "live-status") -> rx.Component:
+    """A polite status message for screen readers (WCAG 4.1.3); visually hidden."""
+    return rx.el.div(text, role="status", class_name="msg-sr-only",
+                     custom_attrs={"aria-live": "polite", "aria-atomic": "true", **tid(testid)})

@@ -88,6 +88,7 @@ def attach_button() -> rx.Component:
             on_drop_rejected=_rejected, no_keyboard=True, no_click=blocked,
         ),
         line_height="0",
+        custom_attrs={"data-msg-file-label": C.t["a11y_attach_input"]},  # named by assets/app.js
     )
 
 
@@ -115,7 +116,7 @@ def channel_choice() -> rx.Component:
         rx.text(C.t["send_via"], size="1", color_scheme="gray", class_name="msg-hide-narrow"),
         rx.select.root(
             rx.select.trigger(variant="ghost", placeholder=C.t["no_channel"],
-                              custom_attrs=tid("composer-channel")),
+                              custom_attrs={**tid("composer-channel"), "aria-label": C.t["send_via"]}),
             rx.select.content(rx.foreach(
                 C.routes,
                 lambda r: rx.select.item(

@@ -51,19 +51,30 @@ def row_tags(row) -> rx.Component:
     )
 
 
+def sr(*text) -> rx.Component:
+    """Words only screen readers get (the row reads as a sentence)."""
+    return rx.el.span(*text, class_name="msg-sr-only")
+
+
 def dialog_row(row) -> rx.Component:
+    """One dialog: a listbox option whose content is its one accessible name — client,
+    channel, last message (yours or theirs), tags, time, "N unread", blacklisted."""
+    active = S.open_id.to_string() == row["id"]
     return rx.hstack(
         # the test id sits on a wrapper: Radix passes extra props of an avatar to its <img>,
         # which only exists once a picture has loaded
         rx.box(rx.avatar(src=row["avatar"], fallback=row["initials"], size="3", radius="full"),
-               flex_shrink="0", line_height="0", custom_attrs=tid("dialog-row-avatar")),
+               flex_shrink="0", line_height="0", custom_attrs={**tid("dialog-row-avatar"),
+                                                               "aria-hidden": "true"}),
         rx.vstack(
             rx.hstack(
-                channel_icon(row["channel"], "14px", "dialog-row-channel"),
+                rx.box(channel_icon(row["channel"], "14px", "dialog-row-channel"), line_height="0",
+                       flex_shrink="0", custom_attrs={"aria-hidden": "true"}),
                 rx.text(row["name"], weight="medium", size="2", class_name="msg-ellipsis",
                         custom_attrs=tid("dialog-row-name")),
+                rx.cond(row["channel"] != "unknown", sr(", ", row["channel"], ",")),
                 rx.cond(row["blacklisted"] != "",
-                        rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted",
+                        rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted", role="img",
                                custom_attrs={"data-testid": "dialog-row-blacklisted",
                                              "title": S.t["blacklisted"],
                                              "aria-label": S.t["blacklisted"]})),
@@ -73,25 +84,38 @@ def dialog_row(row) -> rx.Component:
                     # L2: no message yet
                     rx.text(S.t["no_messages_yet"], size="1", color_scheme="gray",
                             class_name="msg-ellipsis msg-muted", width="100%"),
-                    rx.text(rx.cond(row["out"] == "1", "↪ ", ""), row["preview"], size="1",
-                            color_scheme="gray", class_name="msg-ellipsis", width="100%",
-                            custom_attrs=tid("dialog-row-preview"))),
+                    rx.fragment(
+                        rx.cond(row["out"] == "1", sr(S.t["a11y_outgoing"], " ")),
+                        rx.text(rx.cond(row["out"] == "1",
+                                        rx.el.span("↪ ", custom_attrs={"aria-hidden": "true"})),
+                                row["preview"], size="1",
+                                color_scheme="gray", class_name="msg-ellipsis", width="100%",
+                                custom_attrs=tid("dialog-row-preview")))),
             row_tags(row),
             spacing="1", flex="1", min_width="0",
         ),
         rx.vstack(
+            sr(", "),
             rx.text(row["time"], size="1", color_scheme="gray", custom_attrs=tid("dialog-row-time")),
             rx.cond(row["unread"] != "",
-                    rx.badge(row["unread"], radius="full", variant="solid", size="1",
-                             custom_attrs=tid("dialog-row-unread")),
+                    rx.hstack(
+                        sr(", ", S.t["a11y_unread_prefix"]),
+                        rx.badge(row["unread"], radius="full", variant="solid", size="1",
+                                 custom_attrs=tid("dialog-row-unread")),
+                        sr(S.t["a11y_unread_suffix"]),
+                        spacing="0"),
                     rx.box(height="18px")),
             align="end", spacing="1", flex_shrink="0",
         ),
         padding="10px 12px", spacing="3", align="center", width="100%", class_name="msg-row",
         on_click=S.open_dialog(row["id"]),
+        # a listbox option (WCAG 2.1.1, 4.1.2): one tab stop for the list (roving tabindex,
+        # arrows move, Enter opens: assets/composer.js), the open dialog is the selected one
+        role="option", tab_index=rx.cond(S.roving_row == row["id"], 0, -1),
         custom_attrs={"data-testid": "dialog-row", "data-id": row["id"],
                       "data-channel": row["channel"],
-                      "data-active": rx.cond(S.open_id.to_string() == row["id"], "true", "false")},
+                      "aria-selected": rx.cond(active, "true", "false"),
+                      "data-active": rx.cond(active, "true", "false")},
     )
 
 
@@ -176,7 +200,9 @@ def list_panel() -> rx.Component:
             rx.cond(
                 S.rows.length() > 0,
                 rx.fragment(
-                    rx.foreach(S.rows, dialog_row),
+                    rx.box(rx.foreach(S.rows, dialog_row), role="listbox",
+                           custom_attrs={"aria-label": S.t["a11y_dialogs"],
+                                         "data-testid": "dialog-listbox"}),
                     rx.cond(S.has_more,
                             rx.center(
                                 rx.el.div(id="msg-list-sentinel", class_name="msg-sentinel",

@@ -7,8 +7,12 @@ from messenger_app.components.common import tid
 from messenger_app.states.filter_builder import FilterBuilderState as FB
 
 
-def native_select(options, value, on_change, testid: str, placeholder=None, **props) -> rx.Component:
-    """A native <select>: the phone's own picker, easy with a thumb."""
+def native_select(options, value, on_change, testid: str, placeholder=None, label=None,
+                  **props) -> rx.Component:
+    """A native <select>: the phone's own picker, easy with a thumb; named by `label` (4.1.2)."""
+    label = label if label is not None else placeholder
+    if label is not None:
+        props["aria_label"] = label
     items = [rx.el.option(placeholder, value="", disabled=True)] if placeholder is not None else []
     return rx.el.select(
         *items,
@@ -82,12 +86,12 @@ def condition(c, first, container_join) -> rx.Component:
             class_name="msg-fc-join"),
         rx.box(
             native_select(FB.fields, c.field, lambda v: FB.set_field(c.id, v), "filter-field",
-                          placeholder=FB.t["filter_field_ph"]),
+                          placeholder=FB.t["filter_field_ph"], label=FB.t["a11y_filter_field"]),
             class_name="msg-fc-field"),
         rx.box(
             rx.cond(c.field != "",
                     native_select(FB.ops[c.field], c.op, lambda v: FB.set_op(c.id, v),
-                                  "filter-operator")),
+                                  "filter-operator", label=FB.t["a11y_filter_operator"])),
             class_name="msg-fc-op"),
         rx.box(value_input(c), class_name="msg-fc-value"),
         rx.box(
@@ -125,6 +129,7 @@ def block(b, i) -> rx.Component:
                     rx.el.option(FB.t["filter_all_of"], value="and"),
                     rx.el.option(FB.t["filter_any_of"], value="or"),
                     value=b.join, on_change=lambda v: FB.set_group_join(b.id, v),
+                    aria_label=FB.t["a11y_filter_group_join"],
                     class_name="msg-select msg-select-inline", custom_attrs=tid("filter-group-join")),
                 rx.spacer(),
                 rx.tooltip(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost",

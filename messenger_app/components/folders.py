@@ -3,7 +3,7 @@ each with its number of unread dialogs; collapsible; a gear opens a folder's set
 
 import reflex as rx
 
-from messenger_app.components.common import tid
+from messenger_app.components.common import field_label, tid
 from messenger_app.states.folders import FoldersState as F
 from messenger_app.states.inbox import InboxState as S
 
@@ -17,29 +17,37 @@ def folder_name(item):
 def folder_item(item) -> rx.Component:
     name = folder_name(item)
     active = S.folder == item["id"]
+    # the row holds two controls side by side (no control inside another, WCAG 4.1.2): the
+    # folder itself (a button: icon, name, unread) and its gear; a click anywhere on the row
+    # picks the folder
     return rx.hstack(
-        rx.match(item["id"],
-                 ("all", rx.icon("messages-square", size=16, class_name="msg-folder-icon")),
-                 ("operator", rx.icon("headset", size=16, class_name="msg-folder-icon")),
-                 rx.icon("folder", size=16, class_name="msg-folder-icon")),
-        rx.text(name, size="2", class_name="msg-ellipsis msg-folder-name", flex="1",
-                weight=rx.cond(active, "medium", "regular"),
-                custom_attrs={"data-testid": "folder-name", "title": name}),
+        rx.el.button(
+            rx.match(item["id"],
+                     ("all", rx.icon("messages-square", size=16, class_name="msg-folder-icon")),
+                     ("operator", rx.icon("headset", size=16, class_name="msg-folder-icon")),
+                     rx.icon("folder", size=16, class_name="msg-folder-icon")),
+            rx.text(name, size="2", class_name="msg-ellipsis msg-folder-name", flex="1",
+                    weight=rx.cond(active, "medium", "regular"), as_="span",
+                    custom_attrs={"data-testid": "folder-name", "title": name}),
+            rx.cond(item["unread"] != "0",
+                    rx.fragment(
+                        rx.badge(item["unread"], size="1", radius="full",
+                                 variant=rx.cond(active, "solid", "soft"),
+                                 custom_attrs={"data-testid": "folder-unread",
+                                               "title": item["unread"] + " " + S.t["folder_unread_title"]}),
+                        rx.el.span(" ", S.t["folder_unread_title"], class_name="msg-sr-only"))),
+            type="button", class_name="msg-folder-pick",
+            custom_attrs={"aria-pressed": rx.cond(active, "true", "false")},
+        ),
         rx.cond(item["builtin"] == "",
                 rx.icon_button(rx.icon("settings", size=14), size="1", variant="ghost",
                                color_scheme="gray", class_name="msg-folder-gear",
                                on_click=F.edit_folder(item["id"]).stop_propagation,
-                               aria_label=S.t["folder_settings"],
+                               aria_label=S.t["folder_settings"] + ": " + name.to(str),
                                custom_attrs={"data-testid": "folder-settings",
                                              "title": S.t["folder_settings"]})),
-        rx.cond(item["unread"] != "0",
-                rx.badge(item["unread"], size="1", radius="full",
-                         variant=rx.cond(active, "solid", "soft"),
-                         custom_attrs={"data-testid": "folder-unread",
-                                       "title": item["unread"] + " " + S.t["folder_unread_title"]})),
         align="center", spacing="2", width="100%", class_name="msg-folder",
         on_click=S.set_folder(item["id"]),
-        role="button", tab_index=0,
         custom_attrs={"data-testid": "folder-item", "data-id": item["id"],
                       "data-active": rx.cond(active, "true", "false"), "title": name},
     )
@@ -75,7 +83,8 @@ def folders_section() -> rx.Component:
         ),
         rx.cond(opened,
                 rx.box(rx.foreach(S.folder_items, folder_item), class_name="msg-folder-list",
-                       custom_attrs=tid("folder-list"))),
+                       role="group", custom_attrs={**tid("folder-list"),
+                                                   "aria-label": S.t["a11y_folders"]})),
         folder_form(),
         class_name="msg-folders", width="100%",
         custom_attrs={"data-open": rx.cond(opened, "true", "false")},
@@ -108,8 +117,7 @@ def folder_form() -> rx.Component:
                         width="100%", align="center",
                     ),
                     rx.vstack(
-                        rx.text(S.t["folder_name"], as_="label", size="2", weight="medium",
-                                html_for="folder-name-input"),
+                        field_label(S.t["folder_name"], "folder-name-input"),
                         rx.input(name="name", id="folder-name-input", default_value=F.form_name,
                                  placeholder=S.t["folder_name_ph"], max_length=120, auto_focus=True,
                                  size="3", width="100%", custom_attrs=tid("folder-form-name")),

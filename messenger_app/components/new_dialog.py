@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.common import field_label, channel_icon, tid
 from messenger_app.states.new_dialog import NO_CHANNEL
 from messenger_app.states.new_dialog import NewDialogState as ND
 
@@ -31,8 +31,7 @@ def new_dialog_dialog() -> rx.Component:
                     ),
                     rx.dialog.description(ND.t["nd_hint"], class_name="msg-modal-desc"),
                     rx.vstack(
-                        rx.text(ND.t["nd_phone"], as_="label", size="2", weight="medium",
-                                html_for="nd-phone"),
+                        field_label(ND.t["nd_phone"], "nd-phone"),
                         rx.input(rx.input.slot(rx.icon("phone", size=16)), name="phone",
                                  id="nd-phone", default_value=ND.nd_phone, type="tel",
                                  input_mode="tel", auto_complete="off", auto_focus=True,

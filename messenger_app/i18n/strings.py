@@ -1,5 +1,7 @@
 """Interface strings in English and Russian (X6). Keys are used by components via LangState.t."""
 
+from messenger_app.i18n import a11y_strings as _a11y
+
 EN = {
     "app_name": "Messenger",
     "login_title": "Sign in to Messenger",
@@ -731,6 +733,10 @@ RU = {
     "type_note": "Внутренняя заметка для операторов… (Enter — добавить)",
     "warn_dismiss": "Скрыть",
 }
+
+# accessible names and announcements (messenger_app/i18n/a11y_strings.py)
+EN.update(_a11y.EN)
+RU.update(_a11y.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}

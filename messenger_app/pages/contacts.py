@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import button_link, lang_marker, lang_switch, logo, tid
 from messenger_app.states.contacts import MAX_IMPORT_BYTES, ContactsState as S
 
 ACCEPT = {
@@ -15,17 +15,17 @@ ACCEPT = {
 
 def page_header(title_key: str) -> rx.Component:
     return rx.hstack(
-        logo(), rx.heading(S.t[title_key], size="5"), rx.spacer(),
+        logo(), rx.heading(S.t[title_key], size="5", as_="h1"), rx.spacer(),
         rx.box(lang_switch(S), class_name="msg-desktop-only"),
         rx.cond(S.operator_role == "admin",
-                rx.link(rx.button(rx.icon("list-plus", size=14), S.t["crm_settings"], variant="ghost",
-                                  size="2"),
-                        href="/crm", class_name="msg-desktop-only",
-                        custom_attrs=tid("nav-crm"))),
-        rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                          size="2"), href="/", custom_attrs=tid("nav-inbox")),
+                button_link("/crm", rx.icon("list-plus", size=14), S.t["crm_settings"],
+                            variant="ghost", size="2", class_name="msg-desktop-only",
+                            testid="nav-crm")),
+        button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
+                    size="2", testid="nav-inbox"),
+        lang_marker(S),
         align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-        background="var(--color-panel-solid)", width="100%", spacing="3",
+        background="var(--color-panel-solid)", width="100%", spacing="3", role="banner",
     )
 
 
@@ -35,9 +35,12 @@ def contact_row(r) -> rx.Component:
         rx.table.cell(rx.hstack(
             rx.avatar(fallback=r["initials"], size="2", radius="full"),
             rx.vstack(
-                rx.text(rx.cond(r["name"] != "", r["name"], S.t["no_name"]), weight="medium",
-                        size="2", color=rx.cond(r["name"] != "", "inherit", "var(--gray-11)"),
-                        class_name="msg-ellipsis", custom_attrs=tid("contact-row-name")),
+                # the row opens the dialog on a click; the name is its link for the keyboard
+                rx.link(rx.text(rx.cond(r["name"] != "", r["name"], S.t["no_name"]), weight="medium",
+                                size="2", color=rx.cond(r["name"] != "", "inherit", "var(--gray-11)"),
+                                class_name="msg-ellipsis", custom_attrs=tid("contact-row-name")),
+                        href="/?dialog=" + r["dialog_id"], color="inherit", underline="hover",
+                        min_width="0"),
                 rx.text("#", r["id"], size="1", color_scheme="gray"),
                 spacing="0", min_width="0"),
             align="center", spacing="2", min_width="160px")),
@@ -94,11 +97,11 @@ def pager() -> rx.Component:
         rx.spacer(),
         rx.icon_button(rx.icon("chevron-left", size=16), variant="soft", size="2",
                        disabled=S.page <= 0, on_click=S.prev_page,
-                       custom_attrs={**tid("contacts-prev"), "aria-label": "previous page"}),
+                       custom_attrs={**tid("contacts-prev"), "aria-label": S.t["a11y_prev_page"]}),
         rx.text(S.page + 1, " / ", S.pages, size="2", custom_attrs=tid("contacts-page")),
         rx.icon_button(rx.icon("chevron-right", size=16), variant="soft", size="2",
                        disabled=S.page + 1 >= S.pages, on_click=S.next_page,
-                       custom_attrs={**tid("contacts-next"), "aria-label": "next page"}),
+                       custom_attrs={**tid("contacts-next"), "aria-label": S.t["a11y_next_page"]}),
         align="center", width="100%", spacing="2",
     )
 
@@ -321,7 +324,8 @@ def contacts_page() -> rx.Component:
                 rx.input(rx.input.slot(rx.icon("search", size=16)),
                          placeholder=S.t["search_placeholder"], value=S.search,
                          on_change=S.set_search, debounce_timeout=300, size="2",
-                         flex="1", min_width="220px", custom_attrs=tid("contacts-search")),
+                         flex="1", min_width="220px",
+                         custom_attrs={**tid("contacts-search"), "aria-label": S.t["search_placeholder"]}),
                 rx.hstack(
                     new_client_dialog(),
                     import_dialog(),
@@ -339,7 +343,7 @@ def contacts_page() -> rx.Component:
             pager(),
             table(),
             spacing="3", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1200px",
-            margin="0 auto", width="100%",
+            margin="0 auto", width="100%", role="main",
         ),
         min_height="100dvh", background="var(--gray-a2)",
     )

@@ -2,21 +2,22 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import button_link, field_label, lang_marker, lang_switch, logo, tid
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.states.crm_settings import CrmSettingsState as S
 
 
 def header() -> rx.Component:
     return rx.hstack(
-        logo(), rx.heading(S.t["crm_settings"], size="5"), rx.spacer(),
+        logo(), rx.heading(S.t["crm_settings"], size="5", as_="h1"), rx.spacer(),
         rx.box(lang_switch(S), class_name="msg-desktop-only"),
-        rx.link(rx.button(rx.icon("users", size=14), S.t["contacts"], variant="ghost", size="2"),
-                href="/contacts", class_name="msg-desktop-only"),
-        rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                          size="2"), href="/"),
+        button_link("/contacts", rx.icon("users", size=14), S.t["contacts"], variant="ghost",
+                    size="2", class_name="msg-desktop-only"),
+        button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
+                    size="2"),
+        lang_marker(S),
         align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-        background="var(--color-panel-solid)", width="100%", spacing="3",
+        background="var(--color-panel-solid)", width="100%", spacing="3", role="banner",
     )
 
 
@@ -36,9 +37,9 @@ def inline_form(at, key, value, on_submit, multiline=False) -> rx.Component:
             box,
             rx.el.input(type="hidden", name="key", value=key),
             rx.icon_button(rx.icon("check", size=14), type="submit", size="1",
-                           custom_attrs=tid("crm-edit-save")),
+                           aria_label=S.t["save"], custom_attrs=tid("crm-edit-save")),
             rx.icon_button(rx.icon("x", size=14), type="button", size="1", variant="soft",
-                           color_scheme="gray", on_click=S.cancel_edit),
+                           color_scheme="gray", on_click=S.cancel_edit, aria_label=S.t["cancel"]),
             spacing="1", width="100%", align="start"),
         on_submit=on_submit, reset_on_submit=False, width="100%",
     )
@@ -47,10 +48,11 @@ def inline_form(at, key, value, on_submit, multiline=False) -> rx.Component:
 def move_buttons(up, down, first, last) -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-up", size=14), size="1", variant="ghost", color_scheme="gray",
-                       disabled=first, on_click=up, custom_attrs={**tid("crm-move-up"), "aria-label": "up"}),
+                       disabled=first, on_click=up,
+                       custom_attrs={**tid("crm-move-up"), "aria-label": S.t["a11y_move_up"]}),
         rx.icon_button(rx.icon("arrow-down", size=14), size="1", variant="ghost", color_scheme="gray",
                        disabled=last, on_click=down,
-                       custom_attrs={**tid("crm-move-down"), "aria-label": "down"}),
+                       custom_attrs={**tid("crm-move-down"), "aria-label": S.t["a11y_move_down"]}),
         spacing="1",
     )
 
@@ -72,6 +74,7 @@ def field_row(f, i) -> rx.Component:
                     rx.hstack(rx.text(f["label"], weight="medium", size="2"),
                               rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost",
                                              color_scheme="gray", on_click=S.edit(label_at),
+                                             aria_label=S.t["a11y_rename"] + ": " + f["label"],
                                              custom_attrs=tid("crm-field-rename")),
                               align="center", spacing="1")),
             error_at(label_at),
@@ -86,6 +89,7 @@ def field_row(f, i) -> rx.Component:
                         rx.hstack(rx.text(f["options_short"], size="1", color_scheme="gray"),
                                   rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost",
                                                  color_scheme="gray", on_click=S.edit(options_at),
+                                                 aria_label=S.t["a11y_edit_options"] + ": " + f["label"],
                                                  custom_attrs=tid("crm-field-options")),
                                   align="center", spacing="1")),
                 error_at(options_at),
@@ -94,7 +98,8 @@ def field_row(f, i) -> rx.Component:
         rx.table.cell(rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost",
                                      color_scheme="red",
                                      on_click=S.ask_delete("field:" + f["key"], f["label"]),
-                                     custom_attrs={**tid("crm-field-delete"), "aria-label": "delete"})),
+                                     custom_attrs={**tid("crm-field-delete"),
+                                                   "aria-label": S.t["delete"] + ": " + f["label"]})),
         align="center",
         custom_attrs={**tid("crm-field-row"), "data-key": f["key"], "data-type": f["type"]},
     )
@@ -105,18 +110,21 @@ def new_field_form() -> rx.Component:
         rx.vstack(
             rx.text(S.t["crm_new_field"], size="2", weight="bold"),
             rx.grid(
-                rx.vstack(rx.text(S.t["crm_label"], size="1", weight="medium"),
+                rx.vstack(field_label(S.t["crm_label"], "crm-new-label-input", size="1"),
                           rx.input(name="label", width="100%", auto_complete="off",
+                                   id="crm-new-label-input",
                                    placeholder=S.t["crm_label_ph"], custom_attrs=tid("crm-new-label")),
                           spacing="1"),
-                rx.vstack(rx.text(S.t["crm_key"], size="1", weight="medium"),
+                rx.vstack(field_label(S.t["crm_key"], "crm-new-key-input", size="1"),
                           rx.input(name="key", width="100%", auto_complete="off",
+                                   id="crm-new-key-input",
                                    placeholder="birthday",
                                    custom_attrs=tid("crm-new-key")),
                           spacing="1"),
                 rx.vstack(rx.text(S.t["crm_type"], size="1", weight="medium"),
                           rx.select.root(
-                              rx.select.trigger(width="100%", custom_attrs=tid("crm-new-type")),
+                              rx.select.trigger(width="100%", custom_attrs={
+                                  **tid("crm-new-type"), "aria-label": S.t["crm_type"]}),
                               rx.select.content(*[rx.select.item(
                                   S.t["type_" + t], value=t,
                                   custom_attrs={**tid("crm-type-option"), "data-value": t})
@@ -125,8 +133,9 @@ def new_field_form() -> rx.Component:
                           spacing="1"),
                 columns=rx.breakpoints(initial="1", sm="3"), spacing="3", width="100%"),
             rx.cond(S.new_type == "select",
-                    rx.vstack(rx.text(S.t["crm_options"], size="1", weight="medium"),
+                    rx.vstack(field_label(S.t["crm_options"], "crm-new-options-input", size="1"),
                               rx.text_area(name="options", rows="4", width="100%",
+                                           id="crm-new-options-input",
                                            placeholder=S.t["crm_options_ph"],
                                            custom_attrs=tid("crm-new-options")),
                               spacing="1", width="100%")),
@@ -148,12 +157,13 @@ def option_row(o, i) -> rx.Component:
                        rx.hstack(rx.badge(o, variant="soft", size="2"),
                                  rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost",
                                                 color_scheme="gray", on_click=S.edit(at),
+                                                aria_label=S.t["a11y_rename"] + ": " + o,
                                                 custom_attrs=tid("tag2-option-rename")),
                                  align="center", spacing="1")),
                error_at(at), flex="1", min_width="0"),
         rx.icon_button(rx.icon("trash-2", size=14), size="1", variant="ghost", color_scheme="red",
                        on_click=S.ask_delete("opt:" + o, o),
-                       custom_attrs={**tid("tag2-option-delete"), "aria-label": "delete"}),
+                       custom_attrs={**tid("tag2-option-delete"), "aria-label": S.t["delete"] + ": " + o}),
         align="center", width="100%", padding="6px 0", border_bottom="1px solid var(--gray-a3)",
         custom_attrs={**tid("tag2-option-row"), "data-value": o},
     )
@@ -184,7 +194,7 @@ def crm_settings_page() -> rx.Component:
         rx.vstack(
             error_at("order"),
             rx.card(rx.vstack(
-                rx.heading(S.t["crm_fields"], size="4"),
+                rx.heading(S.t["crm_fields"], size="4", as_="h2"),
                 rx.text(S.t["crm_fields_hint"], size="2", color_scheme="gray"),
                 rx.cond(S.fields.length() > 0,
                         rx.box(rx.table.root(
@@ -202,7 +212,7 @@ def crm_settings_page() -> rx.Component:
                 new_field_form(),
                 spacing="3", width="100%"), width="100%"),
             rx.card(rx.vstack(
-                rx.heading(S.t["tag2"], size="4"),
+                rx.heading(S.t["tag2"], size="4", as_="h2"),
                 rx.text(S.t["crm_tag2_hint"], size="2", color_scheme="gray"),
                 rx.vstack(rx.foreach(S.tag2, option_row), spacing="0", width="100%",
                           custom_attrs=tid("tag2-options")),
@@ -210,7 +220,8 @@ def crm_settings_page() -> rx.Component:
                     rx.hstack(
                         rx.input(name="value", placeholder=S.t["crm_new_option"],
                                  width="100%", auto_complete="off",
-                                 custom_attrs=tid("tag2-new-value")),
+                                 custom_attrs={**tid("tag2-new-value"),
+                                               "aria-label": S.t["crm_new_option"]}),
                         rx.button(rx.icon("plus", size=14), S.t["add"], type="submit",
                                   custom_attrs=tid("tag2-new-submit")),
                         width="100%", spacing="2"),
@@ -219,6 +230,7 @@ def crm_settings_page() -> rx.Component:
                 error_at("newopt"),
                 spacing="3", width="100%"), width="100%"),
             confirm_dialog(),
+            role="main",
             spacing="4", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1000px",
             margin="0 auto", width="100%",
         ),

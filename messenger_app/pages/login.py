@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import field_label, lang_marker, lang_switch, logo, tid
 from messenger_app.states.auth import AuthState as S
 
 
@@ -11,17 +11,20 @@ def login_page() -> rx.Component:
         rx.card(
             rx.form(
                 rx.vstack(
-                    rx.hstack(logo("36px"), rx.heading(S.t["app_name"], size="6"), align="center",
+                    rx.hstack(logo("36px"), rx.heading(S.t["app_name"], size="6", as_="h1"), align="center",
                               spacing="3"),
                     rx.text(S.t["login_subtitle"], color_scheme="gray", size="2"),
                     rx.cond(S.login_error != "",
                             rx.callout(S.login_error, icon="triangle-alert", color_scheme="red",
-                                       size="1", width="100%", custom_attrs=tid("login-error"))),
-                    rx.text(S.t["username"], size="2", weight="medium"),
+                                       size="1", width="100%", role="alert",
+                                       custom_attrs=tid("login-error"))),
+                    field_label(S.t["username"], "login-username-input"),
                     rx.input(name="username", auto_focus=True, size="3", width="100%",
+                             id="login-username-input",
                              auto_complete="username", custom_attrs=tid("login-username")),
-                    rx.text(S.t["password"], size="2", weight="medium"),
+                    field_label(S.t["password"], "login-password-input"),
                     rx.input(name="password", type="password", size="3", width="100%",
+                             id="login-password-input",
                              auto_complete="current-password", custom_attrs=tid("login-password")),
                     rx.button(S.t["sign_in"], type="submit", size="3", width="100%",
                               margin_top="8px", custom_attrs=tid("login-submit")),
@@ -32,5 +35,6 @@ def login_page() -> rx.Component:
             ),
             width="min(380px, 92vw)", size="4",
         ),
-        height="100dvh", background="var(--gray-a2)",
+        lang_marker(S),
+        height="100dvh", background="var(--gray-a2)", role="main",
     )

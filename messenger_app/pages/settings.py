@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from messenger_app.components.common import channel_icon, lang_switch, logo
+from messenger_app.components.common import (button_link, channel_icon, field_label, icon_button,
+                                             lang_marker, lang_switch, logo)
 from messenger_app.states.settings import SettingsState as S
 
 
@@ -44,34 +45,38 @@ def channel_row(ch) -> rx.Component:
 
 def field(f) -> rx.Component:
     return rx.vstack(
-        rx.text(f["label"], size="1", color_scheme="gray"),
+        field_label(f["label"], "channel-field-input-" + f["name"], size="1", weight="regular",
+                    color_scheme="gray"),
         rx.input(name=f["name"], type=f["type"], width="100%", auto_complete="off",
+                 id="channel-field-input-" + f["name"],
                  custom_attrs={"data-testid": "channel-field-" + f["name"]}),
         spacing="1", width="100%")
 
 
 def settings_page() -> rx.Component:
     return rx.box(
-        rx.hstack(logo(), rx.heading(S.t["channel_settings"], size="5"), rx.spacer(),
+        rx.hstack(logo(), rx.heading(S.t["channel_settings"], size="5", as_="h1"), rx.spacer(),
                   lang_switch(S),
-                  rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"],
-                                    variant="soft"), href="/"),
+                  button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"],
+                              variant="soft"),
+                  lang_marker(S),
                   align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-                  wrap="wrap"),
+                  wrap="wrap", role="banner"),
         rx.vstack(
-            rx.hstack(rx.heading(S.t["channels"], size="4"), rx.spacer(),
-                      rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost",
-                                     on_click=S.refresh), width="100%", align="center"),
+            rx.hstack(rx.heading(S.t["channels"], size="4", as_="h2"), rx.spacer(),
+                      icon_button("refresh-cw", S.t["a11y_refresh"], icon_size=14,
+                                  on_click=S.refresh), width="100%", align="center"),
             rx.box(rx.table.root(rx.table.body(rx.foreach(S.items, channel_row)), width="100%",
                                  variant="surface"), width="100%", overflow_x="auto"),
             rx.card(
                 rx.vstack(
-                    rx.heading(S.t["add_channel"], size="3"),
+                    rx.heading(S.t["add_channel"], size="3", as_="h2"),
                     rx.hstack(rx.foreach(S.kinds, lambda k: rx.button(
                         channel_icon(k["kind"], "16px"), k["label"], size="1",
                         variant=rx.cond(S.new_kind == k["kind"], "solid", "soft"),
                         on_click=S.set_new_kind(k["kind"]),
-                        custom_attrs={"data-testid": "channel-kind-" + k["kind"]})),
+                        custom_attrs={"data-testid": "channel-kind-" + k["kind"],
+                                      "aria-pressed": rx.cond(S.new_kind == k["kind"], "true", "false")})),
                         wrap="wrap", spacing="2"),
                     rx.form(
                         rx.vstack(
@@ -86,12 +91,14 @@ def settings_page() -> rx.Component:
                         on_submit=S.add_channel, reset_on_submit=True, width="100%"),
                     spacing="3", width="100%"),
                 width="100%"),
-            rx.card(rx.vstack(rx.heading(S.t["widget_snippet"], size="3"),
+            rx.card(rx.vstack(rx.heading(S.t["widget_snippet"], size="3", as_="h2",
+                                         id="widget-snippet-title"),
                               rx.text_area(value=S.widget_snippet, read_only=True, rows="4", width="100%",
                                            font_family="monospace",
-                                           custom_attrs={"data-testid": "widget-snippet"}),
+                                           custom_attrs={"data-testid": "widget-snippet",
+                                                         "aria-labelledby": "widget-snippet-title"}),
                               width="100%"), width="100%"),
-            spacing="4", padding="20px", max_width="1100px", margin="0 auto",
+            spacing="4", padding="20px", max_width="1100px", margin="0 auto", role="main",
         ),
         min_height="100dvh", background="var(--gray-a2)",
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import button_link, lang_marker, lang_switch, logo, tid
 from messenger_app.components.shortcuts import theme_toggle
 from messenger_app.states.templates import TemplatesState as S
 
@@ -35,7 +35,7 @@ def template_card(t) -> rx.Component:
 def placeholder_chip(p) -> rx.Component:
     return rx.badge(
         "{", p["key"], "}",
-        variant="soft", size="2", cursor="pointer", title=p["label"], role="button",
+        variant="soft", size="2", cursor="pointer", title=p["label"], role="button", tab_index=0,
         # a click inserts "{key}" at the cursor of the text (assets/composer.js)
         custom_attrs={"data-testid": "template-placeholder", "data-key": p["key"],
                       "data-insert-into": f"#{BODY_ID}"},
@@ -99,14 +99,15 @@ def templates_page() -> rx.Component:
     return rx.box(
         rx.hstack(
             logo(),
-            rx.heading(S.t["message_templates"], size="5", class_name="msg-ellipsis"),
+            rx.heading(S.t["message_templates"], size="5", class_name="msg-ellipsis", as_="h1"),
             rx.spacer(),
             rx.box(lang_switch(S), class_name="msg-desktop-only"),
             theme_toggle(S.t),
-            rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft"),
-                    href="/", custom_attrs=tid("templates-back")),
+            button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
+                        testid="templates-back"),
+            lang_marker(S),
             align="center", padding="12px 16px", border_bottom="1px solid var(--gray-a5)",
-            spacing="3", background="var(--color-panel-solid)",
+            spacing="3", background="var(--color-panel-solid)", role="banner",
         ),
         rx.vstack(
             rx.hstack(
@@ -134,6 +135,7 @@ def templates_page() -> rx.Component:
                     padding="48px 12px", width="100%", custom_attrs=tid("template-empty")),
             ),
             spacing="3", padding="16px", max_width="1000px", margin="0 auto", width="100%",
+            role="main",
         ),
         editor(),
         confirm_delete(),

@@ -7,6 +7,7 @@ each tab runs one background listener on the event bus and refreshes what it sho
 from __future__ import annotations
 
 import contextlib
+import time
 from datetime import datetime
 
 import reflex as rx
@@ -18,6 +19,7 @@ from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
 
 LIST_PAGE = 50
+ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
 CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
 
 
@@ -46,6 +48,14 @@ class InboxState(AuthState):
     panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
+    announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
+    _announced: dict[int, float] = {}  # dialog id -> when its new unread messages were announced
+
+    @rx.var
+    def roving_row(self) -> str:
+        """The dialog row that takes the list's one tab stop: the open one, else the first."""
+        ids = [r["id"] for r in self.rows]
+        return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -375,6 +385,7 @@ class InboxState(AuthState):
             self._reload_folders()  # the folders' unread counters, live (L9)
             if self.found >= 0:  # the Unread view's "N found"
                 self.found = dialog_query.count(**self._query())
+        self._announce_unread(batch)
         if self.open_id in touched:
             c = dialogs.card(self.open_id)
             if c is not None:
@@ -383,6 +394,24 @@ class InboxState(AuthState):
             if inbound_here:
                 inbox.mark_read(self.open_id)
         return True
+
+    def _announce_unread(self, batch: list[dict]) -> None:
+        """One polite announcement for dialogs (other than the open one) that got new unread
+        messages; a dialog is named again only after ANNOUNCE_QUIET seconds, so a burst of
+        messages is announced once."""
+        now = time.monotonic()
+        fresh = []
+        for ev in batch:
+            did = ev.get("dialog_id")
+            if (ev.get("reason") != "inbound" or not did or did == self.open_id or did in fresh
+                    or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
+                continue
+            fresh.append(did)
+        names = [r["name"] for did in fresh for r in self.rows if r["id"] == str(did) and r["unread"]]
+        if names:
+            self._announced = {**{d: t for d, t in self._announced.items()
+                                  if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
+            self.announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
 
     def _update_row(self, did: int) -> None:
         rows = [r for r in self.rows if r["id"] != str(did)]

@@ -365,6 +365,9 @@ def test_blocked_telegram_channel_is_disabled_with_the_reason(tg, operator, fake
     failed = view.get_by_test_id("message").filter(has_text=text)
     expect(failed.get_by_test_id("message-status")).to_have_attribute("data-status", "failed",
                                                                       timeout=15000)
+    # Retry sits beside the message's details line, not inside that button (WCAG 4.1.2)
+    expect(failed.get_by_test_id("message-retry")).to_be_visible()
+    expect(failed.get_by_test_id("message-meta").get_by_test_id("message-retry")).to_have_count(0)
     operator.get_by_test_id("composer-channel").click()
     option = operator.locator('[data-testid="composer-channel-option"][data-kind="telegram"]')
     expect(option).to_have_attribute("data-disabled", "")
