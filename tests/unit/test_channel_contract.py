@@ -3,7 +3,9 @@ through the production path (files stored as the composer stores them -> outbox.
 outbox.deliver with the process's adapters -> the kind's fake provider), asserted on the
 fake's side: the texts the client sees, the bytes and names of the files, the buttons (or
 numbered options where a kind has none). What a kind cannot carry (SMS files) is refused at
-queue time with the reason, and nothing is written or sent.
+queue time with the reason, and nothing is written or sent. And the way back: the client's
+press on those buttons (or the typed number where there are none), parsed as the channel
+parses it, is stored with the choice id.
 
 Viber fetches files from a signed URL under PUBLIC_URL, so the app's own Starlette routes
 (messenger_app.api.build(), /files-signed/…) run on a free port for the whole module; the
@@ -374,5 +376,80 @@ def test_contract(env, kind, case):
 
 
 def test_every_kind_is_in_the_matrix():
+    assert set(PRESS) | {"widget"} == set(registry.KINDS)
     assert set(HARNESS) == set(registry.KINDS) == {
         "telegram", "vk", "whatsapp", "viber", "sms", "email", "widget"}
+
+
+# -- the way back: a pressed button (or a typed number) carries the choice id ---------------
+
+def _telegram_press(f, ch):
+    fake = f["telegram"]
+    [sent] = [s for s in fake.state.sent if s.get("reply_markup")]
+    fake.state.press_button(501, sent["message_id"], data="later")
+
+    async def poll():
+        adapter = TelegramChannel(ch.token, ch.base_url, poll_timeout=0)
+        try:
+            return (await adapter.poll(""))[0]
+        finally:
+            await adapter.close()
+
+    return [m for m in asyncio.run(poll()) if m.choice_id]
+
+
+def _vk_press(f, ch):
+    [sent] = f["vk"].state.sent
+    message = f["vk"].state.press(7001, sent, "later")
+    return [registry.build(ch)._parse_event({"type": "message_new", "object": {"message": message}})]
+
+
+def _whatsapp_press(f, ch):
+    [sent] = f["whatsapp"].state.sent
+    raw, signature = f["whatsapp"].state.sign(f["whatsapp"].state.press(WA_USER, sent, "later"))
+    return _webhook(ch, {"x-hub-signature-256": signature}, raw)
+
+
+def _viber_press(f, ch):
+    [sent] = f["viber"].state.sent
+    raw, signature = f["viber"].state.sign(f["viber"].state.press("vb-USER-1==", sent, "later"))
+    return _webhook(ch, {"x-viber-content-signature": signature}, raw)
+
+
+def _sms_typed(f, ch):  # no buttons: the client answers with the option's number
+    return [InboundMessage(external_id="gw-in-2", identity_external_id=SMS_TO, text="2")]
+
+
+def _email_typed(f, ch):  # the reply as the adapter parses it (the quoted part stripped)
+    return [InboundMessage(external_id="<q2@client.example>", identity_external_id=MAIL_CLIENT,
+                           text="2")]
+
+
+PRESS = {"telegram": _telegram_press, "vk": _vk_press, "whatsapp": _whatsapp_press,
+         "viber": _viber_press, "sms": _sms_typed, "email": _email_typed}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_contract_the_answer_carries_the_choice_id(env, kind):
+    setup, _ = HARNESS[kind]
+    op = auth.create_operator("op", "password-123")
+    dialog_id = setup(env)
+    mid = outbox.queue(dialog_id, op.id, QUESTION, choices=CHOICES)
+
+    async def send():
+        try:
+            return await outbox.deliver(mid, adapters.get)
+        finally:
+            await adapters.close_all()
+
+    assert asyncio.run(send()) == "sent"
+    if kind == "widget":  # the visitor's page presses through services/widget
+        got = widget.send(WIDGET["visitor"], "", choice_id="later")
+    else:
+        ch = channels.get(_out_rows()[0].channel_id)
+        [answer] = PRESS[kind](env, ch)
+        got = inbox.receive(ch.id, kind, answer, fetch_profile=False)
+    assert got.created and got.dialog_id == dialog_id
+    with db.session() as s:
+        row = s.get(Message, got.message_id)
+    assert (row.direction, row.choice_id) == ("in", "later")
