@@ -22,6 +22,7 @@ The dict returned (and kept in Message.attachments):
 from __future__ import annotations
 
 import mimetypes
+import os
 import re
 import secrets
 import struct
