@@ -149,12 +149,15 @@ class InboxState(AuthState):
         return False
 
     def _url_script(self):
-        """Keep the folder and filter in the address bar, so a view can be bookmarked (L5)."""
+        """Keep the folder, the filter and the open dialog in the address bar, so a view can
+        be bookmarked (L5) and a tab that reconnects to a restarted backend (the memory
+        state manager, rxconfig.py) comes back to the same dialog."""
         import json
         from urllib.parse import urlencode
 
         params = {k: v for k, v in (("folder", self.folder if self.folder != "all" else ""),
-                                    ("f", self.filter_url)) if v}
+                                    ("f", self.filter_url),
+                                    ("dialog", str(self.open_id) if self.open_id else "")) if v}
         url = "/" + ("?" + urlencode(params) if params else "")
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
@@ -213,17 +216,19 @@ class InboxState(AuthState):
         did = int(dialog_id)
         if did == self.open_id:  # C1: a second click closes it
             self._close()
-            return
+            return self._url_script()
         self._show_dialog(did, await inbox_live.run(inbox_live.read_dialog, did, self.tz, self.t))
         if self.open_id:
             self.panel = "dialog"
             self._tick(self.router.session.client_token)
-            return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
+            return [rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()"),
+                    self._url_script()]
 
     @rx.event
     @operator_required
     def close_dialog(self):
         self._close()
+        return self._url_script()
 
     def _close(self) -> None:
         self.open_id = 0
