@@ -339,8 +339,9 @@ class InboxState(AuthState):
         try:
             async with contextlib.aclosing(live.digests(f"inbox:{token}", token)) as feed:
                 async for digest in feed:
-                    async with self:
-                        snap = self._live_snapshot()
+                    # read without the lock: the apply below re-checks that the tab still
+                    # shows the same view and dialog (one lock + delta per tab, not two)
+                    snap = self._live_snapshot()
                     update = await inbox_live.read(snap, digest)
                     if update is None:  # signed out in the meantime: stop listening
                         return
@@ -389,14 +390,21 @@ class InboxState(AuthState):
                 self.msgs = view.with_day_separators(up.msgs)
 
     def _update_row(self, did: int, fresh) -> None:
-        rows = [r for r in self.rows if r["id"] != str(did)]
-        if fresh is not None:
-            new = view.dialog_row(fresh, self.tz)
-            key = (new["activity"], did)
-            pos = 0
-            while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > key:
-                pos += 1
-            if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
-                rows.insert(pos, new)
-        if rows != self.rows:
-            self.rows = rows
+        """Move, replace, add or drop one row in place: no copy of the page through
+        Reflex's proxies and no re-check of the whole list's type on assignment."""
+        rows = getattr(self.rows, "__wrapped__", self.rows)  # the plain list, to read
+        key = str(did)
+        old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
+        new = view.dialog_row(fresh, self.tz) if fresh is not None else None
+        if old is not None and new is not None and rows[old] == new:
+            return  # nothing this tab shows changed
+        if old is not None:
+            del self.rows[old]
+        if new is None:
+            return
+        at = (new["activity"], did)
+        pos = 0
+        while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
+            pos += 1
+        if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
+            self.rows.insert(pos, new)
