@@ -7,6 +7,7 @@ each tab runs one background listener on the event bus and refreshes what it sho
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
 
+log = logging.getLogger(__name__)
 LIST_PAGE = 50
 CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
 
@@ -342,7 +344,11 @@ class InboxState(AuthState):
                     # read without the lock: the apply below re-checks that the tab still
                     # shows the same view and dialog (one lock + delta per tab, not two)
                     snap = self._live_snapshot()
-                    update = await inbox_live.read(snap, digest)
+                    try:
+                        update = await inbox_live.read(snap, digest)
+                    except Exception:  # a failed read (database away): keep listening
+                        log.exception("live update failed; the next event retries")
+                        continue
                     if update is None:  # signed out in the meantime: stop listening
                         return
                     if update.page or update.rows or update.folder_items \
