@@ -7,6 +7,7 @@ each tab runs one background listener on the event bus and refreshes what it sho
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from datetime import datetime
@@ -165,7 +166,7 @@ class InboxState(AuthState):
 
     @rx.event
     @operator_required
-    def set_folder(self, key: str):
+    async def set_folder(self, key: str):
         try:
             folders.parse_key(key)
         except folders.FolderError as e:
@@ -173,35 +174,36 @@ class InboxState(AuthState):
             return
         self.folder = str(key)
         self.list_error = ""
-        self._reload_list()
+        await self._reload_list_async()
         self.panel = "list"
         return self._url_script()
 
     @rx.event
     @operator_required
-    def apply_filter(self, url: str):
+    async def apply_filter(self, url: str):
         """Called by the filter builder with filters.to_url(filter), or "" to reset."""
         if self._set_filter(str(url)[:4000]):
-            self._reload_list()
+            await self._reload_list_async()
             return self._url_script()
 
     @rx.event
     @operator_required
-    def load_more(self):
+    async def load_more(self):
         if not self.rows:
             return
         last = self.rows[-1]
         after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
-        page = dialog_query.list_page(limit=LIST_PAGE + 1, after=after, **self._query())
+        page = await inbox_live.run(functools.partial(
+            dialog_query.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE
         self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
 
     @rx.event
     @operator_required
-    def set_view(self, mode: str | list[str]):
+    async def set_view(self, mode: str | list[str]):
         if mode in ("all", "unread"):
             self.view_mode = mode
-            self._reload_list()
+            await self._reload_list_async()
 
     @rx.event
     @operator_required

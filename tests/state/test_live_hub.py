@@ -3,7 +3,6 @@ subscription, one digest per burst of events handed to every tab, the shared rea
 once however many tabs listen, and a filtered tab asking only about membership."""
 
 import asyncio
-import inspect
 
 import pytest
 from reflex.state import State
@@ -22,8 +21,7 @@ def token(data_dir):
 def _tab(token):
     st = State(_reflex_internal_init=True).get_substate(InboxState.get_full_name().split(".")[1:])
     st.session_token = token
-    result = InboxState.event_handlers["set_view"].fn(st, "all")
-    assert not inspect.isawaitable(result)
+    asyncio.run(InboxState.event_handlers["set_view"].fn(st, "all"))
     return st
 
 
