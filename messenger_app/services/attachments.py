@@ -22,7 +22,6 @@ The dict returned (and kept in Message.attachments):
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
 import secrets
 import struct

@@ -113,6 +113,32 @@ def row(dialog_id: int) -> ListRow | None:
     return _row(r) if r is not None else None
 
 
+def rows(dialog_ids) -> dict[int, ListRow]:
+    """Several dialogs' rows in one SELECT (a live batch touching many dialogs); a dialog
+    that does not exist is left out."""
+    ids = sorted({int(i) for i in dialog_ids})
+    if not ids:
+        return {}
+    q = (select(*_COLUMNS).join(Contact, Contact.id == Dialog.contact_id)
+         .where(Dialog.id.in_(ids)))
+    with db.session() as s:
+        found = s.execute(q).all()
+    return {r.id: _row(r) for r in found}
+
+
+def matching(dialog_ids, unread_only: bool = False, search: str = "",
+             folder: str | int | None = None, filter: dict | None = None) -> set[int]:  # noqa: A002
+    """Which of these dialogs list_page() with these arguments would show: a live update
+    asks this instead of reloading a filtered list's whole page."""
+    ids = sorted({int(i) for i in dialog_ids})
+    if not ids:
+        return set()
+    q = (select(Dialog.id).join(Contact, Contact.id == Dialog.contact_id)
+         .where(Dialog.id.in_(ids), *conditions(unread_only, search, folder, filter)))
+    with db.session() as s:
+        return set(s.execute(q).scalars().all())
+
+
 def count(unread_only: bool = False, search: str = "", folder: str | int | None = None,
           filter: dict | None = None) -> int:  # noqa: A002
     """How many dialogs list_page() would show in all ("N found")."""

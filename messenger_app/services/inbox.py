@@ -1,4 +1,5 @@
-"""Inbound messages: `receive()` stores one in ONE transaction and then publishes.
+"""Inbound messages: `receive()` stores one, `receive_many()` a batch, in ONE transaction,
+and then publish.
 
 identity -> contact (created if new, joined by phone when the channel gives one) -> dialog
 -> message -> counters. Idempotent on (channel, external_id): a replayed poll batch or a
@@ -10,7 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import timezone
+from types import SimpleNamespace
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -71,61 +75,36 @@ def checked(msg: InboundMessage) -> InboundMessage:
 
 def receive(channel_id: int, channel_kind: str, msg: InboundMessage,
             fetch_profile: bool = True) -> Received:
-    """Store one message. Raises Rejected (nothing written) when it cannot be stored. In the
-    same transaction, the background work it causes is added as durable jobs (the new client's
-    profile, media to download), so a crash right after the commit loses none of it."""
-    msg = checked(msg)
+    """Store one inbound message (one transaction), then tell the open tabs. Raises Rejected
+    (nothing written) when it cannot be stored. In the same transaction, the background work
+    it causes is added as durable jobs (the new client's profile, media to download), so a
+    crash right after the commit loses none of it."""
+    return receive_many(channel_id, channel_kind, [msg], fetch_profile)[0]
+
+
+def receive_many(channel_id: int, channel_kind: str, messages: list[InboundMessage],
+                 fetch_profile: bool = True) -> list[Received]:
+    """Store a poll or webhook batch in ONE transaction, then publish one event per new
+    message. The same idempotency as one by one: a message already stored (or twice in the
+    batch) is returned with created=False and changes nothing. One Received per message,
+    in order. If another worker stores the same message or client at the same moment, the
+    whole batch is retried once and finds it. A message that cannot be stored raises
+    Rejected before anything is written."""
+    messages = [checked(m) for m in messages]
+    if not messages:
+        return []
     for attempt in range(2):
         try:
-            result = _receive_once(channel_id, channel_kind, msg, fetch_profile)
+            results = _store(channel_id, channel_kind, messages, fetch_profile)
             break
         except IntegrityError:
-            # Another worker stored the same message or identity at the same moment:
-            # the retry finds it and returns it.
             if attempt:
                 raise
-    if result.created:
-        events.publish("dialog", dialog_id=result.dialog_id, contact_id=result.contact_id,
-                       reason="inbound", message_id=result.message_id)
-    return result
-
-
-def _receive_once(channel_id: int, channel_kind: str, msg: InboundMessage,
-                  fetch_profile: bool = True) -> Received:
-    with db.session() as s:
-        existing = s.exec(select(Message).where(
-            Message.channel_id == channel_id, Message.external_id == msg.external_id)).first()
-        if existing is not None:
-            return Received(existing.id, existing.dialog_id, existing.contact_id,
-                            existing.identity_id or 0, created=False, new_identity=False)
-        identity, contact, new_identity = _identity_and_contact(s, channel_id, msg)
-        dialog = dialog_for(s, contact.id)
-        now = utcnow()
-        sent_at = msg.sent_at or now
-        if sent_at.tzinfo is None:
-            sent_at = sent_at.replace(tzinfo=timezone.utc)
-        choice_id = msg.choice_id or _typed_choice(s, dialog.id, msg.text)
-        row = Message(dialog_id=dialog.id, contact_id=contact.id, identity_id=identity.id,
-                      channel_id=channel_id, channel_kind=channel_kind, direction=IN,
-                      sender_kind="client", text=msg.text or "", attachments=msg.attachments,
-                      choice_id=choice_id[:256],
-                      status=RECEIVED, external_id=msg.external_id, created_at=now,
-                      sent_at=sent_at, updated_at=now)
-        s.add(row)
-        dialog.last_message_at = now
-        dialog.activity_at = now
-        dialog.last_preview = preview_of(msg.text, msg.attachments)
-        dialog.last_channel_kind = channel_kind
-        dialog.last_direction = IN
-        dialog.unread_count += 1
-        if contact.first_message_at is None:
-            contact.first_message_at = now
-        identity.last_inbound_at = now
-        identity.reachable, identity.unreachable_reason = True, ""
-        s.add_all([dialog, contact, identity])
-        _add_jobs(s, channel_id, identity.id, msg, new_identity and fetch_profile)
-        s.commit()
-        return Received(row.id, dialog.id, contact.id, identity.id, True, new_identity)
+    for r in results:
+        if r.created:
+            events.publish("dialog", dialog_id=r.dialog_id, contact_id=r.contact_id,
+                           reason="inbound", message_id=r.message_id)
+    return results
 
 
 def match_choice(text: str, choices: list[dict]) -> str:
@@ -141,14 +120,14 @@ def match_choice(text: str, choices: list[dict]) -> str:
     return ""
 
 
-def _typed_choice(s: Session, dialog_id: int, text: str) -> str:
+def _typed_choice(conn, dialog_id: int, text: str) -> str:
     """A typed answer to the buttons of the last message we sent (channels without buttons,
     or a client who types instead of pressing)."""
     if not text or len(text) > 200 or dialog_id is None:
         return ""
-    last = s.exec(select(Message.choices).where(Message.dialog_id == dialog_id,
-                                                Message.direction == OUT)
-                  .order_by(Message.id.desc()).limit(1)).first()
+    last = conn.execute(sa_select(_M.c.choices).where(_M.c.dialog_id == dialog_id,
+                                                     _M.c.direction == OUT)
+                        .order_by(_M.c.id.desc()).limit(1)).scalar()
     return match_choice(text, list(last or []))
 
 
@@ -158,45 +137,130 @@ def needs_download(attachments: list | None) -> bool:
                and not a.get("error") for a in attachments or [])
 
 
-def _add_jobs(s: Session, channel_id: int, identity_id: int, msg: InboundMessage,
+def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
               profile: bool) -> None:
     if profile:
-        jobs.add(s, "profile", f"profile:{identity_id}",
+        jobs.add_in(conn, "profile", f"profile:{identity_id}",
                  {"channel_id": channel_id, "identity_id": identity_id,
                   "external_id": msg.identity_external_id})
     if needs_download(msg.attachments):
         digest = hashlib.sha1(msg.external_id.encode("utf-8", "replace")).hexdigest()[:24]
-        jobs.add(s, "media", f"media:{channel_id}:{digest}",
+        jobs.add_in(conn, "media", f"media:{channel_id}:{digest}",
                  {"channel_id": channel_id, "external_id": msg.external_id})
 
 
-def _identity_and_contact(s: Session, channel_id: int, msg: InboundMessage):
-    identity = s.exec(select(ChannelIdentity).where(
-        ChannelIdentity.channel_id == channel_id,
-        ChannelIdentity.external_id == msg.identity_external_id)).first()
+_M, _I, _C, _D = (Message.__table__, ChannelIdentity.__table__, Contact.__table__,
+                  Dialog.__table__)
+# Built once, executed with parameters: SQLAlchemy then reuses the compiled statement.
+_INSERT_MESSAGE = _M.insert()
+_BUMP_DIALOG = _D.update().where(_D.c.id == bindparam("b_id")).values(
+    last_message_at=bindparam("b_now"), activity_at=bindparam("b_now"),
+    last_preview=bindparam("b_preview"), last_channel_kind=bindparam("b_kind"),
+    last_direction=IN, unread_count=_D.c.unread_count + bindparam("b_n"))
+_FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_message_at.is_(None)
+                                   ).values(first_message_at=bindparam("b_now"))
+_REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
+    last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
+
+
+def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
+           fetch_profile: bool = True) -> list[Received]:
+    """SQL Core rather than ORM objects: no model construction, no flushes. The batch's
+    known messages, identities and dialogs are read in one SELECT each; each new message
+    is one INSERT; the dialogs', clients' and identities' counters are written once per
+    batch (executemany), from the batch's last message."""
+    ext_ids = [m.external_id for m in messages]
+    who = list({m.identity_external_id for m in messages})
+    out: list[Received] = []
+    with db.engine().begin() as conn:
+        known = {r.external_id: r for r in conn.execute(
+            sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id)
+            .where(_M.c.channel_id == channel_id, _M.c.external_id.in_(ext_ids)))}
+        idents = {r.external_id: (r.id, r.contact_id) for r in conn.execute(
+            sa_select(_I.c.id, _I.c.contact_id, _I.c.external_id)
+            .where(_I.c.channel_id == channel_id, _I.c.external_id.in_(who)))}
+        dialogs = dict(conn.execute(sa_select(_D.c.contact_id, _D.c.id).where(
+            _D.c.contact_id.in_({c for _, c in idents.values()}))).all()) if idents else {}
+        bumps: dict[int, dict] = {}  # dialog id -> its counters after this batch
+        reached: dict[int, object] = {}  # identity id -> its last message's time
+        firsts: dict[int, object] = {}  # contact id -> its first message's time in the batch
+        for msg in messages:
+            hit = known.get(msg.external_id)
+            if hit is not None:
+                out.append(Received(hit.id, hit.dialog_id, hit.contact_id, hit.identity_id or 0,
+                                    created=False, new_identity=False))
+                continue
+            new_identity = msg.identity_external_id not in idents
+            if new_identity:
+                idents[msg.identity_external_id] = _new_identity(conn, channel_id, msg)
+            else:
+                _fill_phone(conn, idents[msg.identity_external_id][1], msg)
+            identity_id, contact_id = idents[msg.identity_external_id]
+            dialog_id = dialogs.get(contact_id) or _dialog_id(conn, contact_id)
+            dialogs[contact_id] = dialog_id
+            now = utcnow()
+            sent_at = msg.sent_at or now
+            if sent_at.tzinfo is None:
+                sent_at = sent_at.replace(tzinfo=timezone.utc)
+            choice_id = msg.choice_id or _typed_choice(conn, dialog_id, msg.text)
+            message_id = conn.execute(_INSERT_MESSAGE, dict(
+                dialog_id=dialog_id, contact_id=contact_id, identity_id=identity_id,
+                channel_id=channel_id, channel_kind=channel_kind, direction=IN,
+                sender_kind="client", text=msg.text or "", attachments=msg.attachments or [],
+                status=RECEIVED, error="", external_id=msg.external_id, status_history=[],
+                attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
+                choice_id=choice_id[:256], claimed_by="")).inserted_primary_key[0]
+            _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
+            n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
+            bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,
+                                "b_preview": preview_of(msg.text, msg.attachments)}
+            reached[identity_id] = now
+            firsts.setdefault(contact_id, now)
+            out.append(Received(message_id, dialog_id, contact_id, identity_id, True, new_identity))
+            known[msg.external_id] = SimpleNamespace(id=message_id, dialog_id=dialog_id,
+                                                     contact_id=contact_id, identity_id=identity_id)
+        if bumps:
+            conn.execute(_BUMP_DIALOG, list(bumps.values()))
+            conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
+            conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in firsts.items()])
+    return out
+
+
+def _new_identity(conn, channel_id: int, msg: InboundMessage) -> tuple[int, int]:
+    """A client seen for the first time in this channel: joined by phone to the client who
+    has it in another channel (S1), else a new client. Returns (identity id, contact id)."""
     e164 = phones.try_normalize(msg.phone) if msg.phone else ""
-    if identity is not None:
-        contact = s.get(Contact, identity.contact_id)
-        if e164 and not contact.phone:
-            contact.phone, contact.phone_raw, contact.phone_digits = e164, msg.phone, phones.digits(e164)
-        return identity, contact, False
-    contact = None
-    if e164:  # the same phone in another channel: the same client (S1)
-        contact = s.exec(select(Contact).where(Contact.phone == e164).order_by(Contact.id)).first()
-    if contact is None:
+    contact_id = None
+    if e164:
+        contact_id = conn.execute(sa_select(_C.c.id).where(_C.c.phone == e164)
+                                  .order_by(_C.c.id).limit(1)).scalar()
+    if contact_id is None:
         first, last = msg.first_name, msg.last_name
         if not first and not last and msg.display_name:
             first = msg.display_name
-        contact = Contact(first_name=first[:200], last_name=last[:200], phone=e164,
-                          phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))
-        s.add(contact)
-        s.flush()
-    identity = ChannelIdentity(contact_id=contact.id, channel_id=channel_id,
-                               external_id=msg.identity_external_id,
-                               display_name=msg.display_name[:300], username=msg.username[:200])
-    s.add(identity)
-    s.flush()
-    return identity, contact, True
+        contact_id = conn.execute(_C.insert().values(
+            first_name=first[:200], last_name=last[:200], phone=e164,
+            phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))
+        ).inserted_primary_key[0]
+    identity_id = conn.execute(_I.insert().values(
+        contact_id=contact_id, channel_id=channel_id, external_id=msg.identity_external_id,
+        display_name=msg.display_name[:300], username=msg.username[:200])).inserted_primary_key[0]
+    return identity_id, contact_id
+
+
+def _fill_phone(conn, contact_id: int, msg: InboundMessage) -> None:
+    """A known client's channel now gives the phone: keep it if the client had none."""
+    e164 = phones.try_normalize(msg.phone) if msg.phone else ""
+    if e164:
+        conn.execute(_C.update().where(_C.c.id == contact_id, _C.c.phone == "").values(
+            phone=e164, phone_raw=msg.phone, phone_digits=phones.digits(e164)))
+
+
+def _dialog_id(conn, contact_id: int) -> int:
+    found = conn.execute(sa_select(_D.c.id).where(_D.c.contact_id == contact_id)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(_D.insert().values(contact_id=contact_id)).inserted_primary_key[0]
 
 
 def dialog_for(s: Session, contact_id: int) -> Dialog:

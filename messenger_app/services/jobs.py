@@ -50,6 +50,19 @@ def add(s: Session, kind: str, key: str, payload: dict[str, Any],
               max_attempts=max_attempts))
 
 
+def add_in(conn, kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,
+           max_attempts: int = 6) -> None:
+    """add() for SQL Core callers (inbox's fast path): inside the caller's connection and
+    transaction; a job with the same key is left as it is."""
+    t = Job.__table__
+    if conn.execute(select(t.c.id).where(t.c.key == key)).first() is not None:
+        return
+    now = utcnow()
+    conn.execute(t.insert().values(kind=kind, key=key, payload=payload, status=JOB_QUEUED,
+                                   run_at=run_at or now, attempts=0, max_attempts=max_attempts,
+                                   claimed_by="", last_error="", created_at=now))
+
+
 def enqueue(kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,
             max_attempts: int = 6) -> None:
     """Add a job in a transaction of its own, and wake the runner."""

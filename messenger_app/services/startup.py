@@ -92,11 +92,3 @@ def _prepare() -> None:
         from messenger_app.services import demo
 
         demo.seed_if_empty()
-
-
-def _write_private(path, text: str) -> None:
-    """A file only this user can read (0600), also when an older one was world-readable."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)

@@ -16,7 +16,7 @@ from pathlib import Path
 import reflex as rx
 
 from messenger_app import settings
-from messenger_app.services import client_import, contacts, crm, dialog_query, events, filters
+from messenger_app.services import auth, client_import, contacts, crm, dialog_query, filters
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card import localize
@@ -48,6 +48,16 @@ def _drop_stale_uploads() -> None:
                 p.unlink()
         except OSError:
             pass
+
+
+def _read(search: str, page: int) -> tuple[int, int, list, str]:
+    """(total, the page shown, its rows, the error of a bad search): a worker thread's read."""
+    try:
+        total = contacts.count(search)
+        page = min(max(0, page), max(1, -(-total // PAGE)) - 1)
+        return total, page, contacts.page(search, offset=page * PAGE, limit=PAGE), ""
+    except filters.FilterError as e:
+        return 0, page, [], str(e)
 
 
 def _row(r: contacts.ContactRow, tz: str) -> dict[str, str]:
@@ -119,14 +129,10 @@ class ContactsState(AuthState):
                 ContactsState.listen]
 
     def _reload(self) -> None:
-        try:
-            self.total = contacts.count(self.search)
-            pages = max(1, -(-self.total // PAGE))
-            self.page = min(max(0, self.page), pages - 1)
-            rows = contacts.page(self.search, offset=self.page * PAGE, limit=PAGE)
-            self.list_error = ""
-        except filters.FilterError as e:
-            self.list_error, self.total, rows = str(e), 0, []
+        self._show(_read(self.search, self.page))
+
+    def _show(self, got: tuple) -> None:
+        self.total, self.page, rows, self.list_error = got
         self.rows = [_row(r, self.tz) for r in rows]
 
     @rx.event
@@ -162,20 +168,20 @@ class ContactsState(AuthState):
             if self._operator() is None:
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.batches(f"contacts:{token}", token)) as feed:
-            async for batch in feed:
-                done = await live.apply(self, token, batch, self._apply)
-                if done == live.RELOAD:
-                    yield rx.call_script(live.RELOAD_JS)
-                if done is False or done == live.RELOAD:
-                    return
-
-    def _apply(self, batch: list[dict]) -> bool:
-        if self._operator() is None or self.router.url.path.rstrip("/") != "/contacts":
-            return False  # signed out, or the tab went to another page
-        if any(ev.get("kind") in ("dialog", "dialogs_bulk", events.RESYNC) for ev in batch):
-            self._reload()
-        return True
+        async with contextlib.aclosing(live.digests(f"contacts:{token}", token)) as feed:
+            async for digest in feed:
+                async with self:
+                    if self.router.url.path.rstrip("/") != "/contacts":
+                        return  # the tab went to another page
+                    session, search, page = self.session_token, self.search, self.page
+                if await digest.get(("operator", session), auth.operator_for, session) is None:
+                    return  # signed out
+                if not digest.kinds & {"dialog", "dialogs_bulk"}:
+                    continue
+                got = await digest.get(("contacts", search, page), _read, search, page)
+                async with self:  # read once for every tab on the same page (states/live.py)
+                    if (self.search, self.page) == (search, page):
+                        self._show(got)
 
     # -- new client (L6) -------------------------------------------------------------------
     @rx.event

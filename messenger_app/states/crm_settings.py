@@ -10,7 +10,7 @@ import reflex as rx
 
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.models.operator import ADMIN
-from messenger_app.services import crm, events
+from messenger_app.services import auth, crm
 from messenger_app.states import live
 from messenger_app.states.auth import AuthState, admin_required
 from messenger_app.states.card import localize
@@ -37,6 +37,11 @@ def _options(text: str) -> list[str]:
     return [line.strip() for line in str(text or "").splitlines() if line.strip()]
 
 
+
+def _read() -> tuple[list[dict], list[str]]:
+    """The CRM fields and the Tag 2 options (a worker thread's read)."""
+    return crm.list_fields(), crm.list_tag2_options()
+
 class CrmSettingsState(AuthState):
     fields: list[dict[str, str]] = []  # id, key, label, type, options (one per line), count
     tag2: list[str] = []
@@ -56,11 +61,14 @@ class CrmSettingsState(AuthState):
         return CrmSettingsState.listen
 
     def _reload(self) -> None:
+        self._show(_read())
+
+    def _show(self, got: tuple) -> None:
+        fields, self.tag2 = got
         self.fields = [{"id": str(f["id"]), "key": f["key"], "label": f["label"],
                         "type": f["type"], "options": "\n".join(f["options"]),
                         "options_short": ", ".join(f["options"])[:120]}
-                       for f in crm.list_fields()]
-        self.tag2 = crm.list_tag2_options()
+                       for f in fields]
 
     def _fail(self, at: str, e: Exception) -> None:
         self.error_at, self.error = at, localize(str(e), self.t, self.lang)
@@ -76,20 +84,18 @@ class CrmSettingsState(AuthState):
             if op is None or op.role != ADMIN:
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.batches(f"crm:{token}", token)) as feed:
-            async for batch in feed:
-                done = await live.apply(self, token, batch, self._apply)
-                if done == live.RELOAD:
-                    yield rx.call_script(live.RELOAD_JS)
-                if done is False or done == live.RELOAD:
-                    return
-
-    def _apply(self, batch: list[dict]) -> bool:
-        if self._operator() is None or self.router.url.path.rstrip("/") != "/crm":
-            return False
-        if any(ev.get("kind") in ("crm_fields", "tag2_options", events.RESYNC) for ev in batch):
-            self._reload()
-        return True
+        async with contextlib.aclosing(live.digests(f"crm:{token}", token)) as feed:
+            async for digest in feed:
+                async with self:
+                    if self.router.url.path.rstrip("/") != "/crm":
+                        return  # the tab went to another page
+                    session = self.session_token
+                if await digest.get(("operator", session), auth.operator_for, session) is None:
+                    return  # signed out
+                if digest.kinds & {"crm_fields", "tag2_options"}:
+                    got = await digest.get("crm_settings", _read)  # once for every such tab
+                    async with self:
+                        self._show(got)
 
     # -- editing in place ----------------------------------------------------------------
     @rx.event

@@ -7,20 +7,23 @@ each tab runs one background listener on the event bus and refreshes what it sho
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import time
 from datetime import datetime
 
 import reflex as rx
 
-from messenger_app.services import (dialog_query, dialogs, events, filters, folders, inbox,
-                                    left_panel, outbox, presence, push)
-from messenger_app.states import live, view
+from messenger_app.services import (dialog_query, dialogs, filters, folders, left_panel,
+                                    outbox, presence)
+from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
 
+log = logging.getLogger(__name__)
 LIST_PAGE = 50
 ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
-CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
+CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
 
 
 class InboxState(AuthState):
@@ -59,7 +62,7 @@ class InboxState(AuthState):
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         if (away := self._enter()) is not None:
             return away
         params = self.router.url.query_parameters
@@ -68,11 +71,10 @@ class InboxState(AuthState):
         if params.get("dialog", "").isdigit():
             self.open_id = int(params["dialog"])
             self.panel = "dialog"  # a phone opened from Contacts or a notification shows it
-        self._reload_list()
+        await self._reload_list_async()
         if self.open_id:
-            self._load_dialog(self.open_id)
-            if self.open_id:
-                inbox.mark_read(self.open_id)
+            self._show_dialog(self.open_id, await inbox_live.run(
+                inbox_live.read_dialog, self.open_id, self.tz, self.t))
         return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                                callback=InboxState.set_tz),
                 InboxState.listen]
@@ -113,48 +115,67 @@ class InboxState(AuthState):
         self.list_error = ""
         return True
 
+    def _counted(self) -> bool:
+        return bool(self.search or self.filter_url or self.folder != "all" or self.view_mode != "all")
+
     def _reload_list(self, keep: int = 0) -> None:
         limit = max(LIST_PAGE, keep)
-        try:
-            q = self._query()
-            page = dialog_query.list_page(limit=limit + 1, **q)
-            self.found = (dialog_query.count(**q) if (self.search or self.filter_url or
-                                                      self.folder != "all" or self.view_mode != "all")
-                          else -1)
-        except (filters.FilterError, folders.FolderError) as e:
-            self.list_error, self.folder = str(e), "all"
-            page = dialog_query.list_page(limit=limit + 1)
-            self.found = -1
+        self._show_list(inbox_live.read_list(self._query(), limit, self._counted()), limit)
+        self._reload_folders()
+
+    async def _reload_list_async(self, keep: int = 0) -> None:
+        """_reload_list() with the queries in a worker thread (hot handlers)."""
+        limit = max(LIST_PAGE, keep)
+        self._show_list(await inbox_live.run(inbox_live.read_list, self._query(), limit,
+                                             self._counted()), limit)
+        if self._show_folders(await inbox_live.run(folders.list_with_unread, self.lang)):
+            await self._reload_list_async(keep=len(self.rows))
+
+    def _show_list(self, got: tuple, limit: int) -> None:
+        page, found, error = got
+        if error:
+            self.list_error, self.folder = error, "all"
+        self.found = found
         self.has_more = len(page) > limit
         self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
-        self._reload_folders()
 
     def _reload_folders(self) -> None:
         """The folder list with its unread counters (L9) and the Unread badge: one call of
         folders.list_with_unread(), whatever the number of folders. A folder being shown
         that was deleted (in another tab) falls back to "All chats"."""
-        items = folders.list_with_unread(self.lang)
-        self.folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
-                              "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
-                              "sound": "1" if f.sound else ""} for f in items]
-        self.unread_total = items[0].unread  # "All chats": every dialog with unread messages
-        if self.folder not in {i["id"] for i in self.folder_items}:
-            self.folder = "all"
+        if self._show_folders(folders.list_with_unread(self.lang)):
             self._reload_list(keep=len(self.rows))
 
+    def _show_folders(self, items) -> bool:
+        """Show the folder list; True when the folder being shown is gone (now "all")."""
+        folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
+                         "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
+                         "sound": "1" if f.sound else ""} for f in items]
+        if folder_items != self.folder_items:  # unchanged: nothing to send to the tab
+            self.folder_items = folder_items
+        if self.unread_total != items[0].unread:
+            self.unread_total = items[0].unread  # "All chats": every dialog with unread messages
+        if self.folder not in {i["id"] for i in folder_items}:
+            self.folder = "all"
+            return True
+        return False
+
     def _url_script(self):
-        """Keep the folder and filter in the address bar, so a view can be bookmarked (L5)."""
+        """Keep the folder, the filter and the open dialog in the address bar, so a view can
+        be bookmarked (L5) and a tab that reconnects to a restarted backend (the memory
+        state manager, rxconfig.py) comes back to the same dialog."""
         import json
         from urllib.parse import urlencode
 
         params = {k: v for k, v in (("folder", self.folder if self.folder != "all" else ""),
-                                    ("f", self.filter_url)) if v}
+                                    ("f", self.filter_url),
+                                    ("dialog", str(self.open_id) if self.open_id else "")) if v}
         url = "/" + ("?" + urlencode(params) if params else "")
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
     @rx.event
     @operator_required
-    def set_folder(self, key: str):
+    async def set_folder(self, key: str):
         try:
             folders.parse_key(key)
         except folders.FolderError as e:
@@ -162,61 +183,65 @@ class InboxState(AuthState):
             return
         self.folder = str(key)
         self.list_error = ""
-        self._reload_list()
+        await self._reload_list_async()
         self.panel = "list"
         return self._url_script()
 
     @rx.event
     @operator_required
-    def apply_filter(self, url: str):
+    async def apply_filter(self, url: str):
         """Called by the filter builder with filters.to_url(filter), or "" to reset."""
         if self._set_filter(str(url)[:4000]):
-            self._reload_list()
+            await self._reload_list_async()
             return self._url_script()
 
     @rx.event
     @operator_required
-    def load_more(self):
+    async def load_more(self):
         if not self.rows:
             return
         last = self.rows[-1]
         after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
-        page = dialog_query.list_page(limit=LIST_PAGE + 1, after=after, **self._query())
+        page = await inbox_live.run(functools.partial(
+            dialog_query.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE
         self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
 
     @rx.event
     @operator_required
-    def set_view(self, mode: str | list[str]):
+    async def set_view(self, mode: str | list[str]):
         if mode in ("all", "unread"):
             self.view_mode = mode
-            self._reload_list()
+            await self._reload_list_async()
 
     @rx.event
     @operator_required
-    def set_search(self, text: str):
+    async def set_search(self, text: str):
         self.search = str(text)[:100]
-        self._reload_list()
+        await self._reload_list_async()
 
     # -- the open dialog ---------------------------------------------------------------
     @rx.event
     @operator_required
-    def open_dialog(self, dialog_id: str):
+    async def open_dialog(self, dialog_id: str):
+        if not str(dialog_id).isdigit():
+            return
         did = int(dialog_id)
         if did == self.open_id:  # C1: a second click closes it
             self._close()
-            return
-        self._load_dialog(did)
+            return self._url_script()
+        self._show_dialog(did, await inbox_live.run(inbox_live.read_dialog, did, self.tz, self.t))
         if self.open_id:
             self.panel = "dialog"
-            inbox.mark_read(did)
             self._tick(self.router.session.client_token)
-            return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
+            return [rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()"),
+                    self._url_script()]
 
     @rx.event
     @operator_required
     def close_dialog(self):
         self._close()
+        return self._url_script()
 
     def _close(self) -> None:
         self.open_id = 0
@@ -227,43 +252,46 @@ class InboxState(AuthState):
         self.panel = "list"
 
     def _load_dialog(self, did: int) -> None:
-        c = dialogs.card(did)
-        if c is None:
+        self._show_dialog(did, inbox_live.read_dialog(did, self.tz, self.t, mark=False))
+
+    def _show_dialog(self, did: int, got: tuple) -> None:
+        data, msgs, older = got
+        if data is None:
             self._close()
             return
         self.open_id = did
-        page = dialogs.messages(did, limit=dialogs.PAGE + 1)
-        self.has_older = len(page) > dialogs.PAGE
-        page = page[-dialogs.PAGE:]
-        self.msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in page])
-        self._load_card(c)
+        self.has_older = older
+        self.msgs = view.with_day_separators(msgs)
+        self._show_card(data)
         self.composer_error = ""
 
     def _load_card(self, c: dialogs.Card) -> None:
+        self._show_card(inbox_live.CardData(c, load_crm(c.contact_id, c.dialog_id),
+                                            outbox.routes(c.dialog_id, include_unusable=True)))
+
+    def _show_card(self, data: inbox_live.CardData) -> None:
+        c = data.card
         self.card = view.card(c, self.tz)
-        self.crm = load_crm(c.contact_id, c.dialog_id)
+        self.crm = data.crm
         self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
                                "who": ch["display_name"] or ch["username"],
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
         self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
                         "reason": r.reason}
-                       for r in outbox.routes(self.open_id, include_unusable=True)]
+                       for r in data.routes]
         usable = [r["id"] for r in self.routes if not r["reason"]]
         if self.route_id not in usable:
             self.route_id = usable[0] if usable else ""
 
     @rx.event
     @operator_required
-    def load_older(self):
+    async def load_older(self):
         if not self.open_id or not self.msgs:
             return
-        older = dialogs.messages(self.open_id, before_id=int(self.msgs[0]["id"]),
-                                 limit=dialogs.PAGE + 1)
-        self.has_older = len(older) > dialogs.PAGE
-        older = older[-dialogs.PAGE:]
-        rows = [view.message(m, self.tz, self.t) for m in older] + self.msgs
-        self.msgs = view.with_day_separators(rows)
+        older, self.has_older = await inbox_live.run(
+            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(self.msgs[0]["id"]))
+        self.msgs = view.with_day_separators(older + self.msgs)
 
     def _refresh_messages(self) -> None:
         since = int(self.msgs[0]["id"]) if self.msgs else None
@@ -313,87 +341,52 @@ class InboxState(AuthState):
     # -- live updates (X2) -------------------------------------------------------------
     @rx.event(background=True)
     async def listen(self):
+        """Follow the process's live digests (states/live.py): the shared reads are done
+        once for every tab; this tab reads only what its own view needs, never on the
+        event loop and never holding its state lock while it waits for the database."""
         async with self:
             if self._operator() is None:
                 return
             token = self.router.session.client_token
+        ticked = 0.0
         try:
-            async with contextlib.aclosing(live.batches(f"inbox:{token}", token)) as feed:
-                async for batch in feed:
-                    def step(batch):
-                        if batch and self._apply(batch) is False:
-                            return False
-                        self._tick(token)
-                        return self._sounds(batch)
-
-                    sounds = await live.apply(self, token, batch, step)
-                    if sounds == live.RELOAD:
-                        yield rx.call_script(live.RELOAD_JS)
+            async with contextlib.aclosing(live.digests(f"inbox:{token}", token)) as feed:
+                async for digest in feed:
+                    # read without the lock: the apply below re-checks that the tab still
+                    # shows the same view and dialog (one lock + delta per tab, not two)
+                    snap = self._live_snapshot()
+                    try:
+                        update = await inbox_live.read(snap, digest)
+                    except Exception:  # a failed read (database away): keep listening
+                        log.exception("live update failed; the next event retries")
+                        continue
+                    if update is None:  # signed out in the meantime: stop listening
                         return
-                    if sounds is False:
-                        return
-                    for mid in sounds:  # N2: one sound per message, even with several tabs
+                    if update.page or update.rows or update.folder_items \
+                            or update.msgs is not None or update.card or update.found is not None:
+                        async with self:
+                            self._live_apply(update)
+                            self._announce_unread(digest.events)
+                    if not digest.events or time.monotonic() - ticked > live.TICK:
+                        ticked = time.monotonic()
+                        await inbox_live.run(inbox_live.tick, snap.session, token, snap.open_id)
+                    for mid in await inbox_live.sounds(digest):  # N2: once per message
                         yield rx.call_script(f"window.__msgPlaySound && window.__msgPlaySound({mid})")
         finally:
             presence.left(token)
 
     def _tick(self, token: str) -> None:
         """Tell presence which dialog this operator is looking at (no push for it, N1)."""
-        op = self._operator()
-        if op is not None and token:
-            presence.viewing(op.id, self.open_id or None, token)
+        inbox_live.tick(self.session_token, token, self.open_id)
 
-    def _sounds(self, batch: list[dict]) -> list[int]:
-        """Inbound messages of dialogs whose folders have sound on (N2)."""
-        out = []
-        for ev in batch:
-            if ev.get("reason") == "inbound" and ev.get("message_id") and push.sound_for(ev["dialog_id"]):
-                out.append(int(ev["message_id"]))
-        return out
-
-    def _apply(self, batch: list[dict]) -> bool:
-        if self._operator() is None:  # logged out in the meantime: stop listening
-            return False
-        if (self.open_id and any(ev.get("kind") in CARD_LISTS for ev in batch)  # the card's lists
-                and not any(ev.get("dialog_id") == self.open_id for ev in batch)):  # else below
-            c = dialogs.card(self.open_id)
-            if c is not None:
-                self._load_card(c)
-        touched = {ev["dialog_id"] for ev in batch if ev.get("dialog_id")}
-        kinds = {ev.get("kind") for ev in batch}
-        if events.RESYNC in kinds:  # the bus was down: anything may have changed meanwhile
-            self._reload_list(keep=len(self.rows))
-            self._reload_folders()
-            c = dialogs.card(self.open_id) if self.open_id else None
-            if c is not None:
-                self._refresh_messages()
-                self._load_card(c)
-            return True
-        if "dialogs_bulk" in kinds:  # an admin change rewrote many clients (tags...)
-            self._reload_list(keep=len(self.rows))
-        elif "folders" in kinds and not touched:  # folders created/renamed/deleted (L8, L9)
-            self._reload_folders()
-        if not touched:
-            return True
-        inbound_here = any(ev.get("reason") == "inbound" and ev.get("dialog_id") == self.open_id
-                           for ev in batch)
-        if self.search or self.filter_url or self.folder != "all" or len(touched) > 5:
-            self._reload_list(keep=len(self.rows))
-        else:
-            for did in touched:
-                self._update_row(did)
-            self._reload_folders()  # the folders' unread counters, live (L9)
-            if self.found >= 0:  # the Unread view's "N found"
-                self.found = dialog_query.count(**self._query())
-        self._announce_unread(batch)
-        if self.open_id in touched:
-            c = dialogs.card(self.open_id)
-            if c is not None:
-                self._refresh_messages()
-                self._load_card(c)
-            if inbound_here:
-                inbox.mark_read(self.open_id)
-        return True
+    def _live_snapshot(self) -> inbox_live.Snapshot:
+        q = self._query()
+        return inbox_live.Snapshot(
+            session=self.session_token, lang=self.lang, tz=self.tz, t=self.t, query=q,
+            view_key=(self.view_mode, self.search, self.folder, self.filter_url),
+            plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
+            rows=max(LIST_PAGE, len(self.rows)), open_id=self.open_id,
+            first_msg=int(self.msgs[0]["id"]) if self.msgs else None)
 
     def _announce_unread(self, batch: list[dict]) -> None:
         """One polite announcement for dialogs (other than the open one) that got new unread
@@ -413,15 +406,41 @@ class InboxState(AuthState):
                                   if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
             self.announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
 
-    def _update_row(self, did: int) -> None:
-        rows = [r for r in self.rows if r["id"] != str(did)]
-        fresh = dialog_query.row(did)  # with Tag 1 / Tag 2 and the flags (L1)
-        if fresh is not None and (self.view_mode != "unread" or fresh.unread > 0):
-            new = view.dialog_row(fresh, self.tz)
-            key = (new["activity"], did)
-            pos = 0
-            while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > key:
-                pos += 1
-            if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
-                rows.insert(pos, new)
-        self.rows = rows
+    def _live_apply(self, up: inbox_live.Update) -> None:
+        """Put a live update in place (no database: inbox_live.read() did the reading).
+        What the tab changed itself in the meantime (another view, another dialog) wins."""
+        same_view = up.view_key == (self.view_mode, self.search, self.folder, self.filter_url)
+        if up.folder_items is not None and self._show_folders(up.folder_items) and up.page:
+            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
+        elif same_view and up.page is not None:
+            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
+        elif same_view and up.rows:
+            for did, fresh in up.rows.items():
+                self._update_row(did, fresh)
+        if same_view and up.found is not None and up.found != self.found:
+            self.found = up.found
+        if up.open_id and up.open_id == self.open_id:
+            if up.card is not None:
+                self._show_card(up.card)
+            if up.msgs is not None:
+                self.msgs = view.with_day_separators(up.msgs)
+
+    def _update_row(self, did: int, fresh) -> None:
+        """Move, replace, add or drop one row in place: no copy of the page through
+        Reflex's proxies and no re-check of the whole list's type on assignment."""
+        rows = getattr(self.rows, "__wrapped__", self.rows)  # the plain list, to read
+        key = str(did)
+        old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
+        new = view.dialog_row(fresh, self.tz) if fresh is not None else None
+        if old is not None and new is not None and rows[old] == new:
+            return  # nothing this tab shows changed
+        if old is not None:
+            del self.rows[old]
+        if new is None:
+            return
+        at = (new["activity"], did)
+        pos = 0
+        while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
+            pos += 1
+        if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
+            self.rows.insert(pos, new)

@@ -1,9 +1,27 @@
-"""One bus listener per browser tab, shared by the operator inbox and the visitor widget."""
+"""Live updates (X2): one bus subscription per process, one computation per event batch.
+
+The hub takes the bus's events, coalesces them (a burst within WINDOW seconds becomes one
+batch; a lone event after a quiet spell goes out at once) and hands the same `Digest` to
+every open tab of this process. A digest memoises what the tabs read for it: the first tab
+that needs the changed rows or the folder counters starts the query (in a worker thread,
+never on the event loop), every other tab awaits the same result. So the database work of
+an event is done once however many tabs are open; a tab queries on its own only for what
+depends on its own view (its filter, its open dialog), and tabs with the same view share
+that too.
+
+Why a per-process hub and not `rx.SharedState` or `app.modify_state` per tab: a shared
+state (reflex/istate/shared.py) holds ONE copy of its vars for every linked tab, but each
+tab here shows its own page of rows, filter, time zone and language; and its fan-out is
+itself one `app.modify_state` per linked token, i.e. the same per-tab state load and delta
+as the per-tab listener, without a place to hold per-tab view. The costs we had were the
+per-tab database queries; the hub removes those and leaves Reflex's own delta per tab.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import contextlib
 from typing import Any, AsyncIterator, Callable
 
 from messenger_app.services import events
@@ -14,6 +32,100 @@ RELOAD = "reload"  # apply(): the tab's state is gone, reload the page
 RELOAD_JS = "window.location.reload()"
 _LISTENERS: dict[str, asyncio.Task] = {}  # "<kind>:<client token>" -> its task in this process
 TICK = 15.0  # seconds: how often an idle listener checks that its tab is still there
+WINDOW = 0.05  # seconds: events closer together than this reach the tabs as one batch
+
+
+class Digest:
+    """One batch of bus events and what tabs read for it, computed once (see module doc)."""
+
+    def __init__(self, batch: list[dict], memo: dict | None = None):
+        self.events = batch
+        self._memo: dict[Any, asyncio.Future] = {} if memo is None else memo
+
+    @property
+    def touched(self) -> set[int]:
+        return {ev["dialog_id"] for ev in self.events if ev.get("dialog_id")}
+
+    @property
+    def kinds(self) -> set[str]:
+        kinds = {ev.get("kind") for ev in self.events}
+        if events.RESYNC in kinds:  # the bus was down: anything may have changed meanwhile
+            kinds |= {"dialogs_bulk", "folders", "crm_fields", "tag2_options"}
+        return kinds
+
+    async def get(self, key: Any, fn: Callable, *args) -> Any:
+        """fn(*args) run once in a worker thread for this digest and key; every caller
+        with the same key awaits the same result (an exception reaches each of them)."""
+        fut = self._memo.get(key)
+        if fut is None:
+            fut = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+            self._memo[key] = fut
+        return await asyncio.shield(fut)
+
+    @staticmethod
+    def combine(digests: list["Digest"]) -> "Digest":
+        """Several digests a slow tab did not take in time, as one: all their events, and
+        the newest one's memo (read after every one of those events was published)."""
+        if len(digests) == 1:
+            return digests[0]
+        return Digest([ev for d in digests for ev in d.events], digests[-1]._memo)
+
+
+class Hub:
+    """The process's one bus subscriber; tabs subscribe here (per event loop)."""
+
+    def __init__(self, window: float = WINDOW):
+        self.window = window
+        self._tabs: set[asyncio.Queue] = set()
+        self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.batches = 0  # how many digests went out (tests, benchmarks)
+
+    def subscribe(self) -> asyncio.Queue:
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done() or self._loop is not loop:
+            self._loop = loop
+            self._tabs = set()
+            q = events.bus().subscribe()  # before returning: no event published after is lost
+            self._task = loop.create_task(self._run(q))
+        tab: asyncio.Queue = asyncio.Queue(maxsize=100)
+        self._tabs.add(tab)
+        return tab
+
+    def unsubscribe(self, tab: asyncio.Queue) -> None:
+        self._tabs.discard(tab)
+
+    async def _run(self, q: asyncio.Queue) -> None:
+        loop = asyncio.get_running_loop()
+        last = -1e9
+        try:
+            while True:
+                first = await q.get()
+                wait = self.window - (loop.time() - last)
+                if wait > 0:  # a burst: gather what arrives until the window closes
+                    await asyncio.sleep(wait)
+                batch = [first]
+                while not q.empty():
+                    batch.append(q.get_nowait())
+                last = loop.time()
+                digest = Digest(batch)
+                self.batches += 1
+                for tab in list(self._tabs):
+                    if tab.full():  # a stuck tab must not grow memory: drop its oldest
+                        tab.get_nowait()
+                    tab.put_nowait(digest)
+        finally:
+            events.bus().unsubscribe(q)
+
+
+_hub: Hub | None = None
+
+
+def hub() -> Hub:
+    global _hub
+    if _hub is None:
+        _hub = Hub()
+    return _hub
 
 
 def _connected(token: str) -> bool:
@@ -26,30 +138,32 @@ def _connected(token: str) -> bool:
     return ns is None or token in ns.token_to_sid
 
 
-async def batches(key: str, token: str) -> AsyncIterator[list[dict]]:
-    """Bus events for one tab, in batches; an empty batch every TICK seconds of quiet (for
-    periodic work such as presence). Ends when the tab disconnects. A second listener for
-    the same tab ends at once. Use with contextlib.aclosing()."""
+async def digests(key: str, token: str) -> AsyncIterator[Digest]:
+    """The hub's digests for one tab (several pending ones combined); an empty Digest
+    every TICK seconds of quiet (for periodic work such as presence). Ends when the tab
+    disconnects. A second listener for the same tab ends at once. Use with
+    contextlib.aclosing()."""
     me = asyncio.current_task()
     running = _LISTENERS.get(key)
     if running is not None and not running.done() and running is not me:
         return
     _LISTENERS[key] = me
-    q = events.bus().subscribe()
+    h = hub()
+    q = h.subscribe()
     try:
         while True:
             try:
-                batch = [await asyncio.wait_for(q.get(), timeout=TICK)]
+                pending = [await asyncio.wait_for(q.get(), timeout=TICK)]
             except asyncio.TimeoutError:
                 if not _connected(token):
                     return
-                yield []
+                yield Digest([])
                 continue
             while not q.empty():
-                batch.append(q.get_nowait())
-            yield batch
+                pending.append(q.get_nowait())
+            yield Digest.combine(pending)
     finally:
-        events.bus().unsubscribe(q)
+        h.unsubscribe(q)
         if _LISTENERS.get(key) is me:
             _LISTENERS.pop(key, None)
 
@@ -98,3 +212,8 @@ async def apply(state, token: str, batch: list[dict], step: Callable[[list[dict]
                 return False
             await asyncio.sleep(RETRY[min(tries, len(RETRY) - 1)])
             tries += 1
+async def batches(key: str, token: str) -> AsyncIterator[list[dict]]:
+    """The same feed as plain event lists (an empty list every TICK seconds of quiet)."""
+    async with contextlib.aclosing(digests(key, token)) as feed:
+        async for digest in feed:
+            yield digest.events

@@ -31,7 +31,9 @@ class WidgetState(rx.State):
         return WidgetState.listen
 
     def _reload(self) -> None:
-        rows = widget.history(self.visitor)
+        self._show(widget.history(self.visitor))
+
+    def _show(self, rows) -> None:
         self._contact_id = rows[0].contact_id if rows else 0
         self.items = widget.view(self.visitor, rows)
 
@@ -71,17 +73,16 @@ class WidgetState(rx.State):
             if not widget.valid_token(self.visitor):
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.batches(f"widget:{token}", token)) as feed:
-            async for batch in feed:
-                done = await live.apply(self, token, batch, self._apply) if batch else True
-                if done == live.RELOAD:
-                    yield rx.call_script(live.RELOAD_JS)
-                if done is False or done == live.RELOAD:
-                    return
-
-    def _apply(self, batch: list[dict]) -> bool:
-        if not self._contact_id or any(ev.get("kind") == events.RESYNC for ev in batch):
-            self._reload()
-        elif any(ev.get("contact_id") == self._contact_id for ev in batch):
-            self._reload()
-        return True
+        async with contextlib.aclosing(live.digests(f"widget:{token}", token)) as feed:
+            async for digest in feed:
+                if not digest.events:
+                    continue
+                async with self:
+                    visitor, contact_id = self.visitor, self._contact_id
+                if contact_id and events.RESYNC not in digest.kinds and not any(
+                        ev.get("contact_id") == contact_id for ev in digest.events):
+                    continue  # someone else's message
+                rows = await digest.get(("widget", visitor), widget.history, visitor)  # off the loop
+                async with self:
+                    if self.visitor == visitor:
+                        self._show(rows)

@@ -44,7 +44,7 @@ def opened(session):
     contact, dialog = crm.create_contact("+79990001122", "Ann", "Lee")
     _root, sub = _tree(session)
     inbox, card = sub(InboxState), sub(CardState)
-    InboxState.event_handlers["open_dialog"].fn(inbox, str(dialog.id))
+    asyncio.run(InboxState.event_handlers["open_dialog"].fn(inbox, str(dialog.id)))
     assert inbox.crm.contact_id == str(contact.id)
     return inbox, card, contact.id, dialog.id
 

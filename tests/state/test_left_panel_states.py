@@ -1,13 +1,18 @@
 """The left panel's states with a signed-in operator: the filter builder (L5), new dialog (L6),
 folders (L7-L9) and the list's live refresh."""
 
+import asyncio
+import inspect
+
 import pytest
 from reflex.state import State
 
 from messenger_app.services import auth, crm, filters, folders, widget
 from messenger_app.states.filter_builder import FilterBuilderState
 from messenger_app.states.folders import FoldersState
+from messenger_app.states import inbox_live
 from messenger_app.states.inbox import InboxState
+from messenger_app.states.live import Digest
 from messenger_app.states.new_dialog import NewDialogState
 
 
@@ -26,7 +31,16 @@ def _state(cls, token):
 
 def call(st, name, *args):
     handlers = type(st).event_handlers
-    return (handlers[name] if name in handlers else InboxState.event_handlers[name]).fn(st, *args)
+    result = (handlers[name] if name in handlers else InboxState.event_handlers[name]).fn(st, *args)
+    return asyncio.run(result) if inspect.isawaitable(result) else result
+
+
+def live(st, batch):
+    """What the tab's listener does with a digest of these events (InboxState.listen)."""
+    async def go():
+        update = await inbox_live.read(st._live_snapshot(), Digest(batch))
+        st._live_apply(update)
+    asyncio.run(go())
 
 
 def conds(st):
@@ -168,23 +182,23 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     call(st, "set_view", "all")
     assert st.rows[0]["unread"] == "1" and st.unread_total == 1
     call(st, "open_dialog", str(got.dialog_id))  # reading it
-    st._apply([{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "read"}])
+    live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "read"}])
     assert st.rows[0]["unread"] == "" and st.unread_total == 0
     vip = folders.create("VIP")
-    st._apply([{"kind": "folders", "folder_id": vip.id, "action": "created"}])
+    live(st, [{"kind": "folders", "folder_id": vip.id, "action": "created"}])
     assert [f["name"] for f in st.folder_items] == ["All chats", "With operator", "VIP"]
     # operator actions: tag, folder, pause: the row keeps its tags and stays read
     crm.set_tag1(got.contact_id, "vip")
     folders.set_contact_folders(got.contact_id, [vip.id])
     crm.set_bot_paused(got.dialog_id, True)
-    st._apply([{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "card"},
-               {"kind": "folders", "action": "membership"}])
+    live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "card"},
+              {"kind": "folders", "action": "membership"}])
     assert (st.rows[0]["tag1"], st.rows[0]["unread"]) == ("vip", "")
     assert [f["unread"] for f in st.folder_items] == ["0", "0", "0"]
     assert call(st, "set_view", "unread") is None and st.rows == [] and st.found == 0
     # a new message: the counters of every folder the client is in go up, live
     widget.send(visitor, "again")
-    st._apply([{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "inbound"}])
+    live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "inbound"}])
     assert [f["unread"] for f in st.folder_items] == ["1", "1", "1"]
     assert [r["id"] for r in st.rows] == [str(got.dialog_id)] and st.found == 1
 

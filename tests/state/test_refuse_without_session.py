@@ -120,9 +120,12 @@ def test_valid_session_is_accepted(widget_dialog):
     auth.create_operator("op", "password-123")
     token = auth.login("op", "password-123")
     st = _state(InboxState, token)
-    InboxState.event_handlers["set_view"].fn(st, "all")
+    import asyncio
+
+    asyncio.run(InboxState.event_handlers["set_view"].fn(st, "all"))
     assert [r["preview"] for r in st.rows] == ["hi there"]
-    InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id))
+
+    asyncio.run(InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id)))
     InboxState.event_handlers["send"].fn(st, {"text": "answer"})
     assert [m["text"] for m in st.msgs] == ["hi there", "answer"]
 

@@ -180,3 +180,47 @@ def test_phone_search_any_format(data_dir):
     inbox.receive(ch.id, ch.kind, _msg(ext="2:2", user="2", phone="+79990000000"))
     for q in ["+7 (999) 123-45", "8999123", "79991234567", "123-45-67"]:
         assert [r.id for r in dialog_query.list_page(search=q)] == [got.dialog_id], q
+
+
+def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, monkeypatch):
+    ch = _channel()
+    old = inbox.receive(ch.id, ch.kind, _msg(ext="0", user="7", first_name="Old"))
+    seen = []
+
+    def publish(kind, **fields):  # what the tabs hear, and what was committed by then
+        seen.append((kind, fields["dialog_id"], fields["message_id"], _count(Message)))
+
+    monkeypatch.setattr(events, "publish", publish)
+    batch = [_msg(ext="1", user="42", text="one"), _msg(ext="0", user="7", text="already stored"),
+             _msg(ext="2", user="42", text="two"), _msg(ext="1", user="42", text="twice in the batch"),
+             _msg(ext="3", user="43", text="new client", phone="+79991230000")]
+    got = inbox.receive_many(ch.id, ch.kind, batch)
+    assert [g.created for g in got] == [True, False, True, False, True]
+    assert got[1].message_id == old.message_id and got[3].message_id == got[0].message_id
+    assert got[0].new_identity and not got[2].new_identity and got[0].dialog_id == got[2].dialog_id
+    assert _count(Message) == 4 and _count(Contact) == 3 and _count(Dialog) == 3
+    assert [s[2] for s in seen] == [got[0].message_id, got[2].message_id, got[4].message_id]
+    assert all(s[3] == 4 for s in seen)  # published only once all of it was committed
+    row = dialog_query.row(got[0].dialog_id)
+    assert (row.unread, row.preview) == (2, "two")  # counters from the batch's last message
+    assert dialog_query.row(old.dialog_id).unread == 1
+    with db.session() as s:
+        contact = s.get(Contact, got[4].contact_id)
+        assert contact.phone == "+79991230000" and contact.first_message_at is not None
+    # the same batch again (a replayed poll): nothing written, nothing published
+    seen.clear()
+    again = inbox.receive_many(ch.id, ch.kind, batch)
+    assert [a.message_id for a in again] == [g.message_id for g in got]
+    assert not any(a.created for a in again) and seen == [] and _count(Message) == 4
+    assert dialog_query.row(got[0].dialog_id).unread == 2
+    assert inbox.receive_many(ch.id, ch.kind, []) == []
+
+
+def test_receive_many_joins_a_phone_from_another_channel(data_dir):
+    tg, wa = _channel(), _channel("whatsapp", "wa")
+    a = inbox.receive(tg.id, "telegram", _msg(ext="1:1", user="42", phone="+7 (999) 123-45-67"))
+    got = inbox.receive_many(wa.id, "whatsapp", [
+        _msg(ext="w1", user="79991234567", phone="89991234567"),
+        _msg(ext="w2", user="79991234567", phone="89991234567", text="again")])
+    assert {g.contact_id for g in got} == {a.contact_id} and got[0].dialog_id == a.dialog_id
+    assert dialog_query.row(a.dialog_id).unread == 3

@@ -1,0 +1,176 @@
+"""Benchmark of live updates (X2): an inbound webhook -> its text visible in N open tabs.
+
+    .venv/bin/python tests/bench/bench_live.py [--tabs 1,5,10,20 --messages 20]
+
+Starts the production build (as the browser tests do: tests/e2e/conftest.start_app) on a
+free port with a fresh DATA_DIR, adds an SMS channel, signs in one operator and opens N
+inbox tabs in headless Chromium (/usr/bin/chromium). Each tab has a MutationObserver that
+notes, on the machine's shared clock (performance.timeOrigin + performance.now()), when a
+marker text first appears anywhere on its page. For each message: POST the SMS webhook,
+then wait until every tab has seen its text. Prints p50 / p95 / max of POST -> visible
+over all tabs and messages, how long the webhook itself took to answer, the backend's CPU per message (utime + stime of the app's
+process group from /proc) and its RSS, and the floor measured in the same run: a bare
+HTTP round trip from a tab to the same backend (fetch('/ping')).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+OBSERVER = """() => {
+  window.__seen = {};
+  const note = (text) => {
+    if (!text) return;
+    const now = performance.timeOrigin + performance.now();
+    for (const m of text.matchAll(/BENCH-[0-9]+-[0-9]+/g)) {
+      if (!(m[0] in window.__seen)) window.__seen[m[0]] = now;
+    }
+  };
+  new MutationObserver((list) => {
+    for (const mu of list) {
+      if (mu.type === 'characterData') note(mu.target.data);
+      for (const n of mu.addedNodes) note(n.textContent);
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def proc_group_cpu(pgid: int) -> tuple[float, int]:
+    """(CPU seconds, RSS bytes of the biggest process) of a process group, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    page = os.sysconf("SC_PAGE_SIZE")
+    cpu, rss = 0.0, 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) != pgid:  # field 5 (pgrp) is index 2 after the name
+            continue
+        cpu += (int(fields[11]) + int(fields[12])) / tick
+        rss = max(rss, int(fields[21]) * page)
+    return cpu, rss
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def post(url: str, form: dict) -> None:
+    data = urllib.parse.urlencode(form).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as r:
+        assert r.status == 200, r.status
+
+
+def run_tabs(pw, app, hook: str, n_tabs: int, n_msgs: int, run_id: int) -> dict:
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, goto, login, new_page
+
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        ctx = browser.new_context(base_url=app.url, viewport={"width": 1366, "height": 768})
+        ctx.set_default_timeout(30000)
+        tabs = [login(ctx)]
+        while len(tabs) < n_tabs:
+            page = new_page(ctx)
+            goto(page, "/")
+            tabs.append(page)
+        for t in tabs:
+            t.evaluate(OBSERVER)
+        floor = []
+        for _ in range(20):
+            floor.append(tabs[0].evaluate(
+                "async () => { const t = performance.now(); await fetch('/ping'); "
+                "return performance.now() - t; }"))
+        cpu0, _ = proc_group_cpu(app.proc.pid)
+        lat, missing, posts = [], 0, []
+        for i in range(n_msgs):
+            marker = f"BENCH-{run_id}-{i}"
+            t0 = time.time() * 1000
+            post(hook, {"from": f"+7999{run_id:03d}{i:04d}", "text": f"{marker} hello",
+                        "id": f"bench-{run_id}-{i}"})
+            posts.append(time.time() * 1000 - t0)  # the webhook's own answer time
+            deadline = time.monotonic() + 15
+            pending = list(tabs)
+            while pending and time.monotonic() < deadline:
+                still = []
+                for t in pending:
+                    seen = t.evaluate(f"() => window.__seen[{json.dumps(marker)}]")
+                    if seen is None:
+                        still.append(t)
+                    else:
+                        lat.append(seen - t0)
+                pending = still
+                if pending:
+                    time.sleep(0.02)
+            missing += len(pending)
+            time.sleep(0.3)  # messages apart, as from different people
+        cpu1, rss = proc_group_cpu(app.proc.pid)
+        ctx.close()
+    finally:
+        browser.close()
+    return {"tabs": n_tabs, "p50": pct(lat, 50), "p95": pct(lat, 95), "max": max(lat),
+            "missing": missing, "cpu_ms": (cpu1 - cpu0) / n_msgs * 1000, "rss": rss,
+            "floor_p50": statistics.median(floor), "post_p50": statistics.median(posts)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tabs", default="1,5,10,20")
+    ap.add_argument("--messages", type=int, default=20)
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import start_app
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    load_before = os.getloadavg()
+    app = start_app(tmp, "http://127.0.0.1:9")
+    try:
+        os.environ["DATA_DIR"] = str(app.data_dir)
+        from messenger_app import db, settings
+        from messenger_app.services import channels
+
+        settings.reset()
+        db.reset_engine()
+        ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
+        hook = f"{app.url}/hooks/{ch.id}/{ch.webhook_secret}"
+        rows = []
+        with sync_playwright() as pw:
+            for run_id, n in enumerate(int(x) for x in args.tabs.split(",")):
+                rows.append(run_tabs(pw, app, hook, n, args.messages, run_id))
+                r = rows[-1]
+                print(f"{n:3} tabs: p50 {r['p50']:6.0f} ms  p95 {r['p95']:6.0f} ms  "
+                      f"max {r['max']:6.0f} ms  missing {r['missing']}  "
+                      f"backend CPU {r['cpu_ms']:6.1f} ms/msg  RSS {r['rss'] / 2**20:.0f} MiB  "
+                      f"(webhook answered p50 {r['post_p50']:.0f} ms; floor: HTTP round trip "
+                      f"p50 {r['floor_p50']:.1f} ms)", flush=True)
+    finally:
+        app.stop()
+    load_after = os.getloadavg()
+    print(f"\n{args.messages} messages per run; load average before {load_before[0]:.2f} "
+          f"after {load_after[0]:.2f} ({os.cpu_count()} cores)")
+    print(f"{'tabs':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'x floor (p50)':>14} "
+          f"{'CPU ms/msg':>11} {'RSS MiB':>8} {'POST p50':>9}")
+    for r in rows:
+        print(f"{r['tabs']:4} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} "
+              f"{r['p50'] / r['floor_p50']:14.1f} {r['cpu_ms']:11.1f} {r['rss'] / 2**20:8.0f} "
+              f"{r['post_p50']:9.0f}")
+
+
+if __name__ == "__main__":
+    main()
