@@ -15,6 +15,7 @@ from sqlmodel import select
 from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Operator, OperatorSession
+from messenger_app.services.errors import DomainError
 from messenger_app.models.operator import ADMIN, OPERATOR
 
 SESSION_DAYS = 30
@@ -24,8 +25,8 @@ _fail_lock = threading.Lock()
 MAX_FAILURES_PER_MIN = 10
 
 
-class AuthError(ValueError):
-    pass
+class AuthError(DomainError):
+    code = "auth"
 
 
 def _token_hash(token: str) -> str:
@@ -36,14 +37,14 @@ def create_operator(username: str, password: str, role: str = OPERATOR,
                     display_name: str = "") -> Operator:
     username = username.strip().lower()
     if not username or len(username) > 100:
-        raise AuthError("username is required (at most 100 characters)")
+        raise AuthError("username is required (at most 100 characters)", code="auth_username")
     if len(password) < 8:
-        raise AuthError("password must have at least 8 characters")
+        raise AuthError("password must have at least 8 characters", code="auth_password_short")
     if role not in (ADMIN, OPERATOR):
-        raise AuthError("unknown role")
+        raise AuthError("unknown role", code="auth_role")
     with db.session() as s:
         if s.exec(select(Operator).where(Operator.username == username)).first():
-            raise AuthError("this username is taken")
+            raise AuthError("this username is taken", code="auth_taken")
         op = Operator(username=username, display_name=display_name or username,
                       password_hash=_hasher.hash(password), role=role)
         s.add(op)
@@ -79,7 +80,7 @@ def login(username: str, password: str) -> str:
     """Returns a new session token, or raises AuthError with a message for the login form."""
     username = (username or "").strip().lower()
     if _throttled(username):
-        raise AuthError("too many attempts, wait a minute")
+        raise AuthError("too many attempts, wait a minute", code="auth_throttled")
     with db.session() as s:
         op = s.exec(select(Operator).where(Operator.username == username)).first()
         ok = False
@@ -90,7 +91,7 @@ def login(username: str, password: str) -> str:
                 ok = False
         if not ok:
             _fail(username)
-            raise AuthError("wrong username or password")
+            raise AuthError("wrong username or password", code="auth_wrong")
         token = secrets.token_urlsafe(32)
         s.add(OperatorSession(token_hash=_token_hash(token), operator_id=op.id,
                               expires_at=utcnow() + timedelta(days=SESSION_DAYS)))

@@ -19,14 +19,17 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, OUT, QUEUED, SENT
 from messenger_app.services import events
+from messenger_app.services.errors import DomainError
 from messenger_app.services.inbox import preview_of
 
 MAX_ATTEMPTS = 8
 MAX_TEXT = 4096
 
 
-class SendRefused(ValueError):
-    """The operator's message cannot be queued; the text says why."""
+class SendRefused(DomainError):
+    """The operator's message cannot be queued; `code` + `params` say why."""
+
+    code = "send"
 
 
 @dataclass
@@ -60,14 +63,14 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
     text = (text or "").strip()
     attachments = list(attachments or [])
     if not text and not attachments:
-        raise SendRefused("empty message")
+        raise SendRefused("empty message", code="send_empty")
     if len(text) > MAX_TEXT:
-        raise SendRefused(f"message too long (max {MAX_TEXT} characters)")
+        raise SendRefused(f"message too long (max {MAX_TEXT} characters)", code="too_long", limit=MAX_TEXT)
     options = routes(dialog_id)
     if identity_id is not None:
         options = [r for r in options if r.identity_id == identity_id]
     if not options:
-        raise SendRefused("this client cannot be reached in any connected channel")
+        raise SendRefused("this client cannot be reached in any connected channel", code="send_unreachable")
     route = options[0]
     now = utcnow()
     with db.session() as s:

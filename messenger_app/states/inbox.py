@@ -11,6 +11,7 @@ from datetime import datetime
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import (dialog_query, dialogs, filters, folders, inbox, left_panel,
                                     outbox, presence, push)
 from messenger_app.states import live, view
@@ -96,7 +97,7 @@ class InboxState(AuthState):
         try:
             filt = filters.from_url(url)
         except filters.FilterError as e:
-            self.list_error = str(e)
+            self.list_error = error_text(e, self.lang)
             return False
         self.filter_url, self.filter_count = url, filters.count_conditions(filt)
         self.filter_text = filters.describe(left_panel.readable(filt), self.lang)
@@ -112,7 +113,7 @@ class InboxState(AuthState):
                                                       self.folder != "all" or self.view_mode != "all")
                           else -1)
         except (filters.FilterError, folders.FolderError) as e:
-            self.list_error, self.folder = str(e), "all"
+            self.list_error, self.folder = error_text(e, self.lang), "all"
             page = dialog_query.list_page(limit=limit + 1)
             self.found = -1
         self.has_more = len(page) > limit
@@ -148,7 +149,7 @@ class InboxState(AuthState):
         try:
             folders.parse_key(key)
         except folders.FolderError as e:
-            self.list_error = str(e)
+            self.list_error = error_text(e, self.lang)
             return
         self.folder = str(key)
         self.list_error = ""
@@ -277,7 +278,7 @@ class InboxState(AuthState):
             outbox.queue(self.open_id, op.id, text,
                          identity_id=int(self.route_id) if self.route_id else None)
         except outbox.SendRefused as e:
-            self.composer_error = str(e)
+            self.composer_error = error_text(e, self.lang)
             return
         self.composer_error = ""
         self._refresh_messages()

@@ -7,6 +7,7 @@ import reflex as rx
 from messenger_app import settings as app_settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import channels
 from messenger_app.states.auth import AuthState, admin_required
 
@@ -81,8 +82,13 @@ class SettingsState(AuthState):
                               config=config, bot_username=check.get("username", ""))
             if kind == "viber":  # Viber calls the URL back before it answers
                 await _set_viber_webhook(ch)
-        except (channels.ChannelConfigError, ChannelError, ValueError) as e:
-            self.error, self.notice = str(e), ""
+        except ChannelError as e:  # the provider refused the credentials: say what it said
+            self.error = error_text(channels.ChannelConfigError(
+                str(e), code="channel_config", detail=str(e)[:300]), self.lang)
+            self.notice = ""
+            return
+        except (channels.ChannelConfigError, ValueError) as e:
+            self.error, self.notice = error_text(e, self.lang), ""
             return
         self.error, self.notice = "", "connected"
         self._reload()
@@ -106,7 +112,7 @@ async def _check(kind: str, token: str, base: str, config: dict) -> dict:
     """Ask the provider whether the credentials work before saving (Telegram, VK)."""
     if kind == "telegram":
         if not channels.TOKEN_RE.match(token):
-            raise channels.ChannelConfigError("this does not look like a bot token (123456:ABC-…)")
+            raise channels.ChannelConfigError(channels.TOKEN_HINT, code="tg_token")
     if kind not in ("telegram", "vk"):
         return {}
     from types import SimpleNamespace
