@@ -99,6 +99,21 @@ def send_kwargs(channel, identity, last_inbound_external_id: str = "") -> dict:
     return {}
 
 
+def unusable_code(channel, identity) -> str:
+    """unusable_reason() as a stable code for the interface's translation ("" = usable):
+    "disabled", "unreachable" or "wa_window"."""
+    if not channel.enabled:
+        return "disabled"
+    if not identity.reachable:
+        return "unreachable"
+    if channel.kind == "whatsapp":
+        from messenger_app.channels.whatsapp import window_open
+
+        if not window_open(identity.last_inbound_at):
+            return "wa_window"
+    return ""
+
+
 def unusable_reason(channel, identity) -> str:
     """Why this client cannot be answered in this channel right now ("" = it can) (C7)."""
     if not channel.enabled:

@@ -15,7 +15,8 @@ def header() -> rx.Component:
                 href="/contacts", class_name="msg-desktop-only"),
         rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
                           size="2"), href="/"),
-        align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
+        align="center", padding=rx.breakpoints(initial="12px", sm="12px 20px"),
+        border_bottom="1px solid var(--gray-a5)", wrap="wrap",
         background="var(--color-panel-solid)", width="100%", spacing="3",
     )
 
@@ -75,7 +76,8 @@ def field_row(f, i) -> rx.Component:
                                              custom_attrs=tid("crm-field-rename")),
                               align="center", spacing="1")),
             error_at(label_at),
-            rx.code(f["key"], size="1", variant="ghost", color_scheme="gray"),
+            rx.code(f["key"], size="1", variant="ghost", color_scheme="gray",
+                    custom_attrs={"data-latin": "key"}),
             spacing="1", min_width="180px")),
         rx.table.cell(type_label(f["type"])),
         rx.table.cell(rx.cond(
@@ -112,7 +114,7 @@ def new_field_form() -> rx.Component:
                 rx.vstack(rx.text(S.t["crm_key"], size="1", weight="medium"),
                           rx.input(name="key", width="100%", auto_complete="off",
                                    placeholder="birthday",
-                                   custom_attrs=tid("crm-new-key")),
+                                   custom_attrs={**tid("crm-new-key"), "data-latin": "key"}),
                           spacing="1"),
                 rx.vstack(rx.text(S.t["crm_type"], size="1", weight="medium"),
                           rx.select.root(
@@ -196,7 +198,8 @@ def crm_settings_page() -> rx.Component:
                                 rx.table.column_header_cell("", width="48px"))),
                             rx.table.body(rx.foreach(S.fields, field_row)),
                             variant="ghost", size="1", width="100%"),
-                            width="100%", overflow_x="auto", custom_attrs=tid("crm-fields")),
+                            width="100%", overflow_x="auto", class_name="msg-stack-table msg-stack-crm",
+                            custom_attrs=tid("crm-fields")),
                         rx.text(S.t["crm_no_fields"], size="2", color_scheme="gray")),
                 rx.separator(size="4"),
                 new_field_form(),

@@ -11,8 +11,9 @@ from messenger_app.states.inbox import InboxState as S
 
 
 def switch_button(panel: str, icon: str, label_key: str, testid: str) -> rx.Component:
-    return rx.button(rx.icon(icon, size=16), S.t[label_key],
+    return rx.button(rx.icon(icon, size=16, class_name="msg-hide-tiny"), S.t[label_key],
                      variant=rx.cond(S.panel == panel, "solid", "soft"), size="2",
+                     padding_x=rx.breakpoints(initial="8px", sm="12px"),
                      on_click=S.show_panel(panel), custom_attrs=tid(testid))
 
 
@@ -46,11 +47,12 @@ def top_bar() -> rx.Component:
                                       custom_attrs={"data-msg-push-enable": "1",
                                                     "data-testid": "push-enable"}),
                        content=S.t["enable_push"]),
-            rx.text(S.operator_name, size="2", color_scheme="gray", class_name="msg-desktop-only"),
+            rx.text(rx.cond(S.operator_name == "Administrator", S.t["role_admin"], S.operator_name),
+                    size="2", color_scheme="gray", class_name="msg-desktop-only"),
             rx.tooltip(rx.icon_button(rx.icon("log-out", size=16), variant="ghost",
                                       on_click=S.logout, custom_attrs=tid("logout")),
                        content=S.t["logout"]),
-            align="center", spacing="3",
+            align="center", spacing=rx.breakpoints(initial="2", sm="3"),
         ),
         padding="8px 10px", align="center", width="100%", spacing="2",
         border_bottom="1px solid var(--gray-a5)", background="var(--color-panel-solid)",

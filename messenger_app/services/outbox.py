@@ -39,6 +39,7 @@ class Route:
     channel_kind: str
     channel_name: str = ""
     reason: str = ""  # why this channel cannot be used now ("" = it can)
+    reason_code: str = ""  # the same as a code: disabled | unreachable | wa_window
 
 
 def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
@@ -51,7 +52,8 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
         rows = s.exec(select(ChannelIdentity, Channel)
                       .join(Channel, Channel.id == ChannelIdentity.channel_id)
                       .where(ChannelIdentity.contact_id == d.contact_id)).all()
-    out = [(i, Route(i.id, ch.id, ch.kind, ch.name, registry.unusable_reason(ch, i)))
+    out = [(i, Route(i.id, ch.id, ch.kind, ch.name, registry.unusable_reason(ch, i),
+                     registry.unusable_code(ch, i)))
            for i, ch in rows]
     out.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
     usable = [r for _, r in out if not r.reason]

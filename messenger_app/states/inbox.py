@@ -31,7 +31,7 @@ class InboxState(AuthState):
     filter_url: str = ""  # the active L5 filter, as in the page URL (?f=...)
     filter_count: int = 0
     filter_text: str = ""  # the filter in words, with its grouping shown
-    found: int = 0  # how many dialogs the list would show in all
+    found: int = -1  # how many dialogs the list would show in all (-1: not shown)
     list_error: str = ""
     unread_total: int = 0
     folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
@@ -44,9 +44,17 @@ class InboxState(AuthState):
     routes: list[dict[str, str]] = []
     route_id: str = ""
     composer_error: str = ""
+    no_route: str = ""  # why no channel can reach the open dialog's client ("" = one can)
+    loaded: bool = False  # the list has its first data (a skeleton shows until then)
     panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
+
+    @rx.var
+    def waiting_rows(self) -> list[dict[str, str]]:
+        """The card panel with no dialog open: the dialogs whose client wrote last and has
+        not been read yet, first few of the list."""
+        return [r for r in self.rows if r["unread"] and not r["out"]][:6]
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -118,6 +126,7 @@ class InboxState(AuthState):
             self.found = -1
         self.has_more = len(page) > limit
         self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        self.loaded = True
         self._reload_folders()
 
     def _reload_folders(self) -> None:
@@ -214,7 +223,7 @@ class InboxState(AuthState):
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
         self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
-        self.composer_error = ""
+        self.composer_error = self.no_route = ""
         self.panel = "list"
 
     def _load_dialog(self, did: int) -> None:
@@ -237,10 +246,15 @@ class InboxState(AuthState):
                                "who": ch["display_name"] or ch["username"],
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
+        t = self.t
         self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                        "reason": r.reason}
+                        "reason": (t.get("route_" + r.reason_code, r.reason) if r.reason_code
+                                   else r.reason)}
                        for r in outbox.routes(self.open_id, include_unusable=True)]
         usable = [r["id"] for r in self.routes if not r["reason"]]
+        self.no_route = ("" if usable else
+                         t["composer_no_channel"].format(
+                             reason=self.routes[0]["reason"] if self.routes else t["route_none"]))
         if self.route_id not in usable:
             self.route_id = usable[0] if usable else ""
 

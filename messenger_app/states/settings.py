@@ -14,20 +14,37 @@ from messenger_app.states.auth import AuthState, admin_required
 CONNECTABLE = [k for k in registry.KINDS if k != "widget"]
 
 
-def _fields(kind: str) -> list[dict[str, str]]:
+def _fields(kind: str, t: dict[str, str]) -> list[dict[str, str]]:
+    """The connect form of one kind, labelled in the operator's language."""
     spec = registry.KINDS[kind]
     out = []
     if spec.token_label:
-        out.append({"name": "token", "label": spec.token_label,
-                    "type": "password" if kind != "telegram" else "text"})
+        out.append({"name": "token", "label": t.get(f"chf_token_{kind}", spec.token_label),
+                    "type": "password" if kind != "telegram" else "text",
+                    "placeholder": "123456789:AAHk2bX…" if kind == "telegram" else ""})
     for key, label in spec.config_fields:
         secret = key in spec.secret_fields or "password" in key
-        out.append({"name": f"cfg_{key}", "label": label, "type": "password" if secret else "text"})
+        out.append({"name": f"cfg_{key}", "label": t.get(f"chf_{key}", label),
+                    "type": "password" if secret else "text", "placeholder": ""})
     if kind in ("telegram", "vk", "whatsapp", "viber"):
-        out.append({"name": "base_url", "label": "API base URL (optional: a local server or emulator)",
-                    "type": "text"})
-    out.append({"name": "name", "label": "Name shown to operators (optional)", "type": "text"})
+        out.append({"name": "base_url", "label": t["chf_base_url"], "type": "text",
+                    "placeholder": "http://127.0.0.1:8081"})
+    out.append({"name": "name", "label": t["chf_name"], "type": "text", "placeholder": ""})
     return out
+
+
+def _health(ch) -> str:
+    """off / failing / never (a poller that has not run) / polling / waiting / ok."""
+    if not ch.enabled:
+        return "off"
+    if ch.last_error:
+        return "failing"
+    spec = registry.KINDS.get(ch.kind)
+    if spec is not None and spec.polling:
+        return "polling" if ch.last_poll_at else "never"
+    if spec is not None and spec.webhook:
+        return "waiting"
+    return "ok"
 
 
 class SettingsState(AuthState):
@@ -36,8 +53,15 @@ class SettingsState(AuthState):
     notice: str = ""
     widget_snippet: str = ""
     new_kind: str = "telegram"
-    kinds: list[dict[str, str]] = [{"kind": k, "label": registry.KINDS[k].label} for k in CONNECTABLE]
-    form_fields: list[dict[str, str]] = _fields("telegram")
+
+    @rx.var
+    def kinds(self) -> list[dict[str, str]]:
+        return [{"kind": k, "label": self.t.get(f"kind_{k}", registry.KINDS[k].label)}
+                for k in CONNECTABLE]
+
+    @rx.var
+    def form_fields(self) -> list[dict[str, str]]:
+        return _fields(self.new_kind if self.new_kind in CONNECTABLE else "telegram", self.t)
 
     @rx.event
     def on_load(self):
@@ -50,6 +74,7 @@ class SettingsState(AuthState):
         self.items = [{
             "id": str(ch.id), "kind": ch.kind, "name": ch.name,
             "label": registry.KINDS[ch.kind].label if ch.kind in registry.KINDS else ch.kind,
+            "health": _health(ch),
             "enabled": "1" if ch.enabled else "",
             "polling": "1" if ch.kind in registry.KINDS and registry.KINDS[ch.kind].polling else "",
             "last_poll": ch.last_poll_at.strftime("%d.%m.%Y %H:%M:%S UTC") if ch.last_poll_at else "—",
@@ -67,7 +92,7 @@ class SettingsState(AuthState):
     @admin_required
     def set_new_kind(self, kind: str):
         if kind in CONNECTABLE:
-            self.new_kind, self.form_fields, self.error = kind, _fields(kind), ""
+            self.new_kind, self.error = kind, ""
 
     @rx.event
     @admin_required

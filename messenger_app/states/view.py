@@ -51,7 +51,8 @@ def day_label(dt: datetime, tz: str, t: dict, now: datetime | None = None) -> st
 
 
 def initials(name: str) -> str:
-    parts = [p for p in name.replace("+", " ").split() if p.isalpha()]
+    # a word counts when it starts with a letter: "Петрова-Сидорова" and "O'Neil" too
+    parts = [p for p in name.replace("+", " ").split() if p[0].isalpha()]
     return "".join(p[0] for p in parts[:2]).upper() or "#"
 
 
