@@ -68,7 +68,7 @@ RU = DemoSet(
          "> Да, спасибо, буду ждать."],
         ["> Здравствуйте, у нас турклуб, хотим закупить 20 палаток. Есть оптовые цены?",
          "< Здравствуйте! Да, от 10 штук скидка 15%. Пришлю прайс на почту — какой адрес?",
-         "> info@turclub-vershina.ru",
+         "> Вот почта: info@turclub-vershina.ru",
          "< Отправили прайс и договор. Менеджер Ольга позвонит завтра до обеда."],
         ["> Заказ 4512 ещё не пришёл, хотя обещали вчера 😕",
          "< Извините за задержку! Проверили: посылка в вашем пункте выдачи с сегодняшнего утра.",
@@ -88,6 +88,18 @@ RU = DemoSet(
         ["> Добрый вечер! Подарочные сертификаты у вас есть?",
          "< Есть, на 3000, 5000 и 10000 ₽, электронные и пластиковые.",
          "> Электронный на 5000, пожалуйста."],
+        ["> Здравствуйте! Есть ли треккинговые палки полегче, до 500 г за пару?",
+         "< Есть карбоновые «Лайт», 420 г за пару, 6900 ₽.",
+         "> А в красном цвете бывают?"],
+        ["> Добрый день, можно поменять размер у заказа 4703 с L на XL?",
+         "< Конечно, поменяли. Сумма та же, доставка в тот же день.",
+         "> Спасибо большое!"],
+        ["> Куртку постирали по инструкции, а мембрана промокает. Это гарантийный случай?",
+         "< Очень жаль! Пришлите, пожалуйста, фото ярлыка и места, где промокает.",
+         "> Фото отправлены на почту, посмотрите, пожалуйста."],
+        ["> Сколько стоит аренда палатки на выходные?",
+         "< Двухместная — 900 ₽ за выходные, залог 5000 ₽.",
+         "> Можно забронировать на 14–16 число?"],
     ],
     channels={"widget": "Чат на сайте", "telegram": "Telegram-бот магазина",
               "whatsapp": "WhatsApp магазина", "vk": "Сообщество ВКонтакте", "viber": "Viber магазина",
@@ -139,7 +151,7 @@ EN = DemoSet(
          "> Yes, that would be great."],
         ["> Hello, we're a hiking club and want 20 tents. Do you have trade prices?",
          "< Hello! Yes, 15% off from 10 items. I'll e-mail the price list — which address?",
-         "> office@summit-hikers.org",
+         "> Here it is: office@summit-hikers.org",
          "< Price list and contract sent. Our manager Olga will call you tomorrow morning."],
         ["> Order 4512 hasn't arrived, it was due yesterday 😕",
          "< Sorry for the delay! It has been at your pick-up point since this morning.",
@@ -159,6 +171,18 @@ EN = DemoSet(
         ["> Good evening! Do you sell gift cards?",
          "< We do: £25, £50 and £100, e-cards or plastic.",
          "> A £50 e-card, please."],
+        ["> Hi! Do you have lighter trekking poles, under 500 g a pair?",
+         "< We have the carbon Lite poles, 420 g a pair, £69.",
+         "> Do they come in red?"],
+        ["> Hello, can I change the size on order 4703 from L to XL?",
+         "< Of course, done. Same price, same delivery day.",
+         "> Thank you so much!"],
+        ["> I washed my jacket as the label says and now the membrane leaks. Is that covered?",
+         "< So sorry! Please send a photo of the label and of where it leaks.",
+         "> I've e-mailed the photos, please have a look."],
+        ["> How much is it to rent a tent for the weekend?",
+         "< A two-person tent is £12 for the weekend, £60 deposit.",
+         "> Can I book one for the 14th to the 16th?"],
     ],
     channels={"widget": "Website chat", "telegram": "Shop Telegram bot", "whatsapp": "Shop WhatsApp",
               "vk": "VK community", "viber": "Shop Viber", "sms": "SMS gateway",
@@ -226,7 +250,7 @@ def seed_if_empty(clients: int = 36, seed: int = 7, lang: str = "") -> bool:
                 s.add(ident)
                 s.flush()
                 idents[k] = ident
-            talk = data.talks[i * 5 % len(data.talks)]
+            talk = data.talks[i * 7 % len(data.talks)]
             if i % 3 == 0 and talk[-1].startswith("< "):
                 talk = talk[:-1]  # the last word is the client's: waiting for an answer
             steps = [timedelta(minutes=rnd.randint(1, 90)) for _ in talk]
@@ -274,7 +298,7 @@ def _crm_and_folders(rnd: random.Random, data: DemoSet) -> None:
         crm.create_field(key, label, ftype, options or None)
     segments = data.fields[3][3]
     for i, (dialog_id, contact_id) in enumerate(rows):
-        talk = data.talks[i * 5 % len(data.talks)]
+        talk = data.talks[i * 7 % len(data.talks)]
         trade = "20" in talk[0] or "tents" in talk[0]  # the hiking club's order
         wanted = ([vip.id] if i % 3 == 0 else []) + ([wholesale.id] if trade else [])
         if "вернуть" in talk[0] or "return" in talk[0] or "не пришёл" in talk[0] or "arrived" in talk[0]:

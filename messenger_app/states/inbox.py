@@ -239,6 +239,15 @@ class InboxState(AuthState):
         self._load_card(c)
         self.composer_error = ""
 
+    def _route_reason(self, r: outbox.Route) -> str:
+        """Why a channel can't answer, in the operator's language. English keeps the
+        channel's own words for an unreachable client ("blocked the bot")."""
+        if not r.reason:
+            return ""
+        if r.reason_code == "unreachable" and self.lang == "en":
+            return r.reason
+        return self.t.get("route_" + r.reason_code, self.t["route_unreachable"])
+
     def _load_card(self, c: dialogs.Card) -> None:
         self.card = view.card(c, self.tz)
         self.crm = load_crm(c.contact_id, c.dialog_id)
@@ -248,8 +257,7 @@ class InboxState(AuthState):
                                "reason": ch["reason"]} for ch in c.channels]
         t = self.t
         self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                        "reason": (t.get("route_" + r.reason_code, r.reason) if r.reason_code
-                                   else r.reason)}
+                        "reason": self._route_reason(r)}
                        for r in outbox.routes(self.open_id, include_unusable=True)]
         usable = [r["id"] for r in self.routes if not r["reason"]]
         self.no_route = ("" if usable else
