@@ -470,6 +470,9 @@ EN = {
     "route_unreachable": "the client can't be reached in this channel",
     "route_wa_window": "outside WhatsApp's 24-hour window: only templates",
     "route_none": "the client has no channel yet",
+    "nav_inbox": "Inbox",
+    "nav_templates": "Templates",
+    "nav_channels": "Channels",
     "status_active": "active",
 }
 
@@ -943,6 +946,9 @@ RU = {
     "route_unreachable": "клиент недоступен в этом канале",
     "route_wa_window": "прошло больше 24 часов в WhatsApp: только шаблоны",
     "route_none": "у клиента ещё нет каналов",
+    "nav_inbox": "Диалоги",
+    "nav_templates": "Шаблоны",
+    "nav_channels": "Каналы",
     "status_active": "активен",
 }
 

@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import tid
+from messenger_app.components.page_header import page_header
 from messenger_app.states.contacts import MAX_IMPORT_BYTES, ContactsState as S
 
 ACCEPT = {
@@ -11,22 +12,6 @@ ACCEPT = {
     "application/vnd.ms-excel": [".csv"],
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx", ".xlsm"],
 }
-
-
-def page_header(title_key: str) -> rx.Component:
-    return rx.hstack(
-        logo(), rx.heading(S.t[title_key], size="5"), rx.spacer(),
-        rx.box(lang_switch(S), class_name="msg-desktop-only"),
-        rx.cond(S.operator_role == "admin",
-                rx.link(rx.button(rx.icon("list-plus", size=14), S.t["crm_settings"], variant="ghost",
-                                  size="2"),
-                        href="/crm", class_name="msg-desktop-only",
-                        custom_attrs=tid("nav-crm"))),
-        rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                          size="2"), href="/", custom_attrs=tid("nav-inbox")),
-        align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-        background="var(--color-panel-solid)", width="100%", spacing="3",
-    )
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -320,7 +305,7 @@ def import_dialog() -> rx.Component:
 
 def contacts_page() -> rx.Component:
     return rx.box(
-        page_header("contacts"),
+        page_header(S, "contacts", "/contacts"),
         rx.vstack(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=16)),

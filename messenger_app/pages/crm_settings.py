@@ -2,23 +2,10 @@
 
 import reflex as rx
 
-from messenger_app.components.common import lang_switch, logo, tid
+from messenger_app.components.common import tid
+from messenger_app.components.page_header import page_header
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.states.crm_settings import CrmSettingsState as S
-
-
-def header() -> rx.Component:
-    return rx.hstack(
-        logo(), rx.heading(S.t["crm_settings"], size="5"), rx.spacer(),
-        rx.box(lang_switch(S), class_name="msg-desktop-only"),
-        rx.link(rx.button(rx.icon("users", size=14), S.t["contacts"], variant="ghost", size="2"),
-                href="/contacts", class_name="msg-desktop-only"),
-        rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                          size="2"), href="/"),
-        align="center", padding=rx.breakpoints(initial="12px", sm="12px 20px"),
-        border_bottom="1px solid var(--gray-a5)", wrap="wrap",
-        background="var(--color-panel-solid)", width="100%", spacing="3",
-    )
 
 
 def error_at(at) -> rx.Component:
@@ -182,7 +169,7 @@ def confirm_dialog() -> rx.Component:
 
 def crm_settings_page() -> rx.Component:
     return rx.box(
-        header(),
+        page_header(S, "crm_settings", "/crm"),
         rx.vstack(
             error_at("order"),
             rx.card(rx.vstack(

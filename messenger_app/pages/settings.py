@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from messenger_app.components.common import channel_icon, lang_switch, logo
+from messenger_app.components.common import channel_icon
+from messenger_app.components.page_header import page_header
 from messenger_app.states.settings import SettingsState as S
 
 
@@ -64,13 +65,7 @@ def field(f) -> rx.Component:
 
 def settings_page() -> rx.Component:
     return rx.box(
-        rx.hstack(logo(), rx.heading(S.t["channel_settings"], size="5"), rx.spacer(),
-                  lang_switch(S),
-                  rx.link(rx.button(rx.icon("arrow-left", size=14), S.t["back_to_inbox"],
-                                    variant="soft"), href="/"),
-                  align="center", padding=rx.breakpoints(initial="12px", sm="12px 20px"),
-                  border_bottom="1px solid var(--gray-a5)", background="var(--color-panel-solid)",
-                  wrap="wrap"),
+        page_header(S, "channel_settings", "/settings"),
         rx.vstack(
             rx.hstack(rx.heading(S.t["connected_channels"], size="4"), rx.spacer(),
                       rx.icon_button(rx.icon("refresh-cw", size=14), variant="ghost",
