@@ -23,7 +23,8 @@ def _link(state, path: str, icon: str, key: str, current: str) -> rx.Component:
     here = path == current
     return rx.link(
         rx.button(rx.icon(icon, size=14), state.t[key], size="2",
-                  variant="soft" if here else "ghost", color_scheme=None if here else "gray"),
+                  variant="soft" if here else "ghost", color_scheme=None if here else "gray",
+                  margin="0"),  # a ghost button's negative margins would shift it
         href=path, custom_attrs={"data-testid": "nav-" + (path.strip("/") or "inbox"),
                                  "aria-current": "page" if here else "false"})
 

@@ -80,6 +80,8 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         sender = t.get("sender_client", "Client")
     elif m.sender_kind == "bot":
         sender = t.get("sender_bot", "Bot")
+    elif m.sender_name in ("", "operator"):  # no operator recorded (imported, demo)
+        sender = t.get("role_operator", "Operator")
     else:
         sender = m.sender_name
     return {
