@@ -41,14 +41,19 @@ def _menu(state, current: str) -> rx.Component:
     )
 
 
-def page_header(state, title_key: str, current: str, back_testid: str = "") -> rx.Component:
+def page_header(state, title_key: str, current: str, back_testid: str = "",
+                short_key: str = "") -> rx.Component:
+    """`short_key`: the title on a phone when the full one would not fit."""
     back = rx.link(rx.icon_button(rx.icon("arrow-left", size=16), variant="ghost", size="2"),
                    href="/", aria_label=state.t["back_to_inbox"],
                    custom_attrs=tid(back_testid) if back_testid else {})
     return rx.hstack(
         back,
         rx.box(logo(), class_name="msg-desktop-only"),
-        rx.heading(state.t[title_key], size="5", class_name="msg-ellipsis", min_width="0"),
+        rx.heading(state.t[title_key], size="5", class_name="msg-ellipsis msg-desktop-only",
+                   min_width="0"),
+        rx.heading(state.t[short_key or title_key], size="4", class_name="msg-ellipsis msg-phone-only",
+                   min_width="0"),
         rx.spacer(),
         rx.hstack(*[_visible(state, admin, _link(state, path, icon, key, current))
                     for path, icon, key, admin in PAGES],

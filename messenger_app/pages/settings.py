@@ -39,7 +39,7 @@ def channel_row(ch) -> rx.Component:
                               rx.code(ch["webhook"], size="1", style={"wordBreak": "break-all"},
                                       custom_attrs={"data-testid": "channel-webhook"}),
                               spacing="0", width="100%"),
-                    rx.cond(ch["polling"] == "1",
+                    rx.cond((ch["polling"] == "1") & (ch["health"] != "off"),
                             rx.hstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
                                       rx.text(ch["last_poll"], size="1"), spacing="2"))),
             rx.spacer(),

@@ -97,7 +97,8 @@ def confirm_delete() -> rx.Component:
 
 def templates_page() -> rx.Component:
     return rx.box(
-        page_header(S, "message_templates", "/templates", back_testid="templates-back"),
+        page_header(S, "message_templates", "/templates", back_testid="templates-back",
+                    short_key="nav_templates"),
         rx.vstack(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=16)), value=S.query,
