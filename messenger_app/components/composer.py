@@ -181,7 +181,7 @@ def composer() -> rx.Component:
                     spacing="1", align="center", class_name="msg-tools",
                 ),
                 rx.spacer(),
-                rx.cond(~note & (C.no_route == ""), channel_choice()),
+                rx.cond(~note, channel_choice()),  # with no route: each channel's reason
                 width="100%", align="center", spacing="2",
             ),
             spacing="2", width="100%",
