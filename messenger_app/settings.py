@@ -8,6 +8,7 @@
 | ADMIN_USERNAME      | admin                           | first admin, created when no operator exists  |
 | ADMIN_PASSWORD      | (generated, printed once)       | its password                                  |
 | DEMO_DATA           | 0                               | 1: fill an empty database with demo clients   |
+| DEMO_LANG           | en                              | the demo clients' language: en or ru          |
 | TELEGRAM_API_BASE   | https://api.telegram.org        | default base URL for new Telegram channels    |
 | PUBLIC_URL          | http://localhost:3000           | how browsers reach the app (widget snippet)   |
 | RUN_WORKERS         | 1                               | 0: this process runs no pollers/senders       |
@@ -75,6 +76,7 @@ class Settings:
     admin_username: str
     admin_password: str
     demo_data: bool
+    demo_lang: str
     telegram_api_base: str
     public_url: str
     run_workers: bool
@@ -123,6 +125,7 @@ def load() -> Settings:
         admin_username=os.environ.get("ADMIN_USERNAME") or "admin",
         admin_password=os.environ.get("ADMIN_PASSWORD", ""),
         demo_data=_bool("DEMO_DATA", False),
+        demo_lang=(os.environ.get("DEMO_LANG") or "en").strip().lower(),
         telegram_api_base=os.environ.get("TELEGRAM_API_BASE") or "https://api.telegram.org",
         public_url=(os.environ.get("PUBLIC_URL") or "http://localhost:3000").rstrip("/"),
         run_workers=_bool("RUN_WORKERS", True),

@@ -23,7 +23,7 @@ KINDS: dict[str, ChannelKind] = {k.kind: k for k in [
 REASONS = {
     "channel_disabled": "channel is disabled",
     "client_unreachable": "client unreachable",
-    "whatsapp_window_closed": "outside WhatsApp's 24-hour window: only templates",
+    "wa_window": "outside WhatsApp's 24-hour window: only templates",
     "unknown_kind": "this kind of channel is not supported",
 }
 
@@ -43,6 +43,19 @@ def build(channel) -> Any:
     if spec is None:
         raise ValueError(f"unknown channel kind {channel.kind!r}")
     return spec.build(channel)
+
+
+def unusable_code(channel, identity) -> str:
+    """unusable_reason() as a code the UI translates ("route_" + code): disabled | unreachable
+    | a kind's route check code (wa_window) | unknown_kind; "" = usable."""
+    spec = KINDS.get(channel.kind)
+    if spec is None:
+        return "unknown_kind"
+    if not channel.enabled:
+        return "disabled"
+    if not identity.reachable:
+        return "unreachable"
+    return spec.route_check(identity) if spec.route_check is not None else ""
 
 
 def unusable_reason(channel, identity) -> str:

@@ -26,6 +26,7 @@ import httpx
 from messenger_app.lib.filetypes import sniff as sniff_content_type
 from messenger_app.lib.retry import retry_after_of
 from messenger_app.lib.scrub import scrub
+from messenger_app.lib.errors import DomainError
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
@@ -422,7 +423,8 @@ TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
 
 def _validate(token: str, config: dict) -> dict:
     if not TOKEN_RE.match(token or ""):
-        raise ValueError("this does not look like a bot token (123456:ABC-…)")
+        raise DomainError("a bot token looks like 123456789:AAHk2bX_example-token-from-BotFather "
+                          "(3-15 digits, a colon, then 20-100 letters, digits, _ or -)", code="tg_token")
     return config
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from messenger_app.lib.errors import DomainError
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
@@ -411,7 +412,7 @@ def _build(channel) -> VkChannel:
 
 def _validate(token: str, config: dict) -> dict:
     if not str(config.get("group_id", "")).strip().isdigit():
-        raise ValueError("the VK community id must be a number")
+        raise DomainError("the VK community id must be a number", code="vk_group")
     return {**config, "group_id": int(str(config["group_id"]).strip())}
 
 

@@ -39,6 +39,7 @@ from typing import Any, Mapping
 
 import httpx
 
+from messenger_app.lib.errors import DomainError
 from messenger_app.channels.base import (
     Capabilities,
     ChannelKind,
@@ -467,16 +468,16 @@ def _build(channel) -> WhatsAppChannel:
 
 
 def _route_check(identity) -> str:
-    return "" if window_open(identity.last_inbound_at) else "whatsapp_window_closed"
+    return "" if window_open(identity.last_inbound_at) else "wa_window"
 
 
 def _validate(token: str, config: dict) -> dict:
     import secrets
 
     if not str(config.get("phone_number_id", "")).isdigit():
-        raise ValueError("the WhatsApp phone number id must be a number")
+        raise DomainError("the WhatsApp phone number id must be a number", code="wa_phone_id")
     if not config.get("app_secret"):
-        raise ValueError("the app secret is required to check webhook signatures")
+        raise DomainError("the app secret is required to check webhook signatures", code="wa_secret")
     return {**config, "verify_token": config.get("verify_token") or secrets.token_urlsafe(12)}
 
 

@@ -389,6 +389,46 @@ def blacklist_block() -> rx.Component:
     )
 
 
+def waiting_item(r) -> rx.Component:
+    return rx.hstack(
+        rx.avatar(src=r["avatar"], fallback=r["initials"], size="2", radius="full"),
+        rx.vstack(rx.text(r["name"], size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
+                  rx.text(r["preview"], size="1", color_scheme="gray", class_name="msg-ellipsis",
+                          width="100%"),
+                  spacing="0", flex="1", min_width="0"),
+        rx.vstack(rx.text(r["time"], size="1", color_scheme="gray"),
+                  rx.badge(r["unread"], radius="full", variant="solid", size="1"),
+                  align="end", spacing="1"),
+        on_click=S.open_dialog(r["id"]), class_name="msg-row", padding="8px", border_radius="8px",
+        width="100%", spacing="2", align="center", cursor="pointer",
+        custom_attrs={"data-testid": "card-waiting-row", "data-id": r["id"]},
+    )
+
+
+def no_dialog_card() -> rx.Component:
+    """The card panel with no dialog open (desktop): what waits for an answer, and the keys."""
+    return rx.vstack(
+        rx.vstack(rx.icon("user-round-search", size=28, color="var(--gray-8)"),
+                  rx.text(S.t["card_empty_title"], weight="medium", size="3"),
+                  rx.text(S.t["card_empty_text"], size="2", color_scheme="gray", text_align="center"),
+                  align="center", spacing="2", width="100%", padding="8px 0"),
+        rx.separator(size="4"),
+        rx.text(S.t["card_waiting"], size="1", weight="bold", class_name="msg-caps"),
+        rx.cond(S.waiting_rows.length() > 0,
+                rx.vstack(rx.foreach(S.waiting_rows, waiting_item), spacing="0", width="100%"),
+                rx.text(S.t["card_waiting_none"], size="2", color_scheme="gray")),
+        rx.separator(size="4"),
+        rx.text(S.t["card_shortcuts"], size="1", weight="bold", class_name="msg-caps"),
+        rx.grid(
+            *[rx.fragment(rx.hstack(*[rx.el.kbd(k, class_name="msg-kbd") for k in keys], spacing="1"),
+                          rx.text(S.t[key], size="1", color_scheme="gray"))
+              for keys, key in ((("Alt", "↑"), "sc_prev"), (("Alt", "↓"), "sc_next"),
+                                (("/",), "sc_search"), (("?",), "sc_help"))],
+            columns="auto 1fr", spacing="2", align_items="center", width="100%"),
+        spacing="3", padding="16px", width="100%", custom_attrs=tid("card-empty"),
+    )
+
+
 def card_panel() -> rx.Component:
     # the scroll box is inside the panel: `msg-scroll` (flex: 1) on the panel itself would let
     # it grow past the panel width of app.css and squeeze the dialog
@@ -423,6 +463,7 @@ def card_panel() -> rx.Component:
                 merge_block(),
                 spacing="4", padding="16px 16px 32px", width="100%", custom_attrs=tid("card"),
             ),
+            no_dialog_card(),
         ),
         class_name="msg-scroll", width="100%",
     ), class_name="msg-panel msg-card", height="100%")

@@ -135,8 +135,12 @@ def channel_choice() -> rx.Component:
 
 def composer() -> rx.Component:
     note = C.note_mode
+    blocked = (C.no_route != "") & ~note  # nothing can be sent; a note still can
     return rx.form(
         rx.vstack(
+            rx.cond(blocked,
+                    rx.callout(C.no_route, icon="circle-slash", color_scheme="gray", size="1",
+                               width="100%", custom_attrs=tid("composer-no-route"))),
             rx.cond(C.warning_shown != "",
                     rx.callout.root(
                         rx.callout.icon(rx.icon("triangle-alert", size=16)),
@@ -162,7 +166,10 @@ def composer() -> rx.Component:
             rx.hstack(
                 rx.el.textarea(
                     name="text", rows=1, max_length=4096,
-                    placeholder=rx.cond(note, C.t["type_note"], C.t["type_message"]),
+                    placeholder=rx.cond(note, C.t["type_note"],
+                                        rx.cond(blocked, C.t["composer_no_channel_short"],
+                                                C.t["type_message"])),
+                    disabled=blocked,
                     class_name="msg-composer-input",
                     custom_attrs={**tid("composer-input"), "on_key_down": COMPOSER_KEYS,
                                   "data-dialog": C.open_id.to_string(),
@@ -171,7 +178,7 @@ def composer() -> rx.Component:
                 ),
                 rx.icon_button(rx.cond(note, rx.icon("notebook-pen", size=18),
                                        rx.icon("send-horizontal", size=18)),
-                               type="submit", size="3", radius="full",
+                               type="submit", size="3", radius="full", disabled=blocked,
                                color_scheme=rx.cond(note, "amber", "indigo"),
                                title=rx.cond(note, C.t["add_note"], C.t["send"]),
                                aria_label=C.t["send"], custom_attrs=tid("composer-send")),
@@ -194,7 +201,7 @@ def composer() -> rx.Component:
                     spacing="1", align="center", class_name="msg-tools",
                 ),
                 rx.spacer(),
-                rx.cond(~note, channel_choice()),
+                rx.cond(~note, channel_choice()),  # with no route: each channel's reason
                 width="100%", align="center", spacing="2",
             ),
             spacing="2", width="100%",

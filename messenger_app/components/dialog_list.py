@@ -119,6 +119,19 @@ def dialog_row(row) -> rx.Component:
     )
 
 
+def list_skeleton() -> rx.Component:
+    """Grey rows while the first data arrive: never "No dialogs yet" before the list loads."""
+    row = rx.hstack(
+        rx.skeleton(rx.box(width="40px", height="40px"), loading=True, border_radius="50%"),
+        rx.vstack(rx.skeleton(rx.box(width="60%", height="12px"), loading=True),
+                  rx.skeleton(rx.box(width="90%", height="10px"), loading=True),
+                  spacing="2", flex="1"),
+        padding="12px", spacing="3", align="center", width="100%")
+    return rx.vstack(*[row for _ in range(7)], spacing="0", width="100%",
+                     custom_attrs={"data-testid": "dialog-list-loading", "aria-busy": "true",
+                                   "title": S.t["loading"]})
+
+
 def search_bar() -> rx.Component:
     """The search box (L4) with the filter button inside it and the number of active
     filters (L5); the new dialog button next to it (L6)."""
@@ -138,7 +151,7 @@ def search_bar() -> rx.Component:
                                           custom_attrs=tid("filter-open")),
                            content=S.t["filters"]),
                 side="right", gap="1"),
-            placeholder=S.t["search_placeholder"], value=S.search, on_change=S.set_search,
+            placeholder=S.t["search_short"], value=S.search, on_change=S.set_search,
             debounce_timeout=250, size="2", flex="1", min_width="0", type="search",
             custom_attrs=tid("search-input")),
         rx.tooltip(rx.icon_button(rx.icon("square-pen", size=16), size="2", variant="soft",
@@ -198,6 +211,9 @@ def list_panel() -> rx.Component:
                        width="100%", padding="8px 12px 0")),
         rx.box(
             rx.cond(
+                ~S.loaded,
+                list_skeleton(),
+                rx.cond(
                 S.rows.length() > 0,
                 rx.fragment(
                     rx.box(rx.foreach(S.rows, dialog_row), role="listbox",
@@ -216,8 +232,9 @@ def list_panel() -> rx.Component:
                                                     | (S.folder != "all"),
                                                     S.t["no_results"], S.t["no_dialogs"]),
                                             color_scheme="gray", size="2"),
-                                    align="center"), padding="48px 0"),
-            ),
+                                    align="center"), padding="48px 0",
+                          custom_attrs=tid("dialog-list-empty")),
+            )),
             class_name="msg-scroll", width="100%", custom_attrs=tid("dialog-list"),
         ),
         filter_dialog(),

@@ -35,8 +35,11 @@ def value_input(c) -> rx.Component:
         ("number", rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v),
                             debounce_timeout=300, type="number", step="any", size="2", width="100%",
                             placeholder=FB.t["filter_value_ph"], custom_attrs=tid("filter-value"))),
+        # the page's language, for browsers that format a date input by it (dd.mm.yyyy in ru)
         ("date", rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v), type="date",
-                          size="2", width="100%", custom_attrs=tid("filter-value"))),
+                          size="2", width="100%",
+                          custom_attrs={**tid("filter-value"),
+                                        "lang": rx.cond(FB.lang == "ru", "ru-RU", "en-GB")})),
         ("choice", native_select(FB.opts[c.field], c.value, lambda v: FB.set_value(c.id, v),
                                  "filter-value", placeholder=FB.t["filter_value_ph"])),
         ("choices", rx.flex(

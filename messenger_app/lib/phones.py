@@ -6,18 +6,20 @@ import re
 
 import phonenumbers
 
+from messenger_app.lib.errors import DomainError
+
 DEFAULT_REGION = "RU"
 
 
-class InvalidPhone(ValueError):
-    pass
+class InvalidPhone(DomainError):
+    code = "phone"
 
 
 def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
     """'+7 (999) 123-45-67', '89991234567', '79991234567' -> '+79991234567'."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhone("empty phone number")
+        raise InvalidPhone("empty phone number", code="phone_empty")
     digits = re.sub(r"\D", "", text)
     if not digits or len(digits) > 17:
         raise InvalidPhone(f"not a phone number: {raw!r}")

@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from messenger_app.components.common import button_link, lang_marker, lang_switch, logo, tid
+from messenger_app.components.common import tid
+from messenger_app.components.page_header import page_header
 from messenger_app.states.contacts import MAX_IMPORT_BYTES, ContactsState as S
 
 ACCEPT = {
@@ -11,22 +12,6 @@ ACCEPT = {
     "application/vnd.ms-excel": [".csv"],
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": [".xlsx", ".xlsm"],
 }
-
-
-def page_header(title_key: str) -> rx.Component:
-    return rx.hstack(
-        logo(), rx.heading(S.t[title_key], size="5", as_="h1"), rx.spacer(),
-        rx.box(lang_switch(S), class_name="msg-desktop-only"),
-        rx.cond(S.operator_role == "admin",
-                button_link("/crm", rx.icon("list-plus", size=14), S.t["crm_settings"],
-                            variant="ghost", size="2", class_name="msg-desktop-only",
-                            testid="nav-crm")),
-        button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                    size="2", testid="nav-inbox"),
-        lang_marker(S),
-        align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-        background="var(--color-panel-solid)", width="100%", spacing="3", role="banner",
-    )
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -43,7 +28,7 @@ def contact_row(r) -> rx.Component:
                         min_width="0"),
                 rx.text("#", r["id"], size="1", color_scheme="gray"),
                 spacing="0", min_width="0"),
-            align="center", spacing="2", min_width="160px")),
+            align="center", spacing="2", min_width="0")),
         rx.table.cell(rx.text(r["phone"], size="2", white_space="nowrap",
                               custom_attrs=tid("contact-row-phone"))),
         rx.table.cell(rx.hstack(
@@ -57,11 +42,15 @@ def contact_row(r) -> rx.Component:
             rx.cond(r["paused"] != "",
                     rx.badge(rx.icon("headset", size=12), S.t["with_operator"],
                              color_scheme="amber", variant="soft")),
+            rx.cond((r["blacklisted"] == "") & (r["paused"] == ""),
+                    rx.text(S.t["status_active"], size="1", color_scheme="gray")),
             spacing="1", wrap="wrap")),
-        rx.table.cell(rx.text(r["subscribed"], size="2", white_space="nowrap",
-                              custom_attrs=tid("contact-row-subscribed"))),
-        rx.table.cell(rx.text(rx.cond(r["activity"] != "", r["activity"], "—"), size="2",
-                              color_scheme="gray", white_space="nowrap")),
+        rx.table.cell(rx.text(r["subscribed"], size="2", white_space="nowrap", as_="span",
+                              custom_attrs=tid("contact-row-subscribed")),
+                      custom_attrs={"data-label": S.t["subscribed"]}),
+        rx.table.cell(rx.text(rx.cond(r["activity"] != "", r["activity"], "—"), size="2", as_="span",
+                              color_scheme="gray", white_space="nowrap"),
+                      custom_attrs={"data-label": S.t["last_message"]}),
         on_click=rx.redirect("/?dialog=" + r["dialog_id"]),
         class_name="msg-row", align="center",
         custom_attrs={**tid("contact-row"), "data-id": r["id"], "data-dialog": r["dialog_id"],
@@ -82,7 +71,8 @@ def table() -> rx.Component:
         S.rows.length() > 0,
         rx.box(rx.table.root(head, rx.table.body(rx.foreach(S.rows, contact_row)),
                              variant="surface", size="1", width="100%"),
-               width="100%", overflow_x="auto", custom_attrs=tid("contacts-table")),
+               width="100%", overflow_x="auto", class_name="msg-stack-table msg-stack-contacts",
+               custom_attrs=tid("contacts-table")),
         rx.center(rx.vstack(rx.icon("users", size=32, color="var(--gray-8)"),
                             rx.text(rx.cond(S.search != "", S.t["no_results"], S.t["no_clients"]),
                                     color_scheme="gray", size="2"),
@@ -318,13 +308,13 @@ def import_dialog() -> rx.Component:
 
 def contacts_page() -> rx.Component:
     return rx.box(
-        page_header("contacts"),
+        page_header(S, "contacts", "/contacts"),
         rx.vstack(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=16)),
                          placeholder=S.t["search_placeholder"], value=S.search,
                          on_change=S.set_search, debounce_timeout=300, size="2",
-                         flex="1", min_width="220px",
+                         flex="1", min_width="min(100%, 260px)",
                          custom_attrs={**tid("contacts-search"), "aria-label": S.t["search_placeholder"]}),
                 rx.hstack(
                     new_client_dialog(),

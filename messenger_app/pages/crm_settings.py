@@ -2,23 +2,10 @@
 
 import reflex as rx
 
-from messenger_app.components.common import button_link, field_label, lang_marker, lang_switch, logo, tid
+from messenger_app.components.common import field_label, tid
+from messenger_app.components.page_header import page_header
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.states.crm_settings import CrmSettingsState as S
-
-
-def header() -> rx.Component:
-    return rx.hstack(
-        logo(), rx.heading(S.t["crm_settings"], size="5", as_="h1"), rx.spacer(),
-        rx.box(lang_switch(S), class_name="msg-desktop-only"),
-        button_link("/contacts", rx.icon("users", size=14), S.t["contacts"], variant="ghost",
-                    size="2", class_name="msg-desktop-only"),
-        button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                    size="2"),
-        lang_marker(S),
-        align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-        background="var(--color-panel-solid)", width="100%", spacing="3", role="banner",
-    )
 
 
 def error_at(at) -> rx.Component:
@@ -78,7 +65,8 @@ def field_row(f, i) -> rx.Component:
                                              custom_attrs=tid("crm-field-rename")),
                               align="center", spacing="1")),
             error_at(label_at),
-            rx.code(f["key"], size="1", variant="ghost", color_scheme="gray"),
+            rx.code(f["key"], size="1", variant="ghost", color_scheme="gray",
+                    custom_attrs={"data-latin": "key"}),
             spacing="1", min_width="180px")),
         rx.table.cell(type_label(f["type"])),
         rx.table.cell(rx.cond(
@@ -119,7 +107,7 @@ def new_field_form() -> rx.Component:
                           rx.input(name="key", width="100%", auto_complete="off",
                                    id="crm-new-key-input",
                                    placeholder="birthday",
-                                   custom_attrs=tid("crm-new-key")),
+                                   custom_attrs={**tid("crm-new-key"), "data-latin": "key"}),
                           spacing="1"),
                 rx.vstack(rx.text(S.t["crm_type"], size="1", weight="medium"),
                           rx.select.root(
@@ -190,7 +178,7 @@ def confirm_dialog() -> rx.Component:
 
 def crm_settings_page() -> rx.Component:
     return rx.box(
-        header(),
+        page_header(S, "crm_settings", "/crm"),
         rx.vstack(
             error_at("order"),
             rx.card(rx.vstack(
@@ -206,7 +194,8 @@ def crm_settings_page() -> rx.Component:
                                 rx.table.column_header_cell("", width="48px"))),
                             rx.table.body(rx.foreach(S.fields, field_row)),
                             variant="ghost", size="1", width="100%"),
-                            width="100%", overflow_x="auto", custom_attrs=tid("crm-fields")),
+                            width="100%", overflow_x="auto", class_name="msg-stack-table msg-stack-crm",
+                            custom_attrs=tid("crm-fields")),
                         rx.text(S.t["crm_no_fields"], size="2", color_scheme="gray")),
                 rx.separator(size="4"),
                 new_field_form(),

@@ -13,8 +13,9 @@ from messenger_app.states.inbox import InboxState as S
 
 def switch_button(panel: str, icon: str, label_key: str, testid: str) -> rx.Component:
     shown = S.panel == panel
-    return rx.button(rx.icon(icon, size=16), S.t[label_key],
+    return rx.button(rx.icon(icon, size=16, class_name="msg-hide-tiny"), S.t[label_key],
                      variant=rx.cond(shown, "solid", "soft"), size="2",
+                     padding_x=rx.breakpoints(initial="8px", sm="12px"),
                      on_click=S.show_panel(panel),
                      # the shown panel is told in words too, not by colour alone (WCAG 1.4.1)
                      custom_attrs={**tid(testid), "aria-pressed": rx.cond(shown, "true", "false")})
@@ -44,9 +45,10 @@ def top_bar() -> rx.Component:
                            class_name="msg-desktop-only")),
             icon_button("bell", S.t["enable_push"],
                         custom_attrs={"data-msg-push-enable": "1", "data-testid": "push-enable"}),
-            rx.text(S.operator_name, size="2", color_scheme="gray", class_name="msg-desktop-only"),
+            rx.text(rx.cond(S.operator_name == "Administrator", S.t["role_admin"], S.operator_name),
+                    size="2", color_scheme="gray", class_name="msg-desktop-only"),
             icon_button("log-out", S.t["logout"], on_click=S.logout, testid="logout"),
-            align="center", spacing="3", role="navigation",
+            align="center", spacing=rx.breakpoints(initial="2", sm="3"), role="navigation",
             custom_attrs={"aria-label": S.t["a11y_main_nav"]},
         ),
         padding="8px 10px", align="center", width="100%", spacing="2",

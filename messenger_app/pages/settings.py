@@ -2,44 +2,55 @@
 
 import reflex as rx
 
-from messenger_app.components.common import (button_link, channel_icon, field_label, icon_button,
-                                             lang_marker, lang_switch, logo)
+from messenger_app.components.common import channel_icon, field_label, icon_button
+from messenger_app.components.page_header import page_header
 from messenger_app.states.settings import SettingsState as S
 
 
+HEALTH_COLOR = {"off": "gray", "failing": "red", "never": "amber", "stalled": "red",
+                "polling": "green", "waiting": "blue", "ok": "green"}
+
+
+def health_badge(ch) -> rx.Component:
+    return rx.badge(S.t["health_" + ch["health"]],
+                    color_scheme=rx.match(ch["health"], *HEALTH_COLOR.items(), "gray"),
+                    variant="soft", custom_attrs={"data-testid": "channel-health",
+                                                  "data-health": ch["health"]})
+
+
 def channel_row(ch) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(rx.hstack(channel_icon(ch["kind"], "20px"),
-                                rx.vstack(rx.text(ch["name"], weight="medium"),
-                                          rx.text(ch["label"], " ", ch["bot"], size="1",
-                                                  color_scheme="gray"),
-                                          spacing="0"), align="center")),
-        rx.table.cell(rx.cond(ch["enabled"] == "1",
-                              rx.badge(S.t["enabled"], color_scheme="green"),
-                              rx.badge(S.t["disabled"], color_scheme="gray"))),
-        rx.table.cell(rx.cond(ch["webhook"] != "",
-                              rx.vstack(rx.text("Webhook URL", size="1", color_scheme="gray"),
-                                        rx.code(ch["webhook"], size="1", style={"wordBreak": "break-all"},
-                                                custom_attrs={"data-testid": "channel-webhook"}),
-                                        spacing="0", max_width="340px"),
-                              rx.cond(ch["polling"] == "1",
-                                      rx.vstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
-                                                rx.text(ch["last_poll"], size="1"), spacing="0")))),
-        rx.table.cell(rx.vstack(
-            rx.match(ch["health"],
-                     ("off", rx.text(S.t["health_off"], size="1", color_scheme="gray")),
-                     ("never_polled", rx.text(S.t["health_never_polled"], size="1", color="var(--amber-11)")),
-                     ("failing", rx.text(S.t["health_failing"], size="1", color="var(--red-11)")),
-                     ("stalled", rx.text(S.t["health_stalled"], size="1", color="var(--red-11)")),
-                     ("polling", rx.text(S.t["health_polling"], size="1", color="var(--green-11)")),
-                     rx.text(S.t["health_waiting"], size="1", color="var(--green-11)")),
-            rx.cond(ch["last_error"] != "",
-                    rx.text(ch["last_error"], size="1", color="var(--red-11)")),
-            spacing="0", custom_attrs={"data-testid": "channel-health", "data-health": ch["health"]})),
-        rx.table.cell(rx.cond(ch["kind"] != "widget",
+    """One channel as a card: stacks on a phone, two or three a row on a desktop."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(
+                channel_icon(ch["kind"], "24px"),
+                rx.vstack(rx.text(ch["name"], weight="medium", class_name="msg-ellipsis",
+                                  max_width="100%"),
+                          rx.text(S.t["kind_" + ch["kind"]], " ", ch["bot"], size="1",
+                                  color_scheme="gray"),
+                          spacing="0", min_width="0", flex="1"),
+                health_badge(ch),
+                align="center", width="100%", spacing="3"),
+            rx.cond(ch["health"] == "failing",
+                    rx.text(ch["last_error"], size="1", color="var(--red-11)",
+                            style={"wordBreak": "break-word"})),
+            rx.cond(ch["webhook"] != "",
+                    rx.vstack(rx.text("Webhook URL", size="1", color_scheme="gray"),
+                              rx.code(ch["webhook"], size="1", style={"wordBreak": "break-all"},
+                                      custom_attrs={"data-testid": "channel-webhook"}),
+                              spacing="0", width="100%"),
+                    rx.cond((ch["polling"] == "1") & (ch["health"] != "off"),
+                            rx.hstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
+                                      rx.text(ch["last_poll"], size="1"), spacing="2"))),
+            rx.spacer(),
+            rx.cond(ch["kind"] != "widget",
+                    rx.hstack(rx.spacer(),
                               rx.button(rx.cond(ch["enabled"] == "1", S.t["disable"], S.t["enable"]),
-                                        size="1", variant="soft", on_click=S.toggle(ch["id"])))),
-        custom_attrs={"data-testid": "channel-row", "data-id": ch["id"], "data-kind": ch["kind"]},
+                                        size="1", variant="soft", on_click=S.toggle(ch["id"])),
+                              width="100%")),
+            spacing="2", width="100%", height="100%"),
+        custom_attrs={"data-testid": "channel-row", "data-id": ch["id"], "data-kind": ch["kind"],
+                      "data-enabled": rx.cond(ch["enabled"] == "1", "true", "false")},
     )
 
 
@@ -49,30 +60,25 @@ def field(f) -> rx.Component:
                     color_scheme="gray"),
         rx.input(name=f["name"], type=f["type"], width="100%", auto_complete="off",
                  id="channel-field-input-" + f["name"],
-                 custom_attrs={"data-testid": "channel-field-" + f["name"]}),
+                 placeholder=f["placeholder"],  # an example value: latin by nature
+                 custom_attrs={"data-testid": "channel-field-" + f["name"], "data-latin": "example"}),
         spacing="1", width="100%")
 
 
 def settings_page() -> rx.Component:
     return rx.box(
-        rx.hstack(logo(), rx.heading(S.t["channel_settings"], size="5", as_="h1"), rx.spacer(),
-                  lang_switch(S),
-                  button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"],
-                              variant="soft"),
-                  lang_marker(S),
-                  align="center", padding="12px 20px", border_bottom="1px solid var(--gray-a5)",
-                  wrap="wrap", role="banner"),
+        page_header(S, "channel_settings", "/settings"),
         rx.vstack(
-            rx.hstack(rx.heading(S.t["channels"], size="4", as_="h2"), rx.spacer(),
+            rx.hstack(rx.heading(S.t["connected_channels"], size="4", as_="h2"), rx.spacer(),
                       icon_button("refresh-cw", S.t["a11y_refresh"], icon_size=14,
                                   on_click=S.refresh), width="100%", align="center"),
-            rx.box(rx.table.root(rx.table.body(rx.foreach(S.items, channel_row)), width="100%",
-                                 variant="surface"), width="100%", overflow_x="auto"),
+            rx.grid(rx.foreach(S.items, channel_row), columns=rx.breakpoints(initial="1", sm="2", lg="3"),
+                    spacing="3", width="100%"),
             rx.card(
                 rx.vstack(
                     rx.heading(S.t["add_channel"], size="3", as_="h2"),
                     rx.hstack(rx.foreach(S.kinds, lambda k: rx.button(
-                        channel_icon(k["kind"], "16px"), k["label"], size="1",
+                        channel_icon(k["kind"], "16px"), k["label"], size="2",
                         variant=rx.cond(S.new_kind == k["kind"], "solid", "soft"),
                         on_click=S.set_new_kind(k["kind"]),
                         custom_attrs={"data-testid": "channel-kind-" + k["kind"],
@@ -98,7 +104,8 @@ def settings_page() -> rx.Component:
                                            custom_attrs={"data-testid": "widget-snippet",
                                                          "aria-labelledby": "widget-snippet-title"}),
                               width="100%"), width="100%"),
-            spacing="4", padding="20px", max_width="1100px", margin="0 auto", role="main",
+            spacing="4", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1100px",
+            margin="0 auto", role="main",
         ),
         min_height="100dvh", background="var(--gray-a2)",
     )

@@ -2,8 +2,8 @@
 
 import reflex as rx
 
-from messenger_app.components.common import button_link, lang_marker, lang_switch, logo, tid
-from messenger_app.components.shortcuts import theme_toggle
+from messenger_app.components.common import tid
+from messenger_app.components.page_header import page_header
 from messenger_app.states.templates import TemplatesState as S
 
 BODY_ID = "template-body-input"
@@ -97,18 +97,8 @@ def confirm_delete() -> rx.Component:
 
 def templates_page() -> rx.Component:
     return rx.box(
-        rx.hstack(
-            logo(),
-            rx.heading(S.t["message_templates"], size="5", class_name="msg-ellipsis", as_="h1"),
-            rx.spacer(),
-            rx.box(lang_switch(S), class_name="msg-desktop-only"),
-            theme_toggle(S.t),
-            button_link("/", rx.icon("arrow-left", size=14), S.t["back_to_inbox"], variant="soft",
-                        testid="templates-back"),
-            lang_marker(S),
-            align="center", padding="12px 16px", border_bottom="1px solid var(--gray-a5)",
-            spacing="3", background="var(--color-panel-solid)", role="banner",
-        ),
+        page_header(S, "message_templates", "/templates", back_testid="templates-back",
+                    short_key="nav_templates"),
         rx.vstack(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=16)), value=S.query,

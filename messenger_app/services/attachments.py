@@ -33,6 +33,7 @@ from messenger_app import settings
 from messenger_app.clock import utcnow
 from messenger_app.lib.filetypes import OFFICE as _OFFICE, sniff
 from messenger_app.services import storage
+from messenger_app.lib.errors import DomainError
 
 MAX_UPLOAD = 20 * 1024 * 1024  # operator uploads
 MAX_INBOUND = 50 * 1024 * 1024  # media downloaded from channels
@@ -63,8 +64,10 @@ _HTMLISH = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<
 _BAD_NAME_CHARS = set('<>:"|?*\x7f')
 
 
-class AttachmentError(ValueError):
-    """The file cannot be stored or attached; the text says why."""
+class AttachmentError(DomainError):
+    """The file cannot be stored or attached; `code` + `params` say why."""
+
+    code = "file"
 
 
 # -- names ------------------------------------------------------------------------------
@@ -227,13 +230,14 @@ def _stored_name(file_name: str, mime: str) -> str:
 
 def _store(data: bytes, filename: str, declared_type: str, limit: int) -> dict:
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise AttachmentError("no file data")
+        raise AttachmentError("no file data", code="file_empty")
     data = bytes(data)
     if not data:
-        raise AttachmentError("the file is empty")
+        raise AttachmentError("the file is empty", code="file_empty")
     if len(data) > limit:
         raise AttachmentError(f"the file is too big: {len(data) / 1048576:.1f} MB "
-                              f"(max {limit // 1048576} MB)")
+                              f"(max {limit // 1048576} MB)", code="file_big",
+                              size=f"{len(data) / 1048576:.1f}", limit=limit // 1048576)
     provisional = safe_name(filename)
     mime, kind, inline = classify(data, provisional, declared_type)
     file_name = provisional
@@ -354,15 +358,16 @@ def clean_attachments(attachments) -> list[dict]:
     if not attachments:
         return []
     if not isinstance(attachments, (list, tuple)):
-        raise AttachmentError("attachments must be a list")
+        raise AttachmentError("attachments must be a list", code="file")
     if len(attachments) > MAX_PER_MESSAGE:
-        raise AttachmentError(f"too many files (max {MAX_PER_MESSAGE} per message)")
+        raise AttachmentError(f"too many files (max {MAX_PER_MESSAGE} per message)", code="files_many",
+                              limit=MAX_PER_MESSAGE)
     out = []
     for a in attachments:
         key = key_of(a)
         path = storage.local_file(key) if key else None
         if path is None:
-            raise AttachmentError("unknown attachment (upload the file first)")
+            raise AttachmentError("unknown attachment (upload the file first)", code="file_unknown")
         with open(path, "rb") as fh:
             head = fh.read(256 * 1024)
         stored = key.rsplit("/", 1)[-1]

@@ -14,6 +14,7 @@ from sqlmodel import select
 from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Operator, OperatorSession
+from messenger_app.lib.errors import DomainError
 from messenger_app.models.operator import ADMIN, OPERATOR
 from messenger_app.services import rate_limits
 
@@ -22,8 +23,8 @@ _hasher = PasswordHasher()
 _dummy_hash: str | None = None  # verified for unknown usernames: the same work as a real one
 
 
-class AuthError(ValueError):
-    pass
+class AuthError(DomainError):
+    code = "auth"
 
 
 def _token_hash(token: str) -> str:
@@ -34,14 +35,14 @@ def create_operator(username: str, password: str, role: str = OPERATOR,
                     display_name: str = "") -> Operator:
     username = username.strip().lower()
     if not username or len(username) > 100:
-        raise AuthError("username is required (at most 100 characters)")
+        raise AuthError("username is required (at most 100 characters)", code="auth_username")
     if len(password) < 8:
-        raise AuthError("password must have at least 8 characters")
+        raise AuthError("password must have at least 8 characters", code="auth_password_short")
     if role not in (ADMIN, OPERATOR):
-        raise AuthError("unknown role")
+        raise AuthError("unknown role", code="auth_role")
     with db.session() as s:
         if s.exec(select(Operator).where(Operator.username == username)).first():
-            raise AuthError("this username is taken")
+            raise AuthError("this username is taken", code="auth_taken")
         op = Operator(username=username, display_name=display_name or username,
                       password_hash=_hasher.hash(password), role=role)
         s.add(op)
@@ -69,7 +70,7 @@ def _throttle(username: str, address: str) -> None:
                       (cfg.login_address_limits, ("login-address", address))):
         verdict = rate_limits.allowed(spec, *key)
         if not verdict.ok:
-            raise AuthError(f"too many attempts, try again in {verdict.retry_in} s")
+            raise AuthError(f"too many attempts, try again in {verdict.retry_in} s", code="auth_throttled")
 
 
 def _fail(username: str, address: str) -> None:
@@ -102,7 +103,7 @@ def login(username: str, password: str, address: str = "") -> str:
         op = s.exec(select(Operator).where(Operator.username == username)).first()
         if not _verify(op, password or ""):
             _fail(username, address)
-            raise AuthError("wrong username or password")
+            raise AuthError("wrong username or password", code="auth_wrong")
         token = secrets.token_urlsafe(32)
         s.add(OperatorSession(token_hash=_token_hash(token), operator_id=op.id,
                               expires_at=utcnow() + timedelta(days=SESSION_DAYS)))

@@ -11,11 +11,12 @@ from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel
 from messenger_app.services import events
+from messenger_app.lib.errors import DomainError
 
 
 
-class ChannelConfigError(ValueError):
-    pass
+class ChannelConfigError(DomainError):
+    code = "channel"
 
 
 def widget_channel() -> Channel:
@@ -50,22 +51,26 @@ def add(kind: str, name: str = "", token: str = "", base_url: str = "",
 
     spec = registry.get(kind)
     if spec is None or not spec.connectable:
-        raise ChannelConfigError(f"unknown channel kind {kind!r}")
+        raise ChannelConfigError(f"unknown channel kind {kind!r}", code="channel_kind")
     token = (token or "").strip()
     if spec.token_label and not token:
-        raise ChannelConfigError(f"{spec.token_label} is required")
+        raise ChannelConfigError(f"{spec.token_label} is required", code="token_required")
     base = (base_url or "").strip().rstrip("/")
     if base and not base.startswith(("http://", "https://")):
-        raise ChannelConfigError("the API base URL must start with http:// or https://")
+        raise ChannelConfigError("the API base URL must start with http:// or https://", code="base_url")
     cfg = {str(k): (v.strip() if isinstance(v, str) else v) for k, v in dict(config or {}).items()}
     try:
         cfg = spec.validate(token, cfg) if spec.validate else cfg
-    except ValueError as e:
-        raise ChannelConfigError(str(e)) from None
+    except DomainError as e:  # the kind names the reason
+        raise ChannelConfigError(str(e), code=e.code, **e.params) from None
+    except ValueError as e:  # a config class's own message
+        raise ChannelConfigError(str(e), code="channel_config", detail=str(e)) from None
     with db.session() as s:
         if token and s.exec(select(Channel).where(Channel.kind == kind, Channel.token == token)).first():
             raise ChannelConfigError("this bot is already connected" if kind == "telegram"
-                                     else "this channel is already connected")
+                                     else "this channel is already connected",
+                                     code="bot_connected" if kind == "telegram" else "channel_config",
+                                     detail="this channel is already connected")
         ch = Channel(kind=kind, name=(name or bot_username or spec.label)[:200], token=token,
                      base_url=base, config=cfg, bot_username=bot_username[:200],
                      webhook_secret=secrets.token_urlsafe(24) if spec.webhook else "")
@@ -85,7 +90,7 @@ def set_enabled(channel_id: int, enabled: bool) -> None:
     with db.session() as s:
         ch = s.get(Channel, channel_id)
         if ch is None or ch.kind == "widget":
-            raise ChannelConfigError("no such channel")
+            raise ChannelConfigError("no such channel", code="no_channel")
         ch.enabled = enabled
         s.add(ch)
         s.commit()
@@ -107,8 +112,9 @@ STALLED_AFTER = timedelta(minutes=3)  # a poller writes at least once a minute w
 
 
 def health(ch: Channel, now=None) -> str:
-    """What /settings says about a channel: off | never_polled | failing | stalled | polling
-    (polling kinds) | waiting (webhook kinds and the widget: nothing to poll)."""
+    """What /settings says about a channel: off | failing (with the error) | never (a poller
+    that has not run) | stalled (a poller silent for 3 minutes) | polling | waiting (webhook
+    kinds) | ok (the widget)."""
     from messenger_app.channels import registry
 
     now = now or utcnow()
@@ -118,9 +124,9 @@ def health(ch: Channel, now=None) -> str:
         return "failing"
     spec = registry.get(ch.kind)
     if spec is None or not spec.polling:
-        return "waiting"
+        return "waiting" if spec is not None and spec.webhook else "ok"
     if ch.last_poll_at is None:
-        return "never_polled"
+        return "never"
     at = ch.last_poll_at if ch.last_poll_at.tzinfo else ch.last_poll_at.replace(tzinfo=timezone.utc)
     return "stalled" if now - at > STALLED_AFTER else "polling"
 

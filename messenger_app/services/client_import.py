@@ -39,6 +39,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
 from messenger_app.services import crm, events
 from messenger_app.lib import phones
+from messenger_app.lib.errors import DomainError, ErrorText
 
 CHUNK = 1000  # rows per write batch and per progress report
 SAMPLE_ROWS = 10
@@ -62,8 +63,10 @@ _HEADER_ALIASES = {
 }
 
 
-class ClientImportError(ValueError):
+class ClientImportError(DomainError):
     """The file or the mapping cannot be used at all; nothing was written."""
+
+    code = "import"
 
 
 @dataclass
@@ -114,7 +117,7 @@ def _decode(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             text, enc = data.decode("cp1251", errors="replace"), "cp1251"
     if "\x00" in text:
-        raise ClientImportError("this is not a CSV text file (save it as CSV or XLSX)")
+        raise ClientImportError("this is not a CSV text file (save it as CSV or XLSX)", code="file_unreadable")
     return text, enc
 
 
@@ -159,9 +162,9 @@ def _is_xlsx(data: bytes, filename: str) -> bool:
 
 def _read(data: bytes, filename: str) -> _Table:
     if not data or not data.strip():
-        raise ClientImportError("the file is empty")
+        raise ClientImportError("the file is empty", code="file_empty")
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise ClientImportError("old .xls files are not supported: save it as .xlsx or CSV")
+        raise ClientImportError("old .xls files are not supported: save it as .xlsx or CSV", code="file_xls")
     if _is_xlsx(data, filename):
         raw_rows, enc, delim = _xlsx_rows(data), "xlsx", ""
     else:
@@ -174,7 +177,7 @@ def _read(data: bytes, filename: str) -> _Table:
             columns = _unique_columns(cells)
             break
     else:
-        raise ClientImportError("the file has no header row")
+        raise ClientImportError("the file has no header row", code="file_header")
     rows = ((n, cells) for n, cells in numbered if any(cells))
     return _Table(columns, rows, enc, delim)
 
@@ -186,7 +189,8 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         for n, row in enumerate(reader, 1):
             yield n, row
     except csv.Error as e:
-        raise ClientImportError(f"row {n + 1}: the CSV cannot be read ({e})") from None
+        raise ClientImportError(f"row {n + 1}: the CSV cannot be read ({e})", code="file_row",
+                                row=n + 1) from None
 
 
 def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
@@ -195,11 +199,12 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as e:
-        raise ClientImportError(f"this XLSX file cannot be read ({e.__class__.__name__})") from None
+        raise ClientImportError(f"this XLSX file cannot be read ({e.__class__.__name__})",
+                                code="file_unreadable") from None
     try:
         sheets = [ws for ws in wb.worksheets if hasattr(ws, "iter_rows")]
         if not sheets:
-            raise ClientImportError("the XLSX file has no sheet")
+            raise ClientImportError("the XLSX file has no sheet", code="file_unreadable")
         # read-only mode yields missing rows as empty ones, so enumerate() = the row number
         n = 0
         try:
@@ -207,7 +212,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
                 yield n, list(row)
         except Exception as e:  # a broken sheet: nothing has been written yet
             raise ClientImportError(f"row {n + 1}: the XLSX sheet cannot be read "
-                                    f"({e.__class__.__name__})") from None
+                                    f"({e.__class__.__name__})", code="file_row", row=n + 1) from None
     finally:
         wb.close()
 
@@ -274,16 +279,18 @@ def _plan(columns: list[str], mapping: dict, fields: dict[str, CrmField]) -> _Pl
             continue
         if isinstance(col, int) and not isinstance(col, bool):
             if not 0 <= col < len(columns):
-                raise ClientImportError(f"no column number {col} in the file")
+                raise ClientImportError(f"no column number {col} in the file", code="import_column",
+                                        column=col)
             i = col
         elif col in index:
             i = index[col]
         else:
-            raise ClientImportError(f"no column {col!r} in the file")
+            raise ClientImportError(f"no column {col!r} in the file", code="import_column", column=col)
         name = columns[i]
         if target in used:
             raise ClientImportError(f"{target} is mapped from two columns: {used[target]!r} "
-                                    f"and {name!r}")
+                                    f"and {name!r}", code="import_twice", first=used[target],
+                                    second=name)
         used[target] = name
         if target == "phone":
             phone = i
@@ -292,17 +299,18 @@ def _plan(columns: list[str], mapping: dict, fields: dict[str, CrmField]) -> _Pl
         elif target.startswith("var:") and target[4:] in fields:
             variables.append((i, fields[target[4:]], name))
         else:
-            raise ClientImportError(f"unknown target {target!r} for column {name!r}")
+            raise ClientImportError(f"unknown target {target!r} for column {name!r}", code="import_target",
+                                    column=name)
     if phone < 0:
-        raise ClientImportError("map one column to the phone number")
+        raise ClientImportError("map one column to the phone number", code="import_phone")
     return _Plan(phone, builtins, variables)
 
 
 # --------------------------------------------------------------------------------------------
 # import
 # --------------------------------------------------------------------------------------------
-class _Reject(Exception):
-    pass
+class _Reject(DomainError):
+    code = "import_row"
 
 
 @dataclass
@@ -321,7 +329,7 @@ def run(data: bytes, filename: str, mapping: dict,
     finished (checking the rows is the first half, writing them the second); raising from it
     cancels the import and nothing is written."""
     if dedupe not in ("update", "skip"):
-        raise ClientImportError("dedupe must be 'update' or 'skip'")
+        raise ClientImportError("dedupe must be 'update' or 'skip'", code="import")
     table = _read(data, filename)
     rows = list(table.rows)  # parse the whole file before writing anything
     total = len(rows)
@@ -350,7 +358,7 @@ def run(data: bytes, filename: str, mapping: dict,
                 try:
                     e164, raw_phone, built, vals = _row(cells, plan, tag2, seen)
                 except _Reject as e:
-                    report.rejected.append((rownum, str(e)))
+                    report.rejected.append((rownum, ErrorText(e)))
                     continue
                 seen[e164] = rownum
                 cid = existing.get(e164)
@@ -395,22 +403,26 @@ def _row(cells: list[str], plan: _Plan, tag2: dict[str, str], seen: dict[str, in
 
     raw_phone = crm.clean_text(get(plan.phone))
     if not raw_phone:
-        raise _Reject("no phone number")
+        raise _Reject("no phone number", code="no_phone")
     try:
         e164 = phones.normalize(raw_phone)
     except phones.InvalidPhone:
-        raise _Reject(f"invalid phone number {raw_phone[:40]!r}") from None
+        raise _Reject(f"invalid phone number {raw_phone[:40]!r}", code="phone") from None
     if e164 in seen:
-        raise _Reject(f"duplicate of row {seen[e164]}")
+        raise _Reject(f"duplicate of row {seen[e164]}", code="duplicate", row=seen[e164])
     built: dict[str, str] = {}
     for i, target, name in plan.builtins:
         value = crm.clean_text(get(i))
         limit, what = _LIMITS[target]
         if len(value) > limit:
-            raise _Reject(f"{name}: {what} is too long ({len(value)} characters, at most {limit})")
+            raise _Reject(f"{name}: {what} is too long ({len(value)} characters, at most {limit})",
+                          code="in_column", column=name,
+                          reason=crm.CrmError("too long", code="too_long", limit=limit))
         if target == "tag2" and value:
             if value.casefold() not in tag2:
-                raise _Reject(f"{name}: {value[:50]!r} is not a Tag 2 option")
+                raise _Reject(f"{name}: {value[:50]!r} is not a Tag 2 option", code="in_column", column=name,
+                              reason=crm.CrmError("not a Tag 2 option", code="tag2",
+                                                  value=value[:50]))
             value = tag2[value.casefold()]
         built[target] = value
     vals: list[tuple[int, crm.Typed]] = []
@@ -418,7 +430,7 @@ def _row(cells: list[str], plan: _Plan, tag2: dict[str, str], seen: dict[str, in
         try:
             typed = crm.parse_value(f.type, f.options, get(i))
         except crm.CrmError as e:
-            raise _Reject(f"{name}: {e}") from None
+            raise _Reject(f"{name}: {e}", code="in_column", column=name, reason=e) from None
         if typed.text:
             vals.append((f.id, typed))
     return e164, raw_phone, built, vals
@@ -524,7 +536,7 @@ def _csv_text(value: Any, col: int) -> str:
 def iter_export_csv(filter_expr=None, delimiter: str = ";") -> Iterator[bytes]:
     """CSV in pieces (UTF-8 with BOM, so Excel shows Cyrillic) for a streaming response."""
     if delimiter not in (",", ";", "\t"):
-        raise ClientImportError("delimiter must be ',', ';' or a tab")
+        raise ClientImportError("delimiter must be ',', ';' or a tab", code="import")
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
     yield b"\xef\xbb\xbf"

@@ -28,6 +28,7 @@ from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Op
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.services import events
 from messenger_app.lib import phones
+from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import dialog_for
 
 KEY_RE = re.compile(r"[a-z0-9_]{1,64}")
@@ -51,8 +52,10 @@ _SPACES = re.compile(r"[\s\u00a0\u2007\u202f\u2009\u200a']")  # inside a number:
 _DOMAINISH = re.compile(r"^[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}(:\d{1,5})?([/?#]\S*)?$", re.UNICODE)
 
 
-class CrmError(ValueError):
-    """A value or request the CRM refuses; the message is for the operator."""
+class CrmError(DomainError):
+    """A value or request the CRM refuses; `code` + `params` say why (services/errors.py)."""
+
+    code = "crm"
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,7 +91,8 @@ def clean_text(raw: Any, multiline: bool = False) -> str:
 
 def _limited(text: str, limit: int, what: str) -> str:
     if len(text) > limit:
-        raise CrmError(f"{what} is too long: {len(text)} characters, at most {limit}")
+        raise CrmError(f"{what} is too long: {len(text)} characters, at most {limit}", code="too_long",
+                       limit=limit, length=len(text))
     return text
 
 
@@ -123,13 +127,13 @@ def parse_number(text: str) -> Decimal:
     elif s.count(".") > 1:
         s = s.replace(".", "")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", s):
-        raise CrmError(f"not a number: {text[:50]!r}")
+        raise CrmError(f"not a number: {text[:50]!r}", code="number", value=text[:50])
     try:
         value = Decimal(s)
     except InvalidOperation:  # pragma: no cover - the regex already ruled it out
-        raise CrmError(f"not a number: {text[:50]!r}") from None
+        raise CrmError(f"not a number: {text[:50]!r}", code="number", value=text[:50]) from None
     if abs(value) >= NUMBER_MAX_ABS:
-        raise CrmError(f"number is too large: {text[:50]!r}")
+        raise CrmError(f"number is too large: {text[:50]!r}", code="number_large", value=text[:50])
     return value
 
 
@@ -142,12 +146,13 @@ def parse_date(text: str) -> date:
     else:
         m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", s)
         if not m:
-            raise CrmError(f"not a date (use 2026-11-25 or 25.11.2026): {text[:50]!r}")
+            raise CrmError(f"not a date (use 2026-11-25 or 25.11.2026): {text[:50]!r}", code="date",
+                           value=text[:50])
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
     try:
         return date(y, mo, d)
     except ValueError:
-        raise CrmError(f"no such date: {text[:50]!r}") from None
+        raise CrmError(f"no such date: {text[:50]!r}", code="date", value=text[:50]) from None
 
 
 def parse_bool(text: str) -> bool:
@@ -156,7 +161,7 @@ def parse_bool(text: str) -> bool:
         return True
     if s in _FALSE:
         return False
-    raise CrmError(f"not yes/no: {text[:50]!r}")
+    raise CrmError(f"not yes/no: {text[:50]!r}", code="bool", value=text[:50])
 
 
 def parse_link(text: str) -> str:
@@ -164,18 +169,18 @@ def parse_link(text: str) -> str:
     (javascript:, data:, file:, ...) is refused."""
     s = text.strip()
     if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in s):
-        raise CrmError("a link may not contain spaces or control characters")
+        raise CrmError("a link may not contain spaces or control characters", code="link")
     if "://" not in s and _DOMAINISH.match(s):
         s = "https://" + s
     try:
         parts = urlsplit(s)
     except ValueError:
-        raise CrmError(f"not a link: {text[:50]!r}") from None
+        raise CrmError(f"not a link: {text[:50]!r}", code="link") from None
     if parts.scheme.lower() not in ("http", "https") or not s.lower().startswith(
             (parts.scheme.lower() + "://")):
-        raise CrmError("only http:// and https:// links are allowed")
+        raise CrmError("only http:// and https:// links are allowed", code="link")
     if not parts.hostname:
-        raise CrmError(f"the link has no host: {text[:50]!r}")
+        raise CrmError(f"the link has no host: {text[:50]!r}", code="link")
     return _limited(s, TEXT_MAX, "link")
 
 
@@ -216,8 +221,9 @@ def parse_value(ftype: str, options: Iterable[str], raw: Any) -> Typed:
         folded = {str(o).casefold(): str(o) for o in opts}
         if text.casefold() in folded:
             return Typed(folded[text.casefold()])
-        raise CrmError(f"{text[:50]!r} is not one of the options: {', '.join(map(str, opts))}"[:500])
-    raise CrmError(f"unknown field type {ftype!r}")
+        raise CrmError(f"{text[:50]!r} is not one of the options: {', '.join(map(str, opts))}"[:500],
+                       code="option", value=text[:50], options=", ".join(map(str, opts))[:400])
+    raise CrmError(f"unknown field type {ftype!r}", code="field_type")
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,18 +244,18 @@ def _clean_options(ftype: str, options: Iterable[Any] | None) -> list[str]:
         if not text:
             continue
         if text.casefold() in seen:
-            raise CrmError(f"option {text!r} is listed twice")
+            raise CrmError(f"option {text!r} is listed twice", code="option_twice", option=text)
         seen.add(text.casefold())
         out.append(text)
     if not out:
-        raise CrmError("a select field needs at least one option")
+        raise CrmError("a select field needs at least one option", code="select_options")
     return out
 
 
 def _clean_label(label: Any) -> str:
     text = _limited(clean_text(label), LABEL_MAX, "label")
     if not text:
-        raise CrmError("a field needs a label")
+        raise CrmError("a field needs a label", code="label_empty")
     return text
 
 
@@ -259,7 +265,7 @@ def _get_field(s: Session, ref: str | int) -> CrmField:
     else:
         f = s.exec(select(CrmField).where(CrmField.key == ref)).first()
     if f is None:
-        raise CrmError(f"no field {ref!r}")
+        raise CrmError(f"no field {ref!r}", code="no_field")
     return f
 
 
@@ -273,16 +279,17 @@ def list_fields() -> list[dict]:
 def create_field(key: str, label: str, type: str = "text", options: Iterable[Any] | None = None) -> dict:
     key = (key or "").strip()
     if not KEY_RE.fullmatch(key):
-        raise CrmError("a key is 1-64 characters: lowercase latin letters, digits and _")
+        raise CrmError("a key is 1-64 characters: lowercase latin letters, digits and _",
+                       code="key_format")
     if key in RESERVED_KEYS:
-        raise CrmError(f"{key!r} is a built-in column; choose another key")
+        raise CrmError(f"{key!r} is a built-in column; choose another key", code="key_reserved", key=key)
     if type not in FIELD_TYPES:
-        raise CrmError(f"type must be one of: {', '.join(FIELD_TYPES)}")
+        raise CrmError(f"type must be one of: {', '.join(FIELD_TYPES)}", code="field_type")
     label = _clean_label(label)
     opts = _clean_options(type, options)
     with db.session() as s:
         if s.exec(select(CrmField.id).where(CrmField.key == key)).first() is not None:
-            raise CrmError(f"a field with key {key!r} already exists")
+            raise CrmError(f"a field with key {key!r} already exists", code="key_exists", key=key)
         top = s.exec(select(func.max(CrmField.position))).one()
         f = CrmField(key=key, label=label, type=type, options=opts, position=(top or 0) + 1)
         s.add(f)
@@ -304,11 +311,12 @@ def update_field(key: str | int, label: str | None = None, options: Iterable[Any
             f.label = _clean_label(label)
         if type is not None and type != f.type:
             if type not in FIELD_TYPES:
-                raise CrmError(f"type must be one of: {', '.join(FIELD_TYPES)}")
+                raise CrmError(f"type must be one of: {', '.join(FIELD_TYPES)}", code="field_type")
             used = s.exec(select(func.count()).select_from(ContactValue)
                           .where(ContactValue.field_id == f.id)).one()
             if used:
-                raise CrmError(f"{used} clients have a value in this field; its type cannot change")
+                raise CrmError(f"{used} clients have a value in this field; its type cannot change",
+                               code="type_locked", count=used)
             f.type = type
             if options is None:
                 options = f.options
@@ -343,7 +351,7 @@ def reorder_fields(keys: list[str]) -> None:
     with db.session() as s:
         fields = {f.key: f for f in s.exec(select(CrmField)).all()}
         if sorted(keys) != sorted(fields):
-            raise CrmError("the new order must list every field once")
+            raise CrmError("the new order must list every field once", code="order")
         for pos, k in enumerate(keys, 1):
             fields[k].position = pos
             s.add(fields[k])
@@ -357,7 +365,7 @@ def reorder_fields(keys: list[str]) -> None:
 def _contact(s: Session, contact_id: int) -> Contact:
     c = s.get(Contact, contact_id)
     if c is None:
-        raise CrmError(f"client #{contact_id} not found")
+        raise CrmError(f"client #{contact_id} not found", code="no_client")
     return c
 
 
@@ -442,7 +450,7 @@ def set_phone(contact_id: int, raw: str) -> str:
         try:
             e164 = phones.normalize(raw)
         except phones.InvalidPhone as e:
-            raise CrmError(str(e)) from None
+            raise CrmError(str(e), code=e.code, **e.params) from None
     else:
         e164 = ""
     with db.session() as s:
@@ -450,7 +458,8 @@ def set_phone(contact_id: int, raw: str) -> str:
         if e164:
             owner = _phone_owner(s, e164, other_than=contact_id)
             if owner is not None:
-                raise CrmError(f"phone {e164} already belongs to client #{owner}")
+                raise CrmError(f"phone {e164} already belongs to client #{owner}", code="phone_taken",
+                               phone=e164, client=owner)
         c.phone, c.phone_raw, c.phone_digits = e164, raw[:64] if e164 else "", phones.digits(e164)
         s.add(c)
         dialog_id = _commit_card(s, contact_id)
@@ -511,11 +520,11 @@ def set_bot_paused(dialog_id: int, paused: bool, by: str = "operator") -> bool:
     `by` is "operator" (card button) or "bot" (a scenario's hand-over step). Unread counters
     are not touched. Returns True when the state changed (then an event is published)."""
     if by not in BOT_PAUSERS:
-        raise CrmError(f"by must be one of: {', '.join(BOT_PAUSERS)}")
+        raise CrmError(f"by must be one of: {', '.join(BOT_PAUSERS)}", code="crm")
     with db.session() as s:
         d = s.get(Dialog, dialog_id)
         if d is None:
-            raise CrmError(f"dialog #{dialog_id} not found")
+            raise CrmError(f"dialog #{dialog_id} not found", code="no_dialog")
         if d.bot_paused == bool(paused):
             return False
         # a targeted UPDATE: a message arriving at the same moment keeps its counter bump
@@ -536,7 +545,7 @@ def create_contact(phone: str, first_name: str = "", last_name: str = "") -> tup
     try:
         e164 = phones.normalize(raw)
     except phones.InvalidPhone as e:
-        raise CrmError(str(e)) from None
+        raise CrmError(str(e), code=e.code, **e.params) from None
     first = _limited(clean_text(first_name), NAME_MAX, "first name")
     last = _limited(clean_text(last_name), NAME_MAX, "last name")
     with db.session() as s:
@@ -575,13 +584,13 @@ def _tag2_canonical(s: Session, value: str) -> str:
     folded = {o.casefold(): o for o in opts}
     if value.casefold() in folded:
         return folded[value.casefold()]
-    raise CrmError(f"{value[:50]!r} is not a Tag 2 option")
+    raise CrmError(f"{value[:50]!r} is not a Tag 2 option", code="tag2", value=value[:50])
 
 
 def _clean_option(value: Any) -> str:
     text = _limited(clean_text(value), TAG2_MAX, "Tag 2 option")
     if not text:
-        raise CrmError("a Tag 2 option cannot be empty")
+        raise CrmError("a Tag 2 option cannot be empty", code="tag2_empty")
     return text
 
 
@@ -596,7 +605,7 @@ def add_tag2_option(value: str) -> str:
     with db.session() as s:
         existing = s.exec(select(Tag2Option.value)).all()
         if value.casefold() in {o.casefold() for o in existing}:
-            raise CrmError(f"Tag 2 option {value!r} already exists")
+            raise CrmError(f"Tag 2 option {value!r} already exists", code="tag2_exists", value=value)
         top = s.exec(select(func.max(Tag2Option.position))).one()
         s.add(Tag2Option(value=value, position=(top or 0) + 1))
         s.commit()
@@ -610,10 +619,10 @@ def rename_tag2_option(old: str, new: str) -> int:
     with db.session() as s:
         opt = s.exec(select(Tag2Option).where(Tag2Option.value == old)).first()
         if opt is None:
-            raise CrmError(f"no Tag 2 option {old!r}")
+            raise CrmError(f"no Tag 2 option {old!r}", code="tag2", value=old)
         others = s.exec(select(Tag2Option.value).where(Tag2Option.id != opt.id)).all()
         if new.casefold() in {o.casefold() for o in others}:
-            raise CrmError(f"Tag 2 option {new!r} already exists")
+            raise CrmError(f"Tag 2 option {new!r} already exists", code="tag2_exists", value=new)
         opt.value = new
         s.add(opt)
         res = s.exec(update(Contact).where(Contact.tag2 == old).values(tag2=new))
@@ -630,7 +639,7 @@ def delete_tag2_option(value: str) -> int:
     with db.session() as s:
         opt = s.exec(select(Tag2Option).where(Tag2Option.value == value)).first()
         if opt is None:
-            raise CrmError(f"no Tag 2 option {value!r}")
+            raise CrmError(f"no Tag 2 option {value!r}", code="tag2", value=value)
         res = s.exec(update(Contact).where(Contact.tag2 == value).values(tag2=""))
         s.delete(opt)
         s.commit()
@@ -645,7 +654,7 @@ def reorder_tag2_options(values: list[str]) -> None:
     with db.session() as s:
         opts = {o.value: o for o in s.exec(select(Tag2Option)).all()}
         if len(values) != len(opts) or set(values) != set(opts):
-            raise CrmError("the new order must list every Tag 2 option once")
+            raise CrmError("the new order must list every Tag 2 option once", code="order")
         for pos, v in enumerate(values, 1):
             opts[v].position = pos
             s.add(opts[v])

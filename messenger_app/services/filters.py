@@ -35,6 +35,7 @@ from messenger_app import db
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
                                   CrmField, Dialog, Folder, Tag2Option)
 from messenger_app.lib import phones
+from messenger_app.lib.errors import DomainError
 
 MAX_DEPTH = 3  # the top group is level 1
 MAX_CONDITIONS = 30
@@ -47,8 +48,11 @@ KIND_LABELS = {"telegram": "Telegram", "whatsapp": "WhatsApp", "vk": "VK", "vibe
 OPERATOR_FOLDER = "operator"
 
 
-class FilterError(ValueError):
-    """A filter that can't be used; the message is fit to show to the operator."""
+class FilterError(DomainError):
+    """A filter that can't be used; the message says why (for logs and the API), the
+    interface shows the generic "err_filter" in the operator's language."""
+
+    code = "filter"
 
 
 def empty() -> dict:
@@ -181,9 +185,9 @@ def _field_type(key: str, crm: dict[str, VarField]) -> tuple[str, tuple[str, ...
     if key.startswith("var:"):
         var = crm.get(key[4:])
         if var is None:
-            raise FilterError(f'Unknown variable "{key[4:]}" (deleted from the CRM fields?).')
+            raise FilterError(f'Unknown variable "{key[4:]}" (deleted from the CRM fields?).', code="filter_field")
         return var.type, TYPE_OPS[var.type]
-    raise FilterError(f'Unknown field "{key}".')
+    raise FilterError(f'Unknown field "{key}".', code="filter_field")
 
 
 # -- validation ----------------------------------------------------------------------------
@@ -264,7 +268,7 @@ def _value(key: str, ftype: str, op: str, value: Any) -> Any:
             raise FilterError(f'"{key}" between: give two values [from, to].')
         a, b = _scalar(key, ftype, value[0]), _scalar(key, ftype, value[1])
         if _sort_key(ftype, a) > _sort_key(ftype, b):
-            raise FilterError(f'"{key}" between: the first value must not be after the second.')
+            raise FilterError(f'"{key}" between: the first value must not be after the second.', code="filter_order")
         return [a, b]
     return _scalar(key, ftype, value, op)
 
@@ -307,15 +311,15 @@ def _scalar(key: str, ftype: str, v: Any, op: str = "") -> Any:
 
 def _number(key: str, v: Any) -> float | int:
     if isinstance(v, bool) or v is None:
-        raise FilterError(f'"{key}": {v!r} is not a number.')
+        raise FilterError(f'"{key}": {v!r} is not a number.', code="filter_number")
     if isinstance(v, str):
         s = v.strip().replace(" ", "").replace(",", ".")
         try:
             v = float(s)
         except ValueError:
-            raise FilterError(f'"{key}": {s!r} is not a number.') from None
+            raise FilterError(f'"{key}": {s!r} is not a number.', code="filter_number") from None
     if not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise FilterError(f'"{key}": {v!r} is not a number.')
+        raise FilterError(f'"{key}": {v!r} is not a number.', code="filter_number")
     return int(v) if float(v).is_integer() and abs(v) < 2 ** 53 else float(v)
 
 
@@ -329,7 +333,7 @@ def _date_text(key: str, v: Any) -> str:
     elif isinstance(v, date):
         v = v.isoformat()
     if not isinstance(v, str) or not v.strip():
-        raise FilterError(f'"{key}": {v!r} is not a date (use YYYY-MM-DD).')
+        raise FilterError(f'"{key}": {v!r} is not a date (use YYYY-MM-DD).', code="filter_date")
     text = v.strip()
     try:
         if _DAY.fullmatch(text):
@@ -337,7 +341,7 @@ def _date_text(key: str, v: Any) -> str:
         else:
             datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise FilterError(f'"{key}": {text!r} is not a date (use YYYY-MM-DD).') from None
+        raise FilterError(f'"{key}": {text!r} is not a date (use YYYY-MM-DD).', code="filter_date") from None
     return text
 
 
@@ -609,7 +613,7 @@ def _leaf_sql(leaf: dict, ctx: _Ctx):
              "bot_paused": Dialog.bot_paused == True}  # noqa: E712
     if key in bools:
         return bools[key] if op == "is_true" else not_(bools[key])
-    raise FilterError(f'Unknown field "{key}".')
+    raise FilterError(f'Unknown field "{key}".', code="filter_field")
 
 
 # -- text --------------------------------------------------------------------------------
@@ -728,12 +732,12 @@ def from_url(text: str, crm: dict[str, VarField] | None = None) -> dict:
         return empty()
     text = str(text).strip()
     if len(text) > MAX_URL or not re.fullmatch(r"[A-Za-z0-9_\-]+", text):
-        raise FilterError("This filter link is damaged.")
+        raise FilterError("This filter link is damaged.", code="filter_link")
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         filt = _unpack(json.loads(raw.decode("utf-8")))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        raise FilterError("This filter link is damaged.") from None
+        raise FilterError("This filter link is damaged.", code="filter_link") from None
     return validate(filt, crm)
 
 

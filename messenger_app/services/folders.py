@@ -24,6 +24,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.models import Contact, ContactFolder, Dialog, Folder
 from messenger_app.services import events
+from messenger_app.lib.errors import DomainError
 
 ALL = "all"
 OPERATOR = "operator"
@@ -33,16 +34,18 @@ _BUILTIN_NAMES = {"en": {ALL: "All chats", OPERATOR: "With operator"},
                   "ru": {ALL: "Все чаты", OPERATOR: "С оператором"}}
 
 
-class FolderError(ValueError):
-    """A folder request that can't be done; the message is fit to show to the operator."""
+class FolderError(DomainError):
+    """A folder request that can't be done; `code` + `params` say why (services/errors.py)."""
+
+    code = "folder"
 
 
 class UnknownFolder(FolderError):
-    pass
+    code = "folder_unknown"
 
 
 class BuiltinFolder(FolderError):
-    pass
+    code = "folder_builtin"
 
 
 @dataclass
@@ -82,12 +85,13 @@ def parse_key(folder: str | int | None) -> str | int | None:
 
 def _clean_name(name: str) -> str:
     if not isinstance(name, str):
-        raise FolderError("The folder name must be text.")
+        raise FolderError("The folder name must be text.", code="folder_empty")
     clean = name.strip()
     if not clean:
-        raise FolderError("The folder name can't be empty.")
+        raise FolderError("The folder name can't be empty.", code="folder_empty")
     if len(clean) > NAME_MAX:
-        raise FolderError(f"The folder name is too long ({len(clean)} characters, at most {NAME_MAX}).")
+        raise FolderError(f"The folder name is too long ({len(clean)} characters, at most {NAME_MAX}).",
+                          code="folder_long", limit=NAME_MAX)
     return clean
 
 
@@ -95,10 +99,12 @@ def _check_unique(s, name: str, except_id: int | None = None) -> None:
     folded = name.casefold()
     builtin = {n.casefold() for names in _BUILTIN_NAMES.values() for n in names.values()}
     if folded in builtin:
-        raise FolderError(f'"{name}" is the name of a built-in folder.')
+        raise FolderError(f'"{name}" is the name of a built-in folder.', code="folder_builtin_name",
+                          name=name)
     for fid, other in s.exec(select(Folder.id, Folder.name)).all():
         if fid != except_id and other.casefold() == folded:
-            raise FolderError(f'A folder named "{other}" already exists.')
+            raise FolderError(f'A folder named "{other}" already exists.', code="folder_taken",
+                              name=other)
 
 
 def _get(s, folder_id) -> Folder:
@@ -248,7 +254,7 @@ def set_contact_folders(contact_id: int, folder_ids: list[int]) -> list[int]:
 def _set_members(contact_id: int, wanted: set[int]) -> tuple[bool, int | None]:
     with db.session() as s:
         if s.get(Contact, contact_id) is None:
-            raise FolderError(f"Client {contact_id} doesn't exist.")
+            raise FolderError(f"Client {contact_id} doesn't exist.", code="no_client")
         existing = set(s.exec(select(Folder.id).where(Folder.id.in_(wanted))).all()) if wanted else set()
         missing = sorted(wanted - existing)
         if missing:

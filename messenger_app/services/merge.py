@@ -13,6 +13,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import (ChannelIdentity, Contact, ContactFolder, ContactValue, Dialog,
                                   MergeLog, Message)
 from messenger_app.services import events
+from messenger_app.lib.errors import DomainError
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone", "phone_raw", "phone_digits", "avatar",
                   "blacklisted", "created_at", "first_message_at", "tag1", "tag2")
@@ -20,8 +21,8 @@ DIALOG_FIELDS = ("activity_at", "last_message_at", "last_preview", "last_channel
                  "last_direction", "unread_count", "bot_paused", "created_at")
 
 
-class MergeError(ValueError):
-    pass
+class MergeError(DomainError):
+    code = "merge"
 
 
 def _iso(v):
@@ -31,11 +32,11 @@ def _iso(v):
 def merge(keep_id: int, other_id: int, operator_id: int | None = None) -> int:
     """Merge contact `other_id` into `keep_id`; returns the MergeLog id."""
     if keep_id == other_id:
-        raise MergeError("a client cannot be merged with itself")
+        raise MergeError("a client cannot be merged with itself", code="merge_self")
     with db.session() as s:
         keep, other = s.get(Contact, keep_id), s.get(Contact, other_id)
         if keep is None or other is None:
-            raise MergeError("no such client")
+            raise MergeError("no such client", code="no_client")
         kd = s.exec(select(Dialog).where(Dialog.contact_id == keep_id)).one()
         od = s.exec(select(Dialog).where(Dialog.contact_id == other_id)).one()
         ident_ids = list(s.exec(select(ChannelIdentity.id).where(ChannelIdentity.contact_id == other_id)))
@@ -116,7 +117,7 @@ def undo(log_id: int) -> int:
     with db.session() as s:
         log = s.get(MergeLog, log_id)
         if log is None or log.undone_at is not None:
-            raise MergeError("no such merge, or it was undone already")
+            raise MergeError("no such merge, or it was undone already", code="merge_gone")
         snap = log.snapshot
         keep = s.get(Contact, log.kept_contact_id)
         kd = s.exec(select(Dialog).where(Dialog.contact_id == log.kept_contact_id)).one()

@@ -17,13 +17,16 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Dialog, Message
 from messenger_app.services import events
+from messenger_app.lib.errors import DomainError
 
 NOTE = "note"  # both the direction and the status of a note
 MAX_NOTE = 4096
 
 
-class NoteError(ValueError):
-    """The note cannot be stored; the text says why."""
+class NoteError(DomainError):
+    """The note cannot be stored; `code` + `params` say why."""
+
+    code = "note"
 
 
 def add_note(dialog_id: int, operator_id: int | None, text: str) -> int:
@@ -32,14 +35,14 @@ def add_note(dialog_id: int, operator_id: int | None, text: str) -> int:
     text = "".join(ch for ch in (text or "")
                    if ch in "\n\t" or unicodedata.category(ch) != "Cc").strip()
     if not text:
-        raise NoteError("empty note")
+        raise NoteError("empty note", code="note_empty")
     if len(text) > MAX_NOTE:
-        raise NoteError(f"note too long (max {MAX_NOTE} characters)")
+        raise NoteError(f"note too long (max {MAX_NOTE} characters)", code="too_long", limit=MAX_NOTE)
     now = utcnow()
     with db.session() as s:
         dialog = s.get(Dialog, dialog_id)
         if dialog is None:
-            raise NoteError("dialog not found")
+            raise NoteError("dialog not found", code="no_dialog")
         msg = Message(dialog_id=dialog_id, contact_id=dialog.contact_id, identity_id=None,
                       channel_id=None, channel_kind="", direction=NOTE, sender_kind="operator",
                       operator_id=operator_id, text=text, attachments=[], status=NOTE,

@@ -26,6 +26,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
 from messenger_app.services import events
+from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import preview_of
 
 MAX_ATTEMPTS = 8
@@ -46,12 +47,10 @@ REFUSALS = {  # Capabilities.refuse_reason codes -> the English text (the UI tra
 }
 
 
-class SendRefused(ValueError):
-    """The message cannot be queued; the text says why, `code` names the reason."""
+class SendRefused(DomainError):
+    """The message cannot be queued; `code` (+ params) says why, the text in English."""
 
-    def __init__(self, message: str, code: str = ""):
-        super().__init__(message)
-        self.code = code
+    code = "send"
 
 
 @dataclass
@@ -61,6 +60,7 @@ class Route:
     channel_kind: str
     channel_name: str = ""
     reason: str = ""  # why this channel cannot be used now ("" = it can)
+    reason_code: str = ""  # the same as a code: disabled | unreachable | wa_window
 
 
 def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
@@ -73,7 +73,8 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
         rows = s.exec(select(ChannelIdentity, Channel)
                       .join(Channel, Channel.id == ChannelIdentity.channel_id)
                       .where(ChannelIdentity.contact_id == d.contact_id)).all()
-    out = [(i, Route(i.id, ch.id, ch.kind, ch.name, registry.unusable_reason(ch, i)))
+    out = [(i, Route(i.id, ch.id, ch.kind, ch.name, registry.unusable_reason(ch, i),
+                     registry.unusable_code(ch, i)))
            for i, ch in rows]
     out.sort(key=lambda p: p[0].last_inbound_at or p[0].created_at, reverse=True)
     usable = [r for _, r in out if not r.reason]
@@ -89,21 +90,21 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
     attachments = list(attachments or [])
     choices = list(choices or [])
     if not text and not attachments:
-        raise SendRefused("empty message", "empty")
+        raise SendRefused("empty message", code="send_empty")
     if len(text) > MAX_TEXT:
-        raise SendRefused(f"message too long (max {MAX_TEXT} characters)", "text_too_long")
+        raise SendRefused(f"message too long (max {MAX_TEXT} characters)", code="too_long", limit=MAX_TEXT)
     ids = [c.id for c in choices]
     if len(set(ids)) != len(ids) or any(not i or len(i.encode()) > MAX_CHOICE_ID for i in ids):
-        raise SendRefused(REFUSALS["bad_choice_id"], "bad_choice_id")
+        raise SendRefused(REFUSALS["bad_choice_id"], code="bad_choice_id")
     options = routes(dialog_id)
     if identity_id is not None:
         options = [r for r in options if r.identity_id == identity_id]
     if not options:
-        raise SendRefused("this client cannot be reached in any connected channel", "no_route")
+        raise SendRefused("this client cannot be reached in any connected channel", code="send_unreachable")
     route = options[0]
     code = registry.capabilities(route.channel_kind).refuse_reason(attachments, choices, text)
     if code:
-        raise SendRefused(REFUSALS.get(code, code), code)
+        raise SendRefused(REFUSALS.get(code, code), code=code)
     now = utcnow()
     with db.session() as s:
         dialog = s.get(Dialog, dialog_id)

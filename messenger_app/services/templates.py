@@ -21,6 +21,7 @@ from messenger_app.models import Contact, ContactValue, CrmField
 from messenger_app.models.template import MessageTemplate
 from messenger_app.services import events
 from messenger_app.lib import phones
+from messenger_app.lib.errors import DomainError
 
 MAX_TITLE = 100
 MAX_BODY = 4096
@@ -31,8 +32,10 @@ BUILTINS = ("first_name", "last_name", "name", "phone", "tag1", "tag2", "id")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\s]{1,64})\}")
 
 
-class TemplateError(ValueError):
-    """Bad template input; the text says what is wrong."""
+class TemplateError(DomainError):
+    """Bad template input; `code` + `params` say what is wrong (services/errors.py)."""
+
+    code = "template"
 
 
 @dataclass
@@ -61,13 +64,15 @@ def _clean(title: str, body: str) -> tuple[str, str]:
     title = " ".join((title or "").split())
     body = (body or "").strip()
     if not title:
-        raise TemplateError("template title is empty")
+        raise TemplateError("template title is empty", code="tpl_title_empty")
     if len(title) > MAX_TITLE:
-        raise TemplateError(f"template title too long (max {MAX_TITLE} characters)")
+        raise TemplateError(f"template title too long (max {MAX_TITLE} characters)", code="too_long",
+                            limit=MAX_TITLE)
     if not body:
-        raise TemplateError("template text is empty")
+        raise TemplateError("template text is empty", code="tpl_text_empty")
     if len(body) > MAX_BODY:
-        raise TemplateError(f"template text too long (max {MAX_BODY} characters)")
+        raise TemplateError(f"template text too long (max {MAX_BODY} characters)", code="too_long",
+                            limit=MAX_BODY)
     return title, body
 
 
@@ -93,7 +98,7 @@ def update(template_id: int, title: str, body: str) -> TemplateView:
     with db.session() as s:
         t = s.get(MessageTemplate, template_id)
         if t is None:
-            raise TemplateError("template not found")
+            raise TemplateError("template not found", code="tpl_missing")
         t.title, t.body, t.search_key = title, body, fold(f"{title}\n{body}")
         t.updated_at = utcnow()
         s.add(t)
@@ -149,7 +154,7 @@ def _values(contact_id: int) -> dict[str, str]:
     with db.session() as s:
         c = s.get(Contact, contact_id)
         if c is None:
-            raise TemplateError("client not found")
+            raise TemplateError("client not found", code="no_client")
         rows = s.exec(select(CrmField.key, ContactValue.value_text)
                       .join(ContactValue, (ContactValue.field_id == CrmField.id)
                             & (ContactValue.contact_id == contact_id), isouter=True)).all()

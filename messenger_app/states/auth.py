@@ -14,6 +14,7 @@ import reflex as rx
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.models import Operator
 from messenger_app.models.operator import ADMIN
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth
 
 SESSION_COOKIE = "msg_session"
@@ -66,7 +67,7 @@ class AuthState(rx.State):
         try:
             token = auth.login(username, password, self.router.session.client_ip)
         except auth.AuthError as e:
-            self.login_error = str(e)
+            self.login_error = error_text(e, self.lang)
             return
         self.login_error = ""
         self.session_token = token

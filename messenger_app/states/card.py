@@ -8,10 +8,9 @@ write it reloads the card at once; the service's event also refreshes every othe
 
 from __future__ import annotations
 
-import re
-
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import crm, dialogs, folders
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.inbox import InboxState
@@ -19,54 +18,10 @@ from messenger_app.states.inbox import InboxState
 FORM_MAX = 2100  # longest text a card form may send (the services refuse above their limits)
 
 
-def localize(msg: str, t: dict[str, str], lang: str) -> str:
-    """A service's English error, in the operator's language. English keeps the service's
-    own wording (it names the bad value); other languages get the closest translation."""
-    if lang == "en" or not msg:
-        return msg
-    head, sep, rest = msg.partition(": ")
-    # "<column>: <reason>" from the importer: translate the reason, keep the column
-    if sep and not _matches(msg) and _matches(rest):
-        return f"{head}: {localize(rest, t, lang)}"
-    for pattern, key in _RULES:
-        m = re.search(pattern, msg)
-        if m:
-            return t.get(key, msg).format(*m.groups())
-    return msg
-
-
-_RULES = [
-    (r"^(?:empty phone number|not a (?:valid )?phone number|invalid phone number)", "err_phone"),
-    (r"^no phone number", "err_no_phone"),
-    (r"^phone (\S+) already belongs to client #(\d+)", "err_phone_taken"),
-    (r"^duplicate of row (\d+)", "err_duplicate"),
-    (r"^not a number", "err_number"),
-    (r"^number is too large", "err_number_large"),
-    (r"^(?:not a date|no such date)", "err_date"),
-    (r"^not yes/no", "err_bool"),
-    (r"^(?:only http:// and https:// links|the link has no host|a link may not contain|not a link)",
-     "err_link"),
-    (r"is not one of the options", "err_option"),
-    (r"is not a Tag 2 option", "err_tag2"),
-    (r"is too long.*at most (\d+)", "err_too_long"),
-    (r"^a key is 1-64 characters", "err_key_format"),
-    (r"is a built-in column", "err_key_reserved"),
-    (r"^a field with key .* already exists", "err_key_exists"),
-    (r"^a field needs a label", "err_label_empty"),
-    (r"^a select field needs at least one option", "err_select_options"),
-    (r"^option .* is listed twice", "err_option_twice"),
-    (r"^Tag 2 option .* already exists", "err_tag2_exists"),
-    (r"^a Tag 2 option cannot be empty", "err_tag2_empty"),
-    (r"clients have a value in this field; its type cannot change", "err_type_locked"),
-    (r"^the file is empty", "err_file_empty"),
-    (r"^old \.xls files are not supported", "err_file_xls"),
-    (r"^the file has no header row", "err_file_header"),
-    (r"^this is not a CSV text file|^this XLSX file cannot be read", "err_file_unreadable"),
-]
-
-
-def _matches(text: str) -> bool:
-    return any(re.search(p, text) for p, _k in _RULES)
+def localize(err, t: dict[str, str], lang: str) -> str:
+    """A service's refusal in the operator's language, by its code (i18n/errors.py).
+    Kept for older callers; new code calls error_text(e, lang) directly."""
+    return error_text(err, lang)
 
 
 class CardState(AuthState):
@@ -86,7 +41,7 @@ class CardState(AuthState):
             inbox._load_card(c)
 
     def _fail(self, what: str, cid: str, e: Exception) -> None:
-        self.error_at, self.error = f"{what}@{cid}", localize(str(e), self.t, self.lang)
+        self.error_at, self.error = f"{what}@{cid}", error_text(e, self.lang)
 
     def _ok(self, what: str, cid: str) -> None:
         if self.error_at == f"{what}@{cid}":

@@ -17,6 +17,7 @@ from datetime import datetime
 import reflex as rx
 
 from messenger_app.channels import registry
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import (attachments, dialogs, inbox, message_info, notes, outbox,
                                     search, templates)
 from messenger_app.states import view
@@ -160,7 +161,7 @@ class ComposerState(InboxState):
                 att = await asyncio.to_thread(attachments.store_upload, name, data,
                                               f.content_type or "")
             except attachments.AttachmentError as e:
-                errors.append(f"{name}: {e}")
+                errors.append(f"{name}: {error_text(e, self.lang)}")
                 continue
             [row] = message_info.attachment_rows([att])
             items.append({**row, "file_name": att["file_name"], "bytes": str(att["file_size"])})
@@ -223,7 +224,7 @@ class ComposerState(InboxState):
                 else:
                     outbox.queue(did, op.id, text, identity_id=route)
         except (outbox.SendRefused, attachments.AttachmentError, notes.NoteError) as e:
-            self.composer_error = str(e)
+            self.composer_error = error_text(e, self.lang)
             return restore
         if not self.note_mode:
             self._set_pending(did, [])
@@ -269,7 +270,7 @@ class ComposerState(InboxState):
         try:
             r = templates.render(t.body, int(self.card["id"]))
         except templates.TemplateError as e:
-            self.composer_error = str(e)
+            self.composer_error = error_text(e, self.lang)
             return
         parts = []
         if r.unknown:

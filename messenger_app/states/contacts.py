@@ -16,10 +16,10 @@ from pathlib import Path
 import reflex as rx
 
 from messenger_app import settings
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth, client_import, contacts, crm, dialog_query, filters
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
-from messenger_app.states.card import localize
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,14 @@ def _drop_stale_uploads() -> None:
             pass
 
 
-def _read(search: str, page: int) -> tuple[int, int, list, str]:
-    """(total, the page shown, its rows, the error of a bad search): a worker thread's read."""
+def _read(search: str, page: int) -> tuple[int, int, list, Exception | None]:
+    """(total, the page shown, its rows, the refusal of a bad search): a worker thread's read."""
     try:
         total = contacts.count(search)
         page = min(max(0, page), max(1, -(-total // PAGE)) - 1)
-        return total, page, contacts.page(search, offset=page * PAGE, limit=PAGE), ""
+        return total, page, contacts.page(search, offset=page * PAGE, limit=PAGE), None
     except filters.FilterError as e:
-        return 0, page, [], str(e)
+        return 0, page, [], e
 
 
 def _row(r: contacts.ContactRow, tz: str) -> dict[str, str]:
@@ -132,7 +132,8 @@ class ContactsState(AuthState):
         self._show(_read(self.search, self.page))
 
     def _show(self, got: tuple) -> None:
-        self.total, self.page, rows, self.list_error = got
+        self.total, self.page, rows, err = got
+        self.list_error = error_text(err, self.lang) if err is not None else ""
         self.rows = [_row(r, self.tz) for r in rows]
 
     @rx.event
@@ -201,7 +202,7 @@ class ContactsState(AuthState):
         try:
             _contact, dialog = crm.create_contact(phone, first, last)
         except crm.CrmError as e:
-            self.new_error = localize(str(e), self.t, self.lang)
+            self.new_error = error_text(e, self.lang)
             return
         self.new_open, self.new_error = False, ""
         return rx.redirect(f"/?dialog={dialog.id}")
@@ -269,7 +270,7 @@ class ContactsState(AuthState):
         try:
             pv = await asyncio.to_thread(client_import.preview, data, name)
         except client_import.ClientImportError as e:
-            self.import_error = localize(str(e), self.t, self.lang)
+            self.import_error = error_text(e, self.lang)
             return
         await asyncio.to_thread(_drop_stale_uploads)
         self._reset_import()
@@ -372,7 +373,7 @@ class ContactsState(AuthState):
         except _Cancelled:
             error = t["imp_cancelled"]
         except (client_import.ClientImportError, crm.CrmError) as e:
-            error = localize(str(e), t, lang)
+            error = error_text(e, lang)
         except Exception:  # nothing was written (one transaction); say so
             log.exception("import failed")
             error = t["imp_failed"]
@@ -386,7 +387,7 @@ class ContactsState(AuthState):
                            "skipped": report.skipped, "rejected": len(report.rejected),
                            "total": report.total}
             self._rejected_all = list(report.rejected)
-            self.rejected = [{"row": str(n), "reason": localize(reason, t, lang)}
+            self.rejected = [{"row": str(n), "reason": error_text(reason, lang)}
                              for n, reason in report.rejected[:SHOW_REJECTED]]
             self.import_step = "report"
             if self._upload_path:
@@ -401,7 +402,7 @@ class ContactsState(AuthState):
         w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
         w.writerow([self.t["imp_row"], self.t["imp_reason"]])
         for n, reason in self._rejected_all:
-            w.writerow([n, localize(reason, self.t, self.lang)])
+            w.writerow([n, error_text(reason, self.lang)])
         return rx.download(data=("\ufeff" + buf.getvalue()).encode("utf-8"),
                            filename="import-rejected.csv", mime_type="text/csv")
 

@@ -10,10 +10,10 @@ import reflex as rx
 
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.models.operator import ADMIN
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth, crm
 from messenger_app.states import live
 from messenger_app.states.auth import AuthState, admin_required
-from messenger_app.states.card import localize
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
@@ -71,7 +71,7 @@ class CrmSettingsState(AuthState):
                        for f in fields]
 
     def _fail(self, at: str, e: Exception) -> None:
-        self.error_at, self.error = at, localize(str(e), self.t, self.lang)
+        self.error_at, self.error = at, error_text(e, self.lang)
 
     def _done(self) -> None:
         self.error_at = self.error = self.editing = ""

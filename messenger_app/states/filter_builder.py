@@ -15,6 +15,7 @@ from dataclasses import field as dc_field
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import filters, left_panel
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
@@ -351,14 +352,13 @@ class FilterBuilderState(InboxState):
         try:
             filters.validate({"join": "and", "conditions": [self._leaf(c)]})
         except filters.FilterError as e:
-            text = str(e)
-            if "not a number" in text:
+            if e.code == "filter_number":
                 return t["fb_err_number"]
-            if "not a date" in text:
+            if e.code == "filter_date":
                 return t["fb_err_date"]
-            if "must not be after" in text:
+            if e.code == "filter_order":
                 return t["fb_err_order"]
-            return text
+            return error_text(e, self.lang)
         return ""
 
     @rx.event
@@ -381,7 +381,7 @@ class FilterBuilderState(InboxState):
         try:
             filt = filters.validate(self._to_filter())
         except filters.FilterError as e:
-            self.fb_error = str(e)
+            self.fb_error = error_text(e, self.lang)
             return
         self.fb_error, self.fb_open = "", False
         return InboxState.apply_filter(filters.to_url(filt))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import folders
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
@@ -93,7 +94,7 @@ class FoldersState(InboxState):
             else:
                 folders.create(name, push=self.form_push, sound=self.form_sound)
         except folders.FolderError as e:
-            self.form_error = str(e)
+            self.form_error = error_text(e, self.lang)
             return
         self.form_open, self.form_error = False, ""
         self._reload_folders()
@@ -112,7 +113,7 @@ class FoldersState(InboxState):
         try:
             folders.delete(int(self.form_id))
         except folders.FolderError as e:
-            self.form_error, self.confirm_delete = str(e), False
+            self.form_error, self.confirm_delete = error_text(e, self.lang), False
             return
         self.form_open, self.confirm_delete, self.form_id = False, False, ""
         if shown:  # its clients stay in "All chats": show them there

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import (dialog_query, dialogs, filters, folders, left_panel,
                                     outbox, presence)
 from messenger_app.states import inbox_live, live, view
@@ -35,7 +36,7 @@ class InboxState(AuthState):
     filter_url: str = ""  # the active L5 filter, as in the page URL (?f=...)
     filter_count: int = 0
     filter_text: str = ""  # the filter in words, with its grouping shown
-    found: int = 0  # how many dialogs the list would show in all
+    found: int = -1  # how many dialogs the list would show in all (-1: not shown)
     list_error: str = ""
     unread_total: int = 0
     folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
@@ -48,6 +49,8 @@ class InboxState(AuthState):
     routes: list[dict[str, str]] = []
     route_id: str = ""
     composer_error: str = ""
+    no_route: str = ""  # why no channel can reach the open dialog's client ("" = one can)
+    loaded: bool = False  # the list has its first data (a skeleton shows until then)
     panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
@@ -59,6 +62,12 @@ class InboxState(AuthState):
         """The dialog row that takes the list's one tab stop: the open one, else the first."""
         ids = [r["id"] for r in self.rows]
         return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
+
+    @rx.var
+    def waiting_rows(self) -> list[dict[str, str]]:
+        """The card panel with no dialog open: the dialogs whose client wrote last and has
+        not been read yet, first few of the list."""
+        return [r for r in self.rows if r["unread"] and not r["out"]][:6]
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -108,7 +117,7 @@ class InboxState(AuthState):
         try:
             filt = filters.from_url(url)
         except filters.FilterError as e:
-            self.list_error = str(e)
+            self.list_error = error_text(e, self.lang)
             return False
         self.filter_url, self.filter_count = url, filters.count_conditions(filt)
         self.filter_text = filters.describe(left_panel.readable(filt), self.lang)
@@ -133,11 +142,12 @@ class InboxState(AuthState):
 
     def _show_list(self, got: tuple, limit: int) -> None:
         page, found, error = got
-        if error:
-            self.list_error, self.folder = error, "all"
+        if error is not None:
+            self.list_error, self.folder = error_text(error, self.lang), "all"
         self.found = found
         self.has_more = len(page) > limit
         self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        self.loaded = True
 
     def _reload_folders(self) -> None:
         """The folder list with its unread counters (L9) and the Unread badge: one call of
@@ -179,7 +189,7 @@ class InboxState(AuthState):
         try:
             folders.parse_key(key)
         except folders.FolderError as e:
-            self.list_error = str(e)
+            self.list_error = error_text(e, self.lang)
             return
         self.folder = str(key)
         self.list_error = ""
@@ -248,7 +258,7 @@ class InboxState(AuthState):
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
         self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
-        self.composer_error = ""
+        self.composer_error = self.no_route = ""
         self.panel = "list"
 
     def _load_dialog(self, did: int) -> None:
@@ -265,6 +275,15 @@ class InboxState(AuthState):
         self._show_card(data)
         self.composer_error = ""
 
+    def _route_reason(self, r: outbox.Route) -> str:
+        """Why a channel can't answer, in the operator's language. English keeps the
+        channel's own words for an unreachable client ("blocked the bot")."""
+        if not r.reason:
+            return ""
+        if r.reason_code == "unreachable" and self.lang == "en":
+            return r.reason
+        return self.t.get("route_" + r.reason_code, self.t["route_unreachable"])
+
     def _load_card(self, c: dialogs.Card) -> None:
         self._show_card(inbox_live.CardData(c, load_crm(c.contact_id, c.dialog_id),
                                             outbox.routes(c.dialog_id, include_unusable=True)))
@@ -277,10 +296,14 @@ class InboxState(AuthState):
                                "who": ch["display_name"] or ch["username"],
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
+        t = self.t
         self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                        "reason": r.reason}
+                        "reason": self._route_reason(r)}
                        for r in data.routes]
         usable = [r["id"] for r in self.routes if not r["reason"]]
+        self.no_route = ("" if usable else
+                         t["composer_no_channel"].format(
+                             reason=self.routes[0]["reason"] if self.routes else t["route_none"]))
         if self.route_id not in usable:
             self.route_id = usable[0] if usable else ""
 
@@ -315,7 +338,7 @@ class InboxState(AuthState):
             outbox.queue(self.open_id, op.id, text,
                          identity_id=int(self.route_id) if self.route_id else None)
         except outbox.SendRefused as e:
-            self.composer_error = str(e)
+            self.composer_error = error_text(e, self.lang)
             return
         self.composer_error = ""
         self._refresh_messages()

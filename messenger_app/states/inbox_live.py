@@ -59,14 +59,14 @@ def read_dialog(did: int, tz: str, t: dict, mark: bool = True):
     return data, msgs, older
 
 
-def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, str]:
+def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, Exception | None]:
     """A page of the list (limit + 1 rows, to know if there is more), "N found" (-1 when
     not counted) and the error of a bad filter or folder (then the unfiltered page)."""
     try:
         page = dialog_query.list_page(limit=limit + 1, **q)
-        return page, dialog_query.count(**q) if counted else -1, ""
+        return page, dialog_query.count(**q) if counted else -1, None
     except (filters.FilterError, folders.FolderError) as e:
-        return dialog_query.list_page(limit=limit + 1), -1, str(e)
+        return dialog_query.list_page(limit=limit + 1), -1, e
 
 
 def tick(session: str, token: str, open_id: int) -> None:

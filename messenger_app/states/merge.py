@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import dialog_query, merge
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.inbox import InboxState
@@ -58,7 +59,7 @@ class MergeState(AuthState):
         try:
             log_id = merge.merge(int(keep), int(other_contact_id), self._operator().id)
         except merge.MergeError as e:
-            self.error = str(e)
+            self.error = error_text(e, self.lang)
             return
         self.open, self.last_log, self.last_name, self.error = False, log_id, name, ""
         inbox._reload_list(keep=len(inbox.rows))
@@ -73,7 +74,7 @@ class MergeState(AuthState):
         try:
             merge.undo(self.last_log)
         except merge.MergeError as e:
-            self.error = str(e)
+            self.error = error_text(e, self.lang)
             return
         self.last_log, self.last_name = 0, ""
         inbox._reload_list(keep=len(inbox.rows))

@@ -7,25 +7,28 @@ import reflex as rx
 from messenger_app import settings as app_settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import channels
 from messenger_app.states.auth import AuthState, admin_required
 
 CONNECTABLE = [k for k, spec in registry.KINDS.items() if spec.connectable]
 
 
-def _fields(kind: str) -> list[dict[str, str]]:
+def _fields(kind: str, t: dict[str, str]) -> list[dict[str, str]]:
+    """The connect form of one kind, labelled in the operator's language."""
     spec = registry.KINDS[kind]
     out = []
     if spec.token_label:
-        out.append({"name": "token", "label": spec.token_label,
-                    "type": "password" if spec.token_secret else "text"})
+        out.append({"name": "token", "label": t.get(f"chf_token_{kind}", spec.token_label),
+                    "type": "password" if spec.token_secret else "text",
+                    "placeholder": "123456789:AAHk2bX…" if kind == "telegram" else ""})
     for f in spec.fields:
-        out.append({"name": f"cfg_{f.key}", "label": f.label,
-                    "type": "password" if f.secret else "text"})
+        out.append({"name": f"cfg_{f.key}", "label": t.get(f"chf_{f.key}", f.label),
+                    "type": "password" if f.secret else "text", "placeholder": ""})
     if spec.custom_base_url:
-        out.append({"name": "base_url", "label": "API base URL (optional: a local server or emulator)",
-                    "type": "text"})
-    out.append({"name": "name", "label": "Name shown to operators (optional)", "type": "text"})
+        out.append({"name": "base_url", "label": t["chf_base_url"], "type": "text",
+                    "placeholder": "http://127.0.0.1:8081"})
+    out.append({"name": "name", "label": t["chf_name"], "type": "text", "placeholder": ""})
     return out
 
 
@@ -35,8 +38,15 @@ class SettingsState(AuthState):
     notice: str = ""
     widget_snippet: str = ""
     new_kind: str = "telegram"
-    kinds: list[dict[str, str]] = [{"kind": k, "label": registry.KINDS[k].label} for k in CONNECTABLE]
-    form_fields: list[dict[str, str]] = _fields("telegram")
+
+    @rx.var
+    def kinds(self) -> list[dict[str, str]]:
+        return [{"kind": k, "label": self.t.get(f"kind_{k}", registry.KINDS[k].label)}
+                for k in CONNECTABLE]
+
+    @rx.var
+    def form_fields(self) -> list[dict[str, str]]:
+        return _fields(self.new_kind if self.new_kind in CONNECTABLE else "telegram", self.t)
 
     @rx.event
     def on_load(self):
@@ -67,7 +77,7 @@ class SettingsState(AuthState):
     @admin_required
     def set_new_kind(self, kind: str):
         if kind in CONNECTABLE:
-            self.new_kind, self.form_fields, self.error = kind, _fields(kind), ""
+            self.new_kind, self.error = kind, ""
 
     @rx.event
     @admin_required
@@ -81,8 +91,13 @@ class SettingsState(AuthState):
             ch = channels.add(kind, name=form.get("name", "").strip(), token=token, base_url=base,
                               config=config, bot_username=check.get("username", ""))
             await _on_connect(ch)
-        except (channels.ChannelConfigError, ChannelError, ValueError) as e:
-            self.error, self.notice = str(e), ""
+        except ChannelError as e:  # the provider refused the credentials: say what it said
+            self.error = error_text(channels.ChannelConfigError(
+                str(e), code="channel_config", detail=str(e)[:300]), self.lang)
+            self.notice = ""
+            return
+        except (channels.ChannelConfigError, ValueError) as e:
+            self.error, self.notice = error_text(e, self.lang), ""
             return
         self.error, self.notice = "", "connected"
         self._reload()
@@ -106,7 +121,7 @@ async def _check(kind: str, token: str, base: str, config: dict) -> dict:
     """Ask the provider whether the credentials work before saving (kinds with probe_on_save)."""
     spec = registry.get(kind)
     if spec is None:
-        raise channels.ChannelConfigError(f"unknown channel kind {kind!r}")
+        raise channels.ChannelConfigError(f"unknown channel kind {kind!r}", code="channel_kind")
     if spec.validate is not None:
         spec.validate(token, dict(config))  # a clear reason before any network call
     if not spec.probe_on_save:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from messenger_app.i18n.errors import error_text
 from messenger_app.services import templates
 from messenger_app.states.auth import AuthState, operator_required
 
@@ -81,7 +82,7 @@ class TemplatesState(AuthState):
                 op = self._operator()
                 saved = templates.create(title, body, created_by=op.id)
         except templates.TemplateError as e:
-            self.error = str(e)
+            self.error = error_text(e, self.lang)
             self.edit_title, self.edit_body = title, body
             return
         unknown = templates.render(saved.body, None).unknown

@@ -51,7 +51,8 @@ def day_label(dt: datetime, tz: str, t: dict, now: datetime | None = None) -> st
 
 
 def initials(name: str) -> str:
-    parts = [p for p in name.replace("+", " ").split() if p.isalpha()]
+    # a word counts when it starts with a letter: "Петрова-Сидорова" and "O'Neil" too
+    parts = [p for p in name.replace("+", " ").split() if p[0].isalpha()]
     return "".join(p[0] for p in parts[:2]).upper() or "#"
 
 
@@ -79,6 +80,8 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         sender = t.get("sender_client", "Client")
     elif m.sender_kind == "bot":
         sender = t.get("sender_bot", "Bot")
+    elif m.sender_name in ("", "operator"):  # no operator recorded (imported, demo)
+        sender = t.get("role_operator", "Operator")
     else:
         sender = m.sender_name
     return {

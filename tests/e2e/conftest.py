@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -28,6 +29,9 @@ ADMIN_PASSWORD = "e2e-" + uuid.uuid4().hex[:12]
 TG_TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 START_TIMEOUT = float(os.environ.get("E2E_START_TIMEOUT", "240"))
 WAIT_MS = 8000  # default expect() timeout: live updates must arrive well within it
+# Screenshots go outside the tracked tree unless asked (scripts/screenshots.sh refreshes the
+# README's): a test run leaves the checkout clean.
+SHOTS_DIR = Path(os.environ.get("SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "messenger-screenshots")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -5,11 +5,11 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, goto, login, row_by_id
+from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, login, row_by_id
 from tests.e2e.crm_helpers import (add_crm_field, add_tag2_option, card_var, fresh_phone,
                                    letters, new_client, open_client)
 
-SHOTS = ROOT / "screenshots"
+SHOTS = SHOTS_DIR
 
 
 def _edit_value(scope, text: str, submit: str = "enter") -> None:

@@ -13,14 +13,14 @@ import zlib
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (ROOT, TG_TOKEN, goto, login, new_page, open_widget, row_by_id,
+from tests.e2e.conftest import (SHOTS_DIR, ROOT, TG_TOKEN, goto, login, new_page, open_widget, row_by_id,
                                 row_with, unique, widget_say)
 from tests.e2e.test_dialog import admin_name, app_db, open_dialog
 from tests.e2e.test_telegram import _fake
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-SHOTS = ROOT / "screenshots"
+SHOTS = SHOTS_DIR
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

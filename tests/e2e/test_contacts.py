@@ -6,10 +6,10 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, goto, hydrated_after, path_of_url
+from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, hydrated_after, path_of_url
 from tests.e2e.crm_helpers import add_crm_field, add_tag2_option, fresh_phone, letters, new_client
 
-SHOTS = ROOT / "screenshots"
+SHOTS = SHOTS_DIR
 NAMES = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Зоя", "Илья", "Кира", "Лев"]
 
 

@@ -18,10 +18,10 @@ import sys
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import (ROOT, goto, hydrated_after, login, new_page, open_widget,
+from tests.e2e.conftest import (SHOTS_DIR, ROOT, goto, hydrated_after, login, new_page, open_widget,
                                 row_by_id, row_with, unique, widget_say)
 
-SHOTS = ROOT / "screenshots"
+SHOTS = SHOTS_DIR
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 

@@ -3,9 +3,9 @@ phone the panel switch buttons show one panel at a time."""
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROOT, goto, login, new_page, open_widget, row_by_id, row_with, unique, widget_say
+from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, login, new_page, open_widget, row_by_id, row_with, unique, widget_say
 
-SHOTS = ROOT / "screenshots"
+SHOTS = SHOTS_DIR
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
 

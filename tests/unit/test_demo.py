@@ -12,7 +12,26 @@ def test_demo_data_fills_an_empty_database_once(data_dir):
     assert any(r.tag1 for r in rows) and any(r.tag2 for r in rows) and any(r.blacklisted for r in rows)
     counts = {f.name: f.unread for f in folders.list_with_unread()}
     assert {"All chats", "With operator", "VIP"} <= set(counts)
-    assert [f["key"] for f in crm.list_fields()] == ["city", "budget", "birthday", "segment"]
+    assert [f["key"] for f in crm.list_fields()] == ["city", "budget", "birthday", "segment", "company"]
     assert len(templates.list()) == 3
     assert demo.seed_if_empty() is False
     assert len(dialog_query.list_page(limit=100)) == 36
+
+
+def test_demo_data_in_russian_reads_as_one_shop(data_dir):
+    from messenger_app.services.demo import RU
+
+    assert demo.seed_if_empty(lang="ru") is True
+    rows = dialog_query.list_page(limit=100)
+    names = {r.name for r in rows if r.name}
+    assert "Ольга Петрова-Сидорова" in names
+    # every client's name, folder, tag and field label is Russian (VIP is a proper name)
+    for first, last in RU.people:
+        assert not any("a" <= ch.lower() <= "z" for ch in first + last)
+    counts = {f.name for f in folders.list_with_unread(lang="ru")}
+    assert {"Все чаты", "С оператором", "VIP", "Опт", "Возвраты и жалобы"} <= counts
+    assert {f["label"] for f in crm.list_fields()} == {"Город", "Бюджет, ₽", "День рождения",
+                                                       "Сегмент", "Компания"}
+    # one language per client: no dialog mixes Latin-only sentences into a Russian one
+    for r in rows:
+        assert not r.preview or any("а" <= ch.lower() <= "я" for ch in r.preview) or "pay." in r.preview

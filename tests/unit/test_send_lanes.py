@@ -291,7 +291,7 @@ def test_a_typed_label_or_number_answers_the_buttons(data_dir):
 
 def test_settings_health_tells_the_truth(data_dir, fake):
     ch = channels.add_telegram(TOKEN, base_url=fake.url)
-    assert channels.health(channels.get(ch.id)) == "never_polled"
+    assert channels.health(channels.get(ch.id)) == "never"
     channels.save_cursor(ch.id, "5")
     assert channels.health(channels.get(ch.id)) == "polling"
     assert channels.health(channels.get(ch.id), now=utcnow() + timedelta(minutes=10)) == "stalled"
@@ -299,4 +299,4 @@ def test_settings_health_tells_the_truth(data_dir, fake):
     assert channels.health(channels.get(ch.id)) == "failing"
     channels.set_enabled(ch.id, False)
     assert channels.health(channels.get(ch.id)) == "off"
-    assert channels.health(channels.widget_channel()) == "waiting"
+    assert channels.health(channels.widget_channel()) == "ok"
