@@ -70,7 +70,8 @@ def _throttle(username: str, address: str) -> None:
                       (cfg.login_address_limits, ("login-address", address))):
         verdict = rate_limits.allowed(spec, *key)
         if not verdict.ok:
-            raise AuthError(f"too many attempts, try again in {verdict.retry_in} s", code="auth_throttled")
+            raise AuthError(f"too many attempts, try again in {verdict.retry_in} s", code="auth_throttled",
+                            seconds=verdict.retry_in)
 
 
 def _fail(username: str, address: str) -> None:

@@ -2,12 +2,17 @@
 politely, once per burst; the open dialog's own messages are not (its thread is a live log).
 The list's one tab stop (roving tabindex) is the open dialog's row, else the first."""
 
+import asyncio
+import inspect
+
 import pytest
 from reflex.state import State
 
 from messenger_app.services import auth, widget
 from messenger_app.states import inbox as inbox_state
+from messenger_app.states import inbox_live
 from messenger_app.states.inbox import ANNOUNCE_QUIET, InboxState
+from messenger_app.states.live import Digest
 
 
 @pytest.fixture
@@ -20,7 +25,18 @@ def inbox(data_dir):
 
 
 def call(st, name, *args):
-    return InboxState.event_handlers[name].fn(st, *args)
+    result = InboxState.event_handlers[name].fn(st, *args)
+    return asyncio.run(result) if inspect.isawaitable(result) else result
+
+
+def live(st, batch):
+    """What the tab's listener does with these events (InboxState.listen): read once, apply,
+    announce."""
+    async def go():
+        update = await inbox_live.read(st._live_snapshot(), Digest(batch))
+        st._live_apply(update)
+        st._announce_unread(batch)
+    asyncio.run(go())
 
 
 def inbound(dialog_id):
@@ -38,23 +54,23 @@ def test_new_unread_messages_are_announced_once_per_burst(inbox, monkeypatch):
     name_b = next(r["name"] for r in inbox.rows if r["id"] == str(got_b.dialog_id))
 
     widget.send(b, "hello?")
-    inbox._apply([inbound(got_b.dialog_id)])
+    live(inbox, [inbound(got_b.dialog_id)])
     assert inbox.announcement == f"New unread messages from {name_b}"
 
     inbox.announcement = ""
     clock[0] += 5  # the burst goes on: not announced again
     widget.send(b, "anyone there?")
-    inbox._apply([inbound(got_b.dialog_id), inbound(got_b.dialog_id)])
+    live(inbox, [inbound(got_b.dialog_id), inbound(got_b.dialog_id)])
     assert inbox.announcement == ""
 
     widget.send(a, "in the open dialog")  # read in the thread (role=log), not announced here
-    inbox._apply([inbound(got_a.dialog_id)])
+    live(inbox, [inbound(got_a.dialog_id)])
     assert inbox.announcement == ""
 
     clock[0] += ANNOUNCE_QUIET + 1  # later: a new burst is announced, in the operator's language
     inbox.lang = "ru"
     widget.send(b, "still here")
-    inbox._apply([inbound(got_b.dialog_id)])
+    live(inbox, [inbound(got_b.dialog_id)])
     assert inbox.announcement == f"Новые непрочитанные сообщения от {name_b}"
 
 

@@ -9,16 +9,18 @@ import pytest
 
 from messenger_app.i18n.errors import error_text
 from messenger_app.i18n.strings import EN, RU
-from messenger_app.services import channels, client_import, crm, folders, outbox, phones, templates
+from messenger_app.lib import phones
+from messenger_app.services import channels, client_import, crm, folders, outbox, templates
 from messenger_app.lib.errors import DomainError, ErrorText
 
-SERVICES = Path(__file__).resolve().parents[2] / "messenger_app" / "services"
+APP = Path(__file__).resolve().parents[2] / "messenger_app"
+RAISERS = [APP / "services", APP / "lib", APP / "channels"]  # where refusals are raised
 CODE = re.compile(r"""\bcode\s*=\s*["']([a-z0-9_]+)["']""")
 
 
 def _codes_in_services() -> set[str]:
     found = set()
-    for path in SERVICES.glob("*.py"):
+    for path in (p for folder in RAISERS for p in folder.glob("*.py")):
         found |= set(CODE.findall(path.read_text(encoding="utf-8")))
     return found
 

@@ -15,7 +15,7 @@ def _ch(kind, enabled=True, last_error="", last_poll_at=None):
 
 
 def test_health_says_what_the_channel_is_doing():
-    polled = datetime(2026, 12, 1, tzinfo=timezone.utc)
+    polled = datetime.now(timezone.utc)  # just now (3 minutes of silence: stalled)
     assert _health(_ch("telegram", enabled=False)) == "off"  # a disabled demo channel is not "healthy"
     assert _health(_ch("telegram", enabled=False, last_error="401")) == "off"
     assert _health(_ch("telegram")) == "never"
