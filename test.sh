@@ -19,7 +19,7 @@ scripts/setup.sh requirements-dev.txt
 # axe-core for the accessibility browser test, at the version pinned in tests/e2e/axe/package.json
 AXE=tests/e2e/axe
 want_axe="$(sed -n 's/.*"axe-core": *"\([^"]*\)".*/\1/p' "$AXE/package.json")"
-have_axe="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$AXE/node_modules/axe-core/package.json" 2>/dev/null | head -1)"
+have_axe="$( (sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$AXE/node_modules/axe-core/package.json" 2>/dev/null || true) | head -1)"
 if [ "$have_axe" != "$want_axe" ]; then
   echo "==> installing axe-core $want_axe from npm"
   npm install --prefix "$AXE" --no-audit --no-fund --no-package-lock --loglevel=error
