@@ -72,7 +72,7 @@ def dialog_row(row) -> rx.Component:
                        flex_shrink="0", custom_attrs={"aria-hidden": "true"}),
                 rx.text(row["name"], weight="medium", size="2", class_name="msg-ellipsis",
                         custom_attrs=tid("dialog-row-name")),
-                rx.cond(row["channel"] != "unknown", sr(", ", row["channel"], ",")),
+                rx.cond(row["channel"] != "unknown", sr(", ", S.t["kind_" + row["channel"]], ",")),
                 rx.cond(row["blacklisted"] != "",
                         rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted", role="img",
                                custom_attrs={"data-testid": "dialog-row-blacklisted",

@@ -66,7 +66,10 @@ def add(kind: str, name: str = "", token: str = "", base_url: str = "",
     except ValueError as e:  # a config class's own message
         raise ChannelConfigError(str(e), code="channel_config", detail=str(e)) from None
     with db.session() as s:
-        if token and s.exec(select(Channel).where(Channel.kind == kind, Channel.token == token)).first():
+        # one poller per bot: a polling kind's token connects once (webhook kinds may share
+        # an account's token between several numbers)
+        if token and spec.polling and s.exec(
+                select(Channel).where(Channel.kind == kind, Channel.token == token)).first():
             raise ChannelConfigError("this bot is already connected" if kind == "telegram"
                                      else "this channel is already connected",
                                      code="bot_connected" if kind == "telegram" else "channel_config",

@@ -69,7 +69,7 @@ def seeded(browser, app):
 
         page = login(ctx)
         s = letters()
-        add_crm_field(page, "City", f"city_{s}", "text")
+        add_crm_field(page, "Home city", f"city_{s}", "text")
         add_crm_field(page, "Size", f"size_{s}", "select", ["S", "M", "L"])
         add_tag2_option(page, f"Wholesale {s}")
         goto(page, "/templates")

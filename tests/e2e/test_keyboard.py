@@ -49,7 +49,7 @@ def test_the_main_flows_work_from_the_keyboard(new_context):
     setup.get_by_test_id("login-submit").click()
     setup.wait_for_url(lambda u: path_of_url(u) == "/")
     key = f"city_{letters()}"
-    add_crm_field(setup, "City", key, "text")
+    add_crm_field(setup, "Home city", key, "text")
     setup.context.clear_cookies()  # signed out again: the test signs in by keyboard
     setup.close()
 
