@@ -387,9 +387,21 @@ class InboxState(AuthState):
                         return
                     if update.page or update.rows or update.folder_items \
                             or update.msgs is not None or update.card or update.found is not None:
-                        async with self:
-                            self._live_apply(update)
-                            self._announce_unread(digest.events)
+                        try:
+                            async with self:
+                                if live._lost(self):  # a Redis restarted without this tab's state
+                                    lost = True
+                                else:
+                                    lost = False
+                                    self._live_apply(update)
+                                    self._announce_unread(digest.events)
+                        except live._state_errors() as e:  # the state store is down: the bus's
+                            log.warning("tab %s: state store unavailable (%s)", token[:8],
+                                        type(e).__name__)  # resync brings it all back later
+                            continue
+                        if lost:  # the page rebuilds its state from the cookie and the URL
+                            yield rx.call_script(live.RELOAD_JS)
+                            return
                     if not digest.events or time.monotonic() - ticked > live.TICK:
                         ticked = time.monotonic()
                         await inbox_live.run(inbox_live.tick, snap.session, token, snap.open_id)

@@ -22,7 +22,8 @@ def _fake(fake_tg, path: str, body: dict | None = None):
 
 
 def _telegram_rows(page):
-    return page.get_by_test_id("channel-row").filter(has=page.locator('[data-channel="telegram"]'))
+    # the fake's bot (another module may connect a second Telegram bot of its own)
+    return page.get_by_test_id("channel-row").filter(has=page.locator('[data-channel="telegram"]')).filter(has_text="fake_bot")
 
 
 @pytest.fixture(scope="module")
