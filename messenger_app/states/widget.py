@@ -39,21 +39,17 @@ class WidgetState(rx.State):
 
     @rx.event
     def send(self, form: dict):
-        try:
-            widget.send(self.visitor, str(form.get("text", "")), "",
-                        address=self.router.session.client_ip or "unknown")
-        except widget.WidgetRefused as e:
-            self.error = str(e)
-            return
-        self.error = ""
-        self._reload()
+        self._say(str(form.get("text", "")))
 
     @rx.event
     def choose(self, choice_id: str):
         """The visitor pressed a button under one of our messages."""
+        self._say("", str(choice_id or ""))
+
+    def _say(self, text: str, choice_id: str = "") -> None:
         try:
-            widget.send(self.visitor, "", choice_id=str(choice_id or ""),
-                        address=self.router.session.client_ip or "unknown")
+            widget.send(self.visitor, text, "", address=self.router.session.client_ip or "unknown",
+                        choice_id=choice_id)
         except widget.WidgetRefused as e:
             self.error = str(e)
             return
