@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.clock import utcnow
@@ -35,25 +35,10 @@ class Claimed:
     max_attempts: int
 
 
-def add(s: Session, kind: str, key: str, payload: dict[str, Any],
-        run_at: datetime | None = None, max_attempts: int = 6) -> None:
-    """Add a job inside the caller's transaction (it commits with the caller's writes). A job
-    with the same key that is still pending is left as it is."""
-    existing = s.exec(select(Job).where(Job.key == key)).first()
-    if existing is not None:
-        if existing.status in (JOB_DONE, JOB_FAILED):
-            existing.status, existing.run_at, existing.attempts = JOB_QUEUED, run_at or utcnow(), 0
-            existing.payload, existing.last_error = payload, ""
-            s.add(existing)
-        return
-    s.add(Job(kind=kind, key=key, payload=payload, run_at=run_at or utcnow(),
-              max_attempts=max_attempts))
-
-
 def add_in(conn, kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,
            max_attempts: int = 6) -> None:
-    """add() for SQL Core callers (inbox's fast path): inside the caller's connection and
-    transaction; a job with the same key is left as it is."""
+    """Add a job inside the caller's connection and transaction (it commits with the caller's
+    writes: inbox's receive); a job with the same key is left as it is."""
     t = Job.__table__
     if conn.execute(select(t.c.id).where(t.c.key == key)).first() is not None:
         return
@@ -66,9 +51,8 @@ def add_in(conn, kind: str, key: str, payload: dict[str, Any], run_at: datetime 
 def enqueue(kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,
             max_attempts: int = 6) -> None:
     """Add a job in a transaction of its own, and wake the runner."""
-    with db.session() as s:
-        add(s, kind, key, payload, run_at, max_attempts)
-        s.commit()
+    with db.engine().begin() as conn:
+        add_in(conn, kind, key, payload, run_at, max_attempts)
     events.publish("jobs")
 
 
