@@ -21,6 +21,7 @@ class Message(SQLModel, table=True):
         Index("ix_message_dialog", "dialog_id", "id"),
         Index("ix_message_outbox", "status", "next_attempt_at"),
         Index("ix_message_lane", "channel_id", "status", "next_attempt_at"),
+        UniqueConstraint("dedup_key", name="uq_message_dedup_key"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -40,6 +41,17 @@ class Message(SQLModel, table=True):
     status_history: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     choices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))  # buttons sent
     choice_id: str = Field(default="", max_length=256)  # inbound: the button the client chose
+    # what made an outbound message when no operator typed it: "bot" (a scenario run) or
+    # "mailing"; origin_id is the run or the mailing, origin_label the scenario's or mailing's
+    # name as it was then (C3), origin_detail e.g. {"scenario_id", "version", "step"} (C4)
+    origin_kind: str = Field(default="", max_length=16)
+    origin_id: Optional[int] = Field(default=None)
+    origin_label: str = Field(default="", max_length=200)
+    origin_detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    # set by automatic senders (bot: run/step/attempt, mailing: mailing/recipient): queueing the
+    # same key twice gives back the first row instead of a second message
+    dedup_key: Optional[str] = Field(default=None, max_length=200)
+    subject: str = Field(default="", max_length=998)  # e-mail subject (inbound) / thread subject
     claimed_by: str = Field(default="", max_length=200)  # the send lane that holds the row
     claim_until: Optional[datetime] = Field(default=None)  # after this, the claim is stale
     attempts: int = Field(default=0)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from messenger_app import db
@@ -83,9 +84,18 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
 
 def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int | None = None,
           attachments: list[dict] | None = None, sender_kind: str = "operator",
-          choices: list[Choice] | None = None) -> int:
+          choices: list[Choice] | None = None, *, origin: Origin | None = None,
+          dedup_key: str | None = None, subject: str = "") -> int:
     """Queue a message on the client's best route (or `identity_id`'s). What the route's kind
-    cannot carry is refused here with the reason, never dropped later."""
+    cannot carry is refused here with the reason, never dropped later.
+
+    Automatic senders pass `origin` (who made it, shown in the dialog and the message detail)
+    and a `dedup_key`: queueing the same key again returns the first message's id and sends
+    nothing (a crash between "queued" and "step done" never doubles a bot or mailing message)."""
+    if dedup_key is not None:
+        existing = _by_dedup_key(dedup_key)
+        if existing is not None:
+            return existing
     text = (text or "").strip()
     attachments = list(attachments or [])
     choices = list(choices or [])
@@ -115,8 +125,17 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
                       choices=[{"id": c.id, "label": c.label} for c in choices],
                       sender_kind=sender_kind, status=QUEUED, next_attempt_at=now,
                       status_history=[{"status": QUEUED, "at": now.isoformat()}],
-                      created_at=now, updated_at=now)
+                      created_at=now, updated_at=now, dedup_key=dedup_key, subject=subject or "",
+                      **(origin.columns() if origin else {}))
         s.add(msg)
+        try:
+            s.flush()
+        except IntegrityError:  # the same dedup_key queued concurrently: the first one wins
+            s.rollback()
+            existing = _by_dedup_key(dedup_key) if dedup_key is not None else None
+            if existing is None:
+                raise
+            return existing
         dialog.last_message_at = dialog.activity_at = now
         dialog.last_preview = preview_of(text, attachments)
         dialog.last_channel_kind = route.channel_kind
@@ -128,6 +147,25 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
                    message_id=msg_id)
     events.publish("outbox", message_id=msg_id, channel_id=route.channel_id)
     return msg_id
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Who made an automatic message: kind "bot" (id = the run) or "mailing" (id = the
+    mailing); label = the scenario's or mailing's name; detail e.g. scenario, version, step."""
+    kind: str
+    id: int | None = None
+    label: str = ""
+    detail: dict | None = None
+
+    def columns(self) -> dict:
+        return {"origin_kind": self.kind, "origin_id": self.id, "origin_label": self.label[:200],
+                "origin_detail": dict(self.detail or {})}
+
+
+def _by_dedup_key(key: str) -> int | None:
+    with db.session() as s:
+        return s.exec(select(Message.id).where(Message.dedup_key == key)).first()
 
 
 def due(limit: int = 20) -> list[int]:

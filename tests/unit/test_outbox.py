@@ -95,3 +95,21 @@ def test_disabled_channel_is_offered_with_reason(dialog):
     assert outbox.routes(did) == []
     [r] = outbox.routes(did, include_unusable=True)
     assert r.reason == "channel is disabled"
+
+
+def test_automatic_message_keeps_its_origin_and_its_dedup_key_sends_once(dialog):
+    did, _ = dialog
+    origin = outbox.Origin("bot", id=7, label="Greeting", detail={"scenario_id": 3, "step": "n1"})
+    first = outbox.queue(did, None, "Hi from the bot", sender_kind="bot", origin=origin,
+                         dedup_key="bot:7:n1:1")
+    again = outbox.queue(did, None, "Hi from the bot", sender_kind="bot", origin=origin,
+                         dedup_key="bot:7:n1:1")
+    other = outbox.queue(did, None, "Next step", sender_kind="bot", origin=origin,
+                         dedup_key="bot:7:n2:1")
+    assert again == first and other != first
+    m = _msg(first)
+    assert (m.origin_kind, m.origin_id, m.origin_label, m.origin_detail) == (
+        "bot", 7, "Greeting", {"scenario_id": 3, "step": "n1"})
+    with db.session() as s:
+        texts = [r.text for r in s.query(Message).filter(Message.dialog_id == did).order_by(Message.id)]
+    assert texts == ["hello", "Hi from the bot", "Next step"]
