@@ -4,7 +4,7 @@ level of explicit groups, turned into the filter JSON of services/filters.py.
 The editable model is a plain backend dict (`_model`); what the screen shows is rebuilt from
 it after every change (`blocks`, `meaning`). A top-level item is a block: one condition, or a
 group ("all of" / "any of") of conditions. "Apply" validates every condition (inline errors),
-then hands `filters.to_url(filter)` to `InboxState.apply_filter`, which keeps it in the URL.
+then hands `filters.to_url(filter)` (with the operator's time zone when it compares dates) to `InboxState.apply_filter`, which keeps it in the URL.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import field as dc_field
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
+from messenger_app.lib import values
 from messenger_app.services import filters, left_panel
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
@@ -44,9 +45,11 @@ class Block:
 
 
 def _number(text: str):
+    """The draft's number as the CRM and the filters read it (lib/values.py); as typed when
+    it is not one yet."""
     try:
-        n = float(str(text).replace(",", ".").replace(" ", ""))
-    except ValueError:
+        n = float(values.parse_number(text))
+    except values.BadValue:
         return text
     return int(n) if n.is_integer() and abs(n) < 2 ** 53 else n
 
@@ -379,7 +382,7 @@ class FilterBuilderState(InboxState):
             self.fb_error = self.t["fb_err_fix"]
             return
         try:
-            filt = filters.validate(self._to_filter())
+            filt = filters.validate(filters.with_zone(self._to_filter(), self.tz))  # days where the operator is
         except filters.FilterError as e:
             self.fb_error = error_text(e, self.lang)
             return

@@ -233,3 +233,18 @@ def test_builder_number_variable_and_channel_words(token):
     call(inbox_st, "apply_filter", url)
     assert inbox_st.filter_count == 2
     assert inbox_st.filter_text == "Age between 18 and 30 OR last channel is Telegram"
+
+
+def test_builder_reads_days_in_the_operators_time_zone(token):
+    st = _state(FilterBuilderState, token)
+    st.tz = "Europe/Moscow"
+    call(st, "open_builder")
+    a = conds(st)[0].id
+    call(st, "set_field", a, "created_at")
+    call(st, "set_op", a, "equals")
+    call(st, "set_value", a, "02.03.2024")  # typed as the CRM takes it
+    result = call(st, "apply_builder")
+    want = {"join": "and", "conditions": [{"field": "created_at", "op": "equals", "value": "2024-03-02"}],
+            "tz": "Europe/Moscow"}
+    assert filters.to_url(want) in repr(result) and st.fb_error == ""
+    assert filters.from_url(filters.to_url(want)) == want

@@ -20,7 +20,7 @@ CODE = re.compile(r"""\bcode\s*=\s*["']([a-z0-9_]+)["']""")
 
 def _codes_in_services() -> set[str]:
     found = set()
-    for path in (p for folder in RAISERS for p in folder.glob("*.py")):
+    for path in (p for folder in RAISERS for p in folder.rglob("*.py")):
         found |= set(CODE.findall(path.read_text(encoding="utf-8")))
     return found
 

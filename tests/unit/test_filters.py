@@ -493,3 +493,61 @@ def test_list_count_and_counters_on_the_same_base(world):
         "eve", "boris", "anon", "anna", "olga", "ghost"]
     assert {f.id: f.unread for f in folders.list_with_unread()} == {
         "all": 3, "operator": 0, world["F1"]: 1, world["F2"]: 1}
+
+
+# -- one way to read values; days where the operator is ---------------------------------------
+@pytest.mark.parametrize("tz,day,expected", [
+    ("UTC", "2024-03-02", {"ghost"}),
+    ("Europe/Moscow", "2024-03-02", {"ghost", "anon"}),  # anon: 23:59:59 UTC is 02:59 in Moscow
+    ("Europe/Moscow", "01.01.2024", {"eve"}),  # eve: 23:30 UTC on 31 December
+    ("America/New_York", "2024-03-01", {"anon", "ghost"}),  # olga's UTC midnight is still 29 February there
+])
+def test_days_are_the_operators_days(world, tz, day, expected):
+    filt = {**one("created_at", "equals", day), "tz": tz}
+    assert matches(filt, world) == expected
+    assert matches(filters.from_url(filters.to_url(filters.validate(filt))), world) == expected
+
+
+def test_the_time_zone_travels_with_the_filter_and_only_when_it_matters():
+    dated = filters.with_zone(one("created_at", "after", "2024-03-01"), "Europe/Moscow")
+    assert filters.validate(dated)["tz"] == "Europe/Moscow"
+    assert filters.from_url(filters.to_url(filters.validate(dated))) == filters.validate(dated)
+    undated = one("tag1", "contains", "vip")
+    assert filters.with_zone(undated, "Europe/Moscow") == undated  # a shorter link
+    crm_day = one("var:birthday", "equals", "1990-05-01")  # a calendar day, not a moment
+    assert filters.with_zone(crm_day, "Europe/Moscow") == crm_day
+    assert "tz" not in filters.validate({**undated, "tz": "UTC"})
+    for bad in ("Mars/Olympus", "../../etc/passwd", 5, "x" * 100):
+        with pytest.raises(FilterError, match="not a time zone"):
+            filters.validate({**dated, "tz": bad})
+
+
+@pytest.mark.parametrize("typed", ["1 234,5", "1\u00a0234,5", "1,234.5", "1.234,5",
+                                   "1234.5", " 1 234,50 "])
+def test_a_number_the_crm_accepts_is_filterable_by_the_same_text(data_dir, typed):
+    from messenger_app.services import crm
+    contact, _ = crm.create_contact("+79991234567", "Anna")
+    other, _ = crm.create_contact("+79991234568", "Boris")
+    crm.create_field("amount", "Amount", "number")
+    crm.set_value(contact.id, "amount", typed)
+    crm.set_value(other.id, "amount", "1234")
+    with db.session() as s:
+        found = set(s.execute(select(Dialog.contact_id).where(
+            filters.compile(one("var:amount", "equals", typed)))).scalars().all())
+    assert found == {contact.id}
+
+
+@pytest.mark.parametrize("typed", ["25.11.2026", "2026-11-25", " 25.11.2026 ", "2026-11-25T10:30:00"])
+def test_a_date_the_crm_accepts_is_filterable_by_the_same_text(data_dir, typed):
+    from messenger_app.services import crm
+    contact, _ = crm.create_contact("+79991234567", "Anna")
+    other, _ = crm.create_contact("+79991234568", "Boris")
+    crm.create_field("due", "Due", "date")
+    crm.set_value(contact.id, "due", typed)
+    crm.set_value(other.id, "due", "26.11.2026")
+    day = typed if "T" not in typed else typed[:10]  # a date-time in a filter is a moment
+    with db.session() as s:
+        found = set(s.execute(select(Dialog.contact_id).where(
+            filters.compile({**one("var:due", "equals", day), "tz": "Asia/Tokyo"}))).scalars().all())
+    assert found == {contact.id}  # a CRM date is a calendar day wherever the operator is
+    assert filters.validate(one("var:due", "equals", day))["conditions"][0]["value"] == "2026-11-25"

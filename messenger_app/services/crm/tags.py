@@ -1,0 +1,100 @@
+"""Tag 2 (R7): the closed list of options an admin keeps, and the one check a client's Tag 2
+goes through. Renaming or deleting an option rewrites the clients that had it; every change
+publishes `events.publish("tag2_options", ...)` (and "dialogs_bulk" when clients changed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from messenger_app import db
+from messenger_app.models import Contact, Tag2Option
+from messenger_app.services import events
+from messenger_app.services.crm.values import TAG2_MAX, CrmError, limited, clean_text
+
+
+def tag2_canonical(s: Session, value: str) -> str:
+    opts = s.exec(select(Tag2Option.value)).all()
+    if value in opts:
+        return value
+    folded = {o.casefold(): o for o in opts}
+    if value.casefold() in folded:
+        return folded[value.casefold()]
+    raise CrmError(f"{value[:50]!r} is not a Tag 2 option", code="tag2", value=value[:50])
+
+
+def _clean_option(value: Any) -> str:
+    text = limited(clean_text(value), TAG2_MAX, "Tag 2 option")
+    if not text:
+        raise CrmError("a Tag 2 option cannot be empty", code="tag2_empty")
+    return text
+
+
+def list_tag2_options() -> list[str]:
+    with db.session() as s:
+        return list(s.exec(select(Tag2Option.value)
+                           .order_by(Tag2Option.position, Tag2Option.id)).all())
+
+
+def add_tag2_option(value: str) -> str:
+    value = _clean_option(value)
+    with db.session() as s:
+        existing = s.exec(select(Tag2Option.value)).all()
+        if value.casefold() in {o.casefold() for o in existing}:
+            raise CrmError(f"Tag 2 option {value!r} already exists", code="tag2_exists", value=value)
+        top = s.exec(select(func.max(Tag2Option.position))).one()
+        s.add(Tag2Option(value=value, position=(top or 0) + 1))
+        s.commit()
+    events.publish("tag2_options", reason="added")
+    return value
+
+
+def rename_tag2_option(old: str, new: str) -> int:
+    """Rename an option; clients that had it get the new value. Returns how many."""
+    new = _clean_option(new)
+    with db.session() as s:
+        opt = s.exec(select(Tag2Option).where(Tag2Option.value == old)).first()
+        if opt is None:
+            raise CrmError(f"no Tag 2 option {old!r}", code="tag2", value=old)
+        others = s.exec(select(Tag2Option.value).where(Tag2Option.id != opt.id)).all()
+        if new.casefold() in {o.casefold() for o in others}:
+            raise CrmError(f"Tag 2 option {new!r} already exists", code="tag2_exists", value=new)
+        opt.value = new
+        s.add(opt)
+        res = s.exec(update(Contact).where(Contact.tag2 == old).values(tag2=new))
+        s.commit()
+        n = res.rowcount or 0
+    events.publish("tag2_options", reason="renamed")
+    if n:
+        events.publish("dialogs_bulk", reason="tag2")
+    return n
+
+
+def delete_tag2_option(value: str) -> int:
+    """Delete an option; clients that had it are left with no Tag 2. Returns how many."""
+    with db.session() as s:
+        opt = s.exec(select(Tag2Option).where(Tag2Option.value == value)).first()
+        if opt is None:
+            raise CrmError(f"no Tag 2 option {value!r}", code="tag2", value=value)
+        res = s.exec(update(Contact).where(Contact.tag2 == value).values(tag2=""))
+        s.delete(opt)
+        s.commit()
+        n = res.rowcount or 0
+    events.publish("tag2_options", reason="deleted")
+    if n:
+        events.publish("dialogs_bulk", reason="tag2")
+    return n
+
+
+def reorder_tag2_options(values: list[str]) -> None:
+    with db.session() as s:
+        opts = {o.value: o for o in s.exec(select(Tag2Option)).all()}
+        if len(values) != len(opts) or set(values) != set(opts):
+            raise CrmError("the new order must list every Tag 2 option once", code="order")
+        for pos, v in enumerate(values, 1):
+            opts[v].position = pos
+            s.add(opts[v])
+        s.commit()
+    events.publish("tag2_options", reason="reordered")
