@@ -45,15 +45,28 @@ class Bus:
         self.subscribed = threading.Event()  # set while the Redis subscription is live
 
     # -- subscribe -------------------------------------------------------------------
-    def subscribe(self) -> asyncio.Queue:
-        """A queue of events for the calling coroutine; call unsubscribe() when done."""
+    def subscribe(self) -> "Subscription":
+        """A queue of events for the calling coroutine; call unsubscribe() when done.
+
+        `q = await bus.subscribe()` returns once Redis has confirmed the SUBSCRIBE (at most
+        TIMEOUT: with Redis down events stay local and the listener keeps retrying), so an
+        event another process publishes after that is never missed. Plain `bus.subscribe()`
+        returns at once. Until the subscription is live this process's own events are
+        delivered to its tabs directly (see publish())."""
         loop = asyncio.get_running_loop()
-        q: asyncio.Queue = asyncio.Queue(maxsize=1000)
+        q = Subscription(self, maxsize=1000)
         with self._lock:
             self._subs.add((loop, q))
         if self.redis_url and (self._listener is None or self._listener.done()):
             self._listener = loop.create_task(self._listen_redis())
         return q
+
+    async def ready(self, timeout: float = TIMEOUT) -> bool:
+        """Wait until Redis confirmed this process's subscription (True), or `timeout`
+        passed (False). Without Redis there is nothing to wait for."""
+        if not self.redis_url or self.subscribed.is_set():
+            return True
+        return await asyncio.to_thread(self.subscribed.wait, timeout)
 
     def unsubscribe(self, q: asyncio.Queue) -> None:
         with self._lock:
@@ -64,11 +77,14 @@ class Bus:
         """Never raises: callers have committed already, an event must not undo their work."""
         event = {"kind": kind, **data}
         if self.redis_url and time.monotonic() >= self._retry_at:
+            live = self.subscribed.is_set()  # read before publishing: Redis delivers it back
             try:
                 self._redis().publish(REDIS_CHANNEL, json.dumps(event))
                 if self._publish_down:
                     self._publish_down = False
                     log.info("redis publish works again")
+                if not live:  # not subscribed (yet): Redis would not bring it to our tabs
+                    self._fan_out(event)  # (at worst twice, right at the SUBSCRIBE: a re-read)
                 return
             except Exception as e:  # Redis down: at least this process's tabs hear it
                 self._retry_at = time.monotonic() + PUBLISH_PAUSE
@@ -144,6 +160,21 @@ class Bus:
                 if client is not None:
                     with contextlib.suppress(Exception):
                         await client.aclose()
+
+
+class Subscription(asyncio.Queue):
+    """A subscriber's queue of events; awaiting it waits for the Redis subscription."""
+
+    def __init__(self, bus: Bus, maxsize: int = 0):
+        super().__init__(maxsize=maxsize)
+        self._bus = bus
+
+    def __await__(self):
+        return self._ready().__await__()
+
+    async def _ready(self) -> "Subscription":
+        await self._bus.ready()
+        return self
 
 
 def _put(q: asyncio.Queue, event: dict) -> None:

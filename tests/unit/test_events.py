@@ -39,7 +39,9 @@ def test_a_stuck_subscriber_does_not_grow_without_bound():
         q = bus.subscribe()
         for i in range(1500):
             bus.publish("dialog", dialog_id=i)
-        await asyncio.sleep(0.05)
+        done = asyncio.get_running_loop().create_future()  # a sentinel behind the deliveries:
+        asyncio.get_running_loop().call_soon_threadsafe(done.set_result, None)  # FIFO, so
+        await done  # every event was handed to the queue by now
         return q
 
     q = asyncio.run(scenario())
@@ -54,6 +56,10 @@ def redis_server(tmp_path):
     server.stop()
 
 
+PUBLISH_42 = ("import sys; from messenger_app.services.events import Bus; "
+              "Bus(sys.argv[1]).publish('dialog', dialog_id=42, reason='inbound')")
+
+
 def test_redis_bus_joins_two_processes(redis_server):
     """An event published by another backend process reaches this one's subscribers."""
     bus = Bus(redis_server.url)
@@ -62,7 +68,7 @@ def test_redis_bus_joins_two_processes(redis_server):
 
     async def scenario():
         q = bus.subscribe()
-        assert await asyncio.to_thread(bus.subscribed.wait, 10)  # listening on Redis
+        assert await bus.ready(10)  # Redis confirmed the SUBSCRIBE
         proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, redis_server.url)
         assert await proc.wait() == 0
         ev = await asyncio.wait_for(q.get(), 5)
@@ -71,6 +77,47 @@ def test_redis_bus_joins_two_processes(redis_server):
 
     ev = asyncio.run(scenario())
     assert ev == {"kind": "dialog", "dialog_id": 42, "reason": "inbound"}
+
+
+def test_awaiting_subscribe_means_no_event_of_another_process_is_lost(redis_server):
+    """`await bus.subscribe()` returns once Redis confirmed SUBSCRIBE: an event another
+    process publishes right after reaches the subscriber (pub/sub keeps nothing for late
+    subscribers, so returning earlier would lose it)."""
+    bus = Bus(redis_server.url)
+
+    async def scenario():
+        q = await bus.subscribe()
+        live = bus.subscribed.is_set()
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", PUBLISH_42, redis_server.url)
+        assert await proc.wait() == 0
+        ev = await asyncio.wait_for(q.get(), 5)
+        bus._listener.cancel()
+        return live, ev
+
+    live, ev = asyncio.run(scenario())
+    assert live and ev == {"kind": "dialog", "dialog_id": 42, "reason": "inbound"}
+
+
+def test_own_events_before_the_subscription_is_live_still_reach_this_process(redis_server):
+    """A write right after the first tab subscribed, before Redis confirmed SUBSCRIBE: the
+    tab hears it (through Redis or directly), and once live an event arrives exactly once."""
+    bus = Bus(redis_server.url)
+
+    async def scenario():
+        q = bus.subscribe()  # not awaited: the listener is still connecting
+        bus.publish("dialog", dialog_id=1)
+        first = await asyncio.wait_for(q.get(), 5)
+        assert await bus.ready(10)
+        while not q.empty():  # a copy of event 1 that also came back through Redis
+            assert q.get_nowait()["dialog_id"] == 1
+        bus.publish("dialog", dialog_id=2)
+        bus.publish("dialog", dialog_id=3)  # a sentinel: once it is here, 2 had its chance twice
+        got = [(await asyncio.wait_for(q.get(), 5))["dialog_id"] for _ in range(2)]
+        bus._listener.cancel()
+        return first, got, q.qsize()
+
+    first, got, left = asyncio.run(scenario())
+    assert first["dialog_id"] == 1 and got == [2, 3] and left == 0
 
 
 def test_redis_down_still_delivers_locally():
@@ -84,10 +131,6 @@ def test_redis_down_still_delivers_locally():
         return ev
 
     assert asyncio.run(scenario())["dialog_id"] == 1
-
-
-PUBLISH_42 = ("import sys; from messenger_app.services.events import Bus; "
-              "Bus(sys.argv[1]).publish('dialog', dialog_id=42, reason='inbound')")
 
 
 async def _until(condition, timeout: float = 15) -> None:
@@ -107,7 +150,7 @@ def test_redis_outage_is_logged_once_and_tabs_are_told_to_refresh(redis_server, 
 
     async def scenario():
         q = bus.subscribe()
-        assert await asyncio.to_thread(bus.subscribed.wait, 10)
+        assert await bus.ready(10)
         redis_server.stop()
         tries = []
         real = bus._redis().publish
