@@ -1,4 +1,7 @@
-"""Configured channel instances (the website widget is always there): add, enable, cursor, health."""
+"""The channels a business connected (rows of Channel; the website widget's always exists):
+connect one of any kind (validated by its kind in channels/registry.py), its webhook URL,
+enable / disable, the poller's cursor, its health and last error. Talking to a channel's
+API is channels/; this module only keeps the configuration."""
 
 from __future__ import annotations
 

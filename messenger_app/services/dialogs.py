@@ -1,4 +1,6 @@
-"""Reading dialogs for the screen: the list (one indexed query a page) and a dialog's messages."""
+"""A dialog read back: its messages page by page, the client's card header (name, phone,
+channels), a client's display name and the count of unread dialogs. The list of dialogs
+with its filters is services/dialog_query.py."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from messenger_app import db, settings
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import ChannelIdentity, Message
 from messenger_app.services import attachments, channels, inbox, rate_limits
-from messenger_app.services.message_info import attachment_rows
+from messenger_app.services.message_details import attachment_rows
 
 
 class WidgetRefused(ValueError):

@@ -18,7 +18,7 @@ import reflex as rx
 
 from messenger_app.channels import registry
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import (attachments, dialogs, inbox, message_info, notes, outbox,
+from messenger_app.services import (attachments, dialogs, inbox, message_details, notes, outbox,
                                     search, templates)
 from messenger_app.states import view
 from messenger_app.states.auth import operator_required
@@ -163,7 +163,7 @@ class ComposerState(InboxState):
             except attachments.AttachmentError as e:
                 errors.append(f"{name}: {error_text(e, self.lang)}")
                 continue
-            [row] = message_info.attachment_rows([att])
+            [row] = message_details.attachment_rows([att])
             items.append({**row, "file_name": att["file_name"], "bytes": str(att["file_size"])})
         self._set_pending(did, items)
         self.composer_error = "; ".join(errors)
@@ -287,7 +287,7 @@ class ComposerState(InboxState):
     @operator_required
     def open_detail(self, message_id: str):
         try:
-            d = message_info.detail(int(message_id))
+            d = message_details.detail(int(message_id))
         except (TypeError, ValueError):
             return
         if d is None:
@@ -324,7 +324,7 @@ class ComposerState(InboxState):
                          "error": str(h.get("error") or ""),
                          "attempt": str(h.get("attempt") or "")})
         self.detail_history = hist
-        self.detail_atts = message_info.attachment_rows(d["attachments"])
+        self.detail_atts = message_details.attachment_rows(d["attachments"])
         self.detail_raw = (json.dumps(d["attachments"], ensure_ascii=False, indent=2)
                            if d["attachments"] else "")
         self.detail_open = True
@@ -389,7 +389,7 @@ class ComposerState(InboxState):
             mid = int(message_id)
         except (TypeError, ValueError):
             return
-        did = message_info.dialog_of(mid)
+        did = message_details.dialog_of(mid)
         if did is None:
             return
         if did != self.open_id:
@@ -400,7 +400,7 @@ class ComposerState(InboxState):
             inbox.mark_read(did)
             self.search_did = did if self.search_scope == "dialog" else self.search_did
         if not any(m["id"] == str(mid) for m in self.msgs):
-            need = min(message_info.count_from(did, mid) + 10, JUMP_MAX)
+            need = min(message_details.count_from(did, mid) + 10, JUMP_MAX)
             page = dialogs.messages(did, limit=need + 1)
             self.has_older = len(page) > need
             self.msgs = view.with_day_separators(
