@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import login, open_widget, unique, widget_say
 from tests.fakes.push_service import FakePushService
-from tests.unit.test_push import Browser
+from tests.fakes.push_browser import Browser
 
 
 def test_inbound_message_is_pushed_to_the_operator(app, new_context, playwright_request_factory):

@@ -12,7 +12,7 @@ import pytest
 
 from messenger_app import db, settings
 from messenger_app.models import Message
-from messenger_app.services import attachments, auth, dialog_query, dialogs, outbox, widget
+from messenger_app.services import attachments, auth, dialog_query, dialogs, outbox
 from messenger_app.services.attachments import AttachmentError
 
 
@@ -224,13 +224,6 @@ def test_local_path_refuses_foreign_urls(data_dir):
     assert attachments.local_path({"url": "/files/attachments/%2e%2e/%2e%2e/messenger.db"}) is None
     assert attachments.local_path({"url": "https://evil.example/x.png"}) is None
     assert attachments.local_path({"url": "/files/attachments/2020/01/missing.png"}) is None
-
-
-@pytest.fixture
-def dialog(data_dir):
-    op = auth.create_operator("op", "password-123")
-    got = widget.send(widget.new_visitor(), "hello")
-    return got.dialog_id, op.id
 
 
 def test_queue_with_attachments(dialog):

@@ -11,21 +11,10 @@ from sqlmodel import func, select
 
 from messenger_app import db, settings
 from messenger_app.models import Contact, ContactValue, Dialog, Message
-from messenger_app.services import client_import, crm, events
+from messenger_app.services import client_import, crm
 from messenger_app.lib import phones
 from messenger_app.services.client_import import ClientImportError, Report
-
-
-@pytest.fixture
-def published(monkeypatch):
-    got = []
-    monkeypatch.setattr(events, "publish", lambda kind, **data: got.append({"kind": kind, **data}))
-    return got
-
-
-def _count(model, *where):
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+from tests.factories import count
 
 
 def _by_phone(phone):
@@ -95,11 +84,11 @@ def _check_messy_result(existing_id):
     # only the mapped non-empty fields are written: the empty last name does not erase "Surname"
     assert (olga.id, olga.first_name, olga.last_name, olga.tag1) == (existing_id, "Ольга", "Surname",
                                                                     "keep me")
-    assert _count(Contact) == 4 and _count(Dialog) == 4
+    assert count(Contact) == 4 and count(Dialog) == 4
     with db.session() as s:  # L2: an imported client has a dialog and no messages
         for d in s.exec(select(Dialog)):
             assert (d.last_channel_kind, d.last_message_at, d.unread_count) == ("", None, 0)
-    assert _count(Message) == 0
+    assert count(Message) == 0
     assert crm.billed_subscribers() == 0  # B3: nobody wrote yet
 
 
@@ -208,7 +197,7 @@ def test_mapping_errors_write_nothing(data_dir):
             client_import.run(data, "x.csv", mapping)
     with pytest.raises(ClientImportError, match="dedupe"):
         client_import.run(data, "x.csv", {"a": "phone"}, dedupe="merge")
-    assert _count(Contact) == 0
+    assert count(Contact) == 0
     # columns may also be given by their 0-based index
     assert client_import.run(data, "x.csv", {0: "phone", 2: "var:city"}).created == 1
 
@@ -314,7 +303,7 @@ def test_progress_reports_and_cancel(data_dir):
     client_import.run(data, "x.csv", {"phone": "phone"}, on_progress=lambda d, t: calls.append((d, t)))
     assert calls[-1] == (1000, 1000) and all(t == 1000 for _, t in calls)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) == 2
-    assert _count(Contact) == 1000
+    assert count(Contact) == 1000
 
     class Cancelled(Exception):
         pass
@@ -326,7 +315,7 @@ def test_progress_reports_and_cancel(data_dir):
     data2 = ("phone\n" + "\n".join(f"+7998{1000000 + i}" for i in range(3000))).encode()
     with pytest.raises(Cancelled):
         client_import.run(data2, "y.csv", {"phone": "phone"}, on_progress=cancel)
-    assert _count(Contact) == 1000
+    assert count(Contact) == 1000
 
 
 # -- speed: bounded number of statements --------------------------------------------------------
@@ -363,7 +352,7 @@ def test_20k_rows_take_a_bounded_number_of_statements(data_dir):
     assert created_statements <= 3 * chunks + 10, created_statements
     # per chunk: one executemany UPDATE, one DELETE + one INSERT of the values
     assert updated_statements <= 3 * chunks + 10, updated_statements
-    assert _count(Contact) == rows and _count(Dialog) == rows and _count(ContactValue) == 2 * rows
+    assert count(Contact) == rows and count(Dialog) == rows and count(ContactValue) == 2 * rows
     c = _by_phone("+79990001234")
     assert (c.first_name, _values(c.id)) == ("Имя 1234", {"city": "Город 34", "amount": "1234.5"})
 
@@ -532,7 +521,7 @@ def test_other_writers_are_not_blocked_while_the_file_is_checked(data_dir, monke
 
     report = client_import.run(_thousand_rows(), "x.csv", {"phone": "phone"}, on_progress=meanwhile)
     assert report.created == 1000 and len(others) == 9
-    assert _count(Contact) == 1009
+    assert count(Contact) == 1009
 
 
 def test_export_with_a_compiled_filter(data_dir):

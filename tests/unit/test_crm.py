@@ -4,25 +4,14 @@ bot pause (R5), new dialog (L6, L2) and billed subscribers (B3)."""
 from datetime import datetime
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, Contact, ContactValue, CrmField, Dialog, Message
 from messenger_app.services import crm, events, inbox
 from messenger_app.services.crm import CrmError
-
-
-@pytest.fixture
-def published(monkeypatch):
-    got = []
-    monkeypatch.setattr(events, "publish", lambda kind, **data: got.append({"kind": kind, **data}))
-    return got
-
-
-def _count(model, *where):
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(model).where(*where)).one()
+from tests.factories import count
 
 
 def _contact(phone="+79991234567", first="Anna", last="Ivanova"):
@@ -101,7 +90,7 @@ def test_delete_field_deletes_its_values(data_dir, published):
     crm.set_value(cid, "age", "33")
     crm.delete_field("city")
     assert [f["key"] for f in crm.list_fields()] == ["age"]
-    assert _count(ContactValue) == 1
+    assert count(ContactValue) == 1
     assert [v["key"] for v in crm.values_of(cid)] == ["age"]
     assert any(e["kind"] == "crm_fields" and e["reason"] == "deleted" for e in published)
     with pytest.raises(CrmError, match="no field"):
@@ -232,7 +221,7 @@ def test_empty_value_clears_and_values_of_lists_every_field(data_dir):
         {"key": "age", "label": "Age", "type": "number", "options": [], "value": ""},
         {"key": "size", "label": "Size", "type": "select", "options": ["S"], "value": ""}]
     crm.set_value(cid, "city", None)
-    assert _count(ContactValue) == 0
+    assert count(ContactValue) == 0
 
 
 def test_unknown_field_or_client(data_dir):
@@ -399,18 +388,18 @@ def test_create_contact_new_then_existing(data_dir, published):
     assert dialog.contact_id == contact.id
     d = _get(Dialog, dialog.id)
     assert (d.last_channel_kind, d.last_preview, d.last_message_at, d.unread_count) == ("", "", None, 0)
-    assert _count(Message) == 0
+    assert count(Message) == 0
     assert crm.billed_subscribers() == 0  # a CRM contact, not a billed subscriber (B3)
     assert published[-1]["kind"] == "dialog" and published[-1]["dialog_id"] == dialog.id
     again, dialog2 = crm.create_contact("+7 999 123 45 67", "Other", "Name")
     assert (again.id, dialog2.id) == (contact.id, dialog.id)
     assert again.first_name == "Anna"  # returned as it is
-    assert _count(Contact) == 1 and _count(Dialog) == 1
+    assert count(Contact) == 1 and count(Dialog) == 1
     with pytest.raises(CrmError):
         crm.create_contact("not a phone")
     with pytest.raises(CrmError):
         crm.create_contact("")
-    assert _count(Contact) == 1
+    assert count(Contact) == 1
 
 
 def test_billed_subscribers_count_clients_with_messages(data_dir):
@@ -426,7 +415,7 @@ def test_billed_subscribers_count_clients_with_messages(data_dir):
     assert crm.billed_subscribers() == 1
     contact, dialog = crm.create_contact("89991234567")  # the client who wrote
     assert (contact.id, dialog.id) == (got.contact_id, got.dialog_id)
-    assert _count(Contact) == 2
+    assert count(Contact) == 2
 
 
 def test_card_shows_id_and_subscription_date(data_dir):

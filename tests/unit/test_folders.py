@@ -24,8 +24,9 @@ def client(name: str, unread: int = 0, bot_paused: bool = False) -> tuple[int, i
 
 
 @pytest.fixture
-def published(monkeypatch):
-    """Events as published, each with what the database held at that moment (after commit?)."""
+def published_state(monkeypatch):
+    """Events as published, each with what the database held at that moment (after commit?);
+    the plain list of events is the shared `published` fixture (tests/unit/conftest.py)."""
     got = []
 
     def record(kind, **data):
@@ -47,22 +48,22 @@ def all_unread_counts() -> list[int]:
         return list(s.exec(select(Dialog.unread_count).order_by(Dialog.id)).all())
 
 
-def test_create_rename_flags_delete_publish_after_commit(data_dir, published):
+def test_create_rename_flags_delete_publish_after_commit(data_dir, published_state):
     a = folders.create("  Leads ", push=False, sound=True)
     assert (a.name, a.push, a.sound) == ("Leads", False, True)
-    assert published[-1]["kind"] == "folders" and published[-1]["_names"] == ["Leads"]
+    assert published_state[-1]["kind"] == "folders" and published_state[-1]["_names"] == ["Leads"]
     b = folders.create("Партнёры")
     assert [f.name for f in folders.list_folders()] == ["Leads", "Партнёры"]
     folders.rename(a.id, "Hot leads")
-    assert published[-1]["_names"] == ["Hot leads", "Партнёры"]
+    assert published_state[-1]["_names"] == ["Hot leads", "Партнёры"]
     folders.set_flags(a.id, push=True)
     got = folders.get(a.id)
     assert (got.push, got.sound) == (True, True)
     folders.set_flags(a.id, sound=False)
     assert (folders.get(a.id).push, folders.get(a.id).sound) == (True, False)
     folders.delete(b.id)
-    assert published[-1]["kind"] == "folders" and published[-1]["_names"] == ["Hot leads"]
-    assert [p["kind"] for p in published] == ["folders"] * 6
+    assert published_state[-1]["kind"] == "folders" and published_state[-1]["_names"] == ["Hot leads"]
+    assert [p["kind"] for p in published_state] == ["folders"] * 6
 
 
 def test_list_order_builtins_first_then_custom_in_order(data_dir):
@@ -173,20 +174,20 @@ def test_deleting_a_folder_keeps_its_clients(data_dir):
     folders.set_contact_folders(b, [folders.create("Gone").id])  # the name is free again
 
 
-def test_set_contact_folders_rules_and_events(data_dir, published):
+def test_set_contact_folders_rules_and_events(data_dir, published_state):
     x, y = folders.create("X"), folders.create("Y")
     cid, did = client("a", unread=4)
-    published.clear()
+    published_state.clear()
     assert folders.set_contact_folders(cid, [y.id, x.id, str(x.id)]) == [x.id, y.id]
     assert [f.name for f in folders.folders_of(cid)] == ["X", "Y"]
-    dialog_event = [p for p in published if p["kind"] == "dialog"]
+    dialog_event = [p for p in published_state if p["kind"] == "dialog"]
     assert len(dialog_event) == 1 and (dialog_event[0]["dialog_id"], dialog_event[0]["contact_id"],
                                        dialog_event[0]["reason"]) == (did, cid, "folders")
-    assert (cid, x.id) in dialog_event[0]["_members"]  # published after the commit
-    assert any(p["kind"] == "folders" for p in published)
-    published.clear()
+    assert (cid, x.id) in dialog_event[0]["_members"]  # published_state after the commit
+    assert any(p["kind"] == "folders" for p in published_state)
+    published_state.clear()
     folders.set_contact_folders(cid, [x.id, y.id])  # nothing changes: nothing to announce
-    assert published == []
+    assert published_state == []
     for bad, error in [(["all"], BuiltinFolder), (["operator"], BuiltinFolder),
                        ([x.id, 9999], UnknownFolder), ([None], UnknownFolder),
                        ([True], UnknownFolder)]:
@@ -195,7 +196,7 @@ def test_set_contact_folders_rules_and_events(data_dir, published):
     with pytest.raises(FolderError, match="doesn't exist"):
         folders.set_contact_folders(424242, [x.id])
     assert [f.id for f in folders.folders_of(cid)] == [x.id, y.id]  # a refusal changes nothing
-    assert published == []
+    assert published_state == []
     folders.set_contact_folders(cid, [])
     assert folders.folders_of(cid) == []
     assert all_unread_counts() == [4]  # an operator action never changes what is unread

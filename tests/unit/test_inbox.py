@@ -4,12 +4,12 @@ import threading
 
 import pytest
 
-from sqlmodel import func, select
 
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
 from messenger_app.services import dialog_query, dialogs, events, inbox
+from tests.factories import count
 
 
 def _channel(kind="telegram", name="bot"):
@@ -18,11 +18,6 @@ def _channel(kind="telegram", name="bot"):
         s.add(ch)
         s.commit()
         return ch
-
-
-def _count(model):
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(model)).one()
 
 
 def _msg(ext="1:1", user="42", text="hello", **kw):
@@ -51,7 +46,7 @@ def test_same_external_id_twice_stores_one_message(data_dir):
     first = inbox.receive(ch.id, ch.kind, _msg())
     again = inbox.receive(ch.id, ch.kind, _msg(text="a replay of the same update"))
     assert not again.created and again.message_id == first.message_id
-    assert _count(Message) == 1
+    assert count(Message) == 1
     assert dialog_query.row(first.dialog_id).unread == 1  # counters not bumped by the replay
 
 
@@ -69,7 +64,7 @@ def test_concurrent_duplicates_store_once(data_dir):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert not errors
-    assert _count(Message) == 1 and _count(Contact) == 1
+    assert count(Message) == 1 and count(Contact) == 1
     assert len({r.message_id for r in results}) == 1
 
 
@@ -87,7 +82,7 @@ def test_same_phone_in_two_channels_is_one_client(data_dir):
     a = inbox.receive(tg.id, "telegram", _msg(ext="1:1", user="42", phone="+7 (999) 123-45-67"))
     b = inbox.receive(wa.id, "whatsapp", _msg(ext="wamid.1", user="79991234567", phone="89991234567"))
     assert a.contact_id == b.contact_id and a.dialog_id == b.dialog_id
-    assert _count(Dialog) == 1 and _count(ChannelIdentity) == 2
+    assert count(Dialog) == 1 and count(ChannelIdentity) == 2
     kinds = [m.channel_kind for m in dialogs.messages(a.dialog_id)]
     assert kinds == ["telegram", "whatsapp"]
     assert dialog_query.row(a.dialog_id).channel_kind == "whatsapp"
@@ -188,7 +183,7 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     seen = []
 
     def publish(kind, **fields):  # what the tabs hear, and what was committed by then
-        seen.append((kind, fields["dialog_id"], fields["message_id"], _count(Message)))
+        seen.append((kind, fields["dialog_id"], fields["message_id"], count(Message)))
 
     monkeypatch.setattr(events, "publish", publish)
     batch = [_msg(ext="1", user="42", text="one"), _msg(ext="0", user="7", text="already stored"),
@@ -198,7 +193,7 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     assert [g.created for g in got] == [True, False, True, False, True]
     assert got[1].message_id == old.message_id and got[3].message_id == got[0].message_id
     assert got[0].new_identity and not got[2].new_identity and got[0].dialog_id == got[2].dialog_id
-    assert _count(Message) == 4 and _count(Contact) == 3 and _count(Dialog) == 3
+    assert count(Message) == 4 and count(Contact) == 3 and count(Dialog) == 3
     assert [s[2] for s in seen] == [got[0].message_id, got[2].message_id, got[4].message_id]
     assert all(s[3] == 4 for s in seen)  # published only once all of it was committed
     row = dialog_query.row(got[0].dialog_id)
@@ -211,7 +206,7 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     seen.clear()
     again = inbox.receive_many(ch.id, ch.kind, batch)
     assert [a.message_id for a in again] == [g.message_id for g in got]
-    assert not any(a.created for a in again) and seen == [] and _count(Message) == 4
+    assert not any(a.created for a in again) and seen == [] and count(Message) == 4
     assert dialog_query.row(got[0].dialog_id).unread == 2
     assert inbox.receive_many(ch.id, ch.kind, []) == []
 

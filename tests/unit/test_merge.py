@@ -1,12 +1,12 @@
 """X7: merging two clients keeps every message in one thread; the merge is logged and undoable."""
 
 import pytest
-from sqlmodel import func, select
 
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, Contact, Dialog, Message
 from messenger_app.services import crm, dialog_query, dialogs, folders, inbox, merge
+from tests.factories import count
 
 
 def _ch(kind):
@@ -37,15 +37,10 @@ def two(data_dir):
     return a, b1, vip
 
 
-def _count(model):
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(model)).one()
-
-
 def test_merge_makes_one_thread_and_keeps_everything(two):
     a, b, vip = two
     log_id = merge.merge(a.contact_id, b.contact_id, operator_id=None)
-    assert _count(Contact) == 1 and _count(Dialog) == 1 and _count(Message) == 3
+    assert count(Contact) == 1 and count(Dialog) == 1 and count(Message) == 3
     texts = [m.text for m in dialogs.messages(a.dialog_id)]
     assert sorted(texts) == sorted(["hello from telegram", "hello by mail", "second mail"])
     [row] = dialog_query.list_page()
@@ -65,7 +60,7 @@ def test_undo_restores_both_clients(two):
     log_id = merge.merge(a.contact_id, b.contact_id)
     restored = merge.undo(log_id)
     assert restored == b.contact_id
-    assert _count(Contact) == 2 and _count(Dialog) == 2
+    assert count(Contact) == 2 and count(Dialog) == 2
     assert [m.text for m in dialogs.messages(a.dialog_id)] == ["hello from telegram"]
     assert [m.text for m in dialogs.messages(b.dialog_id)] == ["hello by mail", "second mail"]
     rows = {r.id: r for r in dialog_query.list_page()}
@@ -83,4 +78,4 @@ def test_merge_refuses_nonsense(two):
         merge.merge(a.contact_id, a.contact_id)
     with pytest.raises(merge.MergeError):
         merge.merge(a.contact_id, 999)
-    assert _count(Contact) == 2
+    assert count(Contact) == 2

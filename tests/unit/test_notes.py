@@ -19,13 +19,6 @@ class Recorder:
         raise AssertionError("a note was sent")
 
 
-@pytest.fixture
-def dialog(data_dir):
-    op = auth.create_operator("op", "password-123", display_name="Ольга")
-    got = widget.send(widget.new_visitor(), "hello")
-    return got.dialog_id, op.id
-
-
 def test_the_client_never_sees_a_note(data_dir):
     op = auth.create_operator("op", "password-123")
     visitor = widget.new_visitor()

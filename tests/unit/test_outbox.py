@@ -7,7 +7,7 @@ import pytest
 from messenger_app import db
 from messenger_app.channels.base import SendResult
 from messenger_app.models import Channel, Message
-from messenger_app.services import auth, dialog_query, dialogs, outbox, widget
+from messenger_app.services import dialog_query, dialogs, outbox
 
 
 class Recorder:
@@ -17,13 +17,6 @@ class Recorder:
     async def send(self, ext_id, msg):
         self.sent.append((ext_id, msg.text))
         return SendResult(external_id=f"ext-{len(self.sent)}")
-
-
-@pytest.fixture
-def dialog(data_dir):
-    op = auth.create_operator("op", "password-123")
-    got = widget.send(widget.new_visitor(), "hello")
-    return got.dialog_id, op.id
 
 
 def _msg(mid):

@@ -8,14 +8,12 @@ VAPID Authorization header the way a real push service does.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import os
 import subprocess
 import sys
 import time
 
-import http_ece
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,37 +26,12 @@ from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message
 from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.push import PushSubscription
 from messenger_app.services import app_secrets, events, presence, push
+from tests.fakes.push_browser import Browser, b64u, unb64u
 from tests.fakes.push_service import FakePushService
 from tests.services import RedisServer, free_port
 
 
 # -- helpers ---------------------------------------------------------------------------
-def b64u(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def unb64u(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class Browser:
-    """What a browser keeps for one push subscription."""
-
-    def __init__(self, endpoint: str):
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.auth = os.urandom(16)
-        self.endpoint = endpoint
-        public = self.key.public_key().public_bytes(serialization.Encoding.X962,
-                                                    serialization.PublicFormat.UncompressedPoint)
-        self.json = {"endpoint": endpoint, "expirationTime": None,
-                     "keys": {"p256dh": b64u(public), "auth": b64u(self.auth)}}
-
-    def decrypt(self, body: bytes) -> dict:
-        plain = http_ece.decrypt(body, private_key=self.key, auth_secret=self.auth,
-                                 version="aes128gcm")
-        return json.loads(plain.decode("utf-8"))
-
-
 @pytest.fixture
 def env(data_dir, monkeypatch):
     for name in ("PUSH_ALL_CHATS", "SOUND_ALL_CHATS", "VAPID_SUBJECT"):

@@ -16,15 +16,15 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from sqlmodel import func, select
 from starlette.testclient import TestClient
 
-from messenger_app import api, db
+from messenger_app import api
 from messenger_app.models import Message
 from messenger_app.services import channels, widget
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
+from tests.factories import count
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 150)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -98,11 +98,6 @@ def bodies(good: list[dict]):
 # -- the routes -----------------------------------------------------------------------------
 
 
-def _count():
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(Message)).one()
-
-
 class Probe:
     """Posts one body and checks the answer and what it wrote."""
 
@@ -110,7 +105,7 @@ class Probe:
         self.client, self.caplog = client, caplog
 
     def post(self, url, body: bytes, headers: dict) -> int:
-        before = _count()
+        before = count(Message)
         self.caplog.clear()
         r = self.client.post(url, content=body, headers=headers)
         assert r.status_code < 500, (r.status_code, body[:200])
@@ -118,7 +113,7 @@ class Probe:
         assert not guard, (guard, body[:200])  # a parser bug that only the catch-all stopped
         assert not [rec for rec in self.caplog.records if rec.exc_info], body[:200]  # no traceback
         if r.status_code >= 400:
-            assert _count() == before, (r.status_code, body[:200])
+            assert count(Message) == before, (r.status_code, body[:200])
         return r.status_code
 
 
@@ -217,12 +212,12 @@ def test_widget_fuzz(data_dir, monkeypatch):
     @given(token=tokens, text=st.one_of(odd_text, st.text(min_size=1900, max_size=2100)),
            name=odd_text)
     def run(token, text, name):
-        before = _count()
+        before = count(Message)
         try:
             got = widget.send(token, text, name, "192.0.2.1")
         except widget.WidgetRefused:
-            assert _count() == before
+            assert count(Message) == before
         else:
-            assert got.created and _count() == before + 1
+            assert got.created and count(Message) == before + 1
 
     run()

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from messenger_app import api, db, workers
@@ -15,11 +15,7 @@ from messenger_app.services import auth, channels, dialog_query, dialogs, jobs, 
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
-
-
-def _count():
-    with db.session() as s:
-        return s.exec(select(func.count()).select_from(Message)).one()
+from tests.factories import count
 
 
 @pytest.fixture
@@ -56,7 +52,7 @@ def test_whatsapp_signed_message_stored_once(client, wa):
         r = client.post(url, content=raw, headers={"X-Hub-Signature-256": sig,
                                                    "Content-Type": "application/json"})
         assert r.status_code == 200
-    assert _count() == 1
+    assert count(Message) == 1
     row = dialog_query.list_page()[0]
     assert row.name == "Анна" and row.channel_kind == "whatsapp" and row.preview == "Привет из WhatsApp"
     assert dialogs.card(row.id).phone == "+79991234567"
@@ -73,7 +69,7 @@ def test_whatsapp_bad_signature_or_body_writes_nothing(client, wa):
     _, junk_sig = fake.state.sign(junk)
     assert client.post(url, content=junk, headers={"X-Hub-Signature-256": junk_sig}).status_code == 400
     assert client.post(url, content=b"x" * (1024 * 1024 + 10)).status_code == 413
-    assert _count() == 0
+    assert count(Message) == 0
 
 
 def test_whatsapp_media_is_downloaded(client, wa):
@@ -143,7 +139,7 @@ def test_viber_subscribe_unsubscribe_and_signature(client, data_dir):
         assert outbox.routes(did, include_unusable=True)[0].reason  # shown disabled, with why
         assert post(fake.state.subscribed_event("u1==")).status_code == 200
         assert [r.channel_kind for r in outbox.routes(did)] == ["viber"]
-        assert _count() == 1
+        assert count(Message) == 1
 
 
 def test_sms_webhook_secret_and_form_body(client, data_dir):
@@ -156,7 +152,7 @@ def test_sms_webhook_secret_and_form_body(client, data_dir):
     assert client.post(url + "?secret=s3cret-value", data=form).status_code == 200
     assert client.post(url + "?secret=s3cret-value", content=b"\xff\xfe garbage",
                        headers={"Content-Type": "application/json"}).status_code == 400
-    assert _count() == 1
+    assert count(Message) == 1
     row = dialog_query.list_page()[0]
     assert row.channel_kind == "sms" and dialogs.card(row.id).phone == "+79991112233"
 
@@ -180,7 +176,7 @@ def test_disabled_or_unknown_channel_is_404(client, wa):
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 404
     assert client.post("/hooks/999/abc", content=raw).status_code == 404
     assert client.post("/hooks/abc/def", content=raw).status_code == 404
-    assert _count() == 0
+    assert count(Message) == 0
 
 
 def _health(channel_id):
@@ -213,7 +209,7 @@ def test_one_bad_message_never_blocks_the_rest_of_its_batch(client, wa):
     assert "text body is not a string" in health
     # the provider's retry of the same batch stores nothing twice
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).json()["stored"] == 0
-    assert _count() == 3
+    assert count(Message) == 3
 
 
 def test_inbound_text_is_cut_at_the_limit(client, wa, monkeypatch):
@@ -237,7 +233,7 @@ def test_body_size_is_enforced_while_reading_even_chunked(client, wa):
     r = client.post(url, content=chunks())
     assert r.status_code == 413
     assert client.post(url, content=b"{}", headers={"Content-Length": "abc"}).status_code == 400
-    assert _count() == 0
+    assert count(Message) == 0
 
 
 def test_odd_urls_are_404_not_500(client, wa):
@@ -247,7 +243,7 @@ def test_odd_urls_are_404_not_500(client, wa):
                  f"/hooks/{'١'}/{ch.webhook_secret}"]:
         assert client.post(path, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 404
         assert client.get(path).status_code == 404
-    assert _count() == 0
+    assert count(Message) == 0
 
 
 def test_deeply_nested_json_is_a_clear_400(client, wa, caplog):
