@@ -23,12 +23,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.runner import FailureRules, ThreadedServer
-from tests.fakes.telegram_server import PNG_BYTES, make_png  # noqa: F401  (re-exported)
+from tests.fakes.media import JPEG_BYTES, OGG_BYTES, PDF_BYTES, PNG_BYTES, make_png  # noqa: F401  (re-exported)
 
 T = TypeVar("T")
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32 + b"\xff\xd9"
-OGG_BYTES = b"OggS\x00\x02" + b"\x00" * 40
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def outbound_file(directory, name: str, data: bytes, mime_type: str, kind: str = "document",
@@ -159,17 +156,9 @@ async def request_params(request: Request) -> dict[str, Any]:
     return params
 
 
-def common_routes(state: FakeState) -> list[Route]:
-    """/files/<name> and /_fake/{reset,sent,stats,requests,fail,block,unblock}."""
-
-    async def serve_file(request: Request) -> Response:
-        name = request.path_params["name"]
-        state.count("file", {"name": name})
-        with state._lock:
-            entry = state.files.get(name)
-        if entry is None:
-            return Response("Not Found", status_code=404)
-        return Response(entry[0], media_type=entry[1])
+def control_routes(state) -> list[Route]:
+    """/_fake/{reset,sent,stats,requests}: every fake's state has reset(), _lock, sent,
+    stats and requests (the Telegram fake's too)."""
 
     async def reset(request: Request) -> Response:
         state.reset()
@@ -187,6 +176,26 @@ def common_routes(state: FakeState) -> list[Route]:
         with state._lock:
             return JSONResponse(list(state.requests))
 
+    return [
+        Route("/_fake/reset", reset, methods=["POST"]),
+        Route("/_fake/sent", sent, methods=["GET"]),
+        Route("/_fake/stats", stats, methods=["GET"]),
+        Route("/_fake/requests", requests, methods=["GET"]),
+    ]
+
+
+def common_routes(state: FakeState) -> list[Route]:
+    """/files/<name>, the control routes and /_fake/{fail,block,unblock}."""
+
+    async def serve_file(request: Request) -> Response:
+        name = request.path_params["name"]
+        state.count("file", {"name": name})
+        with state._lock:
+            entry = state.files.get(name)
+        if entry is None:
+            return Response("Not Found", status_code=404)
+        return Response(entry[0], media_type=entry[1])
+
     async def fail(request: Request) -> Response:
         b = await request.json()
         state.add_failure(b["method"], int(b.get("status", 200)), int(b.get("times", 1)),
@@ -203,10 +212,7 @@ def common_routes(state: FakeState) -> list[Route]:
 
     return [
         Route("/files/{name}", serve_file, methods=["GET"]),
-        Route("/_fake/reset", reset, methods=["POST"]),
-        Route("/_fake/sent", sent, methods=["GET"]),
-        Route("/_fake/stats", stats, methods=["GET"]),
-        Route("/_fake/requests", requests, methods=["GET"]),
+        *control_routes(state),
         Route("/_fake/fail", fail, methods=["POST"]),
         Route("/_fake/block", block, methods=["POST"]),
         Route("/_fake/unblock", unblock, methods=["POST"]),

@@ -18,8 +18,8 @@ is checked like the real API (callback_data 1-64 bytes, a text on every button).
 makes (the message with its keyboard inside); answerCallbackQuery calls land in `answered`
 (an unknown or already answered query id gets the real API's 400).
 
-Control endpoints (JSON) under /_fake/: user_message, raw_update, sent, press, answered,
-fail, block, reset, stats, requests — see the route table at the bottom.
+Control endpoints (JSON) under /_fake/: user_message, raw_update, press, answered, fail,
+block, plus reset, sent, stats, requests shared with every fake (tests/fakes/base.py).
 """
 
 from __future__ import annotations
@@ -28,10 +28,8 @@ import argparse
 import asyncio
 import hashlib
 import json
-import struct
 import threading
 import time
-import zlib
 from typing import Any
 
 from starlette.applications import Starlette
@@ -40,6 +38,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.base import control_routes
+from tests.fakes.media import PNG_BYTES, make_png  # noqa: F401  (tests import them from here too)
 from tests.fakes.runner import FailureRules, ThreadedServer
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
@@ -48,18 +48,6 @@ MEDIA_METHODS = {"sendPhoto": "photo", "sendDocument": "document", "sendVoice": 
                  "sendAudio": "audio", "sendVideo": "video"}
 
 
-def make_png(width: int = 2, height: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A tiny valid RGB PNG, no image library needed."""
-
-    def chunk(tag: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
-
-    raw = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
-PNG_BYTES = make_png()
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -522,10 +510,6 @@ def create_app(state: FakeTelegramState) -> Starlette:
         with state._lock:
             return JSONResponse(list(state.answered))
 
-    async def ctl_sent(request: Request) -> Response:
-        with state._lock:
-            return JSONResponse(list(state.sent))
-
     async def ctl_fail(request: Request) -> Response:
         b = await request.json()
         state.add_failure(b["method"], int(b.get("status", 500)), int(b.get("times", 1)),
@@ -536,31 +520,17 @@ def create_app(state: FakeTelegramState) -> Starlette:
         state.block(int((await request.json())["user_id"]))
         return JSONResponse({"ok": True})
 
-    async def ctl_reset(request: Request) -> Response:
-        state.reset()
-        return JSONResponse({"ok": True})
-
-    async def ctl_stats(request: Request) -> Response:
-        with state._lock:
-            return JSONResponse(dict(state.stats))
-
-    async def ctl_requests(request: Request) -> Response:
-        with state._lock:
-            return JSONResponse(list(state.requests))
-
     return Starlette(routes=[
         Route("/bot{token}/{method}", bot_method, methods=["GET", "POST"]),
         Route("/file/bot{token}/{file_path:path}", file_download, methods=["GET"]),
         Route("/_fake/user_message", ctl_user_message, methods=["POST"]),
         Route("/_fake/raw_update", ctl_raw_update, methods=["POST"]),
-        Route("/_fake/sent", ctl_sent, methods=["GET"]),
         Route("/_fake/press", ctl_press, methods=["POST"]),
         Route("/_fake/answered", ctl_answered, methods=["GET"]),
         Route("/_fake/fail", ctl_fail, methods=["POST"]),
         Route("/_fake/block", ctl_block, methods=["POST"]),
-        Route("/_fake/reset", ctl_reset, methods=["POST"]),
-        Route("/_fake/stats", ctl_stats, methods=["GET"]),
-        Route("/_fake/requests", ctl_requests, methods=["GET"]),
+        # fail and block speak the Bot API's shapes (description, numeric user ids)
+        *control_routes(state),  # reset, sent, stats, requests: as every fake
     ])
 
 
