@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from messenger_app.channels.base import (  # noqa: E402
     UnreachableError,
 )
 from messenger_app.channels.telegram import TelegramChannel  # noqa: E402
+from tests.waits import until
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
 TOKEN = "424242:SECRET-abcDEF"
@@ -390,32 +390,35 @@ async def test_network_error_is_transient_without_token():
     assert TOKEN not in str(info.value)
 
 
+def _held(fake) -> bool:
+    """The fake is holding a getUpdates open (a long poll waiting for an update)."""
+    with fake.state._lock:
+        return bool(fake.state._waiters)
+
+
 @pytest.mark.asyncio
 async def test_long_poll_returns_promptly_when_message_arrives(fake):
-    ch = channel(fake, poll_timeout=5)
+    ch = channel(fake, poll_timeout=30)
     try:
-        started = time.monotonic()
         task = asyncio.create_task(ch.poll(""))
-        await asyncio.sleep(0.3)
-        assert not task.done()  # it is really waiting
+        await until(lambda: _held(fake))  # the server holds the poll open: it is really waiting
+        assert not task.done()
         await asyncio.to_thread(ctl, fake, "user_message",
                                 {"user_id": 101, "first_name": "Ann", "text": "wake up"})
-        messages, cursor = await asyncio.wait_for(task, 3)
-        elapsed = time.monotonic() - started
+        messages, cursor = await asyncio.wait_for(task, 20)  # long before the 30 s poll timeout
     finally:
         await ch.close()
     assert [m.text for m in messages] == ["wake up"]
     assert cursor != ""
-    assert 0.3 <= elapsed < 2
 
 
 @pytest.mark.asyncio
 async def test_long_poll_waits_at_most_the_timeout(fake):
     ch = channel(fake, poll_timeout=1)
     try:
-        started = time.monotonic()
-        assert await ch.poll("") == ([], "")
-        elapsed = time.monotonic() - started
+        # the server holds it for the asked timeout (the test above sees it held), then empty
+        assert await asyncio.wait_for(ch.poll(""), 20) == ([], "")
     finally:
         await ch.close()
-    assert 0.9 <= elapsed < 2.5
+    assert [r["params"].get("timeout") for r in fake.state.requests if r["method"] == "getUpdates"] \
+        in (["1"], [1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
 from datetime import datetime, timezone
 
 import pytest
@@ -22,6 +21,7 @@ from messenger_app.channels.base import (
 )
 from messenger_app.channels.vk import KIND as vk_kind
 from messenger_app.channels.vk import VkChannel, _choice_of, stable_random_id
+from tests.waits import until
 from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES, outbound_file
 from tests.fakes.vk_server import FakeVkServer
 
@@ -43,6 +43,12 @@ def fake(server):
 
 def channel(fake, token=TOKEN, poll_wait=0, group_id=GROUP):
     return VkChannel(token, group_id, base_url=fake.api_url, poll_wait=poll_wait)
+
+
+def _held(fake) -> bool:
+    """The fake is holding a long poll open (waiting for an event)."""
+    with fake.state._lock:
+        return bool(fake.state._waiters)
 
 
 async def poll_all(ch, cursor=""):
@@ -396,17 +402,14 @@ async def test_long_poll_returns_promptly_when_a_message_arrives(fake):
     ch = channel(fake, poll_wait=5)
     try:
         _, cursor = await poll_all(channel(fake))
-        started = time.monotonic()
         task = asyncio.create_task(ch.poll(cursor))
-        await asyncio.sleep(0.3)
+        await until(lambda: _held(fake))  # the server holds the poll open: it is really waiting
         assert not task.done()
         await asyncio.to_thread(fake.state.queue_user_message, 101, "wake up")
-        messages, _ = await asyncio.wait_for(task, 3)
-        elapsed = time.monotonic() - started
+        messages, _ = await asyncio.wait_for(task, 4)  # before the 5 s wait ran out
     finally:
         await ch.close()
     assert [m.text for m in messages] == ["wake up"]
-    assert 0.3 <= elapsed < 2
     assert datetime.now(timezone.utc).replace(tzinfo=None) >= messages[0].sent_at
 
 
