@@ -15,6 +15,7 @@ from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFold
                                   CrmField, Dialog, Folder, Tag2Option)
 from messenger_app.services import dialog_query, events, filters, folders
 from messenger_app.services.filters import FilterError
+from tests import factories
 from tests.services import PostgresServer
 
 
@@ -522,32 +523,28 @@ def test_the_time_zone_travels_with_the_filter_and_only_when_it_matters():
             filters.validate({**dated, "tz": bad})
 
 
+def _stored_then_filtered(ftype: str, typed: str, other: str, text: str, tz: str = "") -> bool:
+    """Anna's CRM value is `typed`, Boris's `other`: does "equals `text`" find only Anna?"""
+    from messenger_app.services import crm
+    anna, boris = factories.client(), factories.client("+79991234568", "Boris")
+    crm.create_field("v", "V", ftype)
+    crm.set_value(anna[0].id, "v", typed)
+    crm.set_value(boris[0].id, "v", other)
+    filt = {**one("var:v", "equals", text), **({"tz": tz} if tz else {})}
+    with db.session() as s:
+        found = set(s.execute(select(Dialog.contact_id).where(filters.compile(filt))).scalars().all())
+    return found == {anna[0].id}
+
+
 @pytest.mark.parametrize("typed", ["1 234,5", "1\u00a0234,5", "1,234.5", "1.234,5",
                                    "1234.5", " 1 234,50 "])
 def test_a_number_the_crm_accepts_is_filterable_by_the_same_text(data_dir, typed):
-    from messenger_app.services import crm
-    contact, _ = crm.create_contact("+79991234567", "Anna")
-    other, _ = crm.create_contact("+79991234568", "Boris")
-    crm.create_field("amount", "Amount", "number")
-    crm.set_value(contact.id, "amount", typed)
-    crm.set_value(other.id, "amount", "1234")
-    with db.session() as s:
-        found = set(s.execute(select(Dialog.contact_id).where(
-            filters.compile(one("var:amount", "equals", typed)))).scalars().all())
-    assert found == {contact.id}
+    assert _stored_then_filtered("number", typed, "1234", typed)
 
 
 @pytest.mark.parametrize("typed", ["25.11.2026", "2026-11-25", " 25.11.2026 ", "2026-11-25T10:30:00"])
 def test_a_date_the_crm_accepts_is_filterable_by_the_same_text(data_dir, typed):
-    from messenger_app.services import crm
-    contact, _ = crm.create_contact("+79991234567", "Anna")
-    other, _ = crm.create_contact("+79991234568", "Boris")
-    crm.create_field("due", "Due", "date")
-    crm.set_value(contact.id, "due", typed)
-    crm.set_value(other.id, "due", "26.11.2026")
     day = typed if "T" not in typed else typed[:10]  # a date-time in a filter is a moment
-    with db.session() as s:
-        found = set(s.execute(select(Dialog.contact_id).where(
-            filters.compile({**one("var:due", "equals", day), "tz": "Asia/Tokyo"}))).scalars().all())
-    assert found == {contact.id}  # a CRM date is a calendar day wherever the operator is
-    assert filters.validate(one("var:due", "equals", day))["conditions"][0]["value"] == "2026-11-25"
+    # a CRM date is a calendar day wherever the operator is
+    assert _stored_then_filtered("date", typed, "26.11.2026", day, tz="Asia/Tokyo")
+    assert filters.validate(one("var:v", "equals", day))["conditions"][0]["value"] == "2026-11-25"

@@ -14,7 +14,7 @@ from messenger_app.models import ContactValue, CrmField
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.services import events
 from messenger_app.services.crm.values import (KEY_RE, LABEL_MAX, OPTION_MAX, RESERVED_KEYS, CrmError,
-                                               limited, clean_text)
+                                               clean_text, limited, set_positions)
 
 
 def _field_dict(f: CrmField) -> dict:
@@ -137,11 +137,6 @@ def delete_field(key: str | int) -> None:
 
 def reorder_fields(keys: list[str]) -> None:
     with db.session() as s:
-        fields = {f.key: f for f in s.exec(select(CrmField)).all()}
-        if sorted(keys) != sorted(fields):
-            raise CrmError("the new order must list every field once", code="order")
-        for pos, k in enumerate(keys, 1):
-            fields[k].position = pos
-            s.add(fields[k])
+        set_positions(s, {f.key: f for f in s.exec(select(CrmField)).all()}, keys, "field")
         s.commit()
     events.publish("crm_fields", reason="reordered")

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from messenger_app import db
 from messenger_app.models import Contact, Tag2Option
 from messenger_app.services import events
-from messenger_app.services.crm.values import TAG2_MAX, CrmError, limited, clean_text
+from messenger_app.services.crm.values import TAG2_MAX, CrmError, clean_text, limited, set_positions
 
 
 def tag2_canonical(s: Session, value: str) -> str:
@@ -30,6 +30,20 @@ def _clean_option(value: Any) -> str:
     if not text:
         raise CrmError("a Tag 2 option cannot be empty", code="tag2_empty")
     return text
+
+
+def _option(s: Session, value: str) -> Tag2Option:
+    opt = s.exec(select(Tag2Option).where(Tag2Option.value == value)).first()
+    if opt is None:
+        raise CrmError(f"no Tag 2 option {value!r}", code="tag2", value=value)
+    return opt
+
+
+def _changed(reason: str, rewritten: int) -> None:
+    """The admin list changed; when `rewritten` clients changed with it, their rows too."""
+    events.publish("tag2_options", reason=reason)
+    if rewritten:
+        events.publish("dialogs_bulk", reason="tag2")
 
 
 def list_tag2_options() -> list[str]:
@@ -55,9 +69,7 @@ def rename_tag2_option(old: str, new: str) -> int:
     """Rename an option; clients that had it get the new value. Returns how many."""
     new = _clean_option(new)
     with db.session() as s:
-        opt = s.exec(select(Tag2Option).where(Tag2Option.value == old)).first()
-        if opt is None:
-            raise CrmError(f"no Tag 2 option {old!r}", code="tag2", value=old)
+        opt = _option(s, old)
         others = s.exec(select(Tag2Option.value).where(Tag2Option.id != opt.id)).all()
         if new.casefold() in {o.casefold() for o in others}:
             raise CrmError(f"Tag 2 option {new!r} already exists", code="tag2_exists", value=new)
@@ -66,35 +78,24 @@ def rename_tag2_option(old: str, new: str) -> int:
         res = s.exec(update(Contact).where(Contact.tag2 == old).values(tag2=new))
         s.commit()
         n = res.rowcount or 0
-    events.publish("tag2_options", reason="renamed")
-    if n:
-        events.publish("dialogs_bulk", reason="tag2")
+    _changed("renamed", n)
     return n
 
 
 def delete_tag2_option(value: str) -> int:
     """Delete an option; clients that had it are left with no Tag 2. Returns how many."""
     with db.session() as s:
-        opt = s.exec(select(Tag2Option).where(Tag2Option.value == value)).first()
-        if opt is None:
-            raise CrmError(f"no Tag 2 option {value!r}", code="tag2", value=value)
+        opt = _option(s, value)
         res = s.exec(update(Contact).where(Contact.tag2 == value).values(tag2=""))
         s.delete(opt)
         s.commit()
         n = res.rowcount or 0
-    events.publish("tag2_options", reason="deleted")
-    if n:
-        events.publish("dialogs_bulk", reason="tag2")
+    _changed("deleted", n)
     return n
 
 
 def reorder_tag2_options(values: list[str]) -> None:
     with db.session() as s:
-        opts = {o.value: o for o in s.exec(select(Tag2Option)).all()}
-        if len(values) != len(opts) or set(values) != set(opts):
-            raise CrmError("the new order must list every Tag 2 option once", code="order")
-        for pos, v in enumerate(values, 1):
-            opts[v].position = pos
-            s.add(opts[v])
+        set_positions(s, {o.value: o for o in s.exec(select(Tag2Option)).all()}, values, "Tag 2 option")
         s.commit()
     events.publish("tag2_options", reason="reordered")

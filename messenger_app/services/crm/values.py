@@ -176,3 +176,13 @@ def parse_value(ftype: str, options: Iterable[str], raw: Any) -> Typed:
         raise CrmError(f"{text[:50]!r} is not one of the options: {', '.join(map(str, opts))}"[:500],
                        code="option", value=text[:50], options=", ".join(map(str, opts))[:400])
     raise CrmError(f"unknown field type {ftype!r}", code="field_type")
+
+
+def set_positions(s, rows: dict[str, Any], order: list[str], what: str) -> None:
+    """Number `rows` (key -> a row with .position) 1, 2, ... in `order`, which must name
+    every row once (admin lists: CRM fields, Tag 2 options); added to session `s`."""
+    if sorted(order) != sorted(rows):
+        raise CrmError(f"the new order must list every {what} once", code="order")
+    for pos, key in enumerate(order, 1):
+        rows[key].position = pos
+        s.add(rows[key])
