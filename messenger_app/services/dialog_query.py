@@ -2,7 +2,7 @@
 
 `list_page()`: newest activity first, keyset pagination on
 (activity_at, id), plus a folder ("all", "operator" or a custom folder id) and a filter
-(services/filters.py), and rows that carry Tag 1 / Tag 2 and the client's flags.
+(services/filters/), and rows that carry Tag 1 / Tag 2 and the client's flags.
 `count()` takes the same filtering arguments and answers "N found".
 """
 

@@ -1,5 +1,5 @@
 """The filter builder (L5): conditions (field, operator, value) joined by AND / OR, with one
-level of explicit groups, turned into the filter JSON of services/filters.py.
+level of explicit groups, turned into the filter JSON of services/filters/.
 
 The editable model is a plain backend dict (`_model`); what the screen shows is rebuilt from
 it after every change (`blocks`, `meaning`). A top-level item is a block: one condition, or a

@@ -1,4 +1,4 @@
-"""services/filters.py (L5): every field and operator against a small known client base,
+"""services/filters/ (L5): every field and operator against a small known client base,
 AND/OR with nested groups, validation, describe(), the URL form and the catalog."""
 
 from __future__ import annotations
