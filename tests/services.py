@@ -339,7 +339,7 @@ class WebPushTestingServer:
         return httpx.post(self.url + path, json=body or {}, timeout=10)
 
     def subscribe(self, application_server_key: str) -> dict:
-        r = self._post("/subscribe", {"userVisibleOnly": True,
+        r = self._post("/subscribe", {"userVisibleOnly": "true",
                                       "applicationServerKey": application_server_key})
         r.raise_for_status()
         return r.json()["data"]
