@@ -25,27 +25,11 @@ from typing import Any
 from messenger_app.channels.base import OutboundFile, OutboundMessage, PermanentError, numbered_options
 from messenger_app.channels.email.config import EmailConfig
 from messenger_app.channels.email.html_text import html_to_text, strip_quoted, tidy
+from messenger_app.lib.subjects import reply_subject
 
 MSGID_RE = re.compile(r"<([^<>\s]+)>")
-RE_PREFIX = re.compile(r"^\s*(re|aw|sv|ha|antw|ответ)\s*(\[\d+\])?\s*:", re.I)
 BODY_PART = "body"  # the "part" of the attachment holding a long body whole
 MAX_REFERENCES = 20
-
-
-def reply_subject(subject: str) -> str:
-    """"Re: <subject>" (kept as it is when it already is a reply)."""
-    subject = " ".join((subject or "").split())
-    if not subject:
-        return ""
-    return subject if RE_PREFIX.match(subject) else f"Re: {subject}"
-
-
-def base_subject(subject: str) -> str:
-    """The subject without its reply prefixes, to tell one thread from another."""
-    subject = " ".join((subject or "").split())
-    while RE_PREFIX.match(subject):
-        subject = RE_PREFIX.sub("", subject, count=1).strip()
-    return subject.casefold()
 
 
 def stable_id(msg: EmailMessage, body: str) -> str:
