@@ -292,15 +292,16 @@ class SmtpServer:
         def authenticator(srv, session, envelope, mechanism, auth_data):
             ok = (isinstance(auth_data, LoginPassword)
                   and dovecot.users.get(auth_data.login.decode()) == auth_data.password.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
-        common = dict(hostname="127.0.0.1", authenticator=authenticator,
-                      auth_require_tls=True, decode_data=False)
+        common = dict(hostname="127.0.0.1", authenticator=authenticator, decode_data=False)
         self.port = free_port()
         self._starttls = Controller(Handler(), port=self.port, tls_context=ctx,
-                                    require_starttls=False, **common)
+                                    require_starttls=False, auth_require_tls=True, **common)
         self.ssl_port = free_port()
-        self._implicit = Controller(Handler(), port=self.ssl_port, ssl_context=ctx, **common)
+        # aiosmtpd does not count implicit TLS as TLS for auth_require_tls; it is TLS anyway
+        self._implicit = Controller(Handler(), port=self.ssl_port, ssl_context=ctx,
+                                    auth_require_tls=False, **common)
         self._starttls.start()
         self._implicit.start()
 

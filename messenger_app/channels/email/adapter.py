@@ -100,8 +100,10 @@ class EmailChannel:
         if not (message.text or "").strip() and not message.files and not message.choices:
             raise PermanentError("email: nothing to send")
         with self._lock:
-            reply_to = mime.bare_msgid(message.reply_to or "") or self._last_by_sender.get(
-                to.lower(), "")
+            reply_to = mime.bare_msgid(message.reply_to or "")
+            if not reply_to and not message.subject and not message.thread:
+                # a caller that knows nothing of the thread: the last mail from that address
+                reply_to = self._last_by_sender.get(to.lower(), "")
             thread = self._threads.get(reply_to) if reply_to else None
         try:
             email_msg, info = mime.build(self.config, to, message, reply_to, thread)
