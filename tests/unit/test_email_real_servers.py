@@ -274,7 +274,7 @@ async def test_a_mail_without_message_id_is_stored_once_after_uidvalidity_change
 @pytest.mark.asyncio
 async def test_a_long_body_is_stored_cut_and_kept_whole_as_a_file(fresh):
     dovecot, _ = fresh
-    body = ("Строка длинного письма. " * 40 + "\n") * 5000  # ~4.9 MB of text
+    body = ("Строка длинного письма. " * 40 + "\n") * 1000  # ~1 MB of text, 10x the limit
     dovecot.deliver(SUPPORT, client_mail(text=body, msgid="<long@example.org>"))
     adapter = channel(fresh)
     (m,), _ = await adapter.poll("")
@@ -285,3 +285,30 @@ async def test_a_long_body_is_stored_cut_and_kept_whole_as_a_file(fresh):
     lines = [line.rstrip() for line in body.strip().splitlines()]  # trailing blanks tidied
     assert mime_type == "text/plain" and data.decode("utf-8").splitlines() == lines
     assert whole["file_size"] == len(data)
+
+
+# -- /settings ---------------------------------------------------------------------------
+
+
+def test_settings_form_offers_security_ports_trust_and_folder():
+    from messenger_app.i18n.strings import RU
+    from messenger_app.states.settings import _fields
+
+    form = {f["name"]: f for f in _fields("email", RU)}
+    assert form["cfg_imap_security"]["type"] == form["cfg_smtp_security"]["type"] == "select"
+    assert form["cfg_imap_security"]["options"].split("|")[0] == "ssl=SSL/TLS"
+    assert "none=Без защиты" in form["cfg_smtp_security"]["options"].split("|")
+    for key in ("imap_port", "smtp_port", "imap_folder", "tls_ca_file", "tls_fingerprint"):
+        assert form[f"cfg_{key}"]["label"] == RU[f"chf_{key}"]
+
+
+@pytest.mark.asyncio
+async def test_settings_test_connection_reports_in_the_operators_language(fresh):
+    from messenger_app.states.settings import _test
+
+    good = channels.add("email", name="ok", config=config(fresh))
+    assert await _test(good, "ru") == []
+    plain = channels.add("email", name="plain", config=config(
+        fresh, imap_port=fresh[0].port, smtp_user="", smtp_password=""))  # SSL to a plain port
+    (text,) = await _test(plain, "ru")
+    assert text.startswith("IMAP: сервер 127.0.0.1:") and "STARTTLS" in text
