@@ -84,6 +84,9 @@ class InboxState(AuthState):
         if self.open_id:
             self._show_dialog(self.open_id, await inbox_live.run(
                 inbox_live.read_dialog, self.open_id, self.tz, self.t))
+            # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
+            # next tick, so no push fires for the dialog on the screen
+            self._tick(self.router.session.client_token)
         return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                                callback=InboxState.set_tz),
                 InboxState.listen]
