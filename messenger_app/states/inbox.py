@@ -297,6 +297,7 @@ class InboxState(AuthState):
         self.crm = data.crm
         self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
                                "who": ch["display_name"] or ch["username"],
+                               "address": ch.get("address", ""),
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
         t = self.t

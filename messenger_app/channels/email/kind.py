@@ -19,6 +19,7 @@ def _validate(token: str, config: dict) -> dict:
 
 KIND = ChannelKind(
     "email", "E-mail", _build, polling=True, validate=_validate, probe_on_save=True,
+    identity_address="email",
     fields=(SettingField("imap_host", "IMAP host", required=True),
             SettingField("imap_security", "IMAP security", kind="select", options=SECURITY),
             SettingField("imap_port", "IMAP port (993 SSL / 143)", kind="number"),
