@@ -54,6 +54,7 @@ class MessageView:
     created_at: datetime
     sent_at: datetime | None
     external_id: str
+    subject: str = ""  # e-mail: the mail's subject
 
 
 def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
@@ -76,7 +77,7 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
             sender = m.sender_kind
         out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,
                                m.attachments or [], m.status, m.error, m.created_at, m.sent_at,
-                               m.external_id or ""))
+                               m.external_id or "", m.subject or ""))
     return out
 
 

@@ -302,6 +302,7 @@ class ComposerState(InboxState):
             ident = f"{ident} (@{d['identity_username']})" if ident else f"@{d['identity_username']}"
         self.detail = {
             "id": str(d["id"]), "external_id": d["external_id"], "dialog_id": str(d["dialog_id"]),
+            "subject": d["subject"],
             "contact_id": str(d["contact_id"]),
             "channel": d["channel_kind"] or "", "channel_name": d["channel_name"],
             "identity": d["identity_external_id"], "identity_name": ident,
