@@ -209,7 +209,7 @@ def parse(raw: bytes, uid: int, validity: int, cfg: EmailConfig):
     full = body_text(msg)
     message_id = first_msgid(header(msg, "Message-ID")) or stable_id(msg, full)
     text, quoted = full, ""
-    if cfg.strip_quotes:
+    if cfg.strip_quotes and len(text) <= 4 * cfg.body_limit:  # a huge body is kept whole anyway
         text, quoted = strip_quoted(text)
     ref = {"folder": cfg.imap_folder, "uidvalidity": validity, "uid": uid}
     attachments = [describe(part, index, {**ref, "part": index})
