@@ -86,7 +86,9 @@ def message(m) -> rx.Component:
                         rx.box(rx.text(m["short"], size="2", as_="div", class_name="msg-short",
                                        custom_attrs=tid("message-text")),
                                rx.el.details(
-                                   rx.el.summary(S.t["show_all"], class_name="msg-show-all",
+                                   rx.el.summary(rx.el.span(S.t["show_all"], class_name="msg-when-closed"),
+                                                 rx.el.span(S.t["show_less"], class_name="msg-when-open"),
+                                                 class_name="msg-show-all",
                                                  custom_attrs=tid("message-show-all")),
                                    rx.text(m["text"], size="2", as_="div",
                                            custom_attrs=tid("message-text-full"))),
