@@ -27,6 +27,7 @@ class InboundMessage:
     avatar_url: str = ""  # a URL the app can fetch, or a local /files/ path
     attachments: list[dict[str, Any]] = field(default_factory=list)
     choice_id: str = ""  # a pressed button (Choice.id); typed labels/numbers are matched later
+    subject: str = ""  # e-mail: the mail's subject (stored in Message.subject)
     raw: dict[str, Any] = field(default_factory=dict)
     # Set by a parser that saw a message it cannot read (wrong types inside one item of a
     # batch): the service records it on the channel's health instead of storing it.
@@ -71,6 +72,9 @@ class OutboundMessage:
     idempotency_key: str = ""  # our message id, for channels that de-duplicate sends
     reply_to: str = ""  # the client's last inbound external id in this channel (e-mail threads)
     subject: str = ""  # e-mail subject ("" = the channel's default / "Re: " of the thread)
+    # earlier external ids of this conversation's thread with the identity, oldest first (the
+    # outbox reads them from the stored messages, so e-mail References survive a restart)
+    thread: list[str] = field(default_factory=list)
     last_inbound_at: datetime | None = None  # naive UTC; reply windows (WhatsApp 24 h)
 
 
@@ -212,6 +216,7 @@ class ChannelKind:
     token_secret: bool = True  # the token field is masked on /settings
     custom_base_url: bool = False  # /settings offers "API base URL" (a local server or emulator)
     probe_on_save: bool = False  # adapter.get_me() must work before the channel is saved
+    identity_address: str = ""  # what an identity's external_id is: "email" | "phone" | "" (an id)
     # After saving, adapters with `on_connect(webhook_url)` are called (Viber: set_webhook).
 
     @property

@@ -488,6 +488,7 @@ def _validate(token: str, config: dict) -> dict:
 # message; 80 messages/s per number, about one message per 6 s to one user (bursts allowed).
 KIND = ChannelKind(
     "whatsapp", "WhatsApp", _build, webhook=True, token_label="Access token", validate=_validate,
+    identity_address="phone",
     custom_base_url=True,
     fields=(SettingField("phone_number_id", "Phone number id", required=True, kind="number"),
             SettingField("app_secret", "App secret", secret=True, required=True),

@@ -191,7 +191,14 @@ def channels_block() -> rx.Component:
         rx.cond(S.card_channels.length() > 0,
                 rx.foreach(S.card_channels, lambda ch: rx.hstack(
                     channel_icon(ch["kind"], "16px"),
-                    rx.text(ch["who"], size="2", class_name="msg-ellipsis"),
+                    rx.vstack(
+                        rx.text(rx.cond(ch["who"] != "", ch["who"], ch["address"]), size="2",
+                                class_name="msg-ellipsis", max_width="100%"),
+                        rx.cond((ch["address"] != "") & (ch["address"] != ch["who"]),
+                                rx.text(ch["address"], size="1", color_scheme="gray",
+                                        class_name="msg-ellipsis", max_width="100%",
+                                        custom_attrs={"data-testid": "card-channel-address"})),
+                        spacing="0", min_width="0", flex="1"),
                     rx.cond(ch["reachable"] == "",
                             rx.badge(S.t["unreachable"], color_scheme="red", size="1",
                                      title=ch["reason"])),

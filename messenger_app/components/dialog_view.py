@@ -77,8 +77,25 @@ def message(m) -> rx.Component:
                 rx.cond(m["atts"] != "",
                         rx.vstack(rx.foreach(_atts(m), attachment), spacing="2",
                                   class_name="msg-atts", custom_attrs=tid("message-attachments"))),
-                rx.cond(m["text"] != "",
-                        rx.text(m["text"], size="2", as_="div", custom_attrs=tid("message-text"))),
+                rx.cond(m["subject"] != "",
+                        rx.text(m["subject"], size="2", weight="bold", as_="div",
+                                class_name="msg-break", custom_attrs=tid("message-subject"))),
+                rx.cond(m["short"] != "",
+                        # a long mail: its start, and the whole text behind "Show all" (the
+                        # start hides while it is open: .msg-long CSS)
+                        rx.box(rx.text(m["short"], size="2", as_="div", class_name="msg-short",
+                                       custom_attrs=tid("message-text")),
+                               rx.el.details(
+                                   rx.el.summary(rx.el.span(S.t["show_all"], class_name="msg-when-closed"),
+                                                 rx.el.span(S.t["show_less"], class_name="msg-when-open"),
+                                                 class_name="msg-show-all",
+                                                 custom_attrs=tid("message-show-all")),
+                                   rx.text(m["text"], size="2", as_="div",
+                                           custom_attrs=tid("message-text-full"))),
+                               class_name="msg-long"),
+                        rx.cond(m["text"] != "",
+                                rx.text(m["text"], size="2", as_="div",
+                                        custom_attrs=tid("message-text")))),
                 rx.hstack(
                     rx.cond(~note, channel_icon(m["channel"], "12px", "message-channel")),
                     rx.text(m["sender"], size="1", custom_attrs=tid("message-sender")),

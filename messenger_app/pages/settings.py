@@ -43,8 +43,17 @@ def channel_row(ch) -> rx.Component:
                             rx.hstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
                                       rx.text(ch["last_poll"], size="1"), spacing="2"))),
             rx.spacer(),
+            rx.cond(S.check_id == ch["id"],
+                    rx.text(S.check_text, size="1", role="status",
+                            color=rx.cond(S.check_ok, "var(--green-11)", "var(--red-11)"),
+                            style={"wordBreak": "break-word"},
+                            custom_attrs={"data-testid": "channel-test-result"})),
             rx.cond(ch["kind"] != "widget",
                     rx.hstack(rx.spacer(),
+                              rx.button(S.t["email_test_connection"], size="1", variant="soft",
+                                        color_scheme="gray", loading=S.checking == ch["id"],
+                                        on_click=S.test_channel(ch["id"]),
+                                        custom_attrs={"data-testid": "channel-test"}),
                               rx.button(rx.cond(ch["enabled"] == "1", S.t["disable"], S.t["enable"]),
                                         size="1", variant="soft", on_click=S.toggle(ch["id"])),
                               width="100%")),
@@ -58,10 +67,21 @@ def field(f) -> rx.Component:
     return rx.vstack(
         field_label(f["label"], "channel-field-input-" + f["name"], size="1", weight="regular",
                     color_scheme="gray"),
-        rx.input(name=f["name"], type=f["type"], width="100%", auto_complete="off",
-                 id="channel-field-input-" + f["name"],
-                 placeholder=f["placeholder"],  # an example value: latin by nature
-                 custom_attrs={"data-testid": "channel-field-" + f["name"], "data-latin": "example"}),
+        rx.cond(
+            f["type"] == "select",
+            rx.el.select(
+                rx.foreach(f["options"].to(str).split("|"),
+                           lambda o: rx.el.option(o.to(str).split("=")[1],
+                                                  value=o.to(str).split("=")[0])),
+                name=f["name"], id="channel-field-input-" + f["name"],
+                class_name="rt-reset rt-SelectTrigger rt-r-size-2 rt-variant-surface",
+                style={"width": "100%"},
+                custom_attrs={"data-testid": "channel-field-" + f["name"]}),
+            rx.input(name=f["name"], type=f["type"], width="100%", auto_complete="off",
+                     id="channel-field-input-" + f["name"],
+                     placeholder=f["placeholder"],  # an example value: latin by nature
+                     custom_attrs={"data-testid": "channel-field-" + f["name"],
+                                   "data-latin": "example"})),
         spacing="1", width="100%")
 
 

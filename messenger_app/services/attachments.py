@@ -386,10 +386,12 @@ def clean_attachments(attachments) -> list[dict]:
 
 
 def queue_with_attachments(dialog_id: int, operator_id: int | None, text: str,
-                           attachments: list[dict], identity_id: int | None = None) -> int:
+                           attachments: list[dict], identity_id: int | None = None,
+                           subject: str = "") -> int:
     """The composer's send with files: checks the files, then outbox.queue(). Raises
     AttachmentError for bad files and outbox.SendRefused (also a ValueError) otherwise."""
     from messenger_app.services import outbox
 
     clean = clean_attachments(attachments)
-    return outbox.queue(dialog_id, operator_id, text, identity_id=identity_id, attachments=clean)
+    return outbox.queue(dialog_id, operator_id, text, identity_id=identity_id, attachments=clean,
+                        subject=subject)

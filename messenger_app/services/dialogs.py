@@ -56,6 +56,7 @@ class MessageView:
     created_at: datetime
     sent_at: datetime | None
     external_id: str
+    subject: str = ""  # e-mail: the mail's subject
 
 
 def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
@@ -78,7 +79,7 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
             sender = m.sender_kind
         out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,
                                m.attachments or [], m.status, m.error, m.created_at, m.sent_at,
-                               m.external_id or ""))
+                               m.external_id or "", m.subject or ""))
     return out
 
 
@@ -97,6 +98,21 @@ class Card:
     channels: list[dict]
 
 
+def identity_address(kind: str, identity: ChannelIdentity) -> str:
+    """How the client is known in that channel: the e-mail address, the phone number, the
+    @username, else "" (a bare provider id means nothing to a person)."""
+    from messenger_app.channels import registry
+
+    spec = registry.get(kind)
+    what = spec.identity_address if spec is not None else ""
+    if what == "email":
+        return identity.external_id
+    if what == "phone":
+        digits = "".join(c for c in identity.external_id if c.isdigit())
+        return phones.display("+" + digits) if digits else identity.external_id
+    return f"@{identity.username}" if identity.username else ""
+
+
 def card(dialog_id: int) -> Card | None:
     with db.session() as s:
         d = s.get(Dialog, dialog_id)
@@ -109,6 +125,7 @@ def card(dialog_id: int) -> Card | None:
                         .order_by(ChannelIdentity.id)).all()
     channels = [{"identity_id": i.id, "channel_id": ch.id, "kind": ch.kind, "name": ch.name,
                  "display_name": i.display_name, "username": i.username,
+                 "address": identity_address(ch.kind, i),
                  "reachable": i.reachable, "reason": i.unreachable_reason,
                  "enabled": ch.enabled} for i, ch in idents]
     return Card(c.id, d.id, contact_name(c), c.first_name, c.last_name, c.phone,

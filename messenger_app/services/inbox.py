@@ -70,6 +70,7 @@ def checked(msg: InboundMessage) -> InboundMessage:
         display_name=storable.text(msg.display_name), first_name=storable.text(msg.first_name),
         last_name=storable.text(msg.last_name), username=storable.text(msg.username),
         phone=storable.text(msg.phone)[:64], avatar_url=storable.text(msg.avatar_url)[:500],
+        subject=" ".join(storable.text(msg.subject).split())[:998],
         attachments=[a for a in attachments if isinstance(a, dict)])
 
 
@@ -209,7 +210,8 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 sender_kind="client", text=msg.text or "", attachments=msg.attachments or [],
                 status=RECEIVED, error="", external_id=msg.external_id, status_history=[],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
-                choice_id=choice_id[:256], claimed_by="")).inserted_primary_key[0]
+                choice_id=choice_id[:256], claimed_by="",
+                subject=msg.subject or "")).inserted_primary_key[0]
             _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
             n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
             bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,

@@ -90,6 +90,7 @@ def detail(message_id: int) -> dict | None:
         return {
             "id": m.id,
             "external_id": m.external_id or "",
+            "subject": m.subject or "",
             "dialog_id": m.dialog_id,
             "contact_id": m.contact_id,
             "direction": m.direction,

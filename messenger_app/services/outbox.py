@@ -27,6 +27,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
 from messenger_app.services import events
+from messenger_app.lib import subjects
 from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import preview_of
 
@@ -112,6 +113,7 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
     if not options:
         raise SendRefused("this client cannot be reached in any connected channel", code="send_unreachable")
     route = options[0]
+    subject = " ".join((subject or "").split())[:998] or thread_subject(route.identity_id)
     code = registry.capabilities(route.channel_kind).refuse_reason(attachments, choices, text)
     if code:
         raise SendRefused(REFUSALS.get(code, code), code=code)
@@ -259,7 +261,8 @@ class Outcome:
     identity_external_id: str = ""
 
 
-def build_message(msg: Message, identity: ChannelIdentity, last_inbound_id: str = "") -> OutboundMessage:
+def build_message(msg: Message, identity: ChannelIdentity, last_inbound_id: str = "",
+                  thread: list[str] | None = None) -> OutboundMessage:
     """The typed message the adapter gets: files resolved to local paths (and signed public
     URLs for kinds that fetch by URL), buttons, the thread and window context."""
     from messenger_app.services import attachments
@@ -273,8 +276,8 @@ def build_message(msg: Message, identity: ChannelIdentity, last_inbound_id: str 
     return OutboundMessage(
         text=msg.text, files=files,
         choices=[Choice(str(c.get("id")), str(c.get("label"))) for c in msg.choices or []],
-        idempotency_key=str(msg.id), reply_to=last_inbound_id or "",
-        last_inbound_at=identity.last_inbound_at)
+        idempotency_key=str(msg.id), reply_to=last_inbound_id or "", subject=msg.subject or "",
+        thread=list(thread or []), last_inbound_at=identity.last_inbound_at)
 
 
 async def deliver(message_id: int, adapter_for, holder: str = "") -> str:
@@ -298,14 +301,14 @@ async def deliver_claimed(message_id: int, adapter_for, holder: str) -> Outcome:
     loaded = await asyncio.to_thread(_load_claimed, message_id, holder)
     if loaded is None:
         return Outcome("missing")
-    msg, identity, channel, last_in = loaded
+    msg, identity, channel, last_in, thread = loaded
     error, status, external_id, retry_in, unreachable, pause = "", SENT, None, None, False, 0.0
     rate_limited = False
     try:
         adapter = adapter_for(channel)
         if adapter is None:
             raise TransientError(f"channel {channel.name or channel.kind} is not running")
-        out = build_message(msg, identity, last_in)
+        out = build_message(msg, identity, last_in, thread)
         result = await adapter.send(identity.external_id, out)
         external_id = result.external_id or None
     except UnreachableError as e:
@@ -335,11 +338,46 @@ def _load_claimed(message_id: int, holder: str):
             return None
         identity = s.get(ChannelIdentity, msg.identity_id)
         channel = s.get(Channel, msg.channel_id)
-        last_in = s.exec(select(Message.external_id).where(
-            Message.identity_id == identity.id, Message.direction == IN)
-            .order_by(Message.id.desc()).limit(1)).first()
+        last_in, thread = _thread(s, msg)
         s.expunge_all()
-        return msg, identity, channel, last_in or ""
+        return msg, identity, channel, last_in, thread
+
+
+THREAD_LOOKBACK = 200  # earlier messages of the identity looked at for the thread
+
+
+def _thread(s, msg: Message) -> tuple[str, list[str]]:
+    """(the last inbound external id of msg's thread, the thread's external ids oldest first).
+    A thread = the identity's messages with the same subject (reply prefixes aside); kinds
+    without subjects have one thread per identity. Read from the database, so e-mail replies
+    keep In-Reply-To and References after a restart."""
+    rows = s.exec(select(Message.external_id, Message.subject, Message.direction)
+                  .where(Message.identity_id == msg.identity_id, Message.id != msg.id,
+                         Message.external_id.is_not(None))
+                  .order_by(Message.id.desc()).limit(THREAD_LOOKBACK)).all()
+    mine = subjects.base_subject(msg.subject)
+    same = [r for r in reversed(rows) if subjects.base_subject(r[1]) == mine]
+    inbound = [r[0] for r in same if r[2] == IN]
+    if inbound:
+        return inbound[-1], [r[0] for r in same]
+    if msg.subject:  # a subject no earlier mail has: a new thread
+        return "", []
+    last_in = next((r[0] for r in rows if r[2] == IN), "")
+    return last_in, [r[0] for r in same]
+
+
+def thread_subject(identity_id: int | None) -> str:
+    """The subject a reply to this identity gets when the operator gives none: "Re: " the
+    last subject of the conversation ("" when nothing had one)."""
+    if identity_id is None:
+        return ""
+    with db.session() as s:
+        row = s.exec(select(Message.subject, Message.direction)
+                     .where(Message.identity_id == identity_id, Message.subject != "")
+                     .order_by(Message.id.desc()).limit(1)).first()
+    if row is None:
+        return ""
+    return subjects.reply_subject(row[0]) if row[1] == IN else row[0]
 
 
 def _record(message_id: int, status: str, error: str, external_id, retry_in, unreachable,

@@ -89,6 +89,14 @@ class ComposerState(InboxState):
         return self._no_files(route)
 
     @rx.var
+    def route_has_subject(self) -> bool:
+        """The chosen route's kind takes a subject (e-mail): the composer offers one, for
+        starting a new thread (empty: "Re: " the conversation's subject)."""
+        route = self._route()
+        return bool(route and not self.note_mode and registry.get(route["kind"]) is not None
+                    and registry.get(route["kind"]).identity_address == "email")
+
+    @rx.var
     def route_refusal(self) -> str:
         """Why the pending files cannot go through the chosen route ("" = they can), e.g.
         files attached, then the route switched to SMS. Sending is refused with this."""
@@ -198,6 +206,7 @@ class ComposerState(InboxState):
     @operator_required
     def send(self, form: dict):
         text = str(form.get("text", ""))[:20000]
+        subject = " ".join(str(form.get("subject", "")).split())[:998]
         did = self.open_id
         if not did:
             return
@@ -220,9 +229,10 @@ class ComposerState(InboxState):
                 if pending:
                     attachments.queue_with_attachments(
                         did, op.id, text, [{"url": a["url"], "file_name": a["file_name"]}
-                                           for a in pending], identity_id=route)
+                                           for a in pending], identity_id=route,
+                        subject=subject)
                 else:
-                    outbox.queue(did, op.id, text, identity_id=route)
+                    outbox.queue(did, op.id, text, identity_id=route, subject=subject)
         except (outbox.SendRefused, attachments.AttachmentError, notes.NoteError) as e:
             self.composer_error = error_text(e, self.lang)
             return restore
@@ -302,6 +312,7 @@ class ComposerState(InboxState):
             ident = f"{ident} (@{d['identity_username']})" if ident else f"@{d['identity_username']}"
         self.detail = {
             "id": str(d["id"]), "external_id": d["external_id"], "dialog_id": str(d["dialog_id"]),
+            "subject": d["subject"],
             "contact_id": str(d["contact_id"]),
             "channel": d["channel_kind"] or "", "channel_name": d["channel_name"],
             "identity": d["identity_external_id"], "identity_name": ident,

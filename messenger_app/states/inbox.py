@@ -84,6 +84,9 @@ class InboxState(AuthState):
         if self.open_id:
             self._show_dialog(self.open_id, await inbox_live.run(
                 inbox_live.read_dialog, self.open_id, self.tz, self.t))
+            # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
+            # next tick, so no push fires for the dialog on the screen
+            self._tick(self.router.session.client_token)
         return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                                callback=InboxState.set_tz),
                 InboxState.listen]
@@ -294,6 +297,7 @@ class InboxState(AuthState):
         self.crm = data.crm
         self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
                                "who": ch["display_name"] or ch["username"],
+                               "address": ch.get("address", ""),
                                "reachable": "1" if ch["reachable"] else "",
                                "reason": ch["reason"]} for ch in c.channels]
         t = self.t

@@ -8,6 +8,7 @@ from messenger_app import settings as app_settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError
 from messenger_app.i18n.errors import error_text
+from messenger_app.lib.errors import DomainError
 from messenger_app.services import channels
 from messenger_app.states.auth import AuthState, admin_required
 
@@ -23,12 +24,16 @@ def _fields(kind: str, t: dict[str, str]) -> list[dict[str, str]]:
                     "type": "password" if spec.token_secret else "text",
                     "placeholder": "123456789:AAHk2bX…" if kind == "telegram" else ""})
     for f in spec.fields:
+        kind = "select" if f.kind == "select" else ("password" if f.secret else "text")
+        options = "|".join(f"{o}={t.get(f'security_{o}', o)}" for o in f.options)
         out.append({"name": f"cfg_{f.key}", "label": t.get(f"chf_{f.key}", f.label),
-                    "type": "password" if f.secret else "text", "placeholder": ""})
+                    "type": kind, "placeholder": "", "options": options})
     if spec.custom_base_url:
         out.append({"name": "base_url", "label": t["chf_base_url"], "type": "text",
                     "placeholder": "http://127.0.0.1:8081"})
     out.append({"name": "name", "label": t["chf_name"], "type": "text", "placeholder": ""})
+    for f in out:
+        f.setdefault("options", "")
     return out
 
 
@@ -38,6 +43,10 @@ class SettingsState(AuthState):
     notice: str = ""
     widget_snippet: str = ""
     new_kind: str = "telegram"
+    checking: str = ""  # the channel id whose "Test connection" runs
+    check_id: str = ""  # the channel the last result is about
+    check_text: str = ""
+    check_ok: bool = False
 
     @rx.var
     def kinds(self) -> list[dict[str, str]]:
@@ -91,6 +100,9 @@ class SettingsState(AuthState):
             ch = channels.add(kind, name=form.get("name", "").strip(), token=token, base_url=base,
                               config=config, bot_username=check.get("username", ""))
             await _on_connect(ch)
+        except DomainError as e:  # a refusal with its reason (e-mail: what failed, in words)
+            self.error, self.notice = error_text(e, self.lang), ""
+            return
         except ChannelError as e:  # the provider refused the credentials: say what it said
             self.error = error_text(channels.ChannelConfigError(
                 str(e), code="channel_config", detail=str(e)[:300]), self.lang)
@@ -116,6 +128,32 @@ class SettingsState(AuthState):
     def refresh(self):
         self._reload()
 
+    @rx.event
+    @admin_required
+    def test_channel(self, channel_id: str):
+        """"Test connection" of a connected channel: runs in the background (network)."""
+        ch = channels.get(int(channel_id)) if str(channel_id).isdigit() else None
+        if ch is None or ch.kind == "widget" or self.checking:
+            return
+        self.checking, self.check_id, self.check_text = str(ch.id), str(ch.id), ""
+        return SettingsState.run_test
+
+    @rx.event(background=True)
+    async def run_test(self):
+        async with self:
+            away = self._refusal(admin=True)
+            ch = channels.get(int(self.checking)) if away is None and self.checking else None
+            lang = self.lang
+        if away is not None:
+            return away
+        if ch is None:
+            return
+        texts = await _test(ch, lang)
+        async with self:
+            self.check_ok = not texts
+            self.check_text = " ".join(texts) if texts else self.t["email_connection_ok"]
+            self.checking = ""
+
 
 async def _check(kind: str, token: str, base: str, config: dict) -> dict:
     """Ask the provider whether the credentials work before saving (kinds with probe_on_save)."""
@@ -135,6 +173,24 @@ async def _check(kind: str, token: str, base: str, config: dict) -> dict:
     finally:
         await adapter.close()
     return me if isinstance(me, dict) else {}
+
+
+async def _test(ch, lang: str) -> list[str]:
+    """What failed, in words ([] = it works): the adapter's check_connection(), else get_me()."""
+    adapter = registry.build(ch)
+    try:
+        if hasattr(adapter, "check_connection"):
+            return [error_text(p, lang) for p in await adapter.check_connection()]
+        if hasattr(adapter, "get_me"):
+            await adapter.get_me()
+        return []
+    except DomainError as e:
+        return [error_text(e, lang)]
+    except ChannelError as e:
+        return [error_text(channels.ChannelConfigError(
+            str(e), code="channel_config", detail=str(e)[:300]), lang)]
+    finally:
+        await adapter.close()
 
 
 async def _on_connect(ch) -> None:

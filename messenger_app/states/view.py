@@ -74,6 +74,9 @@ def dialog_row(r: DialogRow, tz: str) -> dict[str, str]:
     }
 
 
+LONG_CHARS = 1500
+
+
 def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
     d = local(m.created_at, tz)
     if m.sender_kind == "client":
@@ -91,6 +94,9 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         "sender": sender,
         "channel": m.channel_kind or "unknown",
         "text": m.text,
+        "subject": m.subject,
+        # a long message shows its first LONG_CHARS characters and "Show all" (C2)
+        "short": (m.text[:LONG_CHARS].rstrip() + "…") if len(m.text) > LONG_CHARS else "",
         "time": d.strftime("%H:%M"),
         "day": day_label(m.created_at, tz, t),
         "status": m.status if m.direction == "out" else "",

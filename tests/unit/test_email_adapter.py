@@ -344,21 +344,21 @@ async def test_skips_own_mail_bounces_and_senderless_but_moves_cursor(imap):
     assert cursor == "1000:4"
     (m,) = messages
     assert m.identity_external_id == "bob@example.org"
-    assert m.external_id == "uid:1000:4"  # Message-ID fallback
+    assert m.external_id.startswith("h:")  # no Message-ID: a hash of Date, From, Subject, body
 
 
 @pytest.mark.asyncio
 async def test_a_mail_that_breaks_the_parser_is_skipped(imap, monkeypatch, caplog):
-    from messenger_app.channels import email as email_mod
+    from messenger_app.channels.email import mime as email_mod
 
-    real = email_mod._body_text
+    real = email_mod.body_text
 
     def body_text(msg):
         if "poison" in str(msg["Subject"]):
             raise RuntimeError("parser bug")
         return real(msg)
 
-    monkeypatch.setattr(email_mod, "_body_text", body_text)
+    monkeypatch.setattr(email_mod, "body_text", body_text)
     imap.append(mail(subject="poison", msgid="<p@x>"))
     imap.append(mail(subject="fine", msgid="<f@x>", text="still here"))
     messages, cursor = await poll(make_channel(imap))
@@ -582,13 +582,23 @@ def test_config_round_trip_and_validation():
     cfg = EmailConfig.from_dict({"imap_host": " imap.example.com ", "imap_port": "143",
                                  "imap_ssl": "false", "smtp_ssl": True, "batch_size": "10",
                                  "imap_password": " keep spaces ", "unknown": 1})
-    assert (cfg.imap_host, cfg.imap_port, cfg.imap_ssl, cfg.smtp_ssl, cfg.batch_size) == (
-        "imap.example.com", 143, False, True, 10)
+    # the booleans of older configs are read as the security of each server
+    assert (cfg.imap_host, cfg.imap_port, cfg.imap_security, cfg.smtp_security,
+            cfg.smtp_port, cfg.batch_size) == ("imap.example.com", 143, "none", "ssl", 465, 10)
     assert cfg.imap_password == " keep spaces "
     assert EmailConfig.from_dict(cfg.to_dict()) == cfg
-    assert EmailConfig.from_dict({}) == EmailConfig()
-    for bad in ({"imap_port": 0}, {"smtp_port": "x"}, {"from_address": "nope"},
-                {"batch_size": 0}, {"from_name": "a\nb"}):
+    default = EmailConfig.from_dict({})
+    assert (default.imap_security, default.imap_port, default.smtp_security,
+            default.smtp_port) == ("ssl", 993, "starttls", 587)
+    ports = {s: EmailConfig.from_dict({"imap_security": s, "smtp_security": s})
+             for s in ("ssl", "starttls", "none")}
+    assert {s: (c.imap_port, c.smtp_port) for s, c in ports.items()} == {
+        "ssl": (993, 465), "starttls": (143, 587), "none": (143, 25)}
+    pinned = EmailConfig.from_dict({"tls_fingerprint": "SHA256 " + ":".join(["AB"] * 32)})
+    assert pinned.tls_fingerprint == "ab" * 32
+    for bad in ({"imap_port": 70000}, {"smtp_port": "x"}, {"from_address": "nope"},
+                {"batch_size": 0}, {"from_name": "a\nb"}, {"imap_security": "tls13"},
+                {"tls_fingerprint": "abc"}):
         with pytest.raises(EmailConfigError):
             EmailConfig.from_dict(bad)
     assert issubclass(EmailConfigError, ValueError)
