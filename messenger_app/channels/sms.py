@@ -403,13 +403,15 @@ def parse_webhook(content_type: str, body: bytes, query: Mapping[str, Any] | Non
             if len(items) == 1:
                 raise
             # one bad record of a batch: reported (not stored), the others are still stored
-            ext = _field(item, fmap["id"]) if fmap.get("id") else None
+            ext = _field(item, fmap["id"]) if fmap.get("id") and isinstance(item, dict) else None
             out.append(InboundMessage(external_id=ext if isinstance(ext, (str, int)) else "",
                                       identity_external_id="", problem=str(e)))
     return out
 
 
 def _inbound(item: Mapping[str, Any], index: int, fmap: Mapping[str, str]) -> InboundMessage:
+    if not isinstance(item, dict):
+        raise WebhookError(f"sms webhook: message {index + 1} is not an object")
     sender = _scalar(_field(item, fmap["from"]), fmap["from"]).strip()
     if not sender:
         raise WebhookError(f"sms webhook: message {index + 1} has no {fmap['from']!r} field")
@@ -450,21 +452,36 @@ def parse_status(content_type: str, body: bytes, query: Mapping[str, Any] | None
     overrides words); unknown words give "unknown" (raw_status keeps the original)."""
     fmap = {**DEFAULT_STATUS_FIELDS, **{k: v for k, v in (field_map or {}).items() if v is not None}}
     words = {**DEFAULT_STATUS_MAP, **{_norm_word(k): v for k, v in (status_map or {}).items()}}
+    items = _items(content_type, body, query, fmap.get("items", ""))
     out = []
-    for index, item in enumerate(_items(content_type, body, query, fmap.get("items", ""))):
-        ext = _text_of(_field(item, fmap["id"])).strip()
-        raw_status = _text_of(_field(item, fmap["status"])).strip()
-        if not ext or not raw_status:
-            raise WebhookError(
-                f"sms status report {index + 1}: needs {fmap['id']!r} and {fmap['status']!r}")
-        status = words.get(_norm_word(raw_status), "unknown")
-        error = _text_of(_field(item, fmap["error"])).strip() if fmap.get("error") else ""
-        if _is_empty_error(error):
-            error = ""
-        out.append(StatusEvent(external_id=ext, status=status, error=error[:500],
-                               raw_status=raw_status,
-                               raw=dict(item) if isinstance(item, dict) else {}))
+    for index, item in enumerate(items):
+        try:
+            out.append(_status(item, index, fmap, words))
+        except WebhookError as e:
+            if len(items) == 1:
+                raise
+            # one bad record of a batch: reported on the channel's health, the others applied
+            ext = _field(item, fmap["id"]) if isinstance(item, dict) else None
+            out.append(StatusEvent(external_id=ext if isinstance(ext, (str, int)) else "",
+                                   status="unknown", problem=str(e)))
     return out
+
+
+def _status(item: Any, index: int, fmap: Mapping[str, str],
+            words: Mapping[str, str]) -> StatusEvent:
+    if not isinstance(item, dict):
+        raise WebhookError(f"sms status report {index + 1}: not an object")
+    ext = _scalar(_field(item, fmap["id"]), fmap["id"]).strip()
+    raw_status = _scalar(_field(item, fmap["status"]), fmap["status"]).strip()
+    if not ext or not raw_status:
+        raise WebhookError(
+            f"sms status report {index + 1}: needs {fmap['id']!r} and {fmap['status']!r}")
+    status = words.get(_norm_word(raw_status), "unknown")
+    error = _text_of(_field(item, fmap["error"])).strip() if fmap.get("error") else ""
+    if _is_empty_error(error):
+        error = ""
+    return StatusEvent(external_id=ext, status=status, error=error[:500],
+                       raw_status=raw_status, raw=dict(item))
 
 
 def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
@@ -506,9 +523,10 @@ def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
         records = data if isinstance(data, list) else [data]
         if not records:
             return []
-        if not all(isinstance(r, dict) for r in records):
+        if not any(isinstance(r, dict) for r in records):
             raise WebhookError("sms webhook: expected a JSON object or a list of objects")
-        return [{**base, **r} for r in records]
+        # a stray non-object record in a batch is left to the parser to report on its own
+        return [{**base, **r} if isinstance(r, dict) else r for r in records]
     if "=" not in text:
         raise WebhookError("sms webhook: the body is neither a form nor JSON")
     pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
