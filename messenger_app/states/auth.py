@@ -1,7 +1,11 @@
 """The operator's session and language. Every data handler in the app asks `_operator()`.
 
 Reflex event handlers are reachable by any websocket client, so they never trust the
-page they came from: `operator_required` checks the session cookie against the DB first.
+page they came from: `operator_required` checks the session against the DB first.
+
+The session is an HttpOnly cookie set by `POST /api/session` (messenger_app/session_cookie.py);
+page scripts cannot read it. The tab's state knows only its key (a hash), which the
+websocket's handshake carries (`self.router.headers.cookie`, see session_cookie.middleware).
 """
 
 from __future__ import annotations
@@ -11,18 +15,19 @@ import inspect
 
 import reflex as rx
 
+from messenger_app import session_cookie
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.models import Operator
 from messenger_app.models.operator import ADMIN
 from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth
 
-SESSION_COOKIE = "msg_session"
+SESSION_COOKIE = session_cookie.COOKIE
+LOGIN_JS = "window.msgLogin()"  # assets/app.js: POST /api/session, then reload (the new cookie)
+LOGOUT_JS = "window.msgLogout()"  # POST /api/session/logout (clears the cookie), then /login
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=auth.SESSION_DAYS * 86400,
-                                   same_site="strict")
     lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
     operator_name: str = ""
     operator_role: str = ""
@@ -33,8 +38,12 @@ class AuthState(rx.State):
     def t(self) -> dict[str, str]:
         return LANGS.get(self.lang, EN)
 
+    def _session(self) -> str:
+        """This tab's session key (auth.session_key) from its websocket's handshake; ""."""
+        return session_cookie.session_in(self.router.headers.cookie)
+
     def _operator(self) -> Operator | None:
-        return auth.operator_for(self.session_token)
+        return auth.operator_for_session(self._session())
 
     def _refusal(self, admin: bool = False):
         """The redirect for a caller without a session (or a non-admin on an admin action);
@@ -61,17 +70,17 @@ class AuthState(rx.State):
             self.lang = lang
 
     @rx.event
-    def login(self, form: dict):
-        username = str(form.get("username", ""))[:100]
-        password = str(form.get("password", ""))[:200]
-        try:
-            token = auth.login(username, password, self.router.session.client_ip)
-        except auth.AuthError as e:
-            self.login_error = error_text(e, self.lang)
-            return
-        self.login_error = ""
-        self.session_token = token
-        return rx.redirect("/")
+    def login(self):
+        """The form's submit: the browser posts it to /api/session (which sets the HttpOnly
+        cookie) and reloads; `login_done` gets the refusal, if any. The password never passes
+        through this state."""
+        self.login_busy = True
+        return rx.call_script(LOGIN_JS, callback=AuthState.login_done)
+
+    @rx.event
+    def login_done(self, error):
+        self.login_busy = False
+        self.login_error = error if isinstance(error, str) else ""
 
     @rx.event
     def check_login_page(self):
@@ -81,11 +90,12 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
-        if self.session_token:
-            auth.logout(self.session_token)
-        self.session_token = ""
+        """Ends the session here (so it is over even if the page's script never runs), then
+        the browser clears the cookie and opens /login."""
+        if self._session():
+            auth.logout_session(self._session())
         self.operator_name = self.operator_role = ""
-        return rx.redirect("/login")
+        return rx.call_script(LOGOUT_JS)
 
 
 def _guarded(fn, admin: bool):

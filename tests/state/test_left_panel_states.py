@@ -14,6 +14,7 @@ from messenger_app.states import inbox_live
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.live import Digest
 from messenger_app.states.new_dialog import NewDialogState
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def token(data_dir):
 def _state(cls, token):
     root = State(_reflex_internal_init=True)
     st = root.get_substate(cls.get_full_name().split(".")[1:])
-    st.session_token = token
+    sign_in(st, token)
     return st
 
 

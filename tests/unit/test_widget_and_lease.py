@@ -118,15 +118,5 @@ def test_widget_state_counts_the_client_address(data_dir):
     assert st.error == ""
 
 
-def test_login_state_counts_the_client_address(data_dir):
-    from messenger_app.services import auth
-    from messenger_app.states.auth import AuthState
-
-    auth.create_operator("boss", "right-password")
-    for _ in range(6):
-        st = _with_address(AuthState, "203.0.113.78")
-        AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "wrong"})
-    assert "too many" in st.login_error.lower()
-    st = _with_address(AuthState, "198.51.100.78")
-    AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "right-password"})
-    assert st.login_error == "" and auth.operator_for(st.session_token).username == "boss"
+# The login's throttle per client address: tests/unit/test_session_cookie.py (the HTTP route
+# that signs in now).
