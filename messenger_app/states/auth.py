@@ -27,6 +27,16 @@ LOGIN_JS = "window.msgLogin()"  # assets/app.js: POST /api/session, then reload 
 LOGOUT_JS = "window.msgLogout()"  # POST /api/session/logout (clears the cookie), then /login
 
 
+def without_string_table(state, fields: dict) -> dict:
+    """A state's pickle (Redis) without the cached `t`: the whole string table (~22 KB) of
+    its language, derived from `lang` and rebuilt on first use. Two of them were 80 % of what
+    every tab, even a stranger's on /login, kept in Redis for an hour (bench_anonymous_tabs)."""
+    cached = type(state).computed_vars["t"]._cache_attr
+    if cached not in fields:
+        return fields
+    return {k: v for k, v in fields.items() if k != cached}
+
+
 class AuthState(rx.State):
     lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
     operator_name: str = ""
@@ -37,6 +47,9 @@ class AuthState(rx.State):
     @rx.var
     def t(self) -> dict[str, str]:
         return LANGS.get(self.lang, EN)
+
+    def __getstate__(self):
+        return without_string_table(self, super().__getstate__())
 
     def _session(self) -> str:
         """This tab's session key (auth.session_key) from its websocket's handshake; ""."""

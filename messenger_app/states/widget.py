@@ -10,6 +10,7 @@ import reflex as rx
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.services import events, widget
 from messenger_app.states import live
+from messenger_app.states.auth import without_string_table
 
 
 class WidgetState(rx.State):
@@ -22,6 +23,9 @@ class WidgetState(rx.State):
     @rx.var
     def t(self) -> dict[str, str]:
         return LANGS.get(self.lang, EN)
+
+    def __getstate__(self):
+        return without_string_table(self, super().__getstate__())
 
     @rx.event
     def on_load(self):

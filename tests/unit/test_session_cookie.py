@@ -180,3 +180,21 @@ def test_logout_handler_ends_the_session_of_its_tab(boss):
     result = AuthState.event_handlers["logout"].fn(tab)
     assert "msgLogout" in repr(result)
     assert auth.operator_for(token) is None and tab._operator() is None
+
+
+def test_a_pickled_tab_leaves_the_string_table_out_and_rebuilds_it(data_dir):
+    """Redis keeps every tab's state for an hour; the cached string table (`t`, ~22 KB per
+    state that has one) was 80 % of it. It is left out of the pickle and rebuilt from `lang`."""
+    from messenger_app.i18n.strings import RU
+    from messenger_app.states.widget import WidgetState
+
+    root = State(_reflex_internal_init=True)
+    for cls in (AuthState, WidgetState):
+        st = root.get_substate(cls.get_full_name().split(".")[1:])
+        st.lang = "ru"
+        assert st.t["sign_in"] == RU["sign_in"]  # cached now
+        blob = st._serialize()
+        assert len(blob) < 4000 and RU["sign_in"].encode() not in blob
+        back = cls._deserialize(blob)
+        assert back.lang == "ru" and back.t["sign_in"] == RU["sign_in"]
+        assert "t_rx_state_" in st.dict()[st.get_full_name()]  # the live tab still sends it
