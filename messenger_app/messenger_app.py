@@ -5,7 +5,7 @@ import contextlib
 
 import reflex as rx
 
-from messenger_app import api, event_errors, frame_policy, session_cookie, workers
+from messenger_app import api, event_errors, frame_policy, log_config, session_cookie, workers
 from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
@@ -21,6 +21,8 @@ from messenger_app.states.templates import TemplatesState
 from messenger_app.states.widget import WidgetState
 from messenger_app.states.contacts import ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState
+
+log_config.configure()  # time, level and logger on every line of ours (LOG_LEVEL)
 
 app = rx.App(
     stylesheets=["/app.css"],
