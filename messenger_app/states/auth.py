@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 
 import reflex as rx
 
@@ -23,8 +24,21 @@ from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth
 
 SESSION_COOKIE = session_cookie.COOKIE
-LOGIN_JS = "window.msgLogin()"  # assets/app.js: POST /api/session, then reload (the new cookie)
-LOGOUT_JS = "window.msgLogout()"  # POST /api/session/logout (clears the cookie), then /login
+# assets/app.js: POST /api/session, then reload (the new cookie); the logout twin posts
+# /api/session/logout (clears the cookie), then opens /login
+LOGIN_JS, LOGOUT_JS = "window.msgLogin({base})", "window.msgLogout({base})"
+
+
+def _api_base() -> str:
+    """Where the browser reaches the HTTP routes: the page's own origin in production (one
+    port), the backend's in `reflex run --env dev` (the page is served on another port)."""
+    from reflex_base import constants
+    from reflex_base.config import get_config
+    from reflex_base.environment import environment
+
+    if environment.REFLEX_ENV_MODE.get() != constants.Env.DEV:
+        return ""
+    return (get_config().api_url or "").rstrip("/")
 
 
 def without_string_table(state, fields: dict) -> dict:
@@ -88,7 +102,8 @@ class AuthState(rx.State):
         cookie) and reloads; `login_done` gets the refusal, if any. The password never passes
         through this state."""
         self.login_busy = True
-        return rx.call_script(LOGIN_JS, callback=AuthState.login_done)
+        return rx.call_script(LOGIN_JS.format(base=json.dumps(_api_base())),
+                              callback=AuthState.login_done)
 
     @rx.event
     def login_done(self, error):
@@ -108,7 +123,7 @@ class AuthState(rx.State):
         if self._session():
             auth.logout_session(self._session())
         self.operator_name = self.operator_role = ""
-        return rx.call_script(LOGOUT_JS)
+        return rx.call_script(LOGOUT_JS.format(base=json.dumps(_api_base())))
 
 
 def _guarded(fn, admin: bool):
