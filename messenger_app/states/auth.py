@@ -108,7 +108,7 @@ class AuthState(rx.State):
     @rx.event
     def login_done(self, error):
         self.login_busy = False
-        self.login_error = error if isinstance(error, str) else ""
+        self.login_error = error[:300] if isinstance(error, str) else ""
 
     @rx.event
     def check_login_page(self):
