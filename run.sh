@@ -19,5 +19,7 @@ export PUBLIC_URL="${PUBLIC_URL:-http://localhost:$PORT}"
 if [ "${1:-}" = "--dev" ]; then
   exec reflex run --env dev --frontend-port "$PORT" --backend-port "${BACKEND_PORT:-8000}"
 fi
+export REFLEX_CHECK_LATEST_VERSION="${REFLEX_CHECK_LATEST_VERSION:-false}"  # no PyPI call at start
 echo "==> Messenger on http://localhost:$PORT  (first admin password: see below or $DATA_DIR/admin-password.txt)"
-exec reflex run --env prod --single-port --backend-port "$PORT"
+# Builds the frontend only when its sources changed since the last build (FORCE_BUILD=1: always)
+exec python scripts/serve.py "$PORT"

@@ -97,3 +97,34 @@ window.addEventListener("msg-sound-state", function (e) {
     wasOpen = open;
   }).observe(document.documentElement, { childList: true, subtree: true });
 })();
+
+// Sign-in and sign-out (issue 15; messenger_app/session_cookie.py). The session is an HttpOnly
+// cookie that only these requests set and clear, so no script ever reads it; the page reloads
+// afterwards because the tab's websocket carries the cookie it had when it connected.
+// msgLogin resolves to "" on success (the page is leaving) or the refusal to show. `base`: ""
+// (the page's origin, production) or the backend's origin (reflex dev mode).
+function msgApi(base, path) {
+  return { url: (base || "") + path, credentials: base ? "include" : "same-origin" };
+}
+window.msgLogin = function (base) {
+  var api = msgApi(base, "/api/session");
+  function val(id) { var el = document.getElementById(id); return el ? el.value : ""; }
+  var lang = localStorage.getItem("msg_lang") || "en";  // AuthState.lang (rx.LocalStorage)
+  var body = new URLSearchParams({ username: val("login-username-input"),
+                                   password: val("login-password-input"), lang: lang });
+  return fetch(api.url, { method: "POST", body: body, credentials: api.credentials,
+                          cache: "no-store" })
+    .then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {
+        if (r.ok && j.ok) { window.location.replace("/"); return ""; }
+        return j.error || "HTTP " + r.status;
+      });
+    })
+    .catch(function (e) { return String(e && e.message || e); });
+};
+window.msgLogout = function (base) {
+  var api = msgApi(base, "/api/session/logout");
+  return fetch(api.url, { method: "POST", credentials: api.credentials, cache: "no-store" })
+    .catch(function () {})
+    .then(function () { window.location.replace("/login"); });
+};

@@ -82,12 +82,13 @@ async def health(request: Request) -> Response:
 
 
 def build() -> Starlette:
-    from messenger_app import push_routes, webhooks, widget_routes
+    from messenger_app import push_routes, session_cookie, webhooks, widget_routes
 
     return Starlette(routes=[
         Route("/files/{path:path}", files, methods=["GET"]),
         Route("/files-signed/{expires}/{sig}/{path:path}", signed_file, methods=["GET"]),
         Route("/api/health", health, methods=["GET"]),
+        *session_cookie.ROUTES,
         *webhooks.ROUTES,
         *push_routes.ROUTES,
         *widget_routes.ROUTES,

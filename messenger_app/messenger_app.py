@@ -5,7 +5,7 @@ import contextlib
 
 import reflex as rx
 
-from messenger_app import api, event_errors, frame_policy, workers
+from messenger_app import api, event_errors, frame_policy, log_config, session_cookie, workers
 from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
@@ -22,6 +22,8 @@ from messenger_app.states.widget import WidgetState
 from messenger_app.states.contacts import ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState
 
+log_config.configure()  # time, level and logger on every line of ours (LOG_LEVEL)
+
 app = rx.App(
     stylesheets=["/app.css"],
     head_components=[
@@ -36,7 +38,8 @@ app = rx.App(
         rx.script(src="/sound.js"),
         rx.script(src="/composer.js"),  # drafts, emoji/templates, drop, shortcuts (C5, C8, X5)
     ],
-    api_transformer=[api.build(), frame_policy.middleware],  # routes, then who may frame
+    # routes, who may frame, and the session cookie's token → key on the websocket handshake
+    api_transformer=[api.build(), frame_policy.middleware, session_cookie.middleware],
     backend_exception_handler=event_errors.handle,
 )
 app.add_page(inbox_page, route="/", title="Messenger", on_load=InboxState.on_load)

@@ -158,6 +158,8 @@ def _reason(e: Exception) -> str:
 
 
 def _apply_status(channel_id: int, ev) -> None:
+    if getattr(ev, "problem", ""):  # a record the parser could not read: on the health
+        raise inbox.Rejected(ev.problem)
     ext, error = storable.text(ev.external_id), storable.text(ev.error)
     outbox.apply_status(channel_id, ext, ev.status, error)
     if getattr(ev, "unreachable", False) and getattr(ev, "identity_external_id", ""):

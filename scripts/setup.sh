@@ -21,6 +21,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q -r "$REQ"
   echo "$want" > "$stamp"
 fi
+# The pins are what the app is tested with: a package upgraded by hand (or by another
+# project's install into this venv) is reported with the command that puts it back.
+.venv/bin/python scripts/check_packages.py "$REQ"
 if [ ! -x node_modules/.bin/bun ]; then
   echo "==> installing bun from npm"
   npm install --no-audit --no-fund --no-save --loglevel=error bun@1.4.5

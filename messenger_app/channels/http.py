@@ -57,6 +57,9 @@ class StatusEvent:
     identity_external_id: str = ""
     at: datetime | None = None  # naive UTC
     raw: dict[str, Any] = field(default_factory=dict)
+    # Set by a parser for one record of a batch it cannot read: recorded on the channel's
+    # health instead of applied, and the other records of the batch still are.
+    problem: str = ""
 
 
 @dataclass

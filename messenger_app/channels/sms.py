@@ -61,6 +61,7 @@ from messenger_app.channels.base import (
     numbered_options,
 )
 from messenger_app.lib import phones
+from messenger_app.lib.errors import DomainError
 from messenger_app.lib.retry import retry_after_of
 
 PLACEHOLDERS = ("to", "text", "sender", "message_id")
@@ -93,8 +94,9 @@ class WebhookError(ValueError):
     """The webhook body is not something we can read. Answer HTTP 400, log, move on."""
 
 
-class SmsConfigError(ValueError):
-    """A setting that cannot work (unknown method, broken regex, …)."""
+class SmsConfigError(DomainError):
+    """A setting that cannot work (unknown method, broken regex, …); a ValueError with a
+    code and parameters, so the settings page says it in the operator's language."""
 
 
 @dataclass
@@ -140,7 +142,7 @@ class SmsConfig:
                               ("status_fields", DEFAULT_STATUS_FIELDS)):
             given = _json_value(getattr(cfg, name), name) or {}
             if not isinstance(given, Mapping):
-                raise SmsConfigError(f"{name} must be an object")
+                raise SmsConfigError(f"{name} must be an object", code="sms_object", field=name)
             setattr(cfg, name, {**default, **{str(k): str(v) for k, v in given.items()}})
         cfg.validate()
         return cfg
@@ -150,32 +152,35 @@ class SmsConfig:
 
     def validate(self) -> None:
         if self.method not in ("GET", "POST"):
-            raise SmsConfigError("method must be GET or POST")
+            raise SmsConfigError("method must be GET or POST", code="sms_method")
         if self.body_format not in ("form", "json"):
-            raise SmsConfigError("body_format must be form or json")
+            raise SmsConfigError("body_format must be form or json", code="sms_body_format")
         if self.to_format not in ("plus", "digits"):
-            raise SmsConfigError("to_format must be plus or digits")
+            raise SmsConfigError("to_format must be plus or digits", code="sms_to_format")
         if self.send_url and not self.send_url.startswith(("http://", "https://")):
-            raise SmsConfigError("the send URL must start with http:// or https://")
+            raise SmsConfigError("the send URL must start with http:// or https://", code="sms_send_url")
         if not isinstance(self.params_template, (dict, list)):
-            raise SmsConfigError("params_template must be an object")
+            raise SmsConfigError("params_template must be an object", code="sms_template_object")
         if self.method == "GET" and not isinstance(self.params_template, dict):
-            raise SmsConfigError("a GET template must be a flat object")
+            raise SmsConfigError("a GET template must be a flat object", code="sms_template_flat")
         if not isinstance(self.status_map, Mapping):
-            raise SmsConfigError("status_map must be an object")
+            raise SmsConfigError("status_map must be an object", code="sms_object", field="status_map")
         for ours in self.status_map.values():
             if ours not in STATUSES:
-                raise SmsConfigError(f"status_map values must be one of {', '.join(STATUSES)}")
+                raise SmsConfigError(f"status_map values must be one of {', '.join(STATUSES)}",
+                                     code="sms_status_values", statuses=", ".join(STATUSES))
         for name in ("id_regex", "unreachable_pattern"):
             try:
                 re.compile(getattr(self, name) or "")
             except re.error as exc:
-                raise SmsConfigError(f"{name} is not a valid regular expression: {exc}") from None
+                raise SmsConfigError(f"{name} is not a valid regular expression: {exc}",
+                                     code="sms_regex", field=name) from None
         if "\n" in self.auth_header or "\r" in self.auth_value or "\n" in self.auth_value:
-            raise SmsConfigError("the auth header must be one line")
+            raise SmsConfigError("the auth header must be one line", code="sms_auth_line")
         if self.idempotency_header and not re.fullmatch(r"[A-Za-z0-9-]{1,64}",
                                                         self.idempotency_header):
-            raise SmsConfigError("the idempotency header must be a header name")
+            raise SmsConfigError("the idempotency header must be a header name",
+                                 code="sms_idempotency_header")
 
 
 class SmsChannel:
@@ -403,13 +408,15 @@ def parse_webhook(content_type: str, body: bytes, query: Mapping[str, Any] | Non
             if len(items) == 1:
                 raise
             # one bad record of a batch: reported (not stored), the others are still stored
-            ext = _field(item, fmap["id"]) if fmap.get("id") else None
+            ext = _field(item, fmap["id"]) if fmap.get("id") and isinstance(item, dict) else None
             out.append(InboundMessage(external_id=ext if isinstance(ext, (str, int)) else "",
                                       identity_external_id="", problem=str(e)))
     return out
 
 
 def _inbound(item: Mapping[str, Any], index: int, fmap: Mapping[str, str]) -> InboundMessage:
+    if not isinstance(item, dict):
+        raise WebhookError(f"sms webhook: message {index + 1} is not an object")
     sender = _scalar(_field(item, fmap["from"]), fmap["from"]).strip()
     if not sender:
         raise WebhookError(f"sms webhook: message {index + 1} has no {fmap['from']!r} field")
@@ -450,21 +457,36 @@ def parse_status(content_type: str, body: bytes, query: Mapping[str, Any] | None
     overrides words); unknown words give "unknown" (raw_status keeps the original)."""
     fmap = {**DEFAULT_STATUS_FIELDS, **{k: v for k, v in (field_map or {}).items() if v is not None}}
     words = {**DEFAULT_STATUS_MAP, **{_norm_word(k): v for k, v in (status_map or {}).items()}}
+    items = _items(content_type, body, query, fmap.get("items", ""))
     out = []
-    for index, item in enumerate(_items(content_type, body, query, fmap.get("items", ""))):
-        ext = _text_of(_field(item, fmap["id"])).strip()
-        raw_status = _text_of(_field(item, fmap["status"])).strip()
-        if not ext or not raw_status:
-            raise WebhookError(
-                f"sms status report {index + 1}: needs {fmap['id']!r} and {fmap['status']!r}")
-        status = words.get(_norm_word(raw_status), "unknown")
-        error = _text_of(_field(item, fmap["error"])).strip() if fmap.get("error") else ""
-        if _is_empty_error(error):
-            error = ""
-        out.append(StatusEvent(external_id=ext, status=status, error=error[:500],
-                               raw_status=raw_status,
-                               raw=dict(item) if isinstance(item, dict) else {}))
+    for index, item in enumerate(items):
+        try:
+            out.append(_status(item, index, fmap, words))
+        except WebhookError as e:
+            if len(items) == 1:
+                raise
+            # one bad record of a batch: reported on the channel's health, the others applied
+            ext = _field(item, fmap["id"]) if isinstance(item, dict) else None
+            out.append(StatusEvent(external_id=ext if isinstance(ext, (str, int)) else "",
+                                   status="unknown", problem=str(e)))
     return out
+
+
+def _status(item: Any, index: int, fmap: Mapping[str, str],
+            words: Mapping[str, str]) -> StatusEvent:
+    if not isinstance(item, dict):
+        raise WebhookError(f"sms status report {index + 1}: not an object")
+    ext = _scalar(_field(item, fmap["id"]), fmap["id"]).strip()
+    raw_status = _scalar(_field(item, fmap["status"]), fmap["status"]).strip()
+    if not ext or not raw_status:
+        raise WebhookError(
+            f"sms status report {index + 1}: needs {fmap['id']!r} and {fmap['status']!r}")
+    status = words.get(_norm_word(raw_status), "unknown")
+    error = _text_of(_field(item, fmap["error"])).strip() if fmap.get("error") else ""
+    if _is_empty_error(error):
+        error = ""
+    return StatusEvent(external_id=ext, status=status, error=error[:500],
+                       raw_status=raw_status, raw=dict(item))
 
 
 def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
@@ -506,9 +528,10 @@ def _items(content_type: str, body: bytes, query: Mapping[str, Any] | None,
         records = data if isinstance(data, list) else [data]
         if not records:
             return []
-        if not all(isinstance(r, dict) for r in records):
+        if not any(isinstance(r, dict) for r in records):
             raise WebhookError("sms webhook: expected a JSON object or a list of objects")
-        return [{**base, **r} for r in records]
+        # a stray non-object record in a batch is left to the parser to report on its own
+        return [{**base, **r} if isinstance(r, dict) else r for r in records]
     if "=" not in text:
         raise WebhookError("sms webhook: the body is neither a form nor JSON")
     pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
@@ -557,7 +580,7 @@ def _json_value(value: Any, name: str) -> Any:
         try:
             return json.loads(value) if value.strip() else {}
         except ValueError:
-            raise SmsConfigError(f"{name} is not valid JSON") from None
+            raise SmsConfigError(f"{name} is not valid JSON", code="sms_json", field=name) from None
     return value
 
 

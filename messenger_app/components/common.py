@@ -54,6 +54,29 @@ def icon_link(icon: str, label, href, *, icon_size: int = 16, testid: str = "",
         content=label)
 
 
+def labelled_link(icon: str, label, href, *, testid: str = "", **props) -> rx.Component:
+    """A top-bar link: icon and name where there is room (.msg-nav-label, wide screens), the
+    icon alone where not — still named (aria-label, the same words) and with a tooltip."""
+    attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}
+    props.setdefault("variant", "ghost")
+    return rx.tooltip(
+        rx.button(ReactRouterLink.create(rx.icon(icon, size=16),
+                                         rx.el.span(label, class_name="msg-nav-label"), to=href),
+                  as_child=True, aria_label=label, size="2", margin="0", custom_attrs=attrs,
+                  **props),
+        content=label)
+
+
+def labelled_button(icon: str, label, *, testid: str = "", **props) -> rx.Component:
+    """A top-bar button like labelled_link."""
+    attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}
+    props.setdefault("variant", "ghost")
+    return rx.tooltip(
+        rx.button(rx.icon(icon, size=16), rx.el.span(label, class_name="msg-nav-label"),
+                  aria_label=label, size="2", margin="0", custom_attrs=attrs, **props),
+        content=label)
+
+
 def button_link(href, *children, testid: str = "", **props) -> rx.Component:
     """A link that looks like a button: one <a>, keyboard and screen reader see a link."""
     attrs = {**props.pop("custom_attrs", {}), **(tid(testid) if testid else {})}

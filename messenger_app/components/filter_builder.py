@@ -24,6 +24,15 @@ def _join_word(join) -> rx.Component:
     return rx.cond(join == "and", FB.t["and"], FB.t["or"])
 
 
+def date_input(value, on_change, testid: str, **props) -> rx.Component:
+    """dd.mm.yyyy in every browser locale (states/filter_builder.py: masked_date, iso_date):
+    a text field with the format as its placeholder and a numeric keyboard on a phone."""
+    return rx.input(value=value, on_change=on_change, debounce_timeout=400, type="text",
+                    input_mode="numeric", max_length=10, placeholder=FB.t["date_ph"],
+                    size="2", custom_attrs={**tid(testid), "autocomplete": "off",
+                                            "data-msg-date": "1"}, **props)
+
+
 def value_input(c) -> rx.Component:
     """The value input that fits the field type and operator."""
     text = rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v), debounce_timeout=300,
@@ -35,11 +44,7 @@ def value_input(c) -> rx.Component:
         ("number", rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v),
                             debounce_timeout=300, type="number", step="any", size="2", width="100%",
                             placeholder=FB.t["filter_value_ph"], custom_attrs=tid("filter-value"))),
-        # the page's language, for browsers that format a date input by it (dd.mm.yyyy in ru)
-        ("date", rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v), type="date",
-                          size="2", width="100%",
-                          custom_attrs={**tid("filter-value"),
-                                        "lang": rx.cond(FB.lang == "ru", "ru-RU", "en-GB")})),
+        ("date", date_input(c.value, lambda v: FB.set_value(c.id, v), "filter-value", width="100%")),
         ("choice", native_select(FB.opts[c.field], c.value, lambda v: FB.set_value(c.id, v),
                                  "filter-value", placeholder=FB.t["filter_value_ph"])),
         ("choices", rx.flex(
@@ -66,11 +71,11 @@ def value_input(c) -> rx.Component:
                      flex="1", min_width="0", custom_attrs=tid("filter-value2")),
             spacing="2", align="center", width="100%")),
         ("date_range", rx.hstack(
-            rx.input(value=c.value, on_change=lambda v: FB.set_value(c.id, v), type="date",
-                     size="2", flex="1", min_width="0", custom_attrs=tid("filter-value")),
+            date_input(c.value, lambda v: FB.set_value(c.id, v), "filter-value", flex="1",
+                       min_width="0"),
             rx.text("—", color_scheme="gray"),
-            rx.input(value=c.value2, on_change=lambda v: FB.set_value2(c.id, v), type="date",
-                     size="2", flex="1", min_width="0", custom_attrs=tid("filter-value2")),
+            date_input(c.value2, lambda v: FB.set_value2(c.id, v), "filter-value2", flex="1",
+                       min_width="0"),
             spacing="2", align="center", width="100%")),
         text,
     )

@@ -3,7 +3,7 @@ The shortcuts themselves are handled in assets/composer.js."""
 
 import reflex as rx
 
-from messenger_app.components.common import tid
+from messenger_app.components.common import labelled_link, tid
 
 SHORTCUTS = [
     (("Alt", "↑"), "sc_prev"),
@@ -48,11 +48,7 @@ def shortcuts_help(t) -> rx.Component:
 
 
 def templates_link(t) -> rx.Component:
-    return rx.tooltip(
-        rx.link(rx.icon_button(rx.icon("file-text", size=16), variant="ghost",
-                               aria_label=t["message_templates"]),
-                href="/templates", custom_attrs=tid("templates-link")),
-        content=t["message_templates"])
+    return labelled_link("file-text", t["nav_templates"], "/templates", testid="templates-link")
 
 
 def top_bar_tools(state) -> rx.Component:

@@ -3,8 +3,8 @@
 import reflex as rx
 
 from messenger_app.components.card import card_panel
-from messenger_app.components.common import (icon_button, icon_link, lang_marker, lang_switch,
-                                             live_region, logo, tid)
+from messenger_app.components.common import (icon_button, labelled_button, labelled_link,
+                                             lang_marker, lang_switch, live_region, logo, tid)
 from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
 from messenger_app.components.shortcuts import top_bar_tools
@@ -36,18 +36,21 @@ def top_bar() -> rx.Component:
         rx.hstack(
             top_bar_tools(S),  # templates, shortcut help, dark theme (C6, X5)
             rx.box(lang_switch(S), class_name="msg-desktop-only"),
-            icon_link("users", S.t["contacts"], "/contacts", testid="nav-contacts"),
+            # names beside the icons where there is room (issue 20); a phone keeps the icons,
+            # each named for screen readers
+            labelled_link("users", S.t["contacts"], "/contacts", testid="nav-contacts"),
             rx.cond(S.operator_role == "admin",
-                    rx.box(icon_link("list-plus", S.t["crm_settings"], "/crm", testid="nav-crm"),
+                    rx.box(labelled_link("list-plus", S.t["crm_settings"], "/crm", testid="nav-crm"),
                            class_name="msg-desktop-only")),
             rx.cond(S.operator_role == "admin",
-                    rx.box(icon_link("settings", S.t["settings"], "/settings", testid="nav-settings"),
+                    rx.box(labelled_link("settings", S.t["nav_channels"], "/settings",
+                                         testid="nav-settings"),
                            class_name="msg-desktop-only")),
             icon_button("bell", S.t["enable_push"],
                         custom_attrs={"data-msg-push-enable": "1", "data-testid": "push-enable"}),
             rx.text(rx.cond(S.operator_name == "Administrator", S.t["role_admin"], S.operator_name),
                     size="2", color_scheme="gray", class_name="msg-desktop-only"),
-            icon_button("log-out", S.t["logout"], on_click=S.logout, testid="logout"),
+            labelled_button("log-out", S.t["logout"], on_click=S.logout, testid="logout"),
             align="center", spacing=rx.breakpoints(initial="2", sm="3"), role="navigation",
             custom_attrs={"aria-label": S.t["a11y_main_nav"]},
         ),

@@ -31,7 +31,7 @@ def login_page() -> rx.Component:
                     rx.center(lang_switch(S), width="100%", padding_top="8px"),
                     spacing="2", width="100%",
                 ),
-                on_submit=S.login,
+                on_submit=S.login,  # no form data: the browser posts it to /api/session
             ),
             width="min(380px, 92vw)", size="4",
         ),

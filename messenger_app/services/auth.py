@@ -114,28 +114,45 @@ def login(username: str, password: str, address: str = "") -> str:
 
 _cache: dict[str, tuple[float, Operator]] = {}
 CACHE_SECONDS = 5.0
+SESSION_KEY_PREFIX = "h."
+
+
+def session_key(token: str) -> str:
+    """What stands for a session outside the browser's cookie: "h." + the token's SHA-256
+    (the form stored in the database). The websocket's handshake carries this instead of the
+    token (messenger_app/session_cookie.py), so Reflex's state never holds the token."""
+    return SESSION_KEY_PREFIX + _token_hash(token if isinstance(token, str) else "")
 
 
 def operator_for(token: str) -> Operator | None:
-    """The operator of a session token, or None. Every event handler and route asks this."""
+    """The operator of a session token (the cookie of an HTTP request), or None."""
     if not token or not isinstance(token, str) or len(token) > 200:
         return None
-    hit = _cache.get(token)
+    return operator_for_session(session_key(token))
+
+
+def operator_for_session(key: str) -> Operator | None:
+    """The operator of a session key (session_key()), or None. Every event handler asks this
+    (AuthState._operator), with the key from the websocket's handshake."""
+    if (not isinstance(key, str) or not key.startswith(SESSION_KEY_PREFIX)
+            or len(key) != len(SESSION_KEY_PREFIX) + 64):
+        return None
+    hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    op = _lookup(token)
+    op = _lookup(key[len(SESSION_KEY_PREFIX):])
     if op is None:
-        _cache.pop(token, None)
+        _cache.pop(key, None)
     else:
-        _cache[token] = (time.monotonic(), op)
+        _cache[key] = (time.monotonic(), op)
     return op
 
 
-def _lookup(token: str) -> Operator | None:
+def _lookup(token_hash: str) -> Operator | None:
     with db.session() as s:
         row = s.exec(select(OperatorSession, Operator)
                      .join(Operator, Operator.id == OperatorSession.operator_id)
-                     .where(OperatorSession.token_hash == _token_hash(token))).first()
+                     .where(OperatorSession.token_hash == token_hash)).first()
     if row is None:
         return None
     sess, op = row
@@ -145,10 +162,17 @@ def _lookup(token: str) -> Operator | None:
 
 
 def logout(token: str) -> None:
-    _cache.pop(token, None)
+    logout_session(session_key(token))
+
+
+def logout_session(key: str) -> None:
+    """Ends the session of a key (session_key()); an unknown key changes nothing."""
+    _cache.pop(key, None)
+    if not isinstance(key, str) or not key.startswith(SESSION_KEY_PREFIX):
+        return
     with db.session() as s:
         sess = s.exec(select(OperatorSession)
-                      .where(OperatorSession.token_hash == _token_hash(token))).first()
+                      .where(OperatorSession.token_hash == key[len(SESSION_KEY_PREFIX):])).first()
         if sess is not None:
             s.delete(sess)
             s.commit()

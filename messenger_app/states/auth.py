@@ -1,28 +1,57 @@
 """The operator's session and language. Every data handler in the app asks `_operator()`.
 
 Reflex event handlers are reachable by any websocket client, so they never trust the
-page they came from: `operator_required` checks the session cookie against the DB first.
+page they came from: `operator_required` checks the session against the DB first.
+
+The session is an HttpOnly cookie set by `POST /api/session` (messenger_app/session_cookie.py);
+page scripts cannot read it. The tab's state knows only its key (a hash), which the
+websocket's handshake carries (`self.router.headers.cookie`, see session_cookie.middleware).
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import json
 
 import reflex as rx
 
+from messenger_app import session_cookie
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.models import Operator
 from messenger_app.models.operator import ADMIN
 from messenger_app.i18n.errors import error_text
 from messenger_app.services import auth
 
-SESSION_COOKIE = "msg_session"
+SESSION_COOKIE = session_cookie.COOKIE
+# assets/app.js: POST /api/session, then reload (the new cookie); the logout twin posts
+# /api/session/logout (clears the cookie), then opens /login
+LOGIN_JS, LOGOUT_JS = "window.msgLogin({base})", "window.msgLogout({base})"
+
+
+def _api_base() -> str:
+    """Where the browser reaches the HTTP routes: the page's own origin in production (one
+    port), the backend's in `reflex run --env dev` (the page is served on another port)."""
+    from reflex_base import constants
+    from reflex_base.config import get_config
+    from reflex_base.environment import environment
+
+    if environment.REFLEX_ENV_MODE.get() != constants.Env.DEV:
+        return ""
+    return (get_config().api_url or "").rstrip("/")
+
+
+def without_string_table(state, fields: dict) -> dict:
+    """A state's pickle (Redis) without the cached `t`: the whole string table (~22 KB) of
+    its language, derived from `lang` and rebuilt on first use. Two of them were 80 % of what
+    every tab, even a stranger's on /login, kept in Redis for an hour (bench_anonymous_tabs)."""
+    cached = type(state).computed_vars["t"]._cache_attr
+    if cached not in fields:
+        return fields
+    return {k: v for k, v in fields.items() if k != cached}
 
 
 class AuthState(rx.State):
-    session_token: str = rx.Cookie("", name=SESSION_COOKIE, max_age=auth.SESSION_DAYS * 86400,
-                                   same_site="strict")
     lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
     operator_name: str = ""
     operator_role: str = ""
@@ -33,8 +62,15 @@ class AuthState(rx.State):
     def t(self) -> dict[str, str]:
         return LANGS.get(self.lang, EN)
 
+    def __getstate__(self):
+        return without_string_table(self, super().__getstate__())
+
+    def _session(self) -> str:
+        """This tab's session key (auth.session_key) from its websocket's handshake; ""."""
+        return session_cookie.session_in(self.router.headers.cookie)
+
     def _operator(self) -> Operator | None:
-        return auth.operator_for(self.session_token)
+        return auth.operator_for_session(self._session())
 
     def _refusal(self, admin: bool = False):
         """The redirect for a caller without a session (or a non-admin on an admin action);
@@ -61,17 +97,18 @@ class AuthState(rx.State):
             self.lang = lang
 
     @rx.event
-    def login(self, form: dict):
-        username = str(form.get("username", ""))[:100]
-        password = str(form.get("password", ""))[:200]
-        try:
-            token = auth.login(username, password, self.router.session.client_ip)
-        except auth.AuthError as e:
-            self.login_error = error_text(e, self.lang)
-            return
-        self.login_error = ""
-        self.session_token = token
-        return rx.redirect("/")
+    def login(self):
+        """The form's submit: the browser posts it to /api/session (which sets the HttpOnly
+        cookie) and reloads; `login_done` gets the refusal, if any. The password never passes
+        through this state."""
+        self.login_busy = True
+        return rx.call_script(LOGIN_JS.format(base=json.dumps(_api_base())),
+                              callback=AuthState.login_done)
+
+    @rx.event
+    def login_done(self, error):
+        self.login_busy = False
+        self.login_error = error[:300] if isinstance(error, str) else ""
 
     @rx.event
     def check_login_page(self):
@@ -81,11 +118,12 @@ class AuthState(rx.State):
 
     @rx.event
     def logout(self):
-        if self.session_token:
-            auth.logout(self.session_token)
-        self.session_token = ""
+        """Ends the session here (so it is over even if the page's script never runs), then
+        the browser clears the cookie and opens /login."""
+        if self._session():
+            auth.logout_session(self._session())
         self.operator_name = self.operator_role = ""
-        return rx.redirect("/login")
+        return rx.call_script(LOGOUT_JS.format(base=json.dumps(_api_base())))
 
 
 def _guarded(fn, admin: bool):

@@ -174,8 +174,8 @@ class ContactsState(AuthState):
                 async with self:
                     if self.router.url.path.rstrip("/") != "/contacts":
                         return  # the tab went to another page
-                    session, search, page = self.session_token, self.search, self.page
-                if await digest.get(("operator", session), auth.operator_for, session) is None:
+                    session, search, page = self._session(), self.search, self.page
+                if await digest.get(("operator", session), auth.operator_for_session, session) is None:
                     return  # signed out
                 if not digest.kinds & {"dialog", "dialogs_bulk"}:
                     continue

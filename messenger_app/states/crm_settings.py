@@ -89,8 +89,8 @@ class CrmSettingsState(AuthState):
                 async with self:
                     if self.router.url.path.rstrip("/") != "/crm":
                         return  # the tab went to another page
-                    session = self.session_token
-                if await digest.get(("operator", session), auth.operator_for, session) is None:
+                    session = self._session()
+                if await digest.get(("operator", session), auth.operator_for_session, session) is None:
                     return  # signed out
                 if digest.kinds & {"crm_fields", "tag2_options"}:
                     got = await digest.get("crm_settings", _read)  # once for every such tab

@@ -10,6 +10,7 @@ then hands `filters.to_url(filter)` (with the operator's time zone when it compa
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 
@@ -22,6 +23,39 @@ from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
 
 RANGES = ("number_range", "date_range")
+DATES = ("date", "date_range")
+# Dates are typed as dd.mm.yyyy in both languages (what the app writes), whatever the
+# browser's locale (a native date input shows mm/dd/yyyy in an en-US Chrome): the field is a
+# text input, its digits get their dots as they are typed, and the filter gets YYYY-MM-DD.
+_DAY_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DAY_SHOWN = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
+
+
+def shown_date(value: str) -> str:
+    """A filter's day (YYYY-MM-DD) as the field shows it (dd.mm.yyyy); other text as it is."""
+    m = _DAY_ISO.fullmatch(value.strip())
+    return f"{m[3]}.{m[2]}.{m[1]}" if m else value
+
+
+def iso_date(text: str) -> str:
+    """What was typed (dd.mm.yyyy, d.m.yyyy, dd/mm/yyyy) as the filter's YYYY-MM-DD; anything
+    else goes as it is, and the filter's check says it is not a date."""
+    m = _DAY_SHOWN.fullmatch(text.strip())
+    return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}" if m else text.strip()
+
+
+def masked_date(text: str) -> str:
+    """While typing: 01052024 → 01.05.2024, 0105 → 01.05, 01.052024 → 01.05.2024. Text with
+    other characters (an ISO date pasted, a typo) is left for the check to judge."""
+    t = text.strip()
+    if re.fullmatch(r"\d{3,8}", t):
+        digits = t
+    elif re.fullmatch(r"\d{2}\.\d{3,6}", t):
+        digits = t.replace(".", "")
+    else:
+        return text
+    parts = [digits[:2], digits[2:4], digits[4:8]]
+    return ".".join(p for p in parts if p)
 
 
 @dataclass
@@ -129,6 +163,8 @@ class FilterBuilderState(InboxState):
             c["value"] = ", ".join(str(v) for v in value)
         elif value is not None:
             c["value"] = str(value)
+        if kind in DATES:
+            c["value"], c["value2"] = shown_date(c["value"]), shown_date(c["value2"])
         return c
 
     def _kind(self, fld: str, op: str) -> str:
@@ -294,6 +330,8 @@ class FilterBuilderState(InboxState):
         _, c = self._find(m, cond_id)
         if c is None:
             return
+        if self._kind(c["field"], c["op"]) in DATES:
+            value = masked_date(value)
         c[key], c["error"] = value, ""
         self._commit(m)
 
@@ -319,7 +357,11 @@ class FilterBuilderState(InboxState):
         gap = "…" if draft else ""
         if kind == "none":
             return leaf
-        if kind in RANGES:
+        if kind == "date_range":
+            leaf["value"] = [iso_date(c["value"]) or gap, iso_date(c["value2"]) or gap]
+        elif kind == "date":
+            leaf["value"] = iso_date(c["value"]) or gap
+        elif kind in RANGES:
             leaf["value"] = [c["value"] or gap, c["value2"] or gap]
         elif kind == "choices":
             leaf["value"] = list(c["values"]) or ([gap] if draft else [])

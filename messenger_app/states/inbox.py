@@ -416,12 +416,12 @@ class InboxState(AuthState):
 
     def _tick(self, token: str) -> None:
         """Tell presence which dialog this operator is looking at (no push for it, N1)."""
-        inbox_live.tick(self.session_token, token, self.open_id)
+        inbox_live.tick(self._session(), token, self.open_id)
 
     def _live_snapshot(self) -> inbox_live.Snapshot:
         q = self._query()
         return inbox_live.Snapshot(
-            session=self.session_token, lang=self.lang, tz=self.tz, t=self.t, query=q,
+            session=self._session(), lang=self.lang, tz=self.tz, t=self.t, query=q,
             view_key=(self.view_mode, self.search, self.folder, self.filter_url),
             plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
             rows=max(LIST_PAGE, len(self.rows)), open_id=self.open_id,

@@ -71,7 +71,7 @@ def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, E
 
 def tick(session: str, token: str, open_id: int) -> None:
     """Tell presence which dialog this operator's tab is looking at (no push for it, N1)."""
-    op = auth.operator_for(session)
+    op = auth.operator_for_session(session)
     if op is not None and token:
         presence.viewing(op.id, open_id or None, token)
 
@@ -120,7 +120,7 @@ class Update:
 
 async def read(snap: Snapshot, d: Digest) -> Update | None:
     """What this tab needs for this digest; None: the session ended (stop listening)."""
-    if await d.get(("operator", snap.session), auth.operator_for, snap.session) is None:
+    if await d.get(("operator", snap.session), auth.operator_for_session, snap.session) is None:
         return None
     up = Update(open_id=snap.open_id, view_key=snap.view_key)
     if not d.events:

@@ -6,7 +6,7 @@ import reflex as rx
 
 from messenger_app import settings as app_settings
 from messenger_app.channels import registry
-from messenger_app.channels.base import ChannelError
+from messenger_app.channels.base import ChannelError, TransientError
 from messenger_app.i18n.errors import error_text
 from messenger_app.lib.errors import DomainError
 from messenger_app.services import channels
@@ -103,10 +103,8 @@ class SettingsState(AuthState):
         except DomainError as e:  # a refusal with its reason (e-mail: what failed, in words)
             self.error, self.notice = error_text(e, self.lang), ""
             return
-        except ChannelError as e:  # the provider refused the credentials: say what it said
-            self.error = error_text(channels.ChannelConfigError(
-                str(e), code="channel_config", detail=str(e)[:300]), self.lang)
-            self.notice = ""
+        except ChannelError as e:  # the provider refused the credentials (or did not answer)
+            self.error, self.notice = provider_refusal(e, self.t.get(f"kind_{kind}", kind), self.lang), ""
             return
         except (channels.ChannelConfigError, ValueError) as e:
             self.error, self.notice = error_text(e, self.lang), ""
@@ -153,6 +151,16 @@ class SettingsState(AuthState):
             self.check_ok = not texts
             self.check_text = " ".join(texts) if texts else self.t["email_connection_ok"]
             self.checking = ""
+
+
+def provider_refusal(e: ChannelError, kind_label: str, lang: str) -> str:
+    """What the provider's refusal means, in the operator's language. The provider's own
+    words (English: "Unauthorized", "chat not found") are added in the English interface
+    only, so a Russian screen gets no English sentence."""
+    code = "provider_unreachable" if isinstance(e, TransientError) else "provider_refused"
+    text = error_text(channels.ChannelConfigError(str(e), code=code, kind=kind_label), lang)
+    detail = str(e).strip()[:300]
+    return f"{text} ({detail})" if lang == "en" and detail else text
 
 
 async def _check(kind: str, token: str, base: str, config: dict) -> dict:

@@ -10,6 +10,17 @@ import reflex as rx
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.services import events, widget
 from messenger_app.states import live
+from messenger_app.states.auth import without_string_table
+
+
+# WidgetRefused.code -> what the visitor reads, in the widget's language (the same texts as
+# assets/widget.js shows for the HTTP path); an empty message just is not sent.
+_REFUSALS = {"rate": "widget_rate", "too_long": "widget_too_long", "empty": ""}
+
+
+def refusal_text(e: widget.WidgetRefused, lang: str) -> str:
+    key = _REFUSALS.get(e.code, "widget_refused")
+    return LANGS.get(lang, EN)[key] if key else ""
 
 
 class WidgetState(rx.State):
@@ -22,6 +33,9 @@ class WidgetState(rx.State):
     @rx.var
     def t(self) -> dict[str, str]:
         return LANGS.get(self.lang, EN)
+
+    def __getstate__(self):
+        return without_string_table(self, super().__getstate__())
 
     @rx.event
     def on_load(self):
@@ -51,7 +65,7 @@ class WidgetState(rx.State):
             widget.send(self.visitor, text, "", address=self.router.session.client_ip or "unknown",
                         choice_id=choice_id)
         except widget.WidgetRefused as e:
-            self.error = str(e)
+            self.error = refusal_text(e, self.lang)
             return
         self.error = ""
         self._reload()

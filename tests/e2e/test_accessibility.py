@@ -186,3 +186,33 @@ def test_every_page_has_no_wcag_a_or_aa_violation(browser, app, seeded, size, th
         ctx.close()
     assert not found, "axe found WCAG A/AA violations:\n" + json.dumps(found, indent=1,
                                                                          ensure_ascii=False)
+
+
+TOP_BAR_LINKS = ["templates-link", "nav-contacts", "nav-crm", "nav-settings", "logout"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_top_bar_names_its_links_on_a_desktop_and_keeps_them_named_on_a_phone(browser, app, lang):
+    """Issue 20: the inbox top bar was a row of unlabelled icons."""
+    for size in ("desktop", "phone"):
+        ctx = _context(browser, app, size, "light")
+        ctx.add_init_script(f"try {{ localStorage.setItem('msg_lang', '{lang}') }} catch (e) {{}}")
+        try:
+            page = login(ctx)
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+            for testid in TOP_BAR_LINKS if size == "desktop" else ["nav-contacts", "logout"]:
+                link = page.get_by_test_id(testid)
+                name = link.get_attribute("aria-label")
+                assert name and name.strip(), testid
+                label = link.locator(".msg-nav-label")
+                if size == "desktop":
+                    expect(label).to_be_visible()
+                    assert label.inner_text().strip() == name  # the words read = the words shown
+                else:
+                    expect(label).to_be_hidden()
+            bar = page.get_by_role("banner")
+            assert bar.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), "the top bar overflows"
+            violations = axe_violations(page)
+            assert not violations, violations
+        finally:
+            ctx.close()

@@ -331,10 +331,11 @@ def test_filter_value_inputs_fit_the_type(app, operator):
     builder = operator.get_by_test_id("filter-builder")
     cond = builder.get_by_test_id("filter-condition").nth(0)
     value = cond.get_by_test_id("filter-value")
-    _choose(cond, "filter-field", "created_at")  # a date
-    expect(value).to_have_attribute("type", "date")
+    _choose(cond, "filter-field", "created_at")  # a date: dd.mm.yyyy in every browser locale
+    expect(value).to_have_attribute("data-msg-date", "1")
+    expect(value).to_have_attribute("placeholder", "dd.mm.yyyy")
     _choose(cond, "filter-operator", "between")  # a range of two dates
-    expect(cond.get_by_test_id("filter-value2")).to_have_attribute("type", "date")
+    expect(cond.get_by_test_id("filter-value2")).to_have_attribute("data-msg-date", "1")
     _choose(cond, "filter-field", "channel")  # a choice
     expect(value).to_have_js_property("tagName", "SELECT")
     _choose(cond, "filter-operator", "in_list")  # several choices
@@ -592,7 +593,8 @@ print(1)""")
     g2 = group.get_by_test_id("filter-condition").nth(1)
     _choose(g2, "filter-field", "last_message_at")
     _choose(g2, "filter-operator", "after")
-    g2.get_by_test_id("filter-value").fill("2024-01-01")
+    g2.get_by_test_id("filter-value").fill("01012024")  # dd.mm.yyyy, dots added as typed
+    expect(g2.get_by_test_id("filter-value")).to_have_value("01.01.2024")
     expect(builder.get_by_test_id("filter-meaning")).to_contain_text("OR")
     desk.mouse.move(10, 10)
     desk.wait_for_timeout(400)

@@ -16,6 +16,7 @@ from messenger_app.states.contacts import SKIP, ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState, slug
 from messenger_app.states.inbox import InboxState
 from messenger_app.i18n.strings import EN, RU
+from tests.sessions import sign_in
 
 
 def _tree(token: str):
@@ -24,7 +25,7 @@ def _tree(token: str):
     def sub(cls):
         return root.get_substate(cls.get_full_name().split(".")[1:])
 
-    sub(InboxState).session_token = token
+    sign_in(sub(InboxState), token)
     return root, sub
 
 

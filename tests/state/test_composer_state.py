@@ -18,6 +18,7 @@ from messenger_app.services import (attachments, auth, channels, dialog_query, i
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.templates import TemplatesState
+from tests.sessions import sign_in
 from tests.fakes.telegram_server import make_png
 
 PNG = make_png(8, 6)
@@ -26,7 +27,7 @@ PNG = make_png(8, 6)
 def _state(cls, token):
     root = State(_reflex_internal_init=True)
     st = root.get_substate(cls.get_full_name().split(".")[1:])
-    st.session_token = token
+    sign_in(st, token)
     return st
 
 

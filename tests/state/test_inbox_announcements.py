@@ -13,6 +13,7 @@ from messenger_app.states import inbox as inbox_state
 from messenger_app.states import inbox_live
 from messenger_app.states.inbox import ANNOUNCE_QUIET, InboxState
 from messenger_app.states.live import Digest
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def inbox(data_dir):
     auth.create_operator("op", "password-123")
     root = State(_reflex_internal_init=True)
     st = root.get_substate(InboxState.get_full_name().split(".")[1:])
-    st.session_token = auth.login("op", "password-123")
+    sign_in(st, auth.login("op", "password-123"))
     return st
 
 

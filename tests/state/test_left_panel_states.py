@@ -14,6 +14,7 @@ from messenger_app.states import inbox_live
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.live import Digest
 from messenger_app.states.new_dialog import NewDialogState
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def token(data_dir):
 def _state(cls, token):
     root = State(_reflex_internal_init=True)
     st = root.get_substate(cls.get_full_name().split(".")[1:])
-    st.session_token = token
+    sign_in(st, token)
     return st
 
 
@@ -248,3 +249,47 @@ def test_builder_reads_days_in_the_operators_time_zone(token):
             "tz": "Europe/Moscow"}
     assert filters.to_url(want) in repr(result) and st.fb_error == ""
     assert filters.from_url(filters.to_url(want)) == want
+def test_dates_are_typed_as_dd_mm_yyyy_whatever_the_browser_locale(token):
+    """Issue 20: the native date input showed mm/dd/yyyy in an en-US Chrome while the app
+    writes dd.mm.yyyy. The field is text now: digits get their dots, the filter gets ISO."""
+    from messenger_app.states.filter_builder import iso_date, masked_date, shown_date
+
+    assert [masked_date(x) for x in ("0", "01", "010", "0105", "01052024", "01.052024", "01.05.2024",
+                                     "2024-05-01", "1.5.2024")] == [
+        "0", "01", "01.0", "01.05", "01.05.2024", "01.05.2024", "01.05.2024", "2024-05-01", "1.5.2024"]
+    assert iso_date("1.5.2024") == "2024-05-01" and iso_date("01/05/2024") == "2024-05-01"
+    assert shown_date("2024-05-01") == "01.05.2024" and shown_date("2024-05-01T10:00") == "2024-05-01T10:00"
+
+    st = _state(FilterBuilderState, token)
+    st.lang = "ru"
+    call(st, "open_builder")
+    a = conds(st)[0].id
+    call(st, "set_field", a, "created_at")
+    call(st, "set_op", a, "between")
+    call(st, "set_value", a, "01052024")
+    call(st, "set_value2", a, "31.05.2024")
+    assert (conds(st)[0].value, conds(st)[0].value2) == ("01.05.2024", "31.05.2024")  # as shown
+    result = call(st, "apply_builder")
+    want = filters.validate({"join": "and", "conditions": [
+        {"field": "created_at", "op": "between", "value": ["2024-05-01", "2024-05-31"]}]})
+    assert filters.to_url(want) in repr(result) and st.fb_error == ""
+
+    # reopened from the URL: shown as dd.mm.yyyy again
+    inbox_st = _state(InboxState, token)
+    call(inbox_st, "apply_filter", filters.to_url(want))
+    st2 = _state(FilterBuilderState, token)
+    st2.filter_url = inbox_st.filter_url
+    call(st2, "open_builder")
+    assert (conds(st2)[0].value, conds(st2)[0].value2) == ("01.05.2024", "31.05.2024")
+
+    # half-typed or impossible dates: the inline error says the format, nothing applied
+    st3 = _state(FilterBuilderState, token)
+    st3.lang = "ru"
+    call(st3, "open_builder")
+    b = conds(st3)[0].id
+    call(st3, "set_field", b, "last_message_at")
+    call(st3, "set_op", b, "after")
+    for bad in ("01.05", "31.02.2024"):
+        call(st3, "set_value", b, bad)
+        assert call(st3, "apply_builder") is None
+        assert conds(st3)[0].error == "Введите дату в виде дд.мм.гггг."

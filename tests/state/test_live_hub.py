@@ -10,6 +10,7 @@ from reflex.state import State
 from messenger_app.services import auth, dialog_query, events, folders, widget
 from messenger_app.states import inbox_live, live
 from messenger_app.states.inbox import InboxState
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -20,7 +21,7 @@ def token(data_dir):
 
 def _tab(token):
     st = State(_reflex_internal_init=True).get_substate(InboxState.get_full_name().split(".")[1:])
-    st.session_token = token
+    sign_in(st, token)
     asyncio.run(InboxState.event_handlers["set_view"].fn(st, "all"))
     return st
 

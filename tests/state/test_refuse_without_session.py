@@ -22,11 +22,12 @@ from messenger_app.states.folders import FoldersState
 from messenger_app.states.new_dialog import NewDialogState
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.templates import TemplatesState
+from tests.sessions import sign_in
 
 # handlers that need no session: they only change which panel a phone shows, or log in;
 # Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
 # re-checks the session); `listen` checks it itself and returns (tested below).
-PUBLIC = {"show_panel", "toggle_expand", "set_lang", "login", "check_login_page", "logout",
+PUBLIC = {"show_panel", "toggle_expand", "set_lang", "login", "login_done", "check_login_page", "logout",
           "listen", "setvar"}
 ARGS = {"open_dialog": ("1",), "set_view": ("unread",), "set_search": ("999",), "send": ({"text": "x"},),
         "retry": ("1",), "set_route": ("1",), "set_tz": ("Europe/Moscow",), "load_more": (),
@@ -73,7 +74,7 @@ ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_atta
 def _state(cls, token=""):
     root = State(_reflex_internal_init=True)
     st = root.get_substate(cls.get_full_name().split(".")[1:])
-    st.session_token = token
+    sign_in(st, token)
     return st
 
 

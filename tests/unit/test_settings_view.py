@@ -39,3 +39,53 @@ def test_the_token_and_base_url_fields_show_an_example():
     fields = {f["name"]: f for f in _fields("telegram", EN)}
     assert fields["token"]["placeholder"].startswith("123456789:")
     assert fields["base_url"]["placeholder"].startswith("http://")
+
+
+# names and the gateway's own vocabulary the SMS fields are configured with
+LATIN_OK = {"JSON", "GET", "POST", "form", "json", "plus", "digits", "http", "https",
+            "status_map", "queued", "sent", "delivered", "failed", "unknown", "Telegram",
+            "params_template", "id_regex", "unreachable_pattern", "inbound_fields", "status_fields"}
+
+
+def _latin_words(text):
+    import re
+
+    return {w for w in re.findall(r"[A-Za-z_]{3,}", text)} - LATIN_OK
+
+
+@pytest.mark.parametrize("config", [
+    {"send_url": "ftp://x"}, {"send_url": "http://x", "method": "PUT"},
+    {"send_url": "http://x", "body_format": "xml"}, {"send_url": "http://x", "to_format": "e164"},
+    {"send_url": "http://x", "params_template": "[not json"},
+    {"send_url": "http://x", "params_template": "5"},
+    {"send_url": "http://x", "method": "GET", "params_template": "[1]"},
+    {"send_url": "http://x", "status_map": {"x": "exploded"}},
+    {"send_url": "http://x", "id_regex": "("},
+    {"send_url": "http://x", "auth_header": "A\nB"},
+    {"send_url": "http://x", "idempotency_header": "bad header!"},
+    {"send_url": "http://x", "inbound_fields": "[1]"},
+])
+def test_sms_settings_errors_are_russian_sentences(data_dir, config):
+    """Issue 20: an SMS setting that cannot work was shown as the adapter's English."""
+    from messenger_app.i18n.errors import error_text
+    from messenger_app.services import channels
+
+    with pytest.raises(channels.ChannelConfigError) as got:
+        channels.add("sms", "SMS", config=config)
+    ru, en = error_text(got.value, "ru"), error_text(got.value, "en")
+    assert got.value.code.startswith("sms_") and ru != RU["err_generic"]
+    assert not _latin_words(ru), ru
+    assert en != ru and not en.startswith("Something")
+
+
+def test_provider_refusals_are_translated_and_english_keeps_the_providers_words():
+    from messenger_app.channels.base import PermanentError, TransientError
+    from messenger_app.states.settings import provider_refusal
+
+    refused = provider_refusal(PermanentError("telegram: 401 Unauthorized"), "ВКонтакте", "ru")
+    assert refused == RU["err_provider_refused"].format(kind="ВКонтакте")
+    assert "Unauthorized" not in refused and not _latin_words(refused)
+    down = provider_refusal(TransientError("timed out"), "Telegram", "ru")
+    assert down == RU["err_provider_unreachable"].format(kind="Telegram")
+    en = provider_refusal(PermanentError("telegram: 401 Unauthorized"), "Telegram", "en")
+    assert en.startswith("Telegram refused") and en.endswith("(telegram: 401 Unauthorized)")

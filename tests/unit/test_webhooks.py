@@ -3,6 +3,7 @@ bodies store once, bad signatures and malformed bodies write nothing, delivery r
 (un)subscriptions update what the operator sees; one client across channels by phone (S1)."""
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -270,3 +271,39 @@ def test_reading_stops_as_soon_as_the_limit_is_passed():
                       receive)
     assert asyncio.run(webhooks._read_body(request)) is None
     assert len(sent) == webhooks.MAX_BODY // 65536 + 1  # not one chunk more than needed
+
+
+def test_sms_status_batch_with_a_bad_record_applies_the_good_ones(client, data_dir):
+    """Issue 15: one unreadable delivery report rejected the whole body (400) and the gateway
+    retried it for ever. Now the good reports are applied, the bad ones are written on the
+    channel's health, and the answer is a 200."""
+    ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
+    url = f"/hooks/{ch.id}/{ch.webhook_secret}"
+    assert client.post(url, data={"from": "+79991112233", "text": "hi", "id": "in-1"}).status_code == 200
+    with db.session() as s:
+        inbound = s.exec(select(Message)).one()
+        for ext in ("gw-1", "gw-2"):
+            s.add(Message(dialog_id=inbound.dialog_id, contact_id=inbound.contact_id,
+                          channel_id=ch.id, channel_kind="sms", direction="out",
+                          sender_kind="operator", text="answer", status="sent", external_id=ext))
+        s.commit()
+    body = json.dumps([
+        {"id": "gw-1", "status": "DELIVRD"},
+        {"id": "gw-x", "status": {"nested": "object"}},  # wrong type
+        {"status": "delivered"},  # no id
+        "not an object",
+        {"id": "gw-2", "status": "undelivered", "error": "Absent subscriber"},
+    ])
+    r = client.post(url + "?type=status", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json() == {"ok": True, "stored": 0, "rejected": 3}
+    with db.session() as s:
+        got = {m.external_id: (m.status, m.error)
+               for m in s.exec(select(Message).where(Message.direction == "out"))}
+    assert got == {"gw-1": ("delivered", ""), "gw-2": ("failed", "Absent subscriber")}
+    health = _health(ch.id)
+    assert "3 item(s) not stored" in health
+    assert "'gw-x'" in health and "not a single value" in health and "not an object" in health
+    # a body whose only record is bad is still refused as a whole (nothing to keep)
+    one_bad = client.post(url + "?type=status", content=b'{"status": "delivered"}',
+                          headers={"Content-Type": "application/json"})
+    assert one_bad.status_code == 400

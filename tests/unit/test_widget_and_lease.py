@@ -103,6 +103,7 @@ def _with_address(cls, address):
 
 def test_widget_state_counts_the_client_address(data_dir):
     """The event handler production uses passes Reflex's client address to the limits."""
+    from messenger_app.i18n.strings import EN
     from messenger_app.states.widget import WidgetState
 
     refused = 0
@@ -110,7 +111,7 @@ def test_widget_state_counts_the_client_address(data_dir):
         st = _with_address(WidgetState, "203.0.113.77")
         st.visitor = widget.new_visitor()
         WidgetState.event_handlers["send"].fn(st, {"text": f"hi {i}"})
-        refused += "too many" in st.error
+        refused += st.error == EN["widget_rate"]
     assert refused == 2  # new visitors from one address: 10 an hour
     st = _with_address(WidgetState, "198.51.100.77")
     st.visitor = widget.new_visitor()
@@ -118,15 +119,27 @@ def test_widget_state_counts_the_client_address(data_dir):
     assert st.error == ""
 
 
-def test_login_state_counts_the_client_address(data_dir):
-    from messenger_app.services import auth
-    from messenger_app.states.auth import AuthState
+# The login's throttle per client address: tests/unit/test_session_cookie.py (the HTTP route
+# that signs in now).
 
-    auth.create_operator("boss", "right-password")
-    for _ in range(6):
-        st = _with_address(AuthState, "203.0.113.78")
-        AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "wrong"})
-    assert "too many" in st.login_error.lower()
-    st = _with_address(AuthState, "198.51.100.78")
-    AuthState.event_handlers["login"].fn(st, {"username": "boss", "password": "right-password"})
-    assert st.login_error == "" and auth.operator_for(st.session_token).username == "boss"
+
+def test_widget_refusals_are_shown_in_the_visitors_language(data_dir):
+    """Issue 20: the widget showed the service's English ("message too long (max …)")."""
+    from messenger_app.i18n.strings import RU
+    from messenger_app.services import widget
+    from messenger_app.states.widget import WidgetState
+
+    st = _with_address(WidgetState, "203.0.113.90")
+    st.lang, st.visitor = "ru", widget.new_visitor()
+    WidgetState.event_handlers["send"].fn(st, {"text": "x" * 100_000})
+    assert st.error == RU["widget_too_long"]
+    st.visitor = "not-a-token"
+    WidgetState.event_handlers["send"].fn(st, {"text": "hi"})
+    assert st.error == RU["widget_refused"]
+    st.visitor = widget.new_visitor()
+    WidgetState.event_handlers["choose"].fn(st, "no-such-button")
+    assert st.error == RU["widget_refused"]
+    WidgetState.event_handlers["send"].fn(st, {"text": "   "})
+    assert st.error == ""  # an empty message is simply not sent
+    WidgetState.event_handlers["send"].fn(st, {"text": "Здравствуйте"})
+    assert st.error == "" and st.items
