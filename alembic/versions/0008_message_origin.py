@@ -29,12 +29,14 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.add_column(sa.Column('subject', sqlmodel.sql.sqltypes.AutoString(length=998),
                                       nullable=False, server_default=''))
-        batch_op.create_unique_constraint('uq_message_dedup_key', ['dedup_key'])
+        # an index, not a constraint: on SQLite a new constraint rebuilds the table and drops
+        # the full-text triggers of 0004
+        batch_op.create_index('uq_message_dedup_key', ['dedup_key'], unique=True)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('message', schema=None) as batch_op:
-        batch_op.drop_constraint('uq_message_dedup_key', type_='unique')
+        batch_op.drop_index('uq_message_dedup_key')
         batch_op.drop_column('subject')
         batch_op.drop_column('dedup_key')
         batch_op.drop_column('origin_detail')

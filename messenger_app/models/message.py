@@ -21,7 +21,7 @@ class Message(SQLModel, table=True):
         Index("ix_message_dialog", "dialog_id", "id"),
         Index("ix_message_outbox", "status", "next_attempt_at"),
         Index("ix_message_lane", "channel_id", "status", "next_attempt_at"),
-        UniqueConstraint("dedup_key", name="uq_message_dedup_key"),
+        Index("uq_message_dedup_key", "dedup_key", unique=True),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
