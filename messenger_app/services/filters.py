@@ -93,6 +93,12 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "last_message_at": ("date", DATE_OPS),
 }
 
+# fields made by links, not offered in the builder: "mailing" = "<mailing id>:<bucket>", the
+# recipients of a mailing in one bucket of its report (services/mailing_report.py)
+HIDDEN: dict[str, tuple[str, tuple[str, ...]]] = {"mailing": ("mailing", ("equals",))}
+_MAILING_VALUE = re.compile(r"(\d{1,12}):(pending|queued|sent|delivered|read|failed|cancelled"
+                            r"|skipped(?::[a-z_]{1,32})?)")
+
 LABELS = {
     "en": {"name": "Name", "phone": "Phone", "channel": "Channel",
            "last_channel": "Channel of the last message", "folder": "Folder", "unread": "Unread",
@@ -109,11 +115,13 @@ TEXT_NAMES = {
     "en": {"name": "name", "phone": "phone", "channel": "channel", "last_channel": "last channel",
            "folder": "folder", "unread": "unread", "blacklisted": "blacklisted",
            "bot_paused": "bot paused", "tag1": "Tag 1", "tag2": "Tag 2",
-           "created_at": "subscription date", "last_message_at": "last message date"},
+           "created_at": "subscription date", "last_message_at": "last message date",
+           "mailing": "mailing"},
     "ru": {"name": "имя", "phone": "телефон", "channel": "канал", "last_channel": "последний канал",
            "folder": "папка", "unread": "непрочитанные", "blacklisted": "в чёрном списке",
            "bot_paused": "бот на паузе", "tag1": "Тег 1", "tag2": "Тег 2",
-           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения"},
+           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения",
+           "mailing": "рассылка"},
 }
 OP_LABELS = {
     "en": {"equals": "is", "not_equals": "is not", "contains": "contains",
@@ -182,6 +190,8 @@ def count_conditions(filt: Any) -> int:
 def _field_type(key: str, crm: dict[str, VarField]) -> tuple[str, tuple[str, ...]]:
     if key in BUILTIN:
         return BUILTIN[key]
+    if key in HIDDEN:
+        return HIDDEN[key]
     if key.startswith("var:"):
         var = crm.get(key[4:])
         if var is None:
@@ -292,6 +302,10 @@ def _scalar(key: str, ftype: str, v: Any, op: str = "") -> Any:
         if isinstance(v, str) and v.strip().isdigit() and int(v) > 0:
             return int(v.strip())
         raise FilterError(f'Folder: {v!r} is not a folder.')
+    if ftype == "mailing":
+        if not isinstance(v, str) or not _MAILING_VALUE.fullmatch(v.strip()):
+            raise FilterError(f'mailing: {v!r} is not "<mailing id>:<status>".')
+        return v.strip()
     if ftype == "choice":  # channel kinds
         if not isinstance(v, str) or not re.fullmatch(r"[a-z0-9_\-]{1,32}", v.strip().lower()):
             raise FilterError(f'{key}: {v!r} is not a channel.')
@@ -609,6 +623,11 @@ def _leaf_sql(leaf: dict, ctx: _Ctx):
         return _date_sql(Contact.created_at, op, value)
     if key == "last_message_at":
         return _date_sql(Dialog.last_message_at, op, value)
+    if key == "mailing":
+        from messenger_app.services import mailing_report
+
+        mailing_id, bucket = value.split(":", 1)
+        return Dialog.contact_id.in_(mailing_report.contacts_in(int(mailing_id), bucket))
     bools = {"unread": unread(), "blacklisted": Contact.blacklisted == True,  # noqa: E712
              "bot_paused": Dialog.bot_paused == True}  # noqa: E712
     if key in bools:
