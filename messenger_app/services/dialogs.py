@@ -54,6 +54,8 @@ class MessageView:
     created_at: datetime
     sent_at: datetime | None
     external_id: str
+    origin_kind: str = ""  # "mailing" / "bot" for automatic messages (C3)
+    origin_label: str = ""  # the mailing's or scenario's name
 
 
 def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
@@ -76,7 +78,7 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
             sender = m.sender_kind
         out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,
                                m.attachments or [], m.status, m.error, m.created_at, m.sent_at,
-                               m.external_id or ""))
+                               m.external_id or "", m.origin_kind or "", m.origin_label or ""))
     return out
 
 
