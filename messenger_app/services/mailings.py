@@ -28,7 +28,7 @@ import unicodedata
 from datetime import datetime, time as dtime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, not_, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, not_, select, update
 
 from messenger_app import clock, db
 from messenger_app.channels import registry
@@ -411,8 +411,14 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
                     .where(R.mailing_id == m.id, R.status == R_PENDING,
                            (R.channel_id == cid) if cid is not None else R.channel_id.is_(None))
                     .order_by(R.id).limit(min(n, limit - len(batch)))).all())
-    for rid, contact_id, dialog_id, identity_id, occurrence, blacklisted in batch:
-        _hand_over(m, rid, contact_id, dialog_id, identity_id, occurrence, blacklisted)
+    results = [_hand_over(m, *row) for row in batch]
+    if results:  # one transaction for the batch (a crash before it: the dedup keys hold)
+        T = MailingRecipient.__table__
+        with db.engine().begin() as conn:
+            conn.execute(update(T).where(T.c.id == bindparam("b_id"), T.c.status == R_PENDING)
+                         .values(status=bindparam("b_status"), skip_reason=bindparam("b_skip"),
+                                 message_id=bindparam("b_msg"), error=bindparam("b_error")),
+                         results)
     if not lanes:
         _maybe_done(m)
     elif batch:
@@ -421,8 +427,8 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
 
 
 def _hand_over(m: Mailing, rid: int, contact_id: int, dialog_id: int, identity_id, occurrence,
-               blacklisted: bool) -> None:
-    R = MailingRecipient
+               blacklisted: bool) -> dict:
+    """Queue one recipient's message; returns the recipient's new values (never raises)."""
     values: dict
     if blacklisted:  # blacklisted after the mailing started: the service that sends says no
         values = {"status": R_SKIPPED, "skip_reason": "blacklisted"}
@@ -430,7 +436,7 @@ def _hand_over(m: Mailing, rid: int, contact_id: int, dialog_id: int, identity_i
         values = {"status": R_SKIPPED, "skip_reason": "no_channel"}
     else:
         try:
-            text = templates.render(m.text, contact_id).text
+            text = templates.render(m.text, contact_id).text if "{" in m.text else m.text
             mid = outbox.queue(
                 dialog_id, None, text, identity_id=identity_id, attachments=m.attachments or [],
                 sender_kind="bot", choices=[Choice(c["id"], c["label"]) for c in m.choices or []],
@@ -449,9 +455,8 @@ def _hand_over(m: Mailing, rid: int, contact_id: int, dialog_id: int, identity_i
         except Exception as e:  # one recipient's failure never stops the others
             log.warning("mailing %s recipient %s: %s: %s", m.id, rid, type(e).__name__, e)
             values = {"status": R_FAILED, "error": f"{type(e).__name__}: {e}"[:500]}
-    with db.session() as s:
-        s.exec(update(R).where(R.id == rid, R.status == R_PENDING).values(**values))
-        s.commit()
+    return {"b_id": rid, "b_status": values["status"], "b_skip": values.get("skip_reason", ""),
+            "b_msg": values.get("message_id"), "b_error": values.get("error", "")}
 
 
 def _maybe_done(m: Mailing) -> None:
