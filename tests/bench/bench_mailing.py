@@ -86,6 +86,33 @@ def bare_insert(path: Path) -> float:
     return took
 
 
+def lane_only(fake, n: int) -> float:
+    """The baseline for the send rate: n messages queued up front (no feeder), drained by the
+    same send lane to the same fake; messages a second from the first to the last send."""
+    from messenger_app import workers
+    from messenger_app.services import outbox
+
+    for i in range(1, n + 1):
+        outbox.queue(i, None, f"baseline {i}")
+
+    async def run() -> float:
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            while len(fake.state.sent) < 1:
+                await asyncio.sleep(0.01)
+            t0, n0 = time.perf_counter(), len(fake.state.sent)
+            while len(fake.state.sent) < n:
+                await asyncio.sleep(0.05)
+            return (len(fake.state.sent) - n0) / (time.perf_counter() - t0)
+        finally:
+            await w.stop()
+
+    rate = asyncio.run(run())
+    fake.state.sent.clear()
+    return rate
+
+
 def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[18] if len(xs) >= 20 else max(xs)
 
@@ -127,6 +154,7 @@ def main() -> None:
             fake.state.register_user(i, f"Client{i}")
 
         bare = bare_insert(db_path)
+        lane_rate = lane_only(fake, min(300, args.clients))
         mid = mailings.create("Bench", filters.empty(), "Hello {first_name}", channel_id=ch.id)
         rss0 = rss_mb()
         t = time.perf_counter()
@@ -175,7 +203,8 @@ def main() -> None:
         print(f"fix recipients: {fix:.2f} s (target < 5 s); bare INSERT ... SELECT of the ids: "
               f"{bare:.2f} s; ratio {fix / bare:.1f}x")
         print(f"send rate over {secs:.0f} s: {rate:.1f} msg/s against {RATE:.0f}/s allowed: "
-              f"{100 * rate / RATE:.1f} % (target >= 95 %)")
+              f"{100 * rate / RATE:.1f} % (target >= 95 %); the same lane draining rows queued "
+              f"up front (no feeder), same run: {lane_rate:.1f} msg/s; ratio {rate / lane_rate:.2f}")
         print(f"RSS: {rss0:.0f} MB before start, peak {peak:.0f} MB during the run: "
               f"growth {peak - rss0:.1f} MB (target < 100 MB)")
         print(f"inbox list first page p95: {p95(idle):.1f} ms without the mailing ({len(idle)} reads), "
