@@ -63,6 +63,7 @@ class MailingsState(AuthState):
     m_text: str = ""
     bar: dict[str, str] = {}
     report: list[dict[str, str]] = []
+    _poll_gen: int = 0  # each page load starts one poller; an older one sees a newer gen and ends
 
     @rx.event
     async def on_load(self):
@@ -70,6 +71,7 @@ class MailingsState(AuthState):
             return away
         params = self.router.url.query_parameters
         self.error = ""
+        self._poll_gen += 1
         if str(params.get("id", "")).isdigit():
             self.mode, self.mailing_id = "view", str(params["id"])
             await self._load_one()
@@ -79,7 +81,7 @@ class MailingsState(AuthState):
             self.mode = "list"
             await self._load_list()
         return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                               callback=MailingsState.set_tz), MailingsState.poll]
+                               callback=MailingsState.set_tz), MailingsState.listen]
 
     @rx.event
     @operator_required
@@ -241,12 +243,15 @@ class MailingsState(AuthState):
         self.report = rows
 
     @rx.event(background=True)
-    async def poll(self):
+    async def listen(self):
         """Live progress while the page is open (the list's bars, or one mailing's)."""
+        async with self:
+            gen = self._poll_gen
         while True:
             await asyncio.sleep(POLL_SECONDS)
             async with self:
-                if self.router.url.path.rstrip("/") != "/mailings" or self._operator() is None:
+                if (self.router.url.path.rstrip("/") != "/mailings" or self._operator() is None
+                        or self._poll_gen != gen):
                     return
                 if self.mode == "view":
                     await self._load_one()
