@@ -312,3 +312,62 @@ def test_kill_9_mid_mailing_every_recipient_gets_it_exactly_once(data_dir):
         assert mailing_report.counts(mid)["sent"] == len(peers)
         with db.session() as s:
             assert s.exec(select(func.count()).select_from(MailingRecipient)).one() == len(peers)
+
+
+def test_a_429_waits_and_no_recipient_fails(data_dir, telegram):
+    ch = channels.add_telegram(TOKEN, base_url=telegram.url)
+    for uid in (61, 62, 63):
+        telegram.state.register_user(uid, f"u{uid}")
+        _client(ch, str(uid))
+    telegram.state.add_failure("sendMessage", 429, times=1, retry_after=1)
+    mid = mailings.create("Throttled", EVERYONE, "hi", channel_id=ch.id)
+    mailings.start(mid)
+    asyncio.run(_run_until_done(mid))
+    assert sorted(m["chat_id"] for m in telegram.state.sent) == [61, 62, 63]
+    c = mailing_report.counts(mid)
+    assert (c["sent"], c["failed"]) == (3, 0)
+
+
+def test_a_scheduled_mailing_starts_at_its_time_by_a_durable_job(data_dir, telegram, monkeypatch):
+    ch = channels.add_telegram(TOKEN, base_url=telegram.url)
+    telegram.state.register_user(71, "Later")
+    _client(ch, "71", "Later")
+    at = clock.utcnow() + timedelta(hours=2)
+    mid = mailings.create("Tonight", EVERYONE, "tonight", channel_id=ch.id, send_at=at)
+    assert mailings.start(mid) == "scheduled"
+    assert not jobs.claim("test", 10)  # not due yet
+    later = at + timedelta(seconds=1)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)  # the mailings service's clock
+    [job] = jobs.claim("test", 10, now=later)
+    asyncio.run(workers.run_job(job))
+    assert mailings.get(mid).status == "running"
+    asyncio.run(_run_until_done(mid))
+    assert [m["text"] for m in telegram.state.sent] == ["tonight"]
+
+
+def test_weekly_and_date_field_triggers_pick_the_right_clients_once(data_dir, telegram):
+    ch = channels.add_telegram(TOKEN, base_url=telegram.url)
+    crm.create_field("birthday", "Birthday", "date")
+    a, b = _client(ch, "81", "Bday"), _client(ch, "82", "Other")
+    crm.set_value(a, "birthday", "1990-03-15")
+    crm.set_value(b, "birthday", "1985-07-01")
+    bday = mailings.create("Happy birthday", EVERYONE, "Happy birthday!", channel_id=ch.id,
+                           trigger={"type": "date_field", "field": "birthday"})
+    weekly = mailings.create("Monday news", EVERYONE, "news", channel_id=ch.id,
+                             trigger={"type": "weekly", "days": [0]})
+    mailings.start(bday)
+    mailings.start(weekly)
+    march15 = datetime(2027, 3, 15, 9, tzinfo=timezone.utc)  # a Monday
+    for m in (bday, weekly):
+        mailings.evaluate_automatic(m, now=march15)
+        mailings.evaluate_automatic(m, now=march15 + timedelta(hours=3))  # again the same day
+    with db.session() as s:
+        rows = s.exec(select(MailingRecipient.mailing_id, MailingRecipient.contact_id,
+                             MailingRecipient.occurrence)).all()
+    assert sorted(rows) == sorted([(bday, a, "2027"), (weekly, a, "2027-03-15"),
+                                   (weekly, b, "2027-03-15")])
+    mailings.evaluate_automatic(weekly, now=march15 + timedelta(days=1))  # Tuesday: nobody
+    mailings.evaluate_automatic(weekly, now=march15 + timedelta(days=7))  # next Monday: both
+    with db.session() as s:
+        assert s.exec(select(func.count()).select_from(MailingRecipient)
+                      .where(MailingRecipient.mailing_id == weekly)).one() == 4
