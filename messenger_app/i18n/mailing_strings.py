@@ -4,6 +4,7 @@ EN = {
     "nav_mailings": "Mailings",
     "mailings_title": "Mailings",
     "mailing_new": "New mailing",
+    "mailing_edit": "Edit",
     "mailing_none": "No mailings yet. Choose clients in the dialog list (search or filter), then "
                     "\"Send a mailing to these clients\" — or start here with everyone.",
     "mailing_to_these_prefix": "Send a mailing to these ",
@@ -81,6 +82,7 @@ RU = {
     "nav_mailings": "Рассылки",
     "mailings_title": "Рассылки",
     "mailing_new": "Новая рассылка",
+    "mailing_edit": "Изменить",
     "mailing_none": "Рассылок ещё нет. Выберите клиентов в списке диалогов (поиск или фильтр), "
                     "затем «Отправить рассылку этим клиентам» — или начните здесь со всеми.",
     "mailing_to_these_prefix": "Отправить рассылку этим клиентам (",

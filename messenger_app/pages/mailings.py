@@ -104,7 +104,7 @@ def trigger_fields() -> rx.Component:
             class_name="msg-select", custom_attrs=tid("mailing-trigger")),
         rx.cond(S.trigger == "after_subscription", rx.vstack(
             field_label(S.t["mailing_days_after"], "mailing-days"),
-            rx.input(name="days_after", default_value=S.days_after, id="mailing-days",
+            rx.input(name="days_after", default_value=S.days_after, id="mailing-days", key=S.form_key,
                      type="number", min="0", max="3650", custom_attrs=tid("mailing-days")),
             spacing="1")),
         rx.cond(S.trigger == "date_field", rx.vstack(
@@ -159,7 +159,7 @@ def form_view() -> rx.Component:
                     _radio("now", "mailing_when_now"),
                     _radio("at", "mailing_when_at"),
                     rx.cond(S.when == "at",
-                            rx.input(name="at", type="datetime-local", default_value=S.at,
+                            rx.input(name="at", type="datetime-local", default_value=S.at, key=S.form_key,
                                      aria_label=S.t["mailing_when_at"], custom_attrs=tid("mailing-at"))),
                     _radio("auto", "mailing_when_auto"),
                     rx.cond(S.when == "auto", trigger_fields()),
@@ -209,6 +209,9 @@ def mailing_view() -> rx.Component:
             rx.cond((S.m_status == "running") | (S.m_status == "active") | (S.m_status == "scheduled"),
                     rx.button(rx.icon("pause", size=14), S.t["mailing_pause"], on_click=S.pause,
                               variant="soft", custom_attrs=tid("mailing-pause"))),
+            rx.cond((S.m_status == "scheduled") | (S.m_status == "draft"),
+                    button_link("/mailings?edit=" + S.mailing_id, rx.icon("pencil", size=14),
+                                S.t["mailing_edit"], variant="soft", testid="mailing-edit")),
             rx.cond(S.m_status == "paused",
                     rx.button(rx.icon("play", size=14), S.t["mailing_resume"], on_click=S.resume,
                               variant="soft", custom_attrs=tid("mailing-resume"))),

@@ -55,6 +55,7 @@ class MailingsState(AuthState):
     preview_sample: str = ""
     error: str = ""
     tz: str = "UTC"
+    edit_id: str = ""  # the form edits this draft / scheduled mailing ("" = a new one)
     # one mailing
     mailing_id: str = ""
     m_name: str = ""
@@ -75,6 +76,8 @@ class MailingsState(AuthState):
         if str(params.get("id", "")).isdigit():
             self.mode, self.mailing_id = "view", str(params["id"])
             await self._load_one()
+        elif str(params.get("edit", "")).isdigit():
+            await self._open_edit(int(params["edit"]))
         elif params.get("new") or params.get("f"):
             await self._open_form(str(params.get("f", ""))[:filters.MAX_URL])
         else:
@@ -123,8 +126,29 @@ class MailingsState(AuthState):
 
         self.channel_options, self.date_fields, self.template_options = await asyncio.to_thread(read)
         self.name = self.text = self.buttons = self.at = ""
-        self.channel_id, self.when, self.weekdays = "", "now", []
+        self.channel_id, self.when, self.weekdays, self.edit_id = "", "now", [], ""
         self.date_field = self.date_fields[0]["value"] if self.date_fields else ""
+        self.form_key += 1
+        await self._preview()
+
+    async def _open_edit(self, mailing_id: int) -> None:
+        m = await asyncio.to_thread(mailings.get, mailing_id)
+        if m is None or m.status not in ("draft", "scheduled"):
+            self.mode, self.error = "list", self.t["err_mailing_started" if m else "err_mailing_missing"]
+            await self._load_list()
+            return
+        await self._open_form(filters.to_url(m.audience or filters.empty()))
+        self.edit_id, self.name, self.text = str(m.id), m.name, m.text
+        self.buttons = "\n".join(c.get("label", "") for c in m.choices or [])
+        self.channel_id = str(m.channel_id or "")
+        if m.trigger:
+            self.when, self.trigger = "auto", m.trigger.get("type", "after_subscription")
+            self.days_after = str(m.trigger.get("days", "1")) if self.trigger == "after_subscription" else "1"
+            self.weekdays = [str(d) for d in m.trigger.get("days", [])] if self.trigger == "weekly" else []
+            self.date_field = m.trigger.get("field", self.date_field)
+        elif m.send_at is not None:
+            self.when = "at"
+            self.at = view.local(m.send_at, m.tz or self.tz).strftime("%Y-%m-%dT%H:%M")
         self.form_key += 1
         await self._preview()
 
@@ -199,11 +223,15 @@ class MailingsState(AuthState):
                 return
         try:
             filt = filters.from_url(self.audience_url)
-            mid = await asyncio.to_thread(
-                mailings.create, name, filt, text,
-                channel_id=int(self.channel_id) if self.channel_id else None,
-                choices=[{"label": b} for b in buttons.splitlines() if b.strip()],
-                send_at=send_at, tz=self.tz, trigger=trigger, operator_id=self._operator().id)
+            values = dict(channel_id=int(self.channel_id) if self.channel_id else None,
+                          choices=[{"label": b} for b in buttons.splitlines() if b.strip()],
+                          send_at=send_at, tz=self.tz, trigger=trigger)
+            if self.edit_id:
+                mid = int(self.edit_id)
+                await asyncio.to_thread(mailings.update_draft, mid, name, filt, text, **values)
+            else:
+                mid = await asyncio.to_thread(mailings.create, name, filt, text,
+                                              operator_id=self._operator().id, **values)
             await asyncio.to_thread(mailings.start, mid)
         except DomainError as e:
             self.error = error_text(e, self.lang)

@@ -108,3 +108,28 @@ def test_a_mailing_from_a_filter_skips_the_blacklisted_and_reports(browser, app,
         phone.context.close()
     finally:
         ctx.close()
+
+
+def test_a_scheduled_mailing_can_be_edited_then_cancelled(operator):
+    goto(operator, "/mailings?new=1")
+    name = "Later " + letters()
+    operator.get_by_test_id("mailing-name").fill(name)
+    operator.get_by_test_id("mailing-text").fill("See you tomorrow")
+    operator.get_by_test_id("when-at").check()
+    operator.get_by_test_id("mailing-at").fill("2099-01-02T10:30")
+    operator.get_by_test_id("mailing-send").click()
+    operator.wait_for_url(re.compile(r"/mailings\?id=\d+"))
+    status = operator.get_by_test_id("mailing-status")
+    expect(status).to_have_attribute("data-status", "scheduled")
+    operator.get_by_test_id("mailing-edit").click()
+    operator.wait_for_url(re.compile(r"/mailings\?edit=\d+"))
+    expect(operator.get_by_test_id("mailing-name")).to_have_value(name)
+    expect(operator.get_by_test_id("mailing-at")).to_have_value("2099-01-02T10:30")
+    operator.get_by_test_id("mailing-name").fill(name + " (moved)")
+    operator.get_by_test_id("mailing-send").click()
+    operator.wait_for_url(re.compile(r"/mailings\?id=\d+"))
+    expect(operator.get_by_test_id("mailing-name-shown")).to_have_text(name + " (moved)")
+    expect(status).to_have_attribute("data-status", "scheduled")
+    operator.get_by_test_id("mailing-cancel").click()
+    expect(status).to_have_attribute("data-status", "cancelled")
+    expect(operator.get_by_test_id("mailing-edit")).to_have_count(0)
