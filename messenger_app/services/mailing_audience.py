@@ -80,7 +80,8 @@ def columns(channel: Channel | None, now: datetime):
     whens = [(not_(crm.mailable_clause()), literal("blacklisted"))]
     if not channel.enabled:
         whens.append((literal(True), literal("channel_off")))
-    whens += [(not_(exists(_identities(on))), literal("no_channel_kind")),
+    whens += [(ident.isnot(None), literal("")),  # the common case: one subquery more
+              (not_(exists(_identities(on))), literal("no_channel_kind")),
               (not_(exists(_identities(on, ChannelIdentity.reachable == True))),  # noqa: E712
                literal("unreachable")),
               (not_(exists(_identities(*usable))), literal("wa_window"))]

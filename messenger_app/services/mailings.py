@@ -28,7 +28,7 @@ import unicodedata
 from datetime import datetime, time as dtime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, not_, select, update
+from sqlalchemy import Integer, and_, bindparam, delete, exists, func, insert, literal, not_, select, update
 
 from messenger_app import clock, db
 from messenger_app.channels import registry
@@ -271,19 +271,22 @@ def fix_recipients(mailing_id: int, occurrence_condition=None, occurrence: str =
         already = exists(select(R.c.id).where(R.c.mailing_id == mailing_id,
                                               R.c.contact_id == Contact.id,
                                               R.c.occurrence == occurrence).correlate(Contact))
-        sel = mailing_audience.base(m.audience or filters.empty(), occurrence_condition) \
-            .where(not_(already)) \
-            .with_only_columns(literal(mailing_id), Contact.id, Dialog.id, literal(occurrence),
-                               ident, literal(R_PENDING), skip, literal(""), literal(now))
+        sel = mailing_audience.base(m.audience or filters.empty(), occurrence_condition)
+        if m.trigger:  # automatic: today's run may meet clients fixed by an earlier run
+            sel = sel.where(not_(already))
+        sel = sel.with_only_columns(literal(mailing_id), Contact.id, Dialog.id, literal(occurrence),
+                                    ident, literal(m.channel_id, type_=Integer), literal(R_PENDING), skip,
+                                    literal(""), literal(now))
         res = conn.execute(insert(R).from_select(
-            ["mailing_id", "contact_id", "dialog_id", "occurrence", "identity_id", "status",
-             "skip_reason", "error", "created_at"], sel))
+            ["mailing_id", "contact_id", "dialog_id", "occurrence", "identity_id", "channel_id",
+             "status", "skip_reason", "error", "created_at"], sel))
         added = res.rowcount or 0
         fresh = and_(R.c.mailing_id == mailing_id, R.c.occurrence == occurrence)
         conn.execute(update(R).where(fresh, R.c.skip_reason != "").values(status=R_SKIPPED))
-        conn.execute(update(R).where(fresh, R.c.status == R_PENDING, R.c.channel_id.is_(None))
-                     .values(channel_id=select(ChannelIdentity.channel_id)
-                             .where(ChannelIdentity.id == R.c.identity_id).scalar_subquery()))
+        if m.channel_id is None:  # each client's own channel: the chosen identity's
+            conn.execute(update(R).where(fresh, R.c.status == R_PENDING)
+                         .values(channel_id=select(ChannelIdentity.channel_id)
+                                 .where(ChannelIdentity.id == R.c.identity_id).scalar_subquery()))
         if not m.trigger:
             conn.execute(update(Mailing.__table__).where(Mailing.id == mailing_id)
                          .values(status=RUNNING, started_at=now, updated_at=now))
