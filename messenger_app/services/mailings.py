@@ -277,11 +277,13 @@ def fix_recipients(mailing_id: int, occurrence_condition=None, occurrence: str =
         sel = sel.with_only_columns(literal(mailing_id), Contact.id, Dialog.id, literal(occurrence),
                                     ident, literal(m.channel_id, type_=Integer), literal(R_PENDING), skip,
                                     literal(""), literal(now))
-        res = conn.execute(insert(R).from_select(
+        fresh = and_(R.c.mailing_id == mailing_id, R.c.occurrence == occurrence)
+        before = conn.execute(select(func.count()).select_from(R).where(fresh)).scalar_one()
+        conn.execute(insert(R).from_select(
             ["mailing_id", "contact_id", "dialog_id", "occurrence", "identity_id", "channel_id",
              "status", "skip_reason", "error", "created_at"], sel))
-        added = res.rowcount or 0
-        fresh = and_(R.c.mailing_id == mailing_id, R.c.occurrence == occurrence)
+        # (rowcount of INSERT ... SELECT is -1 on some drivers: count instead)
+        added = conn.execute(select(func.count()).select_from(R).where(fresh)).scalar_one() - before
         conn.execute(update(R).where(fresh, R.c.skip_reason != "").values(status=R_SKIPPED))
         if m.channel_id is None:  # each client's own channel: the chosen identity's
             conn.execute(update(R).where(fresh, R.c.status == R_PENDING)

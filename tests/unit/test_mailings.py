@@ -371,3 +371,33 @@ def test_weekly_and_date_field_triggers_pick_the_right_clients_once(data_dir, te
     with db.session() as s:
         assert s.exec(select(func.count()).select_from(MailingRecipient)
                       .where(MailingRecipient.mailing_id == weekly)).one() == 4
+
+
+def test_recipients_preview_and_report_on_postgres(postgres):
+    """The same SQL (INSERT ... SELECT with routes and skip reasons, the report buckets and
+    their L5 filter) on PostgreSQL."""
+    db.migrate()
+    ch = channels.add_telegram(TOKEN, base_url="http://127.0.0.1:9")
+    wa = channels.add("whatsapp", token="t", base_url="http://127.0.0.1:9",
+                      config={"phone_number_id": "1", "app_secret": "s", "verify_token": "v"})
+    ids = [_client(ch, str(u), f"pg{u}") for u in (91, 92, 93)]
+    _client(wa, "4915100000009", "waonly")
+    crm.set_blacklisted(ids[0], True)
+    assert mailings.preview(EVERYONE, ch.id) == {
+        "total": 4, "send": 2, "skipped": {"blacklisted": 1, "no_channel_kind": 1},
+        "sample": ["pg92", "pg93"]}
+    for channel_id in (ch.id, None):
+        mid = mailings.create("PG", EVERYONE, "hi", channel_id=channel_id)
+        mailings.start(mid)
+        c = mailing_report.counts(mid)
+        assert (c["pending"], c["skipped:blacklisted"], c["total"]) == (
+            3 if channel_id is None else 2, 1, 4)
+        leaf = {"join": "and", "conditions": [
+            {"field": "mailing", "op": "equals", "value": f"{mid}:skipped:blacklisted"}]}
+        assert [r.contact_id for r in dialog_query.list_page(filter=filters.validate(leaf))] == [ids[0]]
+        assert "pg92" in mailing_report.csv_text(mid)
+    auto = mailings.create("Weekly PG", EVERYONE, "hi", channel_id=ch.id,
+                           trigger={"type": "weekly", "days": list(range(7))})
+    mailings.start(auto)
+    assert mailings.evaluate_automatic(auto) == 4  # rows, the skipped included
+    assert mailings.evaluate_automatic(auto) == 0  # once per occurrence
