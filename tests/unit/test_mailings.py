@@ -401,3 +401,16 @@ def test_recipients_preview_and_report_on_postgres(postgres):
     mailings.start(auto)
     assert mailings.evaluate_automatic(auto) == 4  # rows, the skipped included
     assert mailings.evaluate_automatic(auto) == 0  # once per occurrence
+
+
+def test_a_stop_word_from_the_website_chat_unsubscribes_too(data_dir):
+    from messenger_app.services import widget
+
+    token = widget.new_visitor()
+    got = widget.send(token, "hello")
+    mid = mailings.create("Widget news", EVERYONE, "news",
+                          channel_id=channels.widget_channel().id)
+    mailings.start(mid)
+    assert mailings.feed() == 1  # queued is enough: the client got a mailing message
+    widget.send(token, "STOP")
+    assert not crm.can_mail(got.contact_id)
