@@ -10,6 +10,7 @@ from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
 from messenger_app.pages.templates import templates_page
+from messenger_app.pages.mailings import mailings_page
 from messenger_app.pages.widget import widget_page
 from messenger_app.pages.contacts import contacts_page
 from messenger_app.pages.crm_settings import crm_settings_page
@@ -18,6 +19,7 @@ from messenger_app.states.auth import AuthState
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.settings import SettingsState
 from messenger_app.states.templates import TemplatesState
+from messenger_app.states.mailings import MailingsState
 from messenger_app.states.widget import WidgetState
 from messenger_app.states.contacts import ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState
@@ -50,6 +52,8 @@ app.add_page(settings_page, route="/settings", title="Messenger — channels",
 app.add_page(widget_page, route="/widget", title="Chat", on_load=WidgetState.on_load)
 app.add_page(templates_page, route="/templates", title="Messenger — message templates",
              on_load=TemplatesState.on_load)
+app.add_page(mailings_page, route="/mailings", title="Messenger — mailings",
+             on_load=MailingsState.on_load)
 app.add_page(contacts_page, route="/contacts", title="Messenger — contacts",
              on_load=ContactsState.on_load)
 app.add_page(crm_settings_page, route="/crm", title="Messenger — CRM fields",

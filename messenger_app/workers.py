@@ -29,6 +29,7 @@ LEASE_TTL = 20
 MAX_AVATAR = 5 * 1024 * 1024
 MAINTENANCE_EVERY = 30.0  # seconds between stale-claim recoveries
 REST_MIN, REST_MAX = 1.0, 5.0  # an empty poll that came back at once waits this long
+MAILING_FEED_EVERY = 0.5  # seconds between top-ups of the mailing windows
 
 _holder: tuple[int, str] | None = None
 
@@ -73,6 +74,8 @@ class Workers:
         self.jobs_wakeup = asyncio.Event()
         self.notifier: asyncio.Task | None = None  # Web Push for inbound messages (N1)
         self.router: asyncio.Task | None = None
+        self.mailing_task: asyncio.Task | None = None  # feeds mailing recipients to the lanes
+        self.mailing_wakeup = asyncio.Event()
 
     def adapter_for(self, channel):
         return adapters.get(channel)
@@ -103,6 +106,8 @@ class Workers:
                 self.pollers[cid] = asyncio.create_task(self.poll_loop(cid), name=f"poll-{cid}")
         if self.jobs_task is None or self.jobs_task.done():
             self.jobs_task = asyncio.create_task(self.jobs_loop(), name="jobs")
+        if self.mailing_task is None or self.mailing_task.done():
+            self.mailing_task = asyncio.create_task(self.mailing_loop(), name="mailings")
         if self.router is None or self.router.done():
             self.router = asyncio.create_task(self.route_events(), name="wakeups")
         if self.notifier is None or self.notifier.done():
@@ -121,7 +126,7 @@ class Workers:
 
     async def stop(self) -> None:
         tasks = [*self.pollers.values(), *self.lanes.values(), self.jobs_task, self.notifier,
-                 self.router]
+                 self.router, self.mailing_task]
         for t in tasks:
             if t is not None:
                 t.cancel()
@@ -130,7 +135,7 @@ class Workers:
         self.lanes.clear()
         self.versions.clear()
         self.wakeups.clear()
-        self.jobs_task = self.notifier = self.router = None
+        self.jobs_task = self.notifier = self.router = self.mailing_task = None
         await adapters.close_all()
 
     async def route_events(self) -> None:
@@ -148,6 +153,8 @@ class Workers:
                             wake.set()
                 elif kind == "jobs" or (kind == "dialog" and ev.get("reason") == "inbound"):
                     self.jobs_wakeup.set()
+                elif kind == "mailing_feed":
+                    self.mailing_wakeup.set()
         finally:
             events.bus().unsubscribe(q)
 
@@ -233,6 +240,26 @@ class Workers:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 30)
 
+    # -- mailings ------------------------------------------------------------------------
+    async def mailing_loop(self) -> None:
+        """Top up each channel's window of mailing messages (services/mailings.feed) twice a
+        second: the lanes never hold more than a couple of seconds of mailing work."""
+        from messenger_app.services import mailings
+
+        backoff = 1.0
+        while True:
+            try:
+                await asyncio.to_thread(mailings.feed)
+                self.mailing_wakeup.clear()
+                await _wait(self.mailing_wakeup, MAILING_FEED_EVERY)
+                backoff = 1.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("mailing feeder: %s: %s", type(e).__name__, e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30)
+
     # -- durable jobs ------------------------------------------------------------------
     async def jobs_loop(self) -> None:
         backoff, maintained = 1.0, 0.0
@@ -296,7 +323,12 @@ async def run_due_jobs(limit: int = 100) -> int:
 async def store_inbound(ch, msg) -> inbox.Received:
     """Store one inbound message (pollers and webhooks). Its profile and media fetches are
     durable jobs committed with it (inbox.receive); the job runner picks them up."""
-    return await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+    from messenger_app.services import mailings
+
+    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+    if got.created and mailings.is_stop_word(msg.text):  # a reply "STOP" to a mailing
+        await asyncio.to_thread(mailings.opt_out, got.contact_id, got.dialog_id, msg.text)
+    return got
 
 
 async def _job_channel(payload: dict):
@@ -319,7 +351,20 @@ async def job_media(payload: dict, last_try: bool) -> None:
     await fetch_media(adapter, ch, found[0], found[1], keep_transient=not last_try)
 
 
-JOB_HANDLERS = {"profile": job_profile, "media": job_media}
+async def job_mailing_start(payload: dict, last_try: bool) -> None:
+    from messenger_app.services import mailings
+
+    await asyncio.to_thread(mailings.start_scheduled, int(payload["mailing_id"]))
+
+
+async def job_mailing_auto(payload: dict, last_try: bool) -> None:
+    from messenger_app.services import mailings
+
+    await asyncio.to_thread(mailings.evaluate_automatic, int(payload["mailing_id"]))
+
+
+JOB_HANDLERS = {"profile": job_profile, "media": job_media, "mailing_start": job_mailing_start,
+                "mailing_auto": job_mailing_auto}
 
 
 async def fetch_media(adapter, ch, message_id: int, items: list[dict],

@@ -198,9 +198,21 @@ def views_row() -> rx.Component:
     )
 
 
+def mail_these() -> rx.Component:
+    """B2: the clients of the current filter become a mailing's audience (only the filter:
+    search, folder and the unread view are not part of it, so it shows for a plain filter)."""
+    return rx.cond(
+        (S.filter_url != "") & (S.found > 0) & (S.search == "") & (S.folder == "all")
+        & (S.view_mode == "all"),
+        rx.link(rx.icon("send", size=14), S.t["mailing_to_these_prefix"], S.found,
+                S.t["mailing_to_these_suffix"], href="/mailings?f=" + S.filter_url, size="1",
+                display="inline-flex", align_items="center", gap="4px",
+                custom_attrs=tid("mail-these")))
+
+
 def list_panel() -> rx.Component:
     return rx.vstack(
-        rx.vstack(search_bar(), active_filter(), spacing="2", width="100%",
+        rx.vstack(search_bar(), active_filter(), mail_these(), spacing="2", width="100%",
                   padding="12px 12px 8px"),
         folders_section(),
         rx.box(views_row(), width="100%", padding="8px 12px",

@@ -1,6 +1,7 @@
 """Interface strings in English and Russian (X6). Keys are used by components via LangState.t."""
 
 from messenger_app.i18n import a11y_strings as _a11y
+from messenger_app.i18n import mailing_strings as _mailing
 
 EN = {
     "app_name": "Messenger",
@@ -1077,6 +1078,8 @@ RU = {
 # accessible names and announcements (messenger_app/i18n/a11y_strings.py)
 EN.update(_a11y.EN)
 RU.update(_a11y.RU)
+EN.update(_mailing.EN)  # the mailings pages (B2)
+RU.update(_mailing.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}

@@ -9,11 +9,12 @@ from messenger_app.models.dialog import Dialog
 from messenger_app.models.message import Message
 from messenger_app.models.job import Job
 from messenger_app.models.lease import WorkerLease
+from messenger_app.models.mailing import Mailing, MailingRecipient
 from messenger_app.models.merge import MergeLog
 from messenger_app.models.operator import Operator, OperatorSession
 from messenger_app.models.push import PushSubscription
 from messenger_app.models.template import MessageTemplate
 
 __all__ = ["AppSecret", "Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
-           "Dialog", "Folder", "Job", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
+           "Dialog", "Folder", "Job", "Mailing", "MailingRecipient", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
            "PushSubscription", "Tag2Option", "WorkerLease"]

@@ -57,6 +57,8 @@ class MessageView:
     sent_at: datetime | None
     external_id: str
     subject: str = ""  # e-mail: the mail's subject
+    origin_kind: str = ""  # "mailing" / "bot" for automatic messages (C3)
+    origin_label: str = ""  # the mailing's or scenario's name
 
 
 def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
@@ -79,7 +81,8 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
             sender = m.sender_kind
         out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,
                                m.attachments or [], m.status, m.error, m.created_at, m.sent_at,
-                               m.external_id or "", m.subject or ""))
+                               m.external_id or "", m.subject or "", m.origin_kind or "",
+                               m.origin_label or ""))
     return out
 
 

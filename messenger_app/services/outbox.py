@@ -86,13 +86,14 @@ def routes(dialog_id: int, include_unusable: bool = False) -> list[Route]:
 def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int | None = None,
           attachments: list[dict] | None = None, sender_kind: str = "operator",
           choices: list[Choice] | None = None, *, origin: Origin | None = None,
-          dedup_key: str | None = None, subject: str = "") -> int:
+          dedup_key: str | None = None, subject: str = "", touch_list: bool = True) -> int:
     """Queue a message on the client's best route (or `identity_id`'s). What the route's kind
     cannot carry is refused here with the reason, never dropped later.
 
     Automatic senders pass `origin` (who made it, shown in the dialog and the message detail)
     and a `dedup_key`: queueing the same key again returns the first message's id and sends
-    nothing (a crash between "queued" and "step done" never doubles a bot or mailing message)."""
+    nothing (a crash between "queued" and "step done" never doubles a bot or mailing message).
+    touch_list=False (mailings) leaves the dialog's place, preview and time in the list alone."""
     if dedup_key is not None:
         existing = _by_dedup_key(dedup_key)
         if existing is not None:
@@ -138,11 +139,12 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
             if existing is None:
                 raise
             return existing
-        dialog.last_message_at = dialog.activity_at = now
-        dialog.last_preview = preview_of(text, attachments)
-        dialog.last_channel_kind = route.channel_kind
-        dialog.last_direction = OUT
-        s.add(dialog)
+        if touch_list:
+            dialog.last_message_at = dialog.activity_at = now
+            dialog.last_preview = preview_of(text, attachments)
+            dialog.last_channel_kind = route.channel_kind
+            dialog.last_direction = OUT
+            s.add(dialog)
         s.commit()
         msg_id, contact_id = msg.id, dialog.contact_id
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="outbound",

@@ -91,7 +91,12 @@ def send(token: str, text: str, name: str = "", address: str = "", choice_id: st
     msg = InboundMessage(external_id=f"w_{uuid.uuid4().hex}", identity_external_id=vid, choice_id=choice_id,
                          text=text, display_name=name or f"Visitor {vid[2:8]}",
                          first_name=name or f"Visitor {vid[2:8]}")
-    return inbox.receive(ch.id, "widget", msg, fetch_profile=False)
+    got = inbox.receive(ch.id, "widget", msg, fetch_profile=False)
+    from messenger_app.services import mailings  # (mailings -> outbox -> inbox: no cycle at import)
+
+    if got.created and mailings.is_stop_word(text):  # a reply "STOP" to a mailing
+        mailings.opt_out(got.contact_id, got.dialog_id, text)
+    return got
 
 
 def identity_of(token: str) -> ChannelIdentity | None:

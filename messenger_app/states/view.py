@@ -81,6 +81,8 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
     d = local(m.created_at, tz)
     if m.sender_kind == "client":
         sender = t.get("sender_client", "Client")
+    elif getattr(m, "origin_kind", "") == "mailing":
+        sender = t.get("sender_mailing", "Mailing «{name}»").format(name=m.origin_label)
     elif m.sender_kind == "bot":
         sender = t.get("sender_bot", "Bot")
     elif m.sender_name in ("", "operator"):  # no operator recorded (imported, demo)

@@ -23,6 +23,7 @@ from messenger_app.states.new_dialog import NewDialogState
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.templates import TemplatesState
 from tests.sessions import sign_in
+from messenger_app.states.mailings import MailingsState
 
 # handlers that need no session: they only change which panel a phone shows, or log in;
 # Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
@@ -69,6 +70,10 @@ ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_atta
              "set_search_scope": ("all",), "jump": ("1",), "set_query": ("x",), "new": (),
              "set_edit_open": (True,), "save": ({"title": "T", "body": "B"},),
              "cancel_delete": (), "delete": ()})
+# /mailings (B2)
+ARGS.update({"set_channel": ("1",), "set_when": ("at",), "set_trigger": ("weekly",),
+             "set_date_field": ("birthday",), "toggle_weekday": ("1",),
+             "submit": ({"name": "N", "text": "T"},), "pause": (), "resume": (), "cancel": ()})
 
 
 def _state(cls, token=""):
@@ -95,7 +100,8 @@ def widget_dialog(data_dir):
 
 @pytest.mark.parametrize("cls", [InboxState, SettingsState, CardState, ContactsState,
                                  CrmSettingsState, FoldersState, FilterBuilderState,
-                                 NewDialogState, ComposerState, TemplatesState, MergeState])
+                                 NewDialogState, ComposerState, TemplatesState, MergeState,
+                                 MailingsState])
 @pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
 def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
     import asyncio

@@ -30,11 +30,13 @@ TEXT_NAMES = {
     "en": {"name": "name", "phone": "phone", "channel": "channel", "last_channel": "last channel",
            "folder": "folder", "unread": "unread", "blacklisted": "blacklisted",
            "bot_paused": "bot paused", "tag1": "Tag 1", "tag2": "Tag 2",
-           "created_at": "subscription date", "last_message_at": "last message date"},
+           "created_at": "subscription date", "last_message_at": "last message date",
+           "mailing": "mailing"},
     "ru": {"name": "имя", "phone": "телефон", "channel": "канал", "last_channel": "последний канал",
            "folder": "папка", "unread": "непрочитанные", "blacklisted": "в чёрном списке",
            "bot_paused": "бот на паузе", "tag1": "Тег 1", "tag2": "Тег 2",
-           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения"},
+           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения",
+           "mailing": "рассылка"},
 }
 OP_LABELS = {
     "en": {"equals": "is", "not_equals": "is not", "contains": "contains",

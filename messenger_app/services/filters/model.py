@@ -86,6 +86,12 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "created_at": ("date", ("equals", "before", "after", "between")),  # always set
     "last_message_at": ("date", DATE_OPS),
 }
+
+# fields made by links, not offered in the builder: "mailing" = "<mailing id>:<bucket>", the
+# recipients of a mailing in one bucket of its report (services/mailing_report.py)
+HIDDEN: dict[str, tuple[str, tuple[str, ...]]] = {"mailing": ("mailing", ("equals",))}
+_MAILING_VALUE = re.compile(r"(\d{1,12}):(pending|queued|sent|delivered|read|failed|cancelled"
+                            r"|skipped(?::[a-z_]{1,32})?)")
 # -- CRM fields (variables, R6) ------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -131,6 +137,8 @@ def count_conditions(filt: Any) -> int:
 def _field_type(key: str, crm: dict[str, VarField]) -> tuple[str, tuple[str, ...]]:
     if key in BUILTIN:
         return BUILTIN[key]
+    if key in HIDDEN:
+        return HIDDEN[key]
     if key.startswith("var:"):
         var = crm.get(key[4:])
         if var is None:
@@ -266,6 +274,10 @@ def _scalar(key: str, ftype: str, v: Any, op: str = "") -> Any:
         if isinstance(v, str) and v.strip().isdigit() and int(v) > 0:
             return int(v.strip())
         raise FilterError(f'Folder: {v!r} is not a folder.')
+    if ftype == "mailing":
+        if not isinstance(v, str) or not _MAILING_VALUE.fullmatch(v.strip()):
+            raise FilterError(f'mailing: {v!r} is not "<mailing id>:<status>".')
+        return v.strip()
     if ftype == "choice":  # channel kinds
         if not isinstance(v, str) or not re.fullmatch(r"[a-z0-9_\-]{1,32}", v.strip().lower()):
             raise FilterError(f'{key}: {v!r} is not a channel.')

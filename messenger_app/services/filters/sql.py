@@ -271,6 +271,11 @@ def _leaf_sql(leaf: dict, ctx: _Ctx):
         return _date_sql(Contact.created_at, op, value, ctx.tz)
     if key == "last_message_at":
         return _date_sql(Dialog.last_message_at, op, value, ctx.tz)
+    if key == "mailing":
+        from messenger_app.services import mailing_report
+
+        mailing_id, bucket = value.split(":", 1)
+        return Dialog.contact_id.in_(mailing_report.contacts_in(int(mailing_id), bucket))
     bools = {"unread": unread(), "blacklisted": Contact.blacklisted == True,  # noqa: E712
              "bot_paused": Dialog.bot_paused == True}  # noqa: E712
     if key in bools:
