@@ -1,6 +1,7 @@
 """Interface strings in English and Russian (X6). Keys are used by components via LangState.t."""
 
 from messenger_app.i18n import a11y_strings as _a11y
+from messenger_app.i18n import bot_strings as _bot
 
 EN = {
     "app_name": "Messenger",
@@ -1001,6 +1002,9 @@ RU = {
 # accessible names and announcements (messenger_app/i18n/a11y_strings.py)
 EN.update(_a11y.EN)
 RU.update(_a11y.RU)
+# the chat-bot (messenger_app/i18n/bot_strings.py)
+EN.update(_bot.EN)
+RU.update(_bot.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}
