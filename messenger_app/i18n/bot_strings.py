@@ -3,6 +3,7 @@ services/bot.py, the card's scenario block and the bot's own notes; merged into
 strings.EN / strings.RU. Kept apart so that they do not clash with other edits."""
 
 EN = {
+    "err_bot": "The chat-bot could not do this.",
     "err_scenario": "This scenario can't be changed like that.",
     "err_scenario_name_empty": "Give the scenario a name.",
     "err_scenario_graph": "The scenario can't be saved: {why}",
@@ -35,6 +36,7 @@ EN = {
 }
 
 RU = {
+    "err_bot": "Чат-бот не смог это сделать.",
     "err_scenario": "Так изменить сценарий нельзя.",
     "err_scenario_name_empty": "Дайте сценарию название.",
     "err_scenario_graph": "Сценарий не сохранить: {why}",
