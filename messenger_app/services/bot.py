@@ -460,6 +460,8 @@ def handle_inbound(contact_id: int, message_id: int, holder: str) -> None:
     if run is not None and not _claim(run.id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
+        if run is not None:
+            run = _finish_interrupted(run.id, holder)
         _on_inbound(contact_id, dialog.id, this, run, holder)
     finally:
         if run is not None:
@@ -511,39 +513,49 @@ def _on_inbound(contact_id: int, dialog_id: int, this: Message, run: BotRun | No
             s.commit()
 
 
+def _finish_interrupted(run_id: int, holder: str) -> BotRun | None:
+    """The run (claimed by `holder`) after finishing the step a crash interrupted: a run in
+    progress that waits for nothing was killed between two steps (or was just started). Its
+    step is applied again; a message it had queued has the same dedup key, so none is doubled."""
+    with db.session() as s:
+        run = s.get(BotRun, run_id)
+    if run is not None and run.status == RUNNING and not run.waiting_for and not _paused(run.dialog_id):
+        _drive(run, "enter", holder)
+        with db.session() as s:
+            run = s.get(BotRun, run_id)
+    return run if run is not None and run.status != ENDED else None
+
+
 def handle_timer(run_id: int, seq: int, kind: str, holder: str) -> None:
     with db.session() as s:
         run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.seq != seq:
-        return  # moved on (answered, stopped, a new step)
+    if run is None or run.status != RUNNING:
+        return  # stopped, ended, or paused (Resume re-arms it)
+    if run.seq != seq and run.waiting_for:
+        return  # moved on (answered, a new step)
     if _paused(run.dialog_id):
-        return  # Resume re-arms it
+        return
     if not _claim(run_id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
-        with db.session() as s:
-            run = s.get(BotRun, run_id)
-        if run is not None and run.status == RUNNING and run.seq == seq:
+        run = _finish_interrupted(run_id, holder)
+        if run is not None and run.status == RUNNING and run.seq == seq and run.waiting_for:
             _drive(run, "timeout" if kind == "timeout" else "timer", holder)
     finally:
         _release(run_id, holder)
 
 
 def handle_go(run_id: int, holder: str) -> None:
-    """A run started from the card or a mailing: its first steps."""
+    """A run started from the card or a mailing (its first steps), or one paused between two
+    steps and resumed: it continues from the step it is on."""
     with db.session() as s:
         run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.seq != 0 or run.waiting_for:
-        return
-    if _paused(run.dialog_id):
+    if run is None or run.status != RUNNING or run.waiting_for or _paused(run.dialog_id):
         return
     if not _claim(run_id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
-        with db.session() as s:
-            run = s.get(BotRun, run_id)
-        if run is not None and run.status == RUNNING and run.seq == 0 and not run.waiting_for:
-            _drive(run, "enter", holder)
+        _finish_interrupted(run_id, holder)
     finally:
         _release(run_id, holder)
 
@@ -622,18 +634,7 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
 
 
-def handle_resume(run_id: int, holder: str) -> None:
-    """A run paused between two steps (the operator paused mid-way): continue it."""
-    with db.session() as s:
-        run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.waiting_for or _paused(run.dialog_id):
-        return
-    if not _claim(run_id, holder):
-        raise Busy("the run is being stepped", retry_after=1)
-    try:
-        _drive(run, "enter", holder)
-    finally:
-        _release(run_id, holder)
+handle_resume = handle_go
 
 
 @dataclass

@@ -4,6 +4,11 @@ a press as callback_query) and WhatsApp (signed webhooks through the app's route
 buttons, a tap as button_reply)."""
 
 import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -19,6 +24,7 @@ from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBE
 from tests.scenario_graphs import city_graph
 from tests.waits import until
 
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 
 
@@ -113,3 +119,79 @@ def test_whatsapp_reply_buttons_through_the_webhook_route(bot_env):
         assert fake.state.sent[2]["text"] == "We will write to you in St Petersburg."
         assert len(fake.state.sent) == 3
         assert _run().outcome == "completed" and not _paused()
+
+
+# -- kill -9 mid-scenario ------------------------------------------------------------------
+_KILLED_MID_STEP = textwrap.dedent("""
+    import asyncio, os, signal, time
+    from sqlmodel import select
+    from messenger_app import db, workers
+    from messenger_app.models import Message
+    from messenger_app.services import bot
+
+    real_save = bot._save
+
+    def save_then_die(run, state, wait_until=None):
+        # the greeting is queued; wait until the lane has SENT it to Telegram, then die before
+        # the run's new step is saved: the worst moment for a double send
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            with db.session() as s:
+                m = s.exec(select(Message).where(Message.sender_kind == "bot")).first()
+            if m is not None and m.status == "sent":
+                break
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    bot._save = save_then_die
+
+    async def main():
+        w = workers.Workers()
+        await w.sync_channels()
+        await asyncio.sleep(60)  # killed long before
+
+    asyncio.run(main())
+""")
+
+
+def test_kill_9_mid_scenario_sends_no_step_twice(bot_env):
+    from datetime import timedelta
+
+    from sqlmodel import update
+
+    from messenger_app.clock import utcnow
+    from messenger_app.services import jobs
+
+    with FakeTelegramServer(token=TOKEN) as fake:
+        ch = channels.add_telegram(TOKEN, base_url=fake.url)
+        _publish(ch.id)
+        fake.state.queue_user_message(42, "Anna", text="hi")
+        proc = subprocess.run([sys.executable, "-c", _KILLED_MID_STEP], cwd=ROOT, timeout=90,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+        assert proc.returncode == -9, proc.stderr[-2000:]
+        assert [m["text"] for m in fake.state.sent] == ["Hello, Anna!"]  # sent, the step not saved
+        run = _run()
+        assert run.step == "hello" and run.seq == 0
+        # the dead worker's claims run out (the deadline passes)
+        later = utcnow() + timedelta(seconds=jobs.CLAIM_SECONDS + 1)
+        assert jobs.recover_stale(now=later) >= 1
+        with db.session() as s:
+            s.exec(update(BotRun).values(claim_until=utcnow() - timedelta(seconds=1)))
+            s.commit()
+
+        async def restart():
+            w = workers.Workers()
+            await w.sync_channels()
+            try:
+                await until(lambda: len(fake.state.sent) >= 2, timeout=15)
+                ask = fake.state.sent[1]
+                fake.state.press_button(42, ask["message_id"], data="spb")
+                await until(lambda: _run().status == "ended", timeout=15)
+                await until(lambda: len(fake.state.sent) >= 3, timeout=15)
+            finally:
+                await w.stop()
+
+        asyncio.run(restart())
+        texts = [m["text"] for m in fake.state.sent]
+        assert texts == ["Hello, Anna!", "Which city?", "We will write to you in St Petersburg."]
+        assert _run().outcome == "completed"
