@@ -227,10 +227,21 @@ def _new_run(s, contact_id: int, dialog_id: int, scenario_id: int, by: str, hold
     return run
 
 
+_graphs: dict[tuple[str, int], dict] = {}  # (database, version id) -> graph: versions never change
+
+
 def _graph(version_id: int) -> dict:
+    key = (str(db.engine().url), version_id)
+    if key in _graphs:
+        return _graphs[key]
     with db.session() as s:
         v = s.get(ScenarioVersion, version_id)
-        return dict(v.graph or {}) if v else {}
+        graph = dict(v.graph or {}) if v else {}
+    if v is not None:
+        if len(_graphs) > 500:
+            _graphs.clear()
+        _graphs[key] = graph
+    return graph
 
 
 def _paused(dialog_id: int) -> bool:
