@@ -40,6 +40,7 @@ from messenger_app.models.message import IN
 from messenger_app.models.scenario import (ENDED, PAUSED, RUNNING, WAITING_OPERATOR, BotRun,
                                            BotRunEvent, Scenario, ScenarioVersion)
 from messenger_app.services import crm, events, filters, jobs, notes, scenarios, templates
+from messenger_app.services.bot_jobs import JOB_ATTEMPTS, add_inbound_job, any_published  # noqa: F401
 from messenger_app.services.scenario_engine import (Action, End, Engine, Goto, Handover, Out,
                                                     RunState, Store, Timer, normalise_filter,
                                                     python_filter, render_plain, time_leaf)
@@ -50,7 +51,6 @@ RUN_CLAIM_SECONDS = 60
 MAX_STEPS = 50  # steps in one go: a graph that loops without waiting is stopped
 MAX_GOTO = 5
 TRIGGER_WINDOW = timedelta(seconds=30)  # messages taken together for a trigger
-JOB_ATTEMPTS = 40
 
 
 class BotError(DomainError):
@@ -59,20 +59,6 @@ class BotError(DomainError):
 
 class Busy(TransientError):
     """Another worker is stepping this client's run: the job runs again in a moment."""
-
-
-# ------------------------------------------------------------------- the job in inbox.receive
-
-def add_inbound_job(conn, contact_id: int, message_id: int, now: datetime) -> None:
-    """Called by inbox._store inside its transaction for every new inbound message, when any
-    scenario is published (installs without a bot add nothing)."""
-    delay = settings.get().bot_debounce_seconds
-    jobs.add_in(conn, "bot", f"bot:in:{message_id}", {"contact_id": contact_id, "message_id": message_id},
-                run_at=now + timedelta(seconds=max(delay, 0)), max_attempts=JOB_ATTEMPTS)
-
-
-def any_published(conn) -> bool:
-    return conn.execute(select(ScenarioVersion.id).limit(1)).first() is not None
 
 
 # ------------------------------------------------------------------- the host of the engine
