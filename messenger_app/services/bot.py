@@ -40,7 +40,7 @@ from messenger_app.models.message import IN
 from messenger_app.models.scenario import (ENDED, PAUSED, RUNNING, WAITING_OPERATOR, BotRun,
                                            BotRunEvent, Scenario, ScenarioVersion)
 from messenger_app.services import crm, events, filters, jobs, notes, scenarios, templates
-from messenger_app.services.bot_jobs import JOB_ATTEMPTS, add_inbound_job, any_published  # noqa: F401
+from messenger_app.services.bot_jobs import JOB_ATTEMPTS
 from messenger_app.services.scenario_engine import (Action, End, Engine, Goto, Handover, Out,
                                                     RunState, Store, Timer, normalise_filter,
                                                     python_filter, render_plain, time_leaf)
@@ -619,7 +619,7 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
         run.updated_at = now
         s.add(run)
         s.commit()
-        run_id, seq, contact_id = run.id, run.seq, run.contact_id
+        contact_id = run.contact_id
     if rearm is not None:
         rid, rseq, kind = rearm
         n = int(now.timestamp() * 1000)

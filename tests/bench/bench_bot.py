@@ -121,7 +121,7 @@ def main() -> None:
     print(f"inbound -> bot reply queued:       p50 {r50:6.2f} ms  p95 {r95:6.2f} ms"
           f"  (mean {statistics.mean(with_bot) * 1000:.2f} ms)")
     print(f"ratio bot / bare:                  p50 {r50 / b50:5.1f}x  p95 {r95 / b95:5.1f}x")
-    print(f"+ the debounce by design: BOT_DEBOUNCE_SECONDS (default 2 s) before the job is due")
+    print("+ the debounce by design: BOT_DEBOUNCE_SECONDS (default 2 s) before the job is due")
     print(f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
           f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
 
