@@ -324,3 +324,27 @@ def test_widget_visitor_walks_the_scenario(env):
     asyncio.run(workers.run_due_jobs())
     assert widget.view(token)[-1]["text"] == "We will write to you in St Petersburg."
     assert [v["value"] for v in crm.values_of(got.contact_id)] == ["St Petersburg"]
+
+
+def test_the_walk_on_postgresql(postgres, monkeypatch):
+    """The same runtime on PostgreSQL (the partial unique index of runs in progress, the claim,
+    JSON variables, the branch's SQL)."""
+    from messenger_app.services import events
+
+    db.migrate()
+    monkeypatch.setenv("BOT_DEBOUNCE_SECONDS", "0")
+    settings.reset()
+    events.reset()
+    crm.create_field("city", "City")
+    ch = channels.add("vk", token="vk-token", config={"group_id": "5"}, base_url="http://127.0.0.1:9")
+    _publish(city_graph(), first_message_channels=[ch.id])
+    got = say(ch, user="pg", text="hi")
+    say(ch, user="pg", text="Kazan")
+    assert bot_texts() == ["Hello, Anna!", "Which city?", "We will write to you in Kazan."]
+    assert run_of(got.contact_id).outcome == "completed"
+    say(ch, user="pg", text="/start")  # no such keyword: nothing
+    sid2 = _publish(city_graph(greeting="again"), name="Again", keywords=["again"])
+    say(ch, user="pg", text="again")
+    say(ch, user="pg", text="Moscow")
+    run = run_of(got.contact_id)
+    assert run.scenario_id == sid2 and run.status == "waiting_operator"
