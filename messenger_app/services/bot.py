@@ -409,7 +409,7 @@ def _norm(text: str) -> str:
     return " ".join((text or "").split()).casefold()
 
 
-def find_trigger(texts: list[str], channel_id: int | None, first_message: bool) -> _Trigger | None:
+def find_trigger(texts: list[str], channel_id: int | None, first_message) -> _Trigger | None:
     """Keywords and `/start <payload>` (latest message first), else the channel's default
     scenario for a new client's first message."""
     with db.session() as s:
@@ -432,10 +432,11 @@ def find_trigger(texts: list[str], channel_id: int | None, first_message: bool) 
             for sid, trig in rows:
                 if "/start" in (_norm(k) for k in (trig or {}).get("keywords") or []):
                     return _Trigger(sid, "keyword")
-    if first_message and channel_id is not None:
+    if channel_id is not None:
         for sid, trig in rows:
             if channel_id in ((trig or {}).get("first_message_channels") or []):
-                return _Trigger(sid, "first_message")
+                # `first_message`: a callable, asked only when a scenario could start
+                return _Trigger(sid, "first_message") if first_message() else None
     return None
 
 
@@ -481,12 +482,17 @@ def _on_inbound(contact_id: int, dialog_id: int, this: Message, run: BotRun | No
             .order_by(Message.id)).all())
         if not msgs:
             return
-        # a new client: the first message it ever wrote came while a bot was on (it has a job)
-        first_id = s.exec(select(func.min(Message.id)).where(Message.contact_id == contact_id,
-                                                             Message.direction == IN)).one()
-        first = (first_id is not None and first_id >= msgs[0].id
-                 and s.exec(select(Job.id).where(Job.key == f"bot:in:{first_id}")).first() is not None
-                 and s.exec(select(BotRun.id).where(BotRun.contact_id == contact_id).limit(1)).first() is None)
+
+    def first() -> bool:
+        """A new client: its first message ever came while a bot was on (it has a job) and it
+        never had a run."""
+        with db.session() as s:
+            first_id = s.exec(select(func.min(Message.id)).where(Message.contact_id == contact_id,
+                                                                 Message.direction == IN)).one()
+            return (first_id is not None and first_id >= msgs[0].id
+                    and s.exec(select(Job.id).where(Job.key == f"bot:in:{first_id}")).first() is not None
+                    and s.exec(select(BotRun.id).where(BotRun.contact_id == contact_id).limit(1)).first() is None)
+
     trig = find_trigger([m.text for m in msgs], this.channel_id, first)
     if trig is not None:
         with db.session() as s:
@@ -569,9 +575,11 @@ def start(contact_id: int, scenario_id: int, by: str = "operator") -> int:
         last_in = s.exec(select(func.max(Message.id)).where(Message.contact_id == contact_id,
                                                             Message.direction == IN)).one() or 0
         run = _new_run(s, contact_id, dialog.id, scenario_id, by, last_inbound_id=last_in)
+        # its first steps, committed with the run (a crash right after loses nothing)
+        jobs.add_in(s.connection(), "bot_go", f"bot:go:{run.id}", {"run_id": run.id}, max_attempts=JOB_ATTEMPTS)
         s.commit()
         run_id, dialog_id = run.id, dialog.id
-    jobs.enqueue("bot_go", f"bot:go:{run_id}", {"run_id": run_id}, max_attempts=JOB_ATTEMPTS)
+    events.publish("jobs")
     if by == "operator":
         crm.set_bot_paused(dialog_id, False, by="bot")
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
