@@ -1,6 +1,7 @@
 """Interface strings in English and Russian (X6). Keys are used by components via LangState.t."""
 
 from messenger_app.i18n import a11y_strings as _a11y
+from messenger_app.i18n import scenario_strings as _scenarios
 from messenger_app.i18n import bot_strings as _bot
 
 EN = {
@@ -1002,6 +1003,9 @@ RU = {
 # accessible names and announcements (messenger_app/i18n/a11y_strings.py)
 EN.update(_a11y.EN)
 RU.update(_a11y.RU)
+# the scenario list and editor (messenger_app/i18n/scenario_strings.py)
+EN.update(_scenarios.EN)
+RU.update(_scenarios.RU)
 # the chat-bot (messenger_app/i18n/bot_strings.py)
 EN.update(_bot.EN)
 RU.update(_bot.RU)
