@@ -152,14 +152,14 @@ def _toolbar() -> rx.Component:
         rx.text(E.t["sc_edited"], " ", E.edited, size="1", color_scheme="gray",
                 class_name="msg-desktop-only"),
         rx.spacer(),
-        rx.hstack(
+        rx.flex(
             rx.button(rx.icon("list-checks", size=14), E.t["sc_check"], size="2", variant="soft",
                       on_click=E.check, custom_attrs=tid("sc-check")),
             rx.button(rx.icon("play", size=14), E.t["sc_try"], size="2", variant="soft",
                       color_scheme="green", on_click=E.try_start, custom_attrs=tid("sc-try")),
             rx.button(rx.icon("upload", size=14), E.t["sc_publish"], size="2", on_click=E.publish,
                       custom_attrs=tid("sc-publish")),
-            spacing="2"),
+            wrap="wrap", gap="8px"),
         wrap="wrap", gap="8px", align="center", width="100%")
 
 

@@ -9,6 +9,7 @@ edges, the side panel of the selected step, the list of steps for the keyboard s
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field as dc_field
 
 import reflex as rx
@@ -114,7 +115,8 @@ class ScenarioEditorState(AuthState):
     def on_load(self):
         if (away := self._enter(admin=True)) is not None:
             return away
-        sid = _sid(self.router.page.params.get("scenario_id", ""))
+        # /scenarios/<id>: the id from the path (RouterData.page is deprecated in 0.10)
+        sid = _sid(urlsplit(str(self.router.url)).path.rstrip("/").rsplit("/", 1)[-1])
         self.sel, self.focus_id, self.notice, self.error = "", "", "", ""
         self.problems, self.problem_ids, self.checked = [], [], False
         if sid is None or not self._load(sid):

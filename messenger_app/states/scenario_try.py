@@ -65,8 +65,9 @@ class ScenarioTryState(ScenarioEditorState):
         kinds = [o.kind for o in last]
         node = sim.current_node
         self.try_node = node or ""
+        asked = [o for o in last if o.kind == "message"]
         self.try_buttons = ([{"id": str(b.get("id")), "label": str(b.get("label"))}
-                             for b in (last[-1].buttons or [])] if last else [])
+                             for b in (asked[-1].buttons or [])] if asked else [])
         if node is None or any(k in ("end", "handover") for k in kinds):
             self.try_mode = "done"
         elif kinds and kinds[-1] == "wait":
@@ -85,10 +86,9 @@ class ScenarioTryState(ScenarioEditorState):
         if o.kind == "note":
             return {"who": "note", "text": o.text or ""}
         if o.kind == "handover":
-            return {"who": "handover", "text": self.t["sc_try_handover"] + (
-                f": {o.text}" if o.text else "")}
+            return {"who": "handover", "text": self.t["sc_try_handover"]}
         if o.kind == "wait":
-            return {"who": "wait", "text": o.text or self.t["sc_try_waiting"]}
+            return {"who": "wait", "text": self.t["sc_try_waiting"].format(n=o.text or "?")}
         return {"who": "end", "text": self.t["sc_try_end"]}
 
     @rx.event
