@@ -102,6 +102,9 @@ class Settings:
     trusted_proxy_hops: int = 0
     cors_origins: tuple[str, ...] = ()
     widget_origins: tuple[str, ...] = ()
+    time_zone: str = "UTC"  # the workspace's (bot branches on time of day / weekday)
+    bot_debounce_seconds: float = 2.0  # quick messages from a client are answered together
+    bot_minute_seconds: float = 60.0  # length of a scenario "minute" (tests shorten it)
 
     @property
     def public_origin(self) -> str:
@@ -151,6 +154,9 @@ def load() -> Settings:
         trusted_proxy_hops=int(os.environ.get("TRUSTED_PROXY_HOPS") or 0),
         cors_origins=_origins(os.environ.get("CORS_ORIGINS", "").replace(",", " ")),
         widget_origins=_origins(os.environ.get("WIDGET_ORIGINS", "").replace(",", " ")),
+        time_zone=(os.environ.get("TIME_ZONE") or "UTC").strip(),
+        bot_debounce_seconds=float(os.environ.get("BOT_DEBOUNCE_SECONDS") or 2.0),
+        bot_minute_seconds=float(os.environ.get("BOT_MINUTE_SECONDS") or 60.0),
     )
 
 

@@ -21,7 +21,7 @@ import uuid
 from messenger_app import adapters, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
-from messenger_app.services import (attachments, channels, events, inbox, jobs, lease, outbox,
+from messenger_app.services import (attachments, bot, channels, events, inbox, jobs, lease, outbox,
                                     storage)
 
 log = logging.getLogger("messenger.workers")
@@ -319,7 +319,29 @@ async def job_media(payload: dict, last_try: bool) -> None:
     await fetch_media(adapter, ch, found[0], found[1], keep_transient=not last_try)
 
 
-JOB_HANDLERS = {"profile": job_profile, "media": job_media}
+async def job_bot(payload: dict, last_try: bool) -> None:
+    """A client's message for the chat-bot (queued by inbox.receive, debounced)."""
+    await asyncio.to_thread(bot.handle_inbound, int(payload["contact_id"]), int(payload["message_id"]),
+                            holder())
+
+
+async def job_bot_timer(payload: dict, last_try: bool) -> None:
+    """A scenario's wait ended or an ask's "no answer within" ran out."""
+    await asyncio.to_thread(bot.handle_timer, int(payload["run_id"]), int(payload["seq"]),
+                            str(payload.get("kind") or "timer"), holder())
+
+
+async def job_bot_go(payload: dict, last_try: bool) -> None:
+    """A scenario started from the card (or a mailing): its first steps."""
+    await asyncio.to_thread(bot.handle_go, int(payload["run_id"]), holder())
+
+
+async def job_bot_resume(payload: dict, last_try: bool) -> None:
+    await asyncio.to_thread(bot.handle_resume, int(payload["run_id"]), holder())
+
+
+JOB_HANDLERS = {"profile": job_profile, "media": job_media, "bot": job_bot, "bot_timer": job_bot_timer,
+                "bot_go": job_bot_go, "bot_resume": job_bot_resume}
 
 
 async def fetch_media(adapter, ch, message_id: int, items: list[dict],

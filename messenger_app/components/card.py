@@ -221,7 +221,51 @@ def bot_block() -> rx.Component:
         ),
         rx.text(rx.cond(paused, S.t["bot_paused_hint"], S.t["bot_active_hint"]), size="1",
                 color_scheme="gray"),
+        scenario_line(),
         error_line("bot"),
+    )
+
+
+def scenario_line() -> rx.Component:
+    """B1: the scenario running for this client and its step; start one, or stop it."""
+    crm_ = S.crm
+    status = rx.match(crm_.bot_status, ("paused", S.t["card_bot_status_paused"]),
+                      ("waiting_operator", S.t["card_bot_status_waiting_operator"]),
+                      S.t["card_bot_status_running"])
+    waits = rx.match(crm_.bot_waits, ("answer", S.t["card_bot_waits_answer"]),
+                     ("button", S.t["card_bot_waits_button"]), ("timer", S.t["card_bot_wait"]), "")
+    running = rx.vstack(
+        rx.hstack(
+            rx.icon("workflow", size=14),
+            rx.text(crm_.bot_scenario, " · v", crm_.bot_version, size="2", weight="medium",
+                    class_name="msg-ellipsis", custom_attrs=tid("card-bot-scenario")),
+            rx.badge(status, size="1", variant="soft", custom_attrs=tid("card-bot-run-status")),
+            rx.spacer(),
+            rx.button(rx.icon("square", size=12), S.t["card_bot_stop"], size="1", variant="soft",
+                      color_scheme="red", on_click=C.stop_bot, custom_attrs=tid("card-bot-stop")),
+            align="center", width="100%", spacing="2",
+        ),
+        rx.text(S.t["card_bot_step_label"], " ", crm_.bot_step, rx.cond(waits != "", " · ", ""), waits,
+                size="1", color_scheme="gray", custom_attrs=tid("card-bot-step"),
+                style={"wordBreak": "break-word"}),
+        spacing="1", width="100%",
+    )
+    choose = rx.cond(
+        crm_.bot_scenarios.length() > 0,
+        rx.select.root(
+            rx.select.trigger(placeholder=S.t["card_bot_start"], width="100%",
+                              custom_attrs=tid("card-bot-start")),
+            rx.select.content(rx.foreach(crm_.bot_scenarios, lambda o: rx.select.item(
+                o.name, value=o.id, custom_attrs=tid("card-bot-scenario-option")))),
+            value="", on_change=C.start_bot, size="1",
+        ),
+        rx.text(S.t["card_bot_no_scenarios"], size="1", color_scheme="gray"),
+    )
+    return rx.vstack(
+        rx.cond(crm_.bot_run != "", running,
+                rx.text(S.t["card_bot_none"], size="1", color_scheme="gray", custom_attrs=tid("card-bot-none"))),
+        choose,
+        spacing="2", width="100%",
     )
 
 

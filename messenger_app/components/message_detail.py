@@ -101,6 +101,8 @@ def detail_modal() -> rx.Component:
                     _item(C.t["d_direction"], rx.text(D["direction"], size="2"),
                           testid="detail-direction"),
                     _item(C.t["d_sender"], rx.text(D["sender"], size="2"), testid="detail-sender"),
+                    rx.cond(D["scenario"] != "",
+                            _item(C.t["md_scenario"], rx.text(D["scenario"], size="2"), testid="detail-scenario")),
                     _item(C.t["d_status"],
                           rx.badge(D["status"], variant="soft",
                                    color_scheme=rx.cond(D["error"] != "", "red", "indigo")),

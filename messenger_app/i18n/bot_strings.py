@@ -3,6 +3,7 @@ services/bot.py, the card's scenario block and the bot's own notes; merged into
 strings.EN / strings.RU. Kept apart so that they do not clash with other edits."""
 
 EN = {
+    "err_bot": "The chat-bot could not do this.",
     "err_scenario": "This scenario can't be changed like that.",
     "err_scenario_name_empty": "Give the scenario a name.",
     "err_scenario_graph": "The scenario can't be saved: {why}",
@@ -26,6 +27,8 @@ EN = {
     "card_bot_waits_answer": "waits for an answer",
     "card_bot_waits_button": "waits for a button",
     "card_bot_waits_timer": "waits until {time}",
+    "card_bot_wait": "waits (a pause in the scenario)",
+    "card_bot_step_label": "Step:",
     "md_scenario": "Scenario",
     "md_scenario_value": "{name}, version {version}, step {step}",
     "bot_note_handover": "The bot «{name}» handed the dialog over: {why}",
@@ -33,6 +36,7 @@ EN = {
 }
 
 RU = {
+    "err_bot": "Чат-бот не смог это сделать.",
     "err_scenario": "Так изменить сценарий нельзя.",
     "err_scenario_name_empty": "Дайте сценарию название.",
     "err_scenario_graph": "Сценарий не сохранить: {why}",
@@ -56,6 +60,8 @@ RU = {
     "card_bot_waits_answer": "ждёт ответа",
     "card_bot_waits_button": "ждёт нажатия кнопки",
     "card_bot_waits_timer": "ждёт до {time}",
+    "card_bot_wait": "ждёт (пауза в сценарии)",
+    "card_bot_step_label": "Шаг:",
     "md_scenario": "Сценарий",
     "md_scenario_value": "{name}, версия {version}, шаг {step}",
     "bot_note_handover": "Бот «{name}» передал диалог оператору: {why}",

@@ -531,6 +531,10 @@ def set_bot_paused(dialog_id: int, paused: bool, by: str = "operator") -> bool:
         s.exec(update(Dialog).where(Dialog.id == dialog_id).values(bot_paused=bool(paused)))
         s.commit()
         contact_id = d.contact_id
+    if by == "operator":  # the bot's own hand-over already left its run where it belongs
+        from messenger_app.services import bot
+
+        bot.on_pause_changed(dialog_id, bool(paused))
     _card_event(contact_id, dialog_id, bot_paused=bool(paused), by=by)
     return True
 

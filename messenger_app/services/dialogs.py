@@ -72,6 +72,8 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
     for m, op_name, op_user in reversed(rows):
         if m.sender_kind == "operator":
             sender = op_name or op_user or "operator"
+        elif m.sender_kind == "bot" and m.origin_label:
+            sender = m.origin_label  # C3: the scenario's name as it was when it sent
         else:
             sender = m.sender_kind
         out.append(MessageView(m.id, m.direction, m.sender_kind, sender, m.channel_kind, m.text,

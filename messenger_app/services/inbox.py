@@ -24,7 +24,7 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
-from messenger_app.services import events, jobs
+from messenger_app.services import bot, events, jobs
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -184,6 +184,7 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         bumps: dict[int, dict] = {}  # dialog id -> its counters after this batch
         reached: dict[int, object] = {}  # identity id -> its last message's time
         firsts: dict[int, object] = {}  # contact id -> its first message's time in the batch
+        bots: bool | None = None  # is any scenario published (asked once per batch)
         for msg in messages:
             hit = known.get(msg.external_id)
             if hit is not None:
@@ -211,6 +212,10 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
                 choice_id=choice_id[:256], claimed_by="")).inserted_primary_key[0]
             _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
+            if bots is None:
+                bots = bot.any_published(conn)
+            if bots:  # the chat-bot's turn, after this commit (services/bot.py)
+                bot.add_inbound_job(conn, contact_id, message_id, now)
             n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
             bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,
                                 "b_preview": preview_of(msg.text, msg.attachments)}

@@ -109,6 +109,12 @@ def detail(message_id: int) -> dict | None:
             "updated_at": m.updated_at,
             "attachments": list(m.attachments or []),
             "text_length": len(m.text or ""),
+            # who made it when no operator typed it (C3/C4): the bot's scenario, version, step
+            "origin_kind": m.origin_kind or "",
+            "origin_label": m.origin_label or "",
+            "scenario": ({"name": m.origin_label or "", "version": (m.origin_detail or {}).get("version"),
+                          "step": (m.origin_detail or {}).get("step") or ""}
+                         if m.origin_kind == "bot" else None),
         }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import crm, dialogs, folders
+from messenger_app.services import bot, crm, dialogs, folders
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.inbox import InboxState
 
@@ -162,4 +162,32 @@ class CardState(AuthState):
             self._fail("bot", cid, e)
         else:
             self._ok("bot", cid)
+        self._reload(inbox)
+
+    @rx.event
+    @operator_required
+    async def start_bot(self, scenario_id: str):
+        """R5/B1: start a published scenario for this client (its steps run in the workers)."""
+        inbox = await self._inbox()
+        if inbox is None:
+            return
+        cid = inbox.crm.contact_id
+        if not str(scenario_id).isdigit() or str(scenario_id) not in {o.id for o in inbox.crm.bot_scenarios}:
+            return
+        try:
+            bot.start(int(cid), int(scenario_id), by="operator")
+        except (bot.BotError, crm.CrmError) as e:
+            self._fail("bot", cid, e)
+        else:
+            self._ok("bot", cid)
+        self._reload(inbox)
+
+    @rx.event
+    @operator_required
+    async def stop_bot(self):
+        inbox = await self._inbox()
+        if inbox is None:
+            return
+        bot.stop(int(inbox.crm.contact_id))
+        self._ok("bot", inbox.crm.contact_id)
         self._reload(inbox)

@@ -13,7 +13,7 @@ from datetime import date
 from urllib.parse import quote
 
 from messenger_app import settings
-from messenger_app.services import crm, folders
+from messenger_app.services import bot, crm, folders, scenarios
 
 
 @dataclass
@@ -51,6 +51,14 @@ class CardCrm:
     folders: list[FolderOpt] = field(default_factory=list)  # every custom folder (R4)
     folder_names: list[str] = field(default_factory=list)  # the ones the client is in
     tag2_options: list[str] = field(default_factory=list)
+    # the chat-bot (B1): the scenario running for this client and the ones that can be started
+    bot_run: str = ""  # run id ("" = none)
+    bot_scenario: str = ""
+    bot_version: str = ""
+    bot_step: str = ""  # the step's type and the start of its text
+    bot_status: str = ""  # running | paused | waiting_operator
+    bot_waits: str = ""  # answer | button | timer | ""
+    bot_scenarios: list[FolderOpt] = field(default_factory=list)  # published: (id, name)
 
 
 def call_url(phone: str, template: str | None = None) -> tuple[str, bool]:
@@ -84,7 +92,12 @@ def load_crm(contact_id: int, dialog_id: int) -> CardCrm:
     mine = {f.id for f in folders.folders_of(contact_id)}
     every = folders.list_folders()
     url, external = call_url(c["phone"])
+    run = bot.current(contact_id)
     return CardCrm(
+        bot_run=str(run.run_id) if run else "", bot_scenario=run.scenario_name if run else "",
+        bot_version=str(run.version) if run else "", bot_step=run.step_label if run else "",
+        bot_status=run.status if run else "", bot_waits=run.waiting_for if run else "",
+        bot_scenarios=[FolderOpt(str(i), n) for i, n in scenarios.published()],
         contact_id=str(contact_id), dialog_id=str(dialog_id),
         first_name=c["first_name"], last_name=c["last_name"], phone=c["phone"],
         call_url=url, call_external=external, tag1=c["tag1"], tag2=c["tag2"],

@@ -295,6 +295,8 @@ class ComposerState(InboxState):
         t, tz = self.t, self.tz
         sender = {"client": t["sender_client"], "bot": t["sender_bot"]}.get(
             d["sender_kind"], d["operator"] or d["sender_kind"])
+        if d["sender_kind"] == "bot" and d.get("origin_label"):
+            sender = t["sender_bot"] + " · " + d["origin_label"]
         direction = {"in": t["dir_in"], "out": t["dir_out"], "note": t["dir_note"]}.get(
             d["direction"], d["direction"])
         ident = d["identity_name"]
@@ -311,6 +313,9 @@ class ComposerState(InboxState):
             "error": d["error"], "attempts": str(d["attempts"]),
             "created": _fmt(d["created_at"], tz), "sent": _fmt(d["sent_at"], tz),
             "updated": _fmt(d["updated_at"], tz), "tz": tz,
+            # C4: the scenario, version and step that sent a bot message ("" otherwise)
+            "scenario": (t["md_scenario_value"].format(name=d["scenario"]["name"], version=d["scenario"]["version"],
+                                                       step=d["scenario"]["step"]) if d.get("scenario") else ""),
         }
         hist = []
         for h in d["status_history"]:

@@ -80,6 +80,8 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         sender = t.get("sender_client", "Client")
     elif m.sender_kind == "bot":
         sender = t.get("sender_bot", "Bot")
+        if m.sender_name not in ("", "bot"):  # C3: the scenario that sent it
+            sender = f"{sender} · {m.sender_name}"
     elif m.sender_name in ("", "operator"):  # no operator recorded (imported, demo)
         sender = t.get("role_operator", "Operator")
     else:
