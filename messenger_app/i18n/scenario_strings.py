@@ -134,13 +134,6 @@ EN = {
     "sc_try_over": "The conversation with the bot is over. Restart to play it again.",
     "sc_try_failed": "Could not play the scenario: {why}",
     "sc_try_vars": "Saved answers",
-    "err_scenario": "The scenario could not be saved.",
-    "err_scenario_name_empty": "Enter the scenario's name.",
-    "err_scenario_graph": "The scenario could not be saved: {why}.",
-    "err_scenario_triggers": "These triggers cannot be used (unknown channel or a bad keyword).",
-    "err_scenario_missing": "This scenario no longer exists.",
-    "err_scenario_invalid": "The scenario has {count} problem(s): fix them before publishing.",
-    "err_scenario_busy": "Conversations are still running on this scenario ({count}): it can be deleted when they end.",
 }
 
 RU = {
@@ -276,11 +269,4 @@ RU = {
     "sc_try_over": "Разговор с ботом закончен. Нажмите «Заново», чтобы проиграть ещё раз.",
     "sc_try_failed": "Не удалось проиграть сценарий: {why}",
     "sc_try_vars": "Сохранённые ответы",
-    "err_scenario": "Не удалось сохранить сценарий.",
-    "err_scenario_name_empty": "Введите название сценария.",
-    "err_scenario_graph": "Не удалось сохранить сценарий: {why}.",
-    "err_scenario_triggers": "Такой запуск невозможен (неизвестный канал или неверное слово).",
-    "err_scenario_missing": "Этого сценария больше нет.",
-    "err_scenario_invalid": "В сценарии ошибок: {count}. Исправьте их перед публикацией.",
-    "err_scenario_busy": "По сценарию ещё идут разговоры ({count}): удалить его можно, когда они закончатся.",
 }

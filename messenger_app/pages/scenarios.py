@@ -156,7 +156,7 @@ def _toolbar() -> rx.Component:
             rx.button(rx.icon("list-checks", size=14), E.t["sc_check"], size="2", variant="soft",
                       on_click=E.check, custom_attrs=tid("sc-check")),
             rx.button(rx.icon("play", size=14), E.t["sc_try"], size="2", variant="soft",
-                      color_scheme="green", on_click=E.try_start, custom_attrs=tid("sc-try")),
+                      on_click=E.try_start, custom_attrs=tid("sc-try")),
             rx.button(rx.icon("upload", size=14), E.t["sc_publish"], size="2", on_click=E.publish,
                       custom_attrs=tid("sc-publish")),
             wrap="wrap", gap="8px"),

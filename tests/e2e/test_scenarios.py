@@ -222,13 +222,16 @@ def test_list_and_editor_fit_speak_the_language_and_pass_axe(browser, app, built
             expect(page.get_by_role("heading", level=1)).to_contain_text(title)
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= SIZES[size]["width"], f"{path} is {width}px wide"
-            assert axe_violations(page) == [], path
+            found = axe_violations(page)
+            assert found == [], (path, found)
         # a selected step's panel and the Try-it panel too
         page.get_by_test_id("sc-step-pick").select_option("n2")
         expect(page.get_by_test_id("sc-step-panel")).to_be_visible()
-        assert axe_violations(page) == [], "step panel"
+        found = axe_violations(page)
+        assert found == [], ("step panel", found)
         page.get_by_test_id("sc-try").click()
         expect(page.get_by_test_id("sc-try-line").first).to_be_visible()
-        assert axe_violations(page) == [], "try panel"
+        found = axe_violations(page)
+        assert found == [], ("try panel", found)
     finally:
         ctx.close()
