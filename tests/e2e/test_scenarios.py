@@ -66,15 +66,11 @@ def try_lines(page):
     return page.get_by_test_id("sc-try-line")
 
 
-@pytest.fixture(scope="module")
-def built(browser, app):
-    """A scenario built in the editor and published: {'id', 'name', 'age_key'}."""
-    ctx = browser.new_context(base_url=app.url, viewport=SIZES["desktop"])
-    ctx.set_default_timeout(8000)
-    page = login(ctx)
-    age_key = f"age_{letters()}"
-    add_crm_field(page, "Age", age_key, "number")
-    name = unique("Greeter")
+def build_scenario(page, name: str, age_key: str) -> str:
+    """Builds from an empty canvas and publishes: n1 "Hello, {first_name}!" → n2 "Which city?"
+    (buttons Moscow → n4, Other → n5, a typed answer into Tag 1 → n3) → n3 "How old are you?"
+    (into the number field `age_key`, re-asked, "no answer within 1 min" → n5) → n4 hand-over;
+    n5 end. Returns the scenario's id."""
     goto(page, "/scenarios")
     page.get_by_test_id("scenario-new").click()
     page.get_by_test_id("scenario-create-name").fill(name)
@@ -152,7 +148,19 @@ def built(browser, app):
     page.get_by_test_id("sc-publish").click()
     expect(page.get_by_test_id("sc-notice")).to_contain_text("version 1")
     expect(page.locator('[data-testid="sc-version"][data-number="1"]')).to_contain_text("Running: 0")
-    sid = page.url.rstrip("/").rsplit("/", 1)[-1]
+    return page.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@pytest.fixture(scope="module")
+def built(browser, app):
+    """A scenario built in the editor and published: {'id', 'name', 'age_key', 'page'}."""
+    ctx = browser.new_context(base_url=app.url, viewport=SIZES["desktop"])
+    ctx.set_default_timeout(8000)
+    page = login(ctx)
+    age_key = f"age_{letters()}"
+    add_crm_field(page, "Age", age_key, "number")
+    name = unique("Greeter")
+    sid = build_scenario(page, name, age_key)
     yield {"id": sid, "name": name, "age_key": age_key, "ctx": ctx, "page": page}
     ctx.close()
 
