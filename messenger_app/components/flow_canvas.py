@@ -57,7 +57,7 @@ const SCENARIO_NODE_TYPES = {
   wait: ScenarioStepNode, handover: ScenarioStepNode, goto: ScenarioStepNode, end: ScenarioStepNode,
 };
 
-function ScenarioCanvas({ nodes, edges, focusId, colorMode, ariaLabel, onSelectNode,
+function ScenarioCanvas({ nodes, edges, focusId, colorMode, ariaLabel, labels, onSelectNode,
                           onMoveNode, onConnectExit, onDeleteItems, onPaneClick }) {
   const [ns, setNs] = useState(nodes || []);
   const [es, setEs] = useState(edges || []);
@@ -97,7 +97,8 @@ function ScenarioCanvas({ nodes, edges, focusId, colorMode, ariaLabel, onSelectN
       deleteKeyCode={["Delete", "Backspace"]} fitView fitViewOptions={{ maxZoom: 1 }}
       minZoom={0.2} maxZoom={1.5} colorMode={colorMode || "light"}
       defaultEdgeOptions={{ type: "smoothstep", markerEnd: { type: MarkerType.ArrowClosed } }}
-      proOptions={{ hideAttribution: true }} aria-label={ariaLabel}>
+      proOptions={{ hideAttribution: true }} aria-label={ariaLabel}
+      ariaLabelConfig={labels || {}}>
       <Background gap={20} size={1} />
       <Controls showInteractive={false} />
     </ReactFlow>
@@ -138,6 +139,7 @@ class ScenarioCanvas(rx.Component):
     focus_id: Var[str]
     color_mode: Var[str]
     aria_label: Var[str]
+    labels: Var[dict[str, str]]  # React Flow's own texts (ariaLabelConfig), translated
 
     on_select_node: rx.EventHandler[_one]
     on_move_node: rx.EventHandler[_move]

@@ -275,7 +275,7 @@ def scenario_panel() -> rx.Component:
         rx.vstack(
             field_label(S.t["sc_payloads"], "sc-payloads", size="1"),
             rx.input(default_value=S.payloads, key=S.panel_key, on_blur=S.set_payloads,
-                     placeholder="promo", id="sc-payloads", width="100%",
+                     placeholder=S.t["sc_payloads_ph"], id="sc-payloads", width="100%",
                      custom_attrs=tid("sc-payloads")),
             spacing="1", width="100%"),
         rx.heading(S.t["sc_versions"], size="3", as_="h2", padding_top="8px"),

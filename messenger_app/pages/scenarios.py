@@ -15,6 +15,15 @@ STEP_ICONS = {"send": "message-square", "ask": "circle-help", "branch": "git-bra
               "end": "circle-stop"}
 
 
+# React Flow's ariaLabelConfig keys -> our strings
+FLOW_LABELS = {"node.a11yDescription.default": "sc_rf_node_desc",
+               "node.a11yDescription.keyboardDisabled": "sc_rf_node_desc",
+               "edge.a11yDescription.default": "sc_rf_edge_desc",
+               "controls.ariaLabel": "sc_rf_controls", "controls.zoomIn.ariaLabel": "sc_rf_zoom_in",
+               "controls.zoomOut.ariaLabel": "sc_rf_zoom_out", "controls.fitView.ariaLabel": "sc_rf_fit",
+               "controls.interactive.ariaLabel": "sc_rf_controls", "handle.ariaLabel": "sc_rf_handle"}
+
+
 # -- the list ------------------------------------------------------------------------------
 def _status(r) -> rx.Component:
     return rx.badge(rx.cond(r["status"] == "published", S.t["sc_status_published"],
@@ -167,6 +176,7 @@ def _canvas() -> rx.Component:
     return rx.box(
         scenario_canvas(nodes=E.canvas_nodes, edges=E.canvas_edges, focus_id=E.focus_id,
                         color_mode=rx.color_mode_cond("light", "dark"), aria_label=E.t["sc_canvas"],
+                        labels={key: E.t[name] for key, name in FLOW_LABELS.items()},
                         on_select_node=E.select_node, on_move_node=E.move_node,
                         on_connect_exit=E.connect_exit, on_delete_items=E.delete_items),
         rx.cond(E.canvas_nodes.length() == 0,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import goto, login, unique
+from tests.e2e.conftest import SHOTS_DIR, goto, login, unique
 from tests.e2e.crm_helpers import add_crm_field, letters
 from tests.e2e.test_accessibility import SIZES, axe_violations
+from tests.e2e.test_zz_pages import _untranslated
 
 
 def add_step(page, kind: str, expect_id: str) -> None:
@@ -215,6 +216,26 @@ def test_try_it_plays_the_draft_without_sending(built):
     expect(page.locator('[data-testid="sc-try-line"][data-who="handover"]')).to_have_count(0)
 
 
+TYPED = ("Greeter", "Administrator", "Hello", "Which city", "Moscow", "Other", "How old",
+         "Please type", "Wants a person", "Age", "age_", "Anna",
+         "Website chat")  # the widget channel is made with an English name
+
+
+def _look(page, name: str, size: str, lang: str) -> None:
+    """Fits the width, speaks the language, passes axe; a screenshot to SCREENSHOTS_DIR."""
+    shots = SHOTS_DIR / "pages"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(shots / f"{name}-{size}-{lang}.png"))
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= SIZES[size]["width"], f"{name} is {width}px wide"
+    if lang == "ru":  # what the test typed is English data, not the interface
+        left = [t for t in _untranslated(page) if not any(d in t for d in TYPED)]
+        assert left == [], name
+    found = axe_violations(page)
+    assert found == [], (name, found)
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_list_and_editor_fit_speak_the_language_and_pass_axe(browser, app, built, size, lang):
@@ -224,22 +245,18 @@ def test_list_and_editor_fit_speak_the_language_and_pass_axe(browser, app, built
         page = login(ctx)
         page.evaluate(f"localStorage.setItem('msg_lang', '{lang}')")
         title = {"en": "Scenarios", "ru": "Сценарии"}[lang]
-        for path, ready in (("/scenarios", "scenario-row"), (f"/scenarios/{built['id']}", "flow-node")):
+        for path, name, ready in (("/scenarios", "scenarios", "scenario-row"),
+                                  (f"/scenarios/{built['id']}", "scenario-editor", "flow-node")):
             goto(page, path)
             expect(page.get_by_test_id(ready).first).to_be_visible()
             expect(page.get_by_role("heading", level=1)).to_contain_text(title)
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= SIZES[size]["width"], f"{path} is {width}px wide"
-            found = axe_violations(page)
-            assert found == [], (path, found)
+            _look(page, name, size, lang)
         # a selected step's panel and the Try-it panel too
         page.get_by_test_id("sc-step-pick").select_option("n2")
         expect(page.get_by_test_id("sc-step-panel")).to_be_visible()
-        found = axe_violations(page)
-        assert found == [], ("step panel", found)
+        _look(page, "scenario-step", size, lang)
         page.get_by_test_id("sc-try").click()
         expect(page.get_by_test_id("sc-try-line").first).to_be_visible()
-        found = axe_violations(page)
-        assert found == [], ("try panel", found)
+        _look(page, "scenario-try", size, lang)
     finally:
         ctx.close()
