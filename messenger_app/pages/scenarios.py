@@ -36,9 +36,9 @@ def scenario_row(r) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                button_link("/scenarios/" + r["id"], rx.icon("workflow", size=14), r["name"],
-                            variant="ghost", size="3", margin="0", class_name="msg-ellipsis",
-                            custom_attrs=tid("scenario-open")),
+                rx.link(r["name"], href="/scenarios/" + r["id"], size="3", weight="bold",
+                        class_name="msg-ellipsis", min_width="0",
+                        custom_attrs=tid("scenario-open")),
                 _status(r),
                 rx.spacer(),
                 icon_button("pencil", S.t["a11y_rename"], on_click=S.ask_rename(r["id"]),
