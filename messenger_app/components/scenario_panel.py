@@ -137,7 +137,8 @@ def _leaf(c, leaf) -> rx.Component:
                 aria_label=S.t["filter_to"], flex="1", min_width="0",
                 custom_attrs=tid("sc-leaf-value2"))),
             width="100%", spacing="2")),
-        spacing="1", width="100%", padding_left="8px", border_left="2px solid var(--gray-a5)")
+        spacing="1", width="100%", padding_left="8px", border_left="2px solid var(--gray-a5)",
+        box_sizing="border-box")
 
 
 def _condition(c) -> rx.Component:
@@ -198,6 +199,7 @@ def _action(a) -> rx.Component:
             placeholder=S.t["sc_value"], aria_label=S.t["sc_value"], width="100%",
             custom_attrs=tid("sc-action-value"))),
         spacing="1", width="100%", padding_left="8px", border_left="2px solid var(--gray-a5)",
+        box_sizing="border-box",
         custom_attrs=tid("sc-action"))
 
 

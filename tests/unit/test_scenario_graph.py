@@ -101,3 +101,19 @@ def test_positive_int():
     assert G.positive_int(" 5 ") == 5
     assert G.positive_int("0") is None and G.positive_int("x") is None
     assert G.positive_int("21", 1, 20) is None
+
+
+def test_every_problem_code_the_validator_emits_is_translated():
+    import inspect
+    import re
+
+    from messenger_app.i18n.strings import EN, RU
+
+    codes = set(re.findall(r'Problem\([^,]+, "([a-z_]+)"', inspect.getsource(scenarios)))
+    assert {"unreachable", "leads_nowhere", "no_start", "too_many_buttons"} <= codes
+    for table in (EN, RU):
+        missing = [c for c in codes if "sc_problem_" + c not in table]
+        assert missing == []
+    # every exit kind has a name on the canvas
+    for kind in ("next", "btn", "answer", "invalid", "timeout", "cond", "else"):
+        assert EN["sc_exit_" + kind] and RU["sc_exit_" + kind]
