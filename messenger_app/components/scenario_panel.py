@@ -341,7 +341,7 @@ def try_panel() -> rx.Component:
             rx.foreach(S.try_vars, lambda v: rx.text(v["key"], ": ", v["value"], size="1",
                                                      custom_attrs=tid("sc-try-var"))),
             spacing="1", width="100%")),
-        spacing="3", width="100%", custom_attrs=tid("sc-try-panel"))
+        spacing="3", width="100%", id="sc-try-panel", custom_attrs=tid("sc-try-panel"))
 
 
 def side_panel() -> rx.Component:

@@ -98,6 +98,7 @@ class ScenarioTryState(ScenarioEditorState):
         self._try_steps = []
         self.try_key += 1
         self._play(None)
+        return rx.scroll_to("sc-try-panel")  # on a phone the panel is below the canvas
 
     @rx.event
     @admin_required

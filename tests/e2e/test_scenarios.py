@@ -282,6 +282,7 @@ def test_list_and_editor_fit_speak_the_language_and_pass_axe(browser, app, built
         _look(page, "scenario-step", size, lang)
         page.get_by_test_id("sc-try").click()
         expect(page.get_by_test_id("sc-try-line").first).to_be_visible()
+        expect(page.get_by_test_id("sc-try-panel")).to_be_in_viewport()  # a phone scrolls to it
         _look(page, "scenario-try", size, lang)
     finally:
         ctx.close()
