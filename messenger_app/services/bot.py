@@ -40,6 +40,7 @@ from messenger_app.models.message import IN
 from messenger_app.models.scenario import (ENDED, PAUSED, RUNNING, WAITING_OPERATOR, BotRun,
                                            BotRunEvent, Scenario, ScenarioVersion)
 from messenger_app.services import crm, events, filters, jobs, notes, scenarios, templates
+from messenger_app.services.bot_jobs import JOB_ATTEMPTS
 from messenger_app.services.scenario_engine import (Action, End, Engine, Goto, Handover, Out,
                                                     RunState, Store, Timer, normalise_filter,
                                                     python_filter, render_plain, time_leaf)
@@ -50,7 +51,6 @@ RUN_CLAIM_SECONDS = 60
 MAX_STEPS = 50  # steps in one go: a graph that loops without waiting is stopped
 MAX_GOTO = 5
 TRIGGER_WINDOW = timedelta(seconds=30)  # messages taken together for a trigger
-JOB_ATTEMPTS = 40
 
 
 class BotError(DomainError):
@@ -59,20 +59,6 @@ class BotError(DomainError):
 
 class Busy(TransientError):
     """Another worker is stepping this client's run: the job runs again in a moment."""
-
-
-# ------------------------------------------------------------------- the job in inbox.receive
-
-def add_inbound_job(conn, contact_id: int, message_id: int, now: datetime) -> None:
-    """Called by inbox._store inside its transaction for every new inbound message, when any
-    scenario is published (installs without a bot add nothing)."""
-    delay = settings.get().bot_debounce_seconds
-    jobs.add_in(conn, "bot", f"bot:in:{message_id}", {"contact_id": contact_id, "message_id": message_id},
-                run_at=now + timedelta(seconds=max(delay, 0)), max_attempts=JOB_ATTEMPTS)
-
-
-def any_published(conn) -> bool:
-    return conn.execute(select(ScenarioVersion.id).limit(1)).first() is not None
 
 
 # ------------------------------------------------------------------- the host of the engine
@@ -227,10 +213,21 @@ def _new_run(s, contact_id: int, dialog_id: int, scenario_id: int, by: str, hold
     return run
 
 
+_graphs: dict[tuple[str, int], dict] = {}  # (database, version id) -> graph: versions never change
+
+
 def _graph(version_id: int) -> dict:
+    key = (str(db.engine().url), version_id)
+    if key in _graphs:
+        return _graphs[key]
     with db.session() as s:
         v = s.get(ScenarioVersion, version_id)
-        return dict(v.graph or {}) if v else {}
+        graph = dict(v.graph or {}) if v else {}
+    if v is not None:
+        if len(_graphs) > 500:
+            _graphs.clear()
+        _graphs[key] = graph
+    return graph
 
 
 def _paused(dialog_id: int) -> bool:
@@ -460,6 +457,8 @@ def handle_inbound(contact_id: int, message_id: int, holder: str) -> None:
     if run is not None and not _claim(run.id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
+        if run is not None:
+            run = _finish_interrupted(run.id, holder)
         _on_inbound(contact_id, dialog.id, this, run, holder)
     finally:
         if run is not None:
@@ -511,39 +510,49 @@ def _on_inbound(contact_id: int, dialog_id: int, this: Message, run: BotRun | No
             s.commit()
 
 
+def _finish_interrupted(run_id: int, holder: str) -> BotRun | None:
+    """The run (claimed by `holder`) after finishing the step a crash interrupted: a run in
+    progress that waits for nothing was killed between two steps (or was just started). Its
+    step is applied again; a message it had queued has the same dedup key, so none is doubled."""
+    with db.session() as s:
+        run = s.get(BotRun, run_id)
+    if run is not None and run.status == RUNNING and not run.waiting_for and not _paused(run.dialog_id):
+        _drive(run, "enter", holder)
+        with db.session() as s:
+            run = s.get(BotRun, run_id)
+    return run if run is not None and run.status != ENDED else None
+
+
 def handle_timer(run_id: int, seq: int, kind: str, holder: str) -> None:
     with db.session() as s:
         run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.seq != seq:
-        return  # moved on (answered, stopped, a new step)
+    if run is None or run.status != RUNNING:
+        return  # stopped, ended, or paused (Resume re-arms it)
+    if run.seq != seq and run.waiting_for:
+        return  # moved on (answered, a new step)
     if _paused(run.dialog_id):
-        return  # Resume re-arms it
+        return
     if not _claim(run_id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
-        with db.session() as s:
-            run = s.get(BotRun, run_id)
-        if run is not None and run.status == RUNNING and run.seq == seq:
+        run = _finish_interrupted(run_id, holder)
+        if run is not None and run.status == RUNNING and run.seq == seq and run.waiting_for:
             _drive(run, "timeout" if kind == "timeout" else "timer", holder)
     finally:
         _release(run_id, holder)
 
 
 def handle_go(run_id: int, holder: str) -> None:
-    """A run started from the card or a mailing: its first steps."""
+    """A run started from the card or a mailing (its first steps), or one paused between two
+    steps and resumed: it continues from the step it is on."""
     with db.session() as s:
         run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.seq != 0 or run.waiting_for:
-        return
-    if _paused(run.dialog_id):
+    if run is None or run.status != RUNNING or run.waiting_for or _paused(run.dialog_id):
         return
     if not _claim(run_id, holder):
         raise Busy("the run is being stepped", retry_after=1)
     try:
-        with db.session() as s:
-            run = s.get(BotRun, run_id)
-        if run is not None and run.status == RUNNING and run.seq == 0 and not run.waiting_for:
-            _drive(run, "enter", holder)
+        _finish_interrupted(run_id, holder)
     finally:
         _release(run_id, holder)
 
@@ -610,7 +619,7 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
         run.updated_at = now
         s.add(run)
         s.commit()
-        run_id, seq, contact_id = run.id, run.seq, run.contact_id
+        contact_id = run.contact_id
     if rearm is not None:
         rid, rseq, kind = rearm
         n = int(now.timestamp() * 1000)
@@ -622,18 +631,7 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
 
 
-def handle_resume(run_id: int, holder: str) -> None:
-    """A run paused between two steps (the operator paused mid-way): continue it."""
-    with db.session() as s:
-        run = s.get(BotRun, run_id)
-    if run is None or run.status != RUNNING or run.waiting_for or _paused(run.dialog_id):
-        return
-    if not _claim(run_id, holder):
-        raise Busy("the run is being stepped", retry_after=1)
-    try:
-        _drive(run, "enter", holder)
-    finally:
-        _release(run_id, holder)
+handle_resume = handle_go
 
 
 @dataclass

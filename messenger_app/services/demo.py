@@ -324,3 +324,6 @@ def _crm_and_folders(rnd: random.Random, data: DemoSet) -> None:
             crm.set_blacklisted(contact_id, True)
     for title, body in data.templates:
         templates.create(title, body)
+    from messenger_app.services import demo_bot
+
+    demo_bot.seed("ru" if data is RU else "en")  # the ready chat-bot scenario (B1)

@@ -24,7 +24,7 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
-from messenger_app.services import bot, events, jobs
+from messenger_app.services import bot_jobs, events, jobs
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -213,9 +213,9 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 choice_id=choice_id[:256], claimed_by="")).inserted_primary_key[0]
             _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
             if bots is None:
-                bots = bot.any_published(conn)
+                bots = bot_jobs.any_published(conn)
             if bots:  # the chat-bot's turn, after this commit (services/bot.py)
-                bot.add_inbound_job(conn, contact_id, message_id, now)
+                bot_jobs.add_inbound_job(conn, contact_id, message_id, now)
             n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
             bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,
                                 "b_preview": preview_of(msg.text, msg.attachments)}

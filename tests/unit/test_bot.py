@@ -284,3 +284,43 @@ def test_no_job_without_a_published_scenario(env):
     say(env, text="hi")
     with db.session() as s:
         assert s.exec(select(Job).where(Job.kind == "bot")).all() == []
+
+
+def test_handover_rings_operators_like_a_new_message(env, monkeypatch):
+    """N1/N2: the hand-over publishes the dialog's "inbound" event (the push notifier and the
+    open tabs' sound react to it) besides the pause event the card button publishes."""
+    from messenger_app.services import events, push
+
+    _publish(city_graph(), first_message_channels=[env.id])
+    got = say(env, text="hi")
+    seen = []
+    monkeypatch.setattr(events, "publish", lambda kind, **kw: seen.append((kind, kw)))
+    say(env, choice_id="msk")
+    ring = [kw for kind, kw in seen if kind == "dialog" and kw.get("handover")]
+    assert len(ring) == 1 and ring[0]["reason"] == "inbound" and ring[0]["dialog_id"] == got.dialog_id
+    assert any(kw.get("bot_paused") is True and kw.get("by") == "bot" for kind, kw in seen if kind == "dialog")
+    pushed = []
+    monkeypatch.setattr(push, "notify_inbound", lambda d, m, skip=(): pushed.append((d, m)) or 1)
+    push.notify_for_event({"kind": "dialog", **ring[0]})
+    assert pushed == [(got.dialog_id, ring[0]["message_id"])]
+
+
+def test_widget_visitor_walks_the_scenario(env):
+    """The website chat: the visitor's page shows the bot's buttons, a press comes back as the
+    button (widget.send with its choice id) and the answer lands in the CRM."""
+    import json
+
+    from messenger_app.services import widget
+
+    wch = channels.widget_channel()
+    _publish(city_graph(), first_message_channels=[wch.id])
+    token = widget.new_visitor()
+    got = widget.send(token, "Hello", name="Vera")
+    asyncio.run(workers.run_due_jobs())
+    thread = widget.view(token)
+    assert [m["text"] for m in thread] == ["Hello", "Hello, Vera!", "Which city?"]
+    assert [c["id"] for c in json.loads(thread[-1]["choices"])] == ["msk", "spb"]
+    widget.send(token, "", choice_id="spb")
+    asyncio.run(workers.run_due_jobs())
+    assert widget.view(token)[-1]["text"] == "We will write to you in St Petersburg."
+    assert [v["value"] for v in crm.values_of(got.contact_id)] == ["St Petersburg"]

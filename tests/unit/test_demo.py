@@ -35,3 +35,24 @@ def test_demo_data_in_russian_reads_as_one_shop(data_dir):
     # one language per client: no dialog mixes Latin-only sentences into a Russian one
     for r in rows:
         assert not r.preview or any("а" <= ch.lower() <= "я" for ch in r.preview) or "pay." in r.preview
+
+
+def test_demo_has_a_ready_bot_scenario_on_the_widget_and_telegram(data_dir):
+    from messenger_app.models import Channel
+    from messenger_app.services import bot, scenarios
+    from messenger_app import db
+    from sqlmodel import select
+
+    assert demo.seed_if_empty(lang="ru") is True
+    [sc] = scenarios.list_all()
+    assert sc.status == "published" and sc.name == "Приветствие и город"
+    detail = scenarios.get(sc.id)
+    with db.session() as s:
+        kinds = {c.id: c.kind for c in s.exec(select(Channel)).all()}
+    assert sorted(kinds[c] for c in detail.triggers["first_message_channels"]) == ["telegram", "widget"]
+    assert scenarios.problems(detail.draft) == []
+    sim = bot.Simulation(detail.draft, variables={"first_name": "Анна"})
+    assert [o.text for o in sim.start()][0].startswith("Здравствуйте, Анна!")
+    out = sim.answer("Казань")  # typed, not a button: the "far" branch, then the hand-over
+    assert [o.kind for o in out] == ["message", "note", "handover"]
+    assert out[0].text == "В Казань доставим за 2–4 дня."
