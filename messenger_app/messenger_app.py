@@ -14,6 +14,7 @@ from messenger_app.pages.mailings import mailings_page
 from messenger_app.pages.widget import widget_page
 from messenger_app.pages.contacts import contacts_page
 from messenger_app.pages.crm_settings import crm_settings_page
+from messenger_app.pages.scenarios import scenario_editor_page, scenarios_page
 from messenger_app.services import startup
 from messenger_app.states.auth import AuthState
 from messenger_app.states.inbox import InboxState
@@ -23,11 +24,13 @@ from messenger_app.states.mailings import MailingsState
 from messenger_app.states.widget import WidgetState
 from messenger_app.states.contacts import ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState
+from messenger_app.states.scenario_try import ScenarioTryState
+from messenger_app.states.scenarios import ScenariosState
 
 log_config.configure()  # time, level and logger on every line of ours (LOG_LEVEL)
 
 app = rx.App(
-    stylesheets=["/app.css"],
+    stylesheets=["/app.css", "/scenarios.css"],
     head_components=[
         rx.script(src="/app.js"),
         rx.el.meta(name="theme-color", content="#3e63dd"),
@@ -58,6 +61,10 @@ app.add_page(contacts_page, route="/contacts", title="Messenger — contacts",
              on_load=ContactsState.on_load)
 app.add_page(crm_settings_page, route="/crm", title="Messenger — CRM fields",
              on_load=CrmSettingsState.on_load)
+app.add_page(scenarios_page, route="/scenarios", title="Messenger — scenarios",
+             on_load=ScenariosState.on_load)
+app.add_page(scenario_editor_page, route="/scenarios/[scenario_id]",
+             title="Messenger — scenario editor", on_load=ScenarioTryState.on_load)
 
 
 @contextlib.asynccontextmanager

@@ -14,6 +14,7 @@ PAGES = [("/", "messages-square", "nav_inbox", False),
          ("/templates", "file-text", "nav_templates", False),
          ("/mailings", "send", "nav_mailings", False),
          ("/crm", "list-plus", "crm_settings", True),
+         ("/scenarios", "workflow", "nav_scenarios", True),
          ("/settings", "settings", "nav_channels", True)]
 
 

@@ -2,6 +2,7 @@
 
 from messenger_app.i18n import a11y_strings as _a11y
 from messenger_app.i18n import mailing_strings as _mailing
+from messenger_app.i18n import scenario_strings as _scenarios
 from messenger_app.i18n import bot_strings as _bot
 
 EN = {
@@ -1081,6 +1082,9 @@ EN.update(_a11y.EN)
 RU.update(_a11y.RU)
 EN.update(_mailing.EN)  # the mailings pages (B2)
 RU.update(_mailing.RU)
+# the scenario list and editor (messenger_app/i18n/scenario_strings.py)
+EN.update(_scenarios.EN)
+RU.update(_scenarios.RU)
 # the chat-bot (messenger_app/i18n/bot_strings.py)
 EN.update(_bot.EN)
 RU.update(_bot.RU)
