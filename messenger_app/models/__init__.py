@@ -12,8 +12,9 @@ from messenger_app.models.lease import WorkerLease
 from messenger_app.models.merge import MergeLog
 from messenger_app.models.operator import Operator, OperatorSession
 from messenger_app.models.push import PushSubscription
+from messenger_app.models.rollup import Handover, Rollup
 from messenger_app.models.template import MessageTemplate
 
 __all__ = ["AppSecret", "Channel", "ChannelIdentity", "Contact", "ContactFolder", "ContactValue", "CrmField",
-           "Dialog", "Folder", "Job", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
-           "PushSubscription", "Tag2Option", "WorkerLease"]
+           "Dialog", "Folder", "Handover", "Job", "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession",
+           "PushSubscription", "Rollup", "Tag2Option", "WorkerLease"]

@@ -26,7 +26,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
 from messenger_app.models.crm import FIELD_TYPES
-from messenger_app.services import events
+from messenger_app.services import events, stats
 from messenger_app.lib import phones
 from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import dialog_for
@@ -562,6 +562,7 @@ def create_contact(phone: str, first_name: str = "", last_name: str = "") -> tup
         s.flush()
         dialog = Dialog(contact_id=contact.id, activity_at=now, created_at=now)
         s.add(dialog)
+        stats.contacts_created(s.connection(), now, 1)
         s.commit()
     _card_event(contact.id, dialog.id, created=True)
     return contact, dialog
