@@ -33,7 +33,7 @@ from sqlmodel import select as sm_select
 
 from messenger_app import db
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
-                                  CrmField, Dialog, Folder, Tag2Option)
+                                  CrmField, Dialog, Folder, Message, Tag2Option)
 from messenger_app.lib import phones
 from messenger_app.lib.errors import DomainError
 
@@ -91,29 +91,33 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "tag2": ("select", TEXT_OPS),
     "created_at": ("date", ("equals", "before", "after", "between")),  # always set
     "last_message_at": ("date", DATE_OPS),
+    "message_at": ("date", ("equals", "before", "after", "between")),  # any message then (X9)
 }
 
 LABELS = {
     "en": {"name": "Name", "phone": "Phone", "channel": "Channel",
            "last_channel": "Channel of the last message", "folder": "Folder", "unread": "Unread",
            "blacklisted": "Blacklisted", "bot_paused": "Bot paused", "tag1": "Tag 1",
-           "tag2": "Tag 2", "created_at": "Subscription date", "last_message_at": "Last message date"},
+           "tag2": "Tag 2", "created_at": "Subscription date", "last_message_at": "Last message date",
+           "message_at": "Had a message on"},
     "ru": {"name": "Имя", "phone": "Телефон", "channel": "Канал",
            "last_channel": "Канал последнего сообщения", "folder": "Папка",
            "unread": "Непрочитанные", "blacklisted": "В чёрном списке", "bot_paused": "Бот на паузе",
            "tag1": "Тег 1", "tag2": "Тег 2", "created_at": "Дата подписки",
-           "last_message_at": "Дата последнего сообщения"},
+           "last_message_at": "Дата последнего сообщения", "message_at": "Было сообщение"},
 }
 # how describe() names the fields inside a sentence
 TEXT_NAMES = {
     "en": {"name": "name", "phone": "phone", "channel": "channel", "last_channel": "last channel",
            "folder": "folder", "unread": "unread", "blacklisted": "blacklisted",
            "bot_paused": "bot paused", "tag1": "Tag 1", "tag2": "Tag 2",
-           "created_at": "subscription date", "last_message_at": "last message date"},
+           "created_at": "subscription date", "last_message_at": "last message date",
+           "message_at": "a message"},
     "ru": {"name": "имя", "phone": "телефон", "channel": "канал", "last_channel": "последний канал",
            "folder": "папка", "unread": "непрочитанные", "blacklisted": "в чёрном списке",
            "bot_paused": "бот на паузе", "tag1": "Тег 1", "tag2": "Тег 2",
-           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения"},
+           "created_at": "дата подписки", "last_message_at": "дата последнего сообщения",
+           "message_at": "сообщение"},
 }
 OP_LABELS = {
     "en": {"equals": "is", "not_equals": "is not", "contains": "contains",
@@ -484,6 +488,14 @@ def _has_identity(kinds: list[str] | None, ctx: _Ctx):
     return _member(ChannelIdentity.contact_id, q, ctx)
 
 
+def _had_message(op: str, value: Any, ctx: _Ctx):
+    """The dialog has a client or operator message (not a note) in that time (X9 click-through)."""
+    cond = and_(Message.direction.in_(("in", "out")), _date_sql(Message.created_at, op, value))
+    if ctx.for_count:
+        return Dialog.id.in_(select(Message.dialog_id).where(cond))
+    return exists(select(Message.id).where(Message.dialog_id == Dialog.id, cond).correlate(Dialog))
+
+
 def _in_folder(ids: list[int] | None, ctx: _Ctx):
     q = select(ContactFolder.contact_id)
     if ids is not None:
@@ -609,6 +621,8 @@ def _leaf_sql(leaf: dict, ctx: _Ctx):
         return _date_sql(Contact.created_at, op, value)
     if key == "last_message_at":
         return _date_sql(Dialog.last_message_at, op, value)
+    if key == "message_at":
+        return _had_message(op, value, ctx)
     bools = {"unread": unread(), "blacklisted": Contact.blacklisted == True,  # noqa: E712
              "bot_paused": Dialog.bot_paused == True}  # noqa: E712
     if key in bools:
