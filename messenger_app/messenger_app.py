@@ -13,6 +13,7 @@ from messenger_app.pages.templates import templates_page
 from messenger_app.pages.widget import widget_page
 from messenger_app.pages.contacts import contacts_page
 from messenger_app.pages.crm_settings import crm_settings_page
+from messenger_app.pages.stats import stats_page
 from messenger_app.services import startup
 from messenger_app.states.auth import AuthState
 from messenger_app.states.inbox import InboxState
@@ -21,6 +22,7 @@ from messenger_app.states.templates import TemplatesState
 from messenger_app.states.widget import WidgetState
 from messenger_app.states.contacts import ContactsState
 from messenger_app.states.crm_settings import CrmSettingsState
+from messenger_app.states.stats import StatsState
 
 app = rx.App(
     stylesheets=["/app.css"],
@@ -51,6 +53,8 @@ app.add_page(contacts_page, route="/contacts", title="Messenger — contacts",
              on_load=ContactsState.on_load)
 app.add_page(crm_settings_page, route="/crm", title="Messenger — CRM fields",
              on_load=CrmSettingsState.on_load)
+app.add_page(stats_page, route="/stats", title="Messenger — statistics",
+             on_load=StatsState.on_load)
 
 
 @contextlib.asynccontextmanager

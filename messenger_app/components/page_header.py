@@ -12,6 +12,7 @@ from messenger_app.components.shortcuts import theme_toggle
 PAGES = [("/", "messages-square", "nav_inbox", False),
          ("/contacts", "users", "contacts", False),
          ("/templates", "file-text", "nav_templates", False),
+         ("/stats", "chart-column", "nav_stats", False),
          ("/crm", "list-plus", "crm_settings", True),
          ("/settings", "settings", "nav_channels", True)]
 

@@ -1,6 +1,7 @@
 """Interface strings in English and Russian (X6). Keys are used by components via LangState.t."""
 
 from messenger_app.i18n import a11y_strings as _a11y
+from messenger_app.i18n import stats_strings as _stats
 
 EN = {
     "app_name": "Messenger",
@@ -1001,6 +1002,8 @@ RU = {
 # accessible names and announcements (messenger_app/i18n/a11y_strings.py)
 EN.update(_a11y.EN)
 RU.update(_a11y.RU)
+EN.update(_stats.EN)  # /stats (X9, B3)
+RU.update(_stats.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}

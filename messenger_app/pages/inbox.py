@@ -37,6 +37,8 @@ def top_bar() -> rx.Component:
             top_bar_tools(S),  # templates, shortcut help, dark theme (C6, X5)
             rx.box(lang_switch(S), class_name="msg-desktop-only"),
             icon_link("users", S.t["contacts"], "/contacts", testid="nav-contacts"),
+            rx.box(icon_link("chart-column", S.t["nav_stats"], "/stats", testid="nav-stats"),
+                   class_name="msg-desktop-only"),
             rx.cond(S.operator_role == "admin",
                     rx.box(icon_link("list-plus", S.t["crm_settings"], "/crm", testid="nav-crm"),
                            class_name="msg-desktop-only")),

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
 
 from messenger_app import db
+from messenger_app.lib.errors import DomainError
 from messenger_app.models import Contact, Dialog, Handover, Message, Rollup
 from messenger_app.services import rollups as R
 
@@ -370,10 +371,10 @@ def zone_of(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-class StatsError(ValueError):
-    def __init__(self, message: str, code: str = "stats"):
-        super().__init__(message)
-        self.code = code
+class StatsError(DomainError):
+    """A range or zone the report cannot use; `code` says which (i18n err_<code>)."""
+
+    code = "stats"
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

@@ -22,6 +22,7 @@ from messenger_app.states.folders import FoldersState
 from messenger_app.states.new_dialog import NewDialogState
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.templates import TemplatesState
+from messenger_app.states.stats import StatsState
 
 # handlers that need no session: they only change which panel a phone shows, or log in;
 # Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
@@ -68,6 +69,10 @@ ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_atta
              "set_search_scope": ("all",), "jump": ("1",), "set_query": ("x",), "new": (),
              "set_edit_open": (True,), "save": ({"title": "T", "body": "B"},),
              "cancel_delete": (), "delete": ()})
+# /stats (X9)
+ARGS.update({"set_range": ("7",), "apply_custom": ({"start": "2026-01-01", "end": "2026-01-02"},),
+             "set_zone": ("UTC",), "set_channel": ("1",), "open_bar": ("2026-01-01", 0),
+             "export": ("days",)})
 
 
 def _state(cls, token=""):
@@ -94,7 +99,8 @@ def widget_dialog(data_dir):
 
 @pytest.mark.parametrize("cls", [InboxState, SettingsState, CardState, ContactsState,
                                  CrmSettingsState, FoldersState, FilterBuilderState,
-                                 NewDialogState, ComposerState, TemplatesState, MergeState])
+                                 NewDialogState, ComposerState, TemplatesState, MergeState,
+                                 StatsState])
 @pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
 def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
     import asyncio
