@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars.base import Var
 from reflex_base.event import EventHandler
-from reflex_components_recharts.cartesian import Bar
+from reflex_components_recharts.cartesian import Bar as _RechartsBar
 
 from messenger_app.components.common import tid
 from messenger_app.services.stats_view import COLORS, SLOTS
@@ -17,14 +17,15 @@ def _bar_day(data: Var) -> tuple[Var[str]]:
     return (Var(f"(({data})?.payload?.day ?? '')").to(str),)
 
 
-class DayBar(Bar):
-    """A Bar whose click names the day it stands for."""
+class Bar(_RechartsBar):
+    """A Bar whose click names the day it stands for (named Bar: BarChart checks its
+    children's class names)."""
 
     on_click: EventHandler[_bar_day]
 
 
 def stacked_days(state, data, title_key: str, testid: str) -> rx.Component:
-    bars = [DayBar.create(data_key=f"s{i}", stack_id="a", fill=COLORS[i], name=f"s{i}",
+    bars = [Bar.create(data_key=f"s{i}", stack_id="a", fill=COLORS[i], name=f"s{i}",
                           is_animation_active=False, cursor="pointer",
                           on_click=lambda day, i=i: state.open_bar(day, i))
             for i in range(SLOTS)]
@@ -53,11 +54,11 @@ def legend(state) -> rx.Component:
     )
 
 
-def distribution(state, times, testid: str) -> rx.Component:
+def distribution(state, buckets, testid: str) -> rx.Component:
     return rx.vstack(
-        rx.foreach(times["buckets"], lambda b: rx.hstack(
-            rx.text(state.t["st_b_" + b["key"].to(str)], size="1", width="84px", flex_shrink="0"),
-            rx.box(rx.box(height="10px", width=b["pct"].to(str) + "%", background="var(--accent-9)",
+        rx.foreach(buckets, lambda b: rx.hstack(
+            rx.text(state.t["st_b_" + b["key"]], size="1", width="84px", flex_shrink="0"),
+            rx.box(rx.box(height="10px", width=b["pct"] + "%", background="var(--accent-9)",
                           border_radius="2px"),
                    flex="1", background="var(--gray-a3)", border_radius="2px"),
             rx.text(b["n"], size="1", width="40px", text_align="right"),

@@ -103,7 +103,7 @@ def figures() -> rx.Component:
         wrap="wrap", gap="12px", width="100%")
 
 
-def times_card(key: str, t, testid: str) -> rx.Component:
+def times_card(key: str, t, buckets, testid: str) -> rx.Component:
     return rx.card(rx.vstack(
         rx.heading(S.t[key], size="3", as_="h2"),
         rx.hstack(
@@ -117,7 +117,7 @@ def times_card(key: str, t, testid: str) -> rx.Component:
                       rx.text(t["count"], size="4", weight="bold", custom_attrs=tid(testid + "-count")),
                       spacing="0"),
             spacing="5"),
-        distribution(S, t, testid), spacing="2", width="100%"),
+        distribution(S, buckets, testid), spacing="2", width="100%"),
         flex="1", min_width="280px", custom_attrs=tid(testid))
 
 
@@ -145,8 +145,8 @@ def stats_page() -> rx.Component:
                      testid="stats-in"),
             _section("st_out", stacked_days(S, S.chart_out, "st_out", "stats-chart-out"),
                      testid="stats-out"),
-            rx.flex(times_card("st_frt", S.frt, "stats-frt"),
-                    times_card("st_reply", S.reply, "stats-reply"),
+            rx.flex(times_card("st_frt", S.frt, S.frt_buckets, "stats-frt"),
+                    times_card("st_reply", S.reply, S.reply_buckets, "stats-reply"),
                     wrap="wrap", gap="12px", width="100%"),
             rx.hstack(rx.text(S.t["st_times_hint"], size="1", color_scheme="gray"), rx.spacer(),
                       _csv("times", "st_frt"), width="100%", align="center", spacing="2"),

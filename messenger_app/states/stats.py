@@ -16,6 +16,10 @@ from messenger_app.states.auth import AuthState, operator_required
 RANGES = ("today", "7", "30", "custom")
 
 
+def _str(rows: list[dict]) -> list[dict[str, str]]:
+    return [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows]
+
+
 class StatsState(AuthState):
     range_kind: str = "7"
     start: str = ""
@@ -29,19 +33,21 @@ class StatsState(AuthState):
     own_only: bool = False
     loading: bool = True
     error: str = ""
-    days: list[dict] = []
+    days: list[dict[str, str]] = []
     chart_in: list[dict] = []
     chart_out: list[dict] = []
-    slots: list[dict] = []
-    frt: dict = {}
-    reply: dict = {}
-    operators: list[dict] = []
-    bots: list[dict] = []
-    mailings: list[dict] = []
+    slots: list[dict[str, str]] = []
+    frt: dict[str, str] = {}
+    reply: dict[str, str] = {}
+    frt_buckets: list[dict[str, str]] = []
+    reply_buckets: list[dict[str, str]] = []
+    operators: list[dict[str, str]] = []
+    bots: list[dict[str, str]] = []
+    mailings: list[dict[str, str]] = []
     totals: dict[str, int] = {}
     billed_now: int = 0
     billed_month: int = 0
-    billed_months: list[dict] = []
+    billed_months: list[dict[str, str]] = []
     _view: dict = {}
     _billed: dict = {}
     _slot_kinds: list[str] = []
@@ -79,13 +85,17 @@ class StatsState(AuthState):
             return
         self.start, self.end = first.isoformat(), last.isoformat()
         self._view, self._billed, self._slot_kinds = v, b, v["slot_kinds"]
-        self.days, self.chart_in, self.chart_out, self.slots = (v["days"], v["chart_in"],
-                                                                v["chart_out"], v["slots"])
-        self.frt, self.reply, self.operators = v["frt"], v["reply"], v["operators"]
-        self.bots, self.mailings, self.totals = v["bots"], v["mailings"], v["totals"]
+        self.days, self.chart_in, self.chart_out = _str(v["days"]), v["chart_in"], v["chart_out"]
+        self.slots = _str(v["slots"])
+        for name in ("frt", "reply"):
+            t = v[name]
+            setattr(self, name, {k: str(t[k]) for k in ("count", "median", "p90")})
+            setattr(self, name + "_buckets", [{k: str(b[k]) for k in b} for b in t["buckets"]])
+        self.operators, self.bots, self.mailings = _str(v["operators"]), _str(v["bots"]), _str(v["mailings"])
+        self.totals = v["totals"]
         self.billed_now = b.get("now", 0)
         self.billed_month = b.get("this_month", 0)
-        self.billed_months = b.get("months", [])
+        self.billed_months = _str(b.get("months", []))
         self.loading = False
 
     @rx.event
