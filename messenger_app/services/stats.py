@@ -29,14 +29,13 @@ import math
 import os
 import sys
 import time
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import and_, case, delete, func, insert, literal_column, or_, select
 
 from messenger_app import db
 from messenger_app.lib.errors import DomainError
@@ -296,37 +295,83 @@ def regroup_end(s, token: dict) -> None:
 
 
 # -- rebuild ---------------------------------------------------------------------------------
+def _hour_sql(pg: bool, col: str) -> str:
+    """SQL: the UTC hour of a stored time, in the form the rollup's bucket column holds."""
+    if pg:
+        return f"(date_trunc('hour', {col} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+    return f"strftime('%Y-%m-%d %H:00:00.000000', {col})"
+
+
+_HUMAN_SQL = ("m.direction = 'out' AND m.sender_kind = 'operator' "
+              "AND coalesce(m.origin_kind, '') = ''")
+
+
+def _count_sql(pg: bool) -> list[str]:
+    """INSERT … SELECT statements that count the additive metrics straight from the tables."""
+    h = _hour_sql(pg, "m.created_at")
+    op = f"CASE WHEN {_HUMAN_SQL} THEN coalesce(m.operator_id, 0) ELSE 0 END"
+    key = ("CASE WHEN coalesce(m.origin_kind, '') != '' THEN m.origin_kind "
+           "WHEN coalesce(m.sender_kind, '') != '' THEN m.sender_kind ELSE 'operator' END")
+    ins = "INSERT INTO rollup (metric, bucket, channel_id, operator_id, key, n) "
+    return [
+        ins + f"SELECT 'msg_in', {h}, coalesce(m.channel_id, 0), 0, '', count(*) FROM message m "
+              f"WHERE m.direction = 'in' GROUP BY 2, 3",
+        ins + f"SELECT 'msg_out', {h}, coalesce(m.channel_id, 0), {op}, {key}, count(*) FROM message m "
+              f"WHERE m.direction = 'out' GROUP BY 2, 3, 4, 5",
+        ins + f"SELECT 'dialog_active', {h}, coalesce(m.channel_id, 0), {op}, CAST(m.dialog_id AS TEXT), "
+              f"count(*) FROM message m WHERE m.direction IN ('in', 'out') GROUP BY 2, 3, 4, 5",
+        ins + f"SELECT 'new_client', {_hour_sql(pg, 'c.created_at')}, 0, 0, '', count(*) FROM contact c "
+              f"GROUP BY 2",
+        ins + f"SELECT 'billed_new', {_hour_sql(pg, 'c.first_message_at')}, 0, 0, '', count(*) "
+              f"FROM contact c WHERE c.first_message_at IS NOT NULL GROUP BY 2",
+    ]
+
+
+def _as_time(v) -> datetime:
+    if isinstance(v, str):
+        v = datetime.fromisoformat(v)
+    return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+
+
 def rebuild(progress=None) -> dict:
-    """Recompute every metric derived from messages and clients, in one transaction."""
+    """Recompute every metric derived from messages and clients, in one transaction: the
+    counts by INSERT … SELECT in the database, the response times by one pass over the
+    client messages and human replies in dialog order (the rules of _timeline)."""
     t0 = time.perf_counter()
     cells = R.counter()
     n_msgs = 0
     with db.engine().begin() as conn:
-        hos = defaultdict(list)
-        for d, at in conn.execute(select(_H.c.dialog_id, _H.c.at)):
-            hos[d].append(at)
-        cur, batch = None, []
-        rows = conn.execution_options(yield_per=20000).execute(
-            select(*_MSG_COLS).where(_M.c.direction.in_(("in", "out")))
-            .order_by(_M.c.dialog_id, _M.c.created_at, _M.c.id))
-        for m in rows:
-            if m.dialog_id != cur:
-                if batch:
-                    _timeline(batch, hos.get(cur, []), cells)
-                cur, batch = m.dialog_id, []
-            batch.append(m)
-            n_msgs += 1
-        if batch:
-            _timeline(batch, hos.get(cur, []), cells)
-        for created, first in conn.execute(select(_C.c.created_at, _C.c.first_message_at)):
-            cells[R.cell(R.NEW_CLIENT, created)] += 1
-            if first is not None:
-                cells[R.cell(R.BILLED_NEW, first)] += 1
+        pg = conn.dialect.name == "postgresql"
         conn.execute(delete(_T).where(_T.c.metric.in_(R.OWNED)))
-        rows = [{"metric": c[0], "bucket": c[1], "channel_id": c[2], "operator_id": c[3],
-                 "key": c[4], "n": n} for c, n in cells.items() if n]
-        for i in range(0, len(rows), 50000):
-            conn.execute(insert(_T), rows[i:i + 50000])
+        for sql in _count_sql(pg):
+            conn.exec_driver_sql(sql)
+        hos = defaultdict(list)
+        for d, at in conn.exec_driver_sql("SELECT dialog_id, at FROM handover"):
+            hos[d].append(at)
+        # raw rows (SQLite: time strings, which sort like the times); parsed only when timed
+        rows = conn.exec_driver_sql(
+            "SELECT m.dialog_id, m.created_at, m.id, m.direction, m.channel_id, m.operator_id "
+            "FROM message m WHERE m.direction = 'in' OR (" + _HUMAN_SQL + ") "
+            "ORDER BY m.dialog_id, m.created_at, m.id")
+        cur, since, first, pending = None, None, True, []
+        for dialog_id, at, _id, direction, channel_id, operator_id in rows:
+            n_msgs += 1
+            if dialog_id != cur:
+                cur, since, first = dialog_id, None, True
+                pending = sorted(hos.get(dialog_id, ()), reverse=True)
+            while pending and pending[-1] < at:  # hand-overs before this message
+                since, first = pending.pop(), True
+            if direction == "in":
+                if since is None:
+                    since = at
+                continue
+            if since is not None:
+                t = _as_time(at)
+                secs = (t - _as_time(since)).total_seconds()
+                cells[(R.FIRST_RESPONSE if first else R.REPLY, R.hour(t), channel_id or 0,
+                       operator_id or 0, str(bin_of(secs)))] += 1
+                since, first = None, False
+        R.add(conn, cells)
     return {"messages": n_msgs, "cells": len(cells), "seconds": round(time.perf_counter() - t0, 2)}
 
 
@@ -385,12 +430,6 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def _local_day(bucket: datetime, tz: ZoneInfo) -> date:
-    if bucket.tzinfo is None:
-        bucket = bucket.replace(tzinfo=timezone.utc)
-    return bucket.astimezone(tz).date()
-
-
 MAX_DAYS = 366
 
 
@@ -430,20 +469,20 @@ def report(first_day: date, last_day: date, zone: str, channel_id: int | None = 
         per_day = {R.MSG_IN: defaultdict(dict), R.MSG_OUT: defaultdict(dict)}
         flat = {R.NEW_CLIENT: defaultdict(int), R.BILLED_NEW: defaultdict(int)}
         chans: set[int] = set()
+        day = _day_sql(conn, start, end, tz)
         wanted = [R.MSG_OUT] if operator_id else [R.MSG_IN, R.MSG_OUT]
-        q = (select(_T.c.metric, _T.c.bucket, _T.c.channel_id, func.sum(_T.c.n))
+        q = (select(_T.c.metric, day, _T.c.channel_id, func.sum(_T.c.n))
              .where(_T.c.metric.in_(wanted), *conds, *mine)
-             .group_by(_T.c.metric, _T.c.bucket, _T.c.channel_id))
-        for metric, bucket, ch, n in conn.execute(q):
-            d = _local_day(bucket, tz).isoformat()
-            per_day[metric][d][ch] = per_day[metric][d].get(ch, 0) + n
+             .group_by(_T.c.metric, literal_column("d"), _T.c.channel_id))
+        for metric, d, ch, n in conn.execute(q):
+            per_day[metric][str(d)][ch] = n
             chans.add(ch)
         if not operator_id:  # clients have no channel: the channel filter does not apply
-            for metric, bucket, n in conn.execute(
-                    select(_T.c.metric, _T.c.bucket, func.sum(_T.c.n))
+            for metric, d, n in conn.execute(
+                    select(_T.c.metric, day, func.sum(_T.c.n))
                     .where(_T.c.metric.in_((R.NEW_CLIENT, R.BILLED_NEW)), *conds[:2])
-                    .group_by(_T.c.metric, _T.c.bucket)):
-                flat[metric][_local_day(bucket, tz).isoformat()] += n
+                    .group_by(_T.c.metric, literal_column("d"))):
+                flat[metric][str(d)] += n
         active = _active_dialogs(conn, start, end, tz, conds + mine)
         hist = {R.FIRST_RESPONSE: defaultdict(int), R.REPLY: defaultdict(int)}
         op_hist: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
@@ -491,24 +530,27 @@ def _offsets(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetim
     return segs
 
 
-def _active_dialogs(conn, start, end, tz, conds) -> dict[str, int]:
-    """Distinct dialogs with a message per local day, counted by the database: the local day
-    of an hour is the bucket shifted by the zone's offset then."""
-    from sqlalchemy import case, literal_column, text
+def _day_sql(conn, start, end, tz):
+    """SQL: the local day (in `tz`) of a rollup's hour, labelled "d": the bucket shifted by
+    the zone's offset at that time (a CASE over the offset changes inside [start, end))."""
     segs = _offsets(start, end, tz)
     pg = conn.dialect.name == "postgresql"
 
     def shifted(minutes: int):
         if pg:
-            return func.date(_T.c.bucket + text(f"interval '{int(minutes)} minutes'"))
+            return literal_column(
+                f"CAST((rollup.bucket AT TIME ZONE 'UTC') + interval '{int(minutes)} minutes' AS DATE)")
         return func.date(_T.c.bucket, f"{int(minutes):+d} minutes")
 
     if len(segs) == 1:
-        day = shifted(segs[0][1])
-    else:
-        day = case(*[(_T.c.bucket < segs[i + 1][0], shifted(off)) for i, (_, off) in enumerate(segs[:-1])],
-                   else_=shifted(segs[-1][1]))
-    q = (select(day.label("d"), func.count(func.distinct(_T.c.key)))
+        return shifted(segs[0][1]).label("d")
+    return case(*[(_T.c.bucket < segs[i + 1][0], shifted(off)) for i, (_, off) in enumerate(segs[:-1])],
+                else_=shifted(segs[-1][1])).label("d")
+
+
+def _active_dialogs(conn, start, end, tz, conds) -> dict[str, int]:
+    """Distinct dialogs with a message per local day, counted by the database."""
+    q = (select(_day_sql(conn, start, end, tz), func.count(func.distinct(_T.c.key)))
          .where(_T.c.metric == R.DIALOG_ACTIVE, *conds).group_by(literal_column("d")))
     return {str(d): n for d, n in conn.execute(q)}
 
@@ -529,34 +571,30 @@ def _feature_tables(conn, start, end, channel_id) -> tuple[list[dict], list[dict
 
 # -- billed subscribers (B3) -------------------------------------------------------------------
 def billed(zone: str, months: int = 12, today: date | None = None) -> dict:
-    """Billed subscribers now, and per month (new that month, total at its end), in `zone`."""
+    """Billed subscribers now, and per month (new that month, total at its end) for the last
+    `months` months in `zone`; one query: the hours summed between local month starts."""
     tz = zone_of(zone)
     today = today or datetime.now(tz).date()
-    per_month: dict[str, int] = defaultdict(int)
-    with db.engine().connect() as conn:
-        for bucket, n in conn.execute(select(_T.c.bucket, func.sum(_T.c.n))
-                                      .where(_T.c.metric == R.BILLED_NEW).group_by(_T.c.bucket)):
-            d = _local_day(bucket, tz)
-            per_month[f"{d.year:04d}-{d.month:02d}"] += n
-    now = sum(per_month.values())
     keys, y, m = [], today.year, today.month
-    for _ in range(max(1, months)):
-        keys.append(f"{y:04d}-{m:02d}")
+    for _ in range(max(1, min(months, 120))):
+        keys.append((y, m))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    rows, running = [], 0
-    for k in sorted(per_month):
-        running += per_month[k]
-        if k in keys:
-            rows.append({"month": k, "new": per_month[k], "total": running})
-    have = {r["month"] for r in rows}
-    for k in keys:  # months without a new one still show their total
-        if k not in have:
-            total = sum(v for mk, v in per_month.items() if mk <= k)
-            rows.append({"month": k, "new": 0, "total": total})
-    rows.sort(key=lambda r: r["month"], reverse=True)
-    this = f"{today.year:04d}-{today.month:02d}"
-    current = next(r for r in rows if r["month"] == this)
-    return {"now": now, "this_month": current["new"], "months": rows}
+    keys.reverse()  # oldest first
+    starts = [datetime(y, m, 1, tzinfo=tz).astimezone(timezone.utc) for y, m in keys]
+    label = case(*[(_T.c.bucket < t, i) for i, t in enumerate(starts)], else_=len(starts)).label("i")
+    got = {}
+    with db.engine().connect() as conn:
+        for i, n in conn.execute(select(label, func.sum(_T.c.n)).where(_T.c.metric == R.BILLED_NEW)
+                                 .group_by(literal_column("i"))):
+            got[int(i)] = int(n or 0)
+    running = got.get(0, 0)  # before the first month shown
+    rows = []
+    for i, (y, m) in enumerate(keys, start=1):
+        new = got.get(i, 0)
+        running += new
+        rows.append({"month": f"{y:04d}-{m:02d}", "new": new, "total": running})
+    rows.reverse()  # newest first
+    return {"now": sum(got.values()), "this_month": rows[0]["new"], "months": rows}
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,6 @@ read in a worker thread (never on the event loop); every handler checks the sess
 from __future__ import annotations
 
 import asyncio
-import time
 
 import reflex as rx
 
