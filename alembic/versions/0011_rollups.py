@@ -20,16 +20,14 @@ depends_on: Union[str, Sequence[str], None] = None
 def upgrade() -> None:
     op.create_table(
         'rollup',
-        sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('metric', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column('bucket', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('channel_id', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('operator_id', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=''),
         sa.Column('n', sa.Integer(), nullable=False, server_default='0'),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('metric', 'bucket', 'channel_id', 'operator_id', 'key',
-                            name='uq_rollup_cell'),
+        sa.PrimaryKeyConstraint('metric', 'bucket', 'channel_id', 'operator_id', 'key'),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         'handover',

@@ -8,22 +8,21 @@ changing the zone never needs a rebuild. See services/rollups.py and services/st
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 
 class Rollup(SQLModel, table=True):
-    __table_args__ = (
-        UniqueConstraint("metric", "bucket", "channel_id", "operator_id", "key",
-                         name="uq_rollup_cell"),
-    )
+    # the cell is the primary key and, on SQLite, the table is that b-tree itself (WITHOUT
+    # ROWID): a range of hours of one metric is read in order with its counts, no lookups
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    metric: str = Field(max_length=32)
-    bucket: datetime  # the UTC hour (minutes and seconds zero)
-    channel_id: int = Field(default=0)
-    operator_id: int = Field(default=0)
-    key: str = Field(default="", max_length=64)  # scenario / mailing id, a time bin, a dialog id
+    metric: str = Field(max_length=32, primary_key=True)
+    bucket: datetime = Field(primary_key=True)  # the UTC hour (minutes and seconds zero)
+    channel_id: int = Field(default=0, primary_key=True)
+    operator_id: int = Field(default=0, primary_key=True)
+    # scenario / mailing id, a time bin, a dialog id
+    key: str = Field(default="", max_length=64, primary_key=True)
     n: int = Field(default=0)
 
 
