@@ -287,3 +287,57 @@ def test_bins_and_percentiles():
     assert t.count == 10 and t.median_bin == (600, 615) and t.p90_bin == (600, 615)
     assert t.buckets == {"lt1m": 4, "1_5m": 0, "5_15m": 5, "15_60m": 0, "1_4h": 0,
                          "4_24h": 0, "gt24h": 1}
+
+
+def _recount() -> list:
+    """The rollups as _timeline() computes them from every dialog and client (the rules
+    written once more, independent of the write-path queries and of the SQL rebuild)."""
+    cells = rollups.counter()
+    with db.engine().connect() as conn:
+        stats._dialog_cells(conn, [d for (d,) in conn.execute(text("SELECT id FROM dialog"))], cells)
+        stats._contact_cells(conn, [c for (c,) in conn.execute(text("SELECT id FROM contact"))], cells)
+    fmt = lambda b: b.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")  # noqa: E731
+    return sorted((c[0], fmt(c[1]), c[2], c[3], c[4], n) for c, n in cells.items() if n)
+
+
+def test_random_traffic_write_path_rebuild_and_recount_agree(clock):
+    """Random inbound, operator, bot and mailing messages, notes, hand-overs, merges and
+    undos over two days: the rollups written as it happened, a rebuild, and a recount agree."""
+    import random
+
+    rnd = random.Random(14)
+    tg, sms = _ch("telegram"), _ch("sms")
+    ops = _ops()
+    users = [f"u{i}" for i in range(8)]
+    logs = []
+
+    def some_dialog():
+        return rnd.choice([d for (d,) in _sql("SELECT DISTINCT dialog_id FROM message")])
+
+    for step in range(220):
+        clock.tick(seconds=rnd.choice([5, 40, 200, 900, 4000]))
+        act = rnd.random()
+        if act < 0.4 or step < 5:
+            _say(rnd.choice([tg, sms]), rnd.choice(users))
+        elif act < 0.65:
+            outbox.queue(some_dialog(), rnd.choice(ops), "answer")
+        elif act < 0.75:
+            kind = rnd.choice(["bot", "mailing"])
+            outbox.queue(some_dialog(), None, kind, sender_kind=kind, origin=outbox.Origin(kind, 1, kind))
+        elif act < 0.82:
+            notes.add_note(some_dialog(), ops[0], "note")
+        elif act < 0.9:
+            with db.engine().begin() as conn:
+                stats.handed_over(conn, some_dialog(), clock())
+        elif act < 0.95:
+            found = _sql("SELECT contact_id FROM dialog WHERE last_message_at IS NOT NULL")
+            if len(found) > 2:
+                (ca,), (cb,) = rnd.sample(found, 2)
+                logs.append(merge.merge(ca, cb))
+        elif logs:
+            merge.undo(logs.pop())
+    written = _rollup_state()
+    assert written == _recount()
+    stats.rebuild()
+    assert _rollup_state() == written
+    assert _sql("SELECT count(*) FROM rollup WHERE metric = 'frt'")[0][0] > 0
