@@ -33,21 +33,34 @@ _SELECT = {"padding": "4px 8px", "border_radius": "6px", "border": "1px solid va
            "max_width": "220px"}
 
 
+_CELL = {"padding": "6px 8px", "border_bottom": "1px solid var(--gray-a5)", "font_size": "14px"}
+
+
 def _th(key: str, right: bool = False) -> rx.Component:
-    return rx.table.column_header_cell(S.t[key], text_align="right" if right else "left")
+    return rx.el.th(S.t[key], scope="col",
+                    style={**_CELL, "text_align": "right" if right else "left", "font_weight": "600"})
 
 
 def _td(v, right: bool = True) -> rx.Component:
-    return rx.table.cell(v, text_align="right" if right else "left")
+    return rx.el.td(v, style={**_CELL, "text_align": "right" if right else "left"})
 
 
-def _table(headers: list, rows, row_fn, testid: str) -> rx.Component:
+def _rh(v) -> rx.Component:
+    return rx.el.th(v, scope="row", style={**_CELL, "text_align": "left", "font_weight": "400"})
+
+
+def _tr(*cells, **props) -> rx.Component:
+    return rx.el.tr(*cells, **props)
+
+
+def _table(headers: list, rows, row_fn, testid: str, label_key: str = "") -> rx.Component:
+    # a plain table in a box that scrolls sideways on a phone; the box can take the focus so
+    # the keyboard can scroll it too (WCAG 2.1.1)
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*headers)),
-            rx.table.body(rx.foreach(rows, row_fn)),
-            size="1", width="100%"),
-        overflow_x="auto", width="100%", custom_attrs=tid(testid))
+        rx.el.table(rx.el.thead(rx.el.tr(*headers)), rx.el.tbody(rx.foreach(rows, row_fn)),
+                    style={"width": "100%", "border_collapse": "collapse"}),
+        overflow_x="auto", width="100%", tab_index=0, role="region",
+        custom_attrs={**tid(testid), **({"aria-label": S.t[label_key]} if label_key else {})})
 
 
 def controls() -> rx.Component:
@@ -122,12 +135,12 @@ def times_card(key: str, t, buckets, testid: str) -> rx.Component:
 
 
 def day_row(r) -> rx.Component:
-    return rx.table.row(
-        rx.table.row_header_cell(r["day"]), _td(r["in"]), _td(r["out"]),
+    return _tr(
+        _rh(r["day"]), _td(r["in"]), _td(r["out"]),
         rx.cond(~S.own_only, _td(r["new_clients"])), _td(r["active"]),
-        rx.table.cell(rx.link(S.t["st_open_list"], href=r["href"],
+        rx.el.td(rx.link(S.t["st_open_list"], href=r["href"],
                               aria_label=S.t["st_open_day"].replace("{day}", r["day"].to(str)),
-                              custom_attrs=tid("stats-day-link"))),
+                              custom_attrs=tid("stats-day-link")), style=_CELL),
         custom_attrs={"data-testid": "stats-day", "data-day": r["day"]})
 
 
@@ -153,36 +166,36 @@ def stats_page() -> rx.Component:
             _section("st_days", _table(
                 [_th("st_day"), _th("st_in_short", True), _th("st_out_short", True),
                  rx.cond(~S.own_only, _th("st_new_clients", True)), _th("st_active", True),
-                 _th("st_open_list")], S.days, day_row, "stats-days"), table="days"),
+                 _th("st_open_list")], S.days, day_row, "stats-days", "st_days"), table="days"),
             _section("st_operators", _table(
                 [_th("st_operator"), _th("st_messages", True), _th("st_dialogs", True),
                  _th("st_frt_median", True)], S.operators,
-                lambda r: rx.table.row(rx.table.row_header_cell(r["name"]), _td(r["messages"]),
+                lambda r: _tr(_rh(r["name"]), _td(r["messages"]),
                                        _td(r["dialogs"]), _td(r["frt_median"]),
                                        custom_attrs={"data-testid": "stats-operator", "data-id": r["id"]}),
-                "stats-operators"), table="operators"),
+                "stats-operators", "st_operators"), table="operators"),
             rx.cond(~S.own_only, rx.vstack(
                 _section("st_billed", rx.text(S.t["st_billed_hint"], size="1", color_scheme="gray"),
                          _table([_th("st_month"), _th("st_new", True), _th("st_total", True)],
                                 S.billed_months,
-                                lambda r: rx.table.row(rx.table.row_header_cell(r["month"]),
+                                lambda r: _tr(_rh(r["month"]),
                                                        _td(r["new"]), _td(r["total"]),
                                                        custom_attrs=tid("stats-billed-month")),
-                                "stats-billed"), table="billed", testid="stats-billed-card"),
+                                "stats-billed", "st_billed"), table="billed", testid="stats-billed-card"),
                 _section("st_bots", _table(
                     [_th("st_scenario"), _th("st_started", True), _th("st_finished", True),
                      _th("st_handover", True)], S.bots,
-                    lambda r: rx.table.row(rx.table.row_header_cell(r["key"]), _td(r["started"]),
+                    lambda r: _tr(_rh(r["key"]), _td(r["started"]),
                                            _td(r["finished"]), _td(r["handover"]),
                                            custom_attrs=tid("stats-bot")),
-                    "stats-bots"), table="bots"),
+                    "stats-bots", "st_bots"), table="bots"),
                 _section("st_mailings", _table(
                     [_th("st_mailing"), _th("st_sent", True), _th("st_delivered", True),
                      _th("st_read", True), _th("st_failed", True), _th("st_skipped", True)], S.mailings,
-                    lambda r: rx.table.row(rx.table.row_header_cell(r["key"]), _td(r["sent"]),
+                    lambda r: _tr(_rh(r["key"]), _td(r["sent"]),
                                            _td(r["delivered"]), _td(r["read"]), _td(r["failed"]),
                                            _td(r["skipped"]), custom_attrs=tid("stats-mailing")),
-                    "stats-mailings"), table="mailings"),
+                    "stats-mailings", "st_mailings"), table="mailings"),
                 spacing="3", width="100%")),
             spacing="3", padding=rx.breakpoints(initial="10px", sm="16px"), max_width="1100px",
             margin="0 auto", width="100%", role="main",
