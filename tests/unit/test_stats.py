@@ -341,3 +341,35 @@ def test_random_traffic_write_path_rebuild_and_recount_agree(clock):
     stats.rebuild()
     assert _rollup_state() == written
     assert _sql("SELECT count(*) FROM rollup WHERE metric = 'frt'")[0][0] > 0
+
+
+def test_postgres_write_path_rebuild_and_report_agree(postgres, monkeypatch):
+    """The same on PostgreSQL: upserts, the SQL rebuild (date_trunc) and the local days."""
+    db.migrate()
+    c = Clock(T0)
+    for mod in (inbox, outbox, crm, notes, merge):
+        monkeypatch.setattr(mod, "utcnow", c, raising=False)
+    tg = _ch("telegram")
+    olga, _ = _ops()
+    a = _say(tg, "anna")
+    c.tick(minutes=3)
+    outbox.queue(a.dialog_id, olga, "hello")  # 23:53 local
+    c.tick(minutes=10)
+    _say(tg, "anna", "later")  # 00:03 local, the next day
+    with db.engine().begin() as conn:
+        stats.handed_over(conn, a.dialog_id, c.tick(seconds=30)())
+    c.tick(seconds=45)
+    outbox.queue(a.dialog_id, olga, "after the bot")
+    with db.engine().connect() as conn:
+        state = lambda: sorted(tuple(r) for r in conn.execute(text(  # noqa: E731
+            "SELECT metric, bucket, channel_id, operator_id, key, n FROM rollup")))
+        written = state()
+        conn.commit()
+        stats.rebuild()
+        assert state() == written
+    r = _report()
+    assert r.msg_in["2026-11-10"] == {tg.id: 1} and r.msg_in["2026-11-11"] == {tg.id: 1}
+    assert r.active_dialogs == {"2026-11-10": 1, "2026-11-11": 1, "2026-11-12": 0}
+    assert r.first_response.count == 2 and r.first_response.buckets == {
+        "lt1m": 1, "1_5m": 1, "5_15m": 0, "15_60m": 0, "1_4h": 0, "4_24h": 0, "gt24h": 0}
+    assert stats.billed(ZONE, today=date(2026, 11, 12))["now"] == 1
