@@ -15,6 +15,7 @@ from messenger_app.pages.widget import widget_page
 from messenger_app.pages.contacts import contacts_page
 from messenger_app.pages.crm_settings import crm_settings_page
 from messenger_app.pages.scenarios import scenario_editor_page, scenarios_page
+from messenger_app.pages.stats import stats_page
 from messenger_app.services import startup
 from messenger_app.states.auth import AuthState
 from messenger_app.states.inbox import InboxState
@@ -28,6 +29,7 @@ from messenger_app.states.scenario_try import ScenarioTryState
 from messenger_app.states.scenarios import ScenariosState
 
 log_config.configure()  # time, level and logger on every line of ours (LOG_LEVEL)
+from messenger_app.states.stats import StatsState
 
 app = rx.App(
     stylesheets=["/app.css", "/scenarios.css"],
@@ -65,6 +67,8 @@ app.add_page(scenarios_page, route="/scenarios", title="Messenger — scenarios"
              on_load=ScenariosState.on_load)
 app.add_page(scenario_editor_page, route="/scenarios/[scenario_id]",
              title="Messenger — scenario editor", on_load=ScenarioTryState.on_load)
+app.add_page(stats_page, route="/stats", title="Messenger — statistics",
+             on_load=StatsState.on_load)
 
 
 @contextlib.asynccontextmanager

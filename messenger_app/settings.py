@@ -34,6 +34,7 @@
 | S3_REGION           | (unset)                         | e.g. us-east-1                                |
 | S3_ACCESS_KEY_ID    | (unset)                         | with S3_SECRET_ACCESS_KEY; unset: boto3's usual chain (AWS_* env, ~/.aws, instance role) |
 | S3_SECRET_ACCESS_KEY| (unset)                         |                                               |
+| REPORT_TZ           | the machine's zone (TZ, /etc/timezone, /etc/localtime), else UTC | default reporting time zone of /stats (services/stats.server_zone) |
 | GRANIAN_WORKERS     | 1 without REDIS_URL, else the core count (max 4) | backend processes per host (rxconfig.py sets it for Reflex/Granian) |
 
 Per process PostgreSQL uses at most DB_POOL_SIZE + DB_MAX_OVERFLOW connections: with W

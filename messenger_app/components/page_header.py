@@ -13,6 +13,7 @@ PAGES = [("/", "messages-square", "nav_inbox", False),
          ("/contacts", "users", "contacts", False),
          ("/templates", "file-text", "nav_templates", False),
          ("/mailings", "send", "nav_mailings", False),
+         ("/stats", "chart-column", "nav_stats", False),
          ("/crm", "list-plus", "crm_settings", True),
          ("/scenarios", "workflow", "nav_scenarios", True),
          ("/settings", "settings", "nav_channels", True)]

@@ -4,6 +4,7 @@ from messenger_app.i18n import a11y_strings as _a11y
 from messenger_app.i18n import mailing_strings as _mailing
 from messenger_app.i18n import scenario_strings as _scenarios
 from messenger_app.i18n import bot_strings as _bot
+from messenger_app.i18n import stats_strings as _stats
 
 EN = {
     "app_name": "Messenger",
@@ -1088,6 +1089,8 @@ RU.update(_scenarios.RU)
 # the chat-bot (messenger_app/i18n/bot_strings.py)
 EN.update(_bot.EN)
 RU.update(_bot.RU)
+EN.update(_stats.EN)  # /stats (X9, B3)
+RU.update(_stats.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}

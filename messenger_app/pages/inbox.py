@@ -39,6 +39,8 @@ def top_bar() -> rx.Component:
             # names beside the icons where there is room (issue 20); a phone keeps the icons,
             # each named for screen readers
             labelled_link("users", S.t["contacts"], "/contacts", testid="nav-contacts"),
+            rx.box(icon_link("chart-column", S.t["nav_stats"], "/stats", testid="nav-stats"),
+                   class_name="msg-desktop-only"),
             rx.box(icon_link("send", S.t["nav_mailings"], "/mailings", testid="nav-mailings"),
                    class_name="msg-desktop-only"),
             rx.cond(S.operator_role == "admin",

@@ -89,6 +89,15 @@ def settings_page() -> rx.Component:
     return rx.box(
         page_header(S, "channel_settings", "/settings"),
         rx.vstack(
+            rx.card(rx.hstack(  # B3
+                rx.vstack(rx.text(S.t["st_billed"], size="1", color_scheme="gray"),
+                          rx.text(S.billed_now, size="5", weight="bold",
+                                  custom_attrs={"data-testid": "settings-billed-now"}), spacing="0"),
+                rx.vstack(rx.text(S.t["st_billed_month"], size="1", color_scheme="gray"),
+                          rx.text(S.billed_month, size="5", weight="bold",
+                                  custom_attrs={"data-testid": "settings-billed-month"}), spacing="0"),
+                rx.spacer(), rx.link(S.t["nav_stats"], href="/stats"),
+                spacing="5", align="center", width="100%"), width="100%"),
             rx.hstack(rx.heading(S.t["connected_channels"], size="4", as_="h2"), rx.spacer(),
                       icon_button("refresh-cw", S.t["a11y_refresh"], icon_size=14,
                                   on_click=S.refresh), width="100%", align="center"),

@@ -37,7 +37,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
-from messenger_app.services import crm, events
+from messenger_app.services import crm, events, stats
 from messenger_app.lib import phones
 from messenger_app.lib.errors import DomainError, ErrorText
 
@@ -390,6 +390,7 @@ def run(data: bytes, filename: str, mapping: dict,
             _write_chunk(conn, ct, dt, vt, now, b)
             batches[i] = None  # type: ignore[call-overload]  # let it go
             progress((total + (i + 1) * CHUNK) // 2)
+        stats.contacts_created(conn, now, report.created)
         s.commit()
     if report.created or report.updated:
         events.publish("dialogs_bulk", reason="import", created=report.created,

@@ -24,7 +24,7 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
-from messenger_app.services import bot_jobs, events, jobs
+from messenger_app.services import bot_jobs, events, jobs, stats
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -227,6 +227,7 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             known[msg.external_id] = SimpleNamespace(id=message_id, dialog_id=dialog_id,
                                                      contact_id=contact_id, identity_id=identity_id)
         if bumps:
+            stats.received(conn, [r.message_id for r in out if r.created])
             conn.execute(_BUMP_DIALOG, list(bumps.values()))
             conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
             conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in firsts.items()])
@@ -249,6 +250,7 @@ def _new_identity(conn, channel_id: int, msg: InboundMessage) -> tuple[int, int]
             first_name=first[:200], last_name=last[:200], phone=e164,
             phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))
         ).inserted_primary_key[0]
+        stats.contact_created(conn, contact_id)
     identity_id = conn.execute(_I.insert().values(
         contact_id=contact_id, channel_id=channel_id, external_id=msg.identity_external_id,
         display_name=msg.display_name[:300], username=msg.username[:200])).inserted_primary_key[0]

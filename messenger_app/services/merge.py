@@ -12,7 +12,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import (ChannelIdentity, Contact, ContactFolder, ContactValue, Dialog,
                                   MergeLog, Message)
-from messenger_app.services import events
+from messenger_app.services import events, stats
 from messenger_app.lib.errors import DomainError
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone", "phone_raw", "phone_digits", "avatar",
@@ -56,6 +56,7 @@ def merge(keep_id: int, other_id: int, operator_id: int | None = None) -> int:
                         "value_date": _iso(v.value_date)} for v in values],
             "added_values": [v.field_id for v in values if v.field_id not in keep_fields],
         }
+        counted = stats.regroup_start(s, [kd.id, od.id], [keep_id, other_id])
         # move the history and the channels
         s.exec(update(Message).where(Message.dialog_id == od.id)
                .values(dialog_id=kd.id, contact_id=keep_id))
@@ -86,6 +87,7 @@ def merge(keep_id: int, other_id: int, operator_id: int | None = None) -> int:
         s.delete(od)
         s.flush()
         s.delete(other)
+        stats.regroup_end(s, counted)
         log = MergeLog(kept_contact_id=keep_id, merged_contact_id=other_id,
                        operator_id=operator_id, snapshot=snapshot)
         s.add(log)
@@ -121,6 +123,7 @@ def undo(log_id: int) -> int:
         snap = log.snapshot
         keep = s.get(Contact, log.kept_contact_id)
         kd = s.exec(select(Dialog).where(Dialog.contact_id == log.kept_contact_id)).one()
+        counted = stats.regroup_start(s, [kd.id, snap["dialog"]["id"]], [keep.id, log.merged_contact_id])
         c = snap["contact"]
         other = Contact(id=log.merged_contact_id, **{f: dt(c[f]) if f.endswith("_at") else c[f]
                                                      for f in CONTACT_FIELDS})
@@ -158,6 +161,7 @@ def undo(log_id: int) -> int:
             setattr(kd, f, dt(kdb[f]) if f.endswith("_at") else kdb[f])
         log.undone_at = utcnow()
         s.add_all([keep, kd, log])
+        stats.regroup_end(s, counted)
         s.commit()
         ids = (kd.id, keep.id, od.id, other.id)
     events.publish("dialog", dialog_id=ids[0], contact_id=ids[1], reason="unmerge")

@@ -26,7 +26,7 @@ from messenger_app.channels.base import (Choice, OutboundMessage, PermanentError
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
-from messenger_app.services import events
+from messenger_app.services import events, stats
 from messenger_app.lib import subjects
 from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import preview_of
@@ -139,6 +139,7 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
             if existing is None:
                 raise
             return existing
+        stats.queued(s.connection(), msg.id)
         if touch_list:
             dialog.last_message_at = dialog.activity_at = now
             dialog.last_preview = preview_of(text, attachments)

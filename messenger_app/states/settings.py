@@ -9,7 +9,7 @@ from messenger_app.channels import registry
 from messenger_app.channels.base import ChannelError, TransientError
 from messenger_app.i18n.errors import error_text
 from messenger_app.lib.errors import DomainError
-from messenger_app.services import channels
+from messenger_app.services import channels, stats
 from messenger_app.states.auth import AuthState, admin_required
 
 CONNECTABLE = [k for k, spec in registry.KINDS.items() if spec.connectable]
@@ -38,6 +38,8 @@ def _fields(kind: str, t: dict[str, str]) -> list[dict[str, str]]:
 
 
 class SettingsState(AuthState):
+    billed_now: int = 0  # B3
+    billed_month: int = 0
     items: list[dict[str, str]] = []
     error: str = ""
     notice: str = ""
@@ -62,6 +64,8 @@ class SettingsState(AuthState):
         if (away := self._enter(admin=True)) is not None:
             return away
         self._reload()
+        b = stats.billed(stats.server_zone(), months=1)  # B3: this month's figure
+        self.billed_now, self.billed_month = b["now"], b["this_month"]
 
     def _reload(self) -> None:
         channels.widget_channel()

@@ -171,7 +171,8 @@ def test_every_page_has_no_wcag_a_or_aa_violation(browser, app, seeded, size, th
             _check(page, "inbox: list", theme, found)
 
         for path, ready in (("/contacts", "contact-row"), ("/crm", "crm-field-row"),
-                            ("/settings", "widget-snippet"), ("/templates", "template-row")):
+                            ("/settings", "widget-snippet"), ("/templates", "template-row"),
+                            ("/stats", "stats-day")):
             goto(page, path)
             expect(page.get_by_test_id(ready).first).to_be_visible()
             _check(page, path, theme, found)

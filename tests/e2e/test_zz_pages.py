@@ -204,7 +204,8 @@ def _walk(ctx, lang: str, phone: bool, shots: Path) -> list[str]:
     for path, name, ready in (("/contacts", "contacts", "contact-row"),
                               ("/crm", "crm", "crm-field-row"),
                               ("/settings", "settings", "channel-row"),
-                              ("/templates", "templates", "template-row")):
+                              ("/templates", "templates", "template-row"),
+                              ("/stats", "stats", "stats-day")):
         goto(page, path)
         expect(page.get_by_test_id(ready).first).to_be_visible()
         problems += _check(page, lang, phone, name, shots)

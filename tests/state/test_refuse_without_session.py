@@ -24,6 +24,7 @@ from messenger_app.states.composer import ComposerState
 from messenger_app.states.templates import TemplatesState
 from tests.sessions import sign_in
 from messenger_app.states.mailings import MailingsState
+from messenger_app.states.stats import StatsState
 
 # handlers that need no session: they only change which panel a phone shows, or log in;
 # Reflex's built-in `setvar` only edits this tab's own view vars (every data handler
@@ -74,6 +75,10 @@ ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_atta
 ARGS.update({"set_channel": ("1",), "set_when": ("at",), "set_trigger": ("weekly",),
              "set_date_field": ("birthday",), "toggle_weekday": ("1",),
              "submit": ({"name": "N", "text": "T"},), "pause": (), "resume": (), "cancel": ()})
+# /stats (X9)
+ARGS.update({"set_range": ("7",), "apply_custom": ({"start": "2026-01-01", "end": "2026-01-02"},),
+             "set_zone": ("UTC",), "set_channel": ("1",), "open_bar": ("2026-01-01", 0),
+             "export": ("days",)})
 
 
 def _state(cls, token=""):
@@ -101,7 +106,7 @@ def widget_dialog(data_dir):
 @pytest.mark.parametrize("cls", [InboxState, SettingsState, CardState, ContactsState,
                                  CrmSettingsState, FoldersState, FilterBuilderState,
                                  NewDialogState, ComposerState, TemplatesState, MergeState,
-                                 MailingsState])
+                                 MailingsState, StatsState])
 @pytest.mark.parametrize("token", ["", "forged-token-value", "a" * 300])
 def test_every_data_handler_refuses_without_session(cls, token, widget_dialog):
     import asyncio

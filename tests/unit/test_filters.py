@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from messenger_app import db, settings
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
-                                  CrmField, Dialog, Folder, Tag2Option)
+                                  CrmField, Dialog, Folder, Message, Tag2Option)
 from messenger_app.services import dialog_query, events, filters, folders
 from messenger_app.services.filters import FilterError
 from tests import factories
@@ -89,7 +89,14 @@ def _seed() -> dict[str, int]:
             s.add(c)
             s.flush()
             ids[name] = c.id
-            s.add(Dialog(contact_id=c.id, activity_at=df.get("last_message_at") or cf["created_at"], **df))
+            d = Dialog(contact_id=c.id, activity_at=df.get("last_message_at") or cf["created_at"], **df)
+            s.add(d)
+            s.flush()
+            # message_at: the last message, Anna also one on May 1, and a note never counts
+            for at, direction in ([(df["last_message_at"], "in")] if df.get("last_message_at") else []) \
+                    + ([(utc(2024, 5, 1, 8), "out"), (utc(2024, 4, 1), "note")] if name == "anna" else []):
+                s.add(Message(dialog_id=d.id, contact_id=c.id, direction=direction,
+                              sender_kind="client", created_at=at, updated_at=at))
             for i, kind in enumerate(kinds):
                 s.add(ChannelIdentity(contact_id=c.id, channel_id=chans[kind].id, external_id=f"{name}{i}"))
             for f in folders:
@@ -251,6 +258,12 @@ CASES = [
     ("last_message_at", "before", "2024-06-01", {"olga"}),
     ("last_message_at", "after", "2024-06-01", {"boris", "eve"}),
     ("last_message_at", "between", ["2024-06-02", "2024-06-03"], {"boris", "eve"}),
+    ("message_at", "equals", "2024-05-01", {"anna"}),
+    ("message_at", "before", "2024-05-21", {"anna", "olga"}),
+    ("message_at", "after", "2024-06-01", {"boris", "eve"}),
+    ("message_at", "between", ["2024-06-01T12:00:00+00:00", "2024-06-01T19:59:59.999999+00:00"],
+     {"anna"}),
+    ("message_at", "before", "2024-04-02", set()),  # Anna's note of April 1 is not a message
     ("last_message_at", "is_empty", None, {"ghost"}),
     ("last_message_at", "is_not_empty", None, EVERYONE - {"ghost"}),
     # CRM variables: text / link / select

@@ -17,7 +17,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.lib import phones
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog
-from messenger_app.services import events
+from messenger_app.services import events, stats
 from messenger_app.services.crm.fields import get_field
 from messenger_app.services.crm.tags import tag2_canonical
 from messenger_app.services.crm.values import NAME_MAX, TAG1_MAX, CrmError, limited, clean_text, parse_value
@@ -218,6 +218,7 @@ def create_contact(phone: str, first_name: str = "", last_name: str = "") -> tup
         s.flush()
         dialog = Dialog(contact_id=contact.id, activity_at=now, created_at=now)
         s.add(dialog)
+        stats.contacts_created(s.connection(), now, 1)
         s.commit()
     _card_event(contact.id, dialog.id, created=True)
     return contact, dialog

@@ -18,12 +18,13 @@ LABELS = {
     "en": {"name": "Name", "phone": "Phone", "channel": "Channel",
            "last_channel": "Channel of the last message", "folder": "Folder", "unread": "Unread",
            "blacklisted": "Blacklisted", "bot_paused": "Bot paused", "tag1": "Tag 1",
-           "tag2": "Tag 2", "created_at": "Subscription date", "last_message_at": "Last message date"},
+           "tag2": "Tag 2", "created_at": "Subscription date", "last_message_at": "Last message date",
+           "message_at": "Had a message on"},
     "ru": {"name": "Имя", "phone": "Телефон", "channel": "Канал",
            "last_channel": "Канал последнего сообщения", "folder": "Папка",
            "unread": "Непрочитанные", "blacklisted": "В чёрном списке", "bot_paused": "Бот на паузе",
            "tag1": "Тег 1", "tag2": "Тег 2", "created_at": "Дата подписки",
-           "last_message_at": "Дата последнего сообщения"},
+           "last_message_at": "Дата последнего сообщения", "message_at": "Было сообщение"},
 }
 # how describe() names the fields inside a sentence
 TEXT_NAMES = {
@@ -31,12 +32,12 @@ TEXT_NAMES = {
            "folder": "folder", "unread": "unread", "blacklisted": "blacklisted",
            "bot_paused": "bot paused", "tag1": "Tag 1", "tag2": "Tag 2",
            "created_at": "subscription date", "last_message_at": "last message date",
-           "mailing": "mailing"},
+           "mailing": "mailing", "message_at": "a message"},
     "ru": {"name": "имя", "phone": "телефон", "channel": "канал", "last_channel": "последний канал",
            "folder": "папка", "unread": "непрочитанные", "blacklisted": "в чёрном списке",
            "bot_paused": "бот на паузе", "tag1": "Тег 1", "tag2": "Тег 2",
            "created_at": "дата подписки", "last_message_at": "дата последнего сообщения",
-           "mailing": "рассылка"},
+           "mailing": "рассылка", "message_at": "сообщение"},
 }
 OP_LABELS = {
     "en": {"equals": "is", "not_equals": "is not", "contains": "contains",

@@ -39,7 +39,7 @@ KIND_LABELS = {"telegram": "Telegram", "whatsapp": "WhatsApp", "vk": "VK", "vibe
                "sms": "SMS", "email": "E-mail", "widget": "Website chat"}
 OPERATOR_FOLDER = "operator"
 UTC = ZoneInfo("UTC")
-INSTANT_FIELDS = ("created_at", "last_message_at")  # moments; CRM dates are calendar days
+INSTANT_FIELDS = ("created_at", "last_message_at", "message_at")  # moments; CRM dates are calendar days
 
 
 class FilterError(DomainError):
@@ -85,6 +85,7 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
     "tag2": ("select", TEXT_OPS),
     "created_at": ("date", ("equals", "before", "after", "between")),  # always set
     "last_message_at": ("date", DATE_OPS),
+    "message_at": ("date", ("equals", "before", "after", "between")),  # any message then (X9)
 }
 
 # fields made by links, not offered in the builder: "mailing" = "<mailing id>:<bucket>", the

@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from messenger_app.lib import phones
-from messenger_app.models import Channel, ChannelIdentity, Contact, ContactFolder, ContactValue, Dialog
+from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue, Dialog,
+                                  Message)
 from messenger_app.services.filters.model import (OPERATOR_FOLDER, UTC, FilterError, VarField, crm_fields,
                                                   instant_range, uses_variables, validate, zone)
 
@@ -135,6 +136,14 @@ def _member(contact_col, q, ctx: _Ctx):
     if ctx.for_count:
         return Dialog.contact_id.in_(q)
     return exists(q.where(contact_col == Dialog.contact_id).correlate(Dialog))
+
+
+def _had_message(op: str, value: Any, ctx: _Ctx):
+    """The dialog has a client or operator message (not a note) in that time (X9 click-through)."""
+    cond = and_(Message.direction.in_(("in", "out")), _date_sql(Message.created_at, op, value, ctx.tz))
+    if ctx.for_count:
+        return Dialog.id.in_(select(Message.dialog_id).where(cond))
+    return exists(select(Message.id).where(Message.dialog_id == Dialog.id, cond).correlate(Dialog))
 
 
 def _has_identity(kinds: list[str] | None, ctx: _Ctx):
@@ -271,6 +280,8 @@ def _leaf_sql(leaf: dict, ctx: _Ctx):
         return _date_sql(Contact.created_at, op, value, ctx.tz)
     if key == "last_message_at":
         return _date_sql(Dialog.last_message_at, op, value, ctx.tz)
+    if key == "message_at":
+        return _had_message(op, value, ctx)
     if key == "mailing":
         from messenger_app.services import mailing_report
 

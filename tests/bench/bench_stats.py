@@ -1,0 +1,140 @@
+"""Benchmark of the statistics (X9) on a big client base (not collected by pytest).
+
+    .venv/bin/python tests/bench/bench_stats.py [--clients 100000 --messages 1000000]
+
+Loads a fresh SQLite DATA_DIR with the left-panel benchmark's bulk loader (100k clients over
+two years, 1M messages, 60 % inbound, the rest from operators or the bot; 5 operators and some
+bot hand-overs added), then times:
+- the full rebuild (`stats.rebuild()`: every message read once in dialog order, the rollups
+  rewritten) against a bare sqlite3 read of the same columns in the same order;
+- the /stats page's server work for the last 30 days (everything the page shows: report,
+  names, chart rows, links, billed subscribers) in a non-UTC zone, for all channels, for one
+  channel and for one operator, against a bare GROUP BY over the rollups of the same days.
+Prints p50 / p95, the ratios, and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+
+from bench_left_panel import NOW, load, pct, ts  # noqa: E402
+
+
+def timed(fn, runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clients", type=int, default=100_000)
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=40)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stats-"))
+    os.environ["DATA_DIR"] = str(tmp / "data")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
+
+    from messenger_app import db, settings
+    from messenger_app.services import stats, stats_view
+
+    settings.reset()
+    db.reset_engine()
+    db.migrate()
+    db.reset_engine()
+    path = Path(os.environ["DATA_DIR"]) / "messenger.db"
+    t0 = time.perf_counter()
+    info = load(path, args.clients, args.messages, args.seed)
+    con = sqlite3.connect(path)
+    rnd = random.Random(args.seed + 7)
+    con.executemany("INSERT INTO operator (id, username, display_name, password_hash, role, "
+                    "active, created_at) VALUES (?, ?, ?, 'x', 'operator', 1, ?)",
+                    [(i, f"op{i}", f"Operator {i}", ts(NOW)) for i in range(2, 7)])
+    con.execute("UPDATE message SET operator_id = 2 + id % 5 WHERE sender_kind = 'operator'")
+    hand = rnd.sample(range(1, args.clients + 1), max(1, args.clients // 50))
+    con.executemany("INSERT INTO handover (dialog_id, home_dialog_id, at) VALUES (?, ?, ?)",
+                    [(d, d, ts(NOW - timedelta(seconds=rnd.randint(0, 60 * 86400)))) for d in hand])
+    con.commit()
+    con.close()
+    print(f"loaded in {time.perf_counter() - t0:.1f} s: "
+          + ", ".join(f"{k} {v:,}" for k, v in info.items() if not k.endswith("_s")))
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+    # -- rebuild -------------------------------------------------------------------------
+    bare = sqlite3.connect(path)
+    t = time.perf_counter()
+    n = 0
+    for _ in bare.execute("SELECT id, dialog_id, channel_id, direction, sender_kind, origin_kind, "
+                          "operator_id, created_at FROM message WHERE direction IN ('in','out') "
+                          "ORDER BY dialog_id, created_at, id"):
+        n += 1
+    bare_read = time.perf_counter() - t
+    got = stats.rebuild()
+    rollups = bare.execute("SELECT count(*) FROM rollup").fetchone()[0]
+    print(f"\nrebuild: {got['seconds']:.1f} s for {got['messages']:,} messages -> {rollups:,} "
+          f"rollup rows (target < 60 s); bare read of the same rows in the same order "
+          f"{bare_read:.1f} s; ratio {got['seconds'] / bare_read:.1f}x")
+    bare.execute("ANALYZE")
+
+    # -- the page ------------------------------------------------------------------------
+    zone = "Europe/Moscow"
+    last = NOW.date()
+    first = last - timedelta(days=29)
+    start, _ = stats.day_bounds(first, stats.zone_of(zone))
+    _, end = stats.day_bounds(last, stats.zone_of(zone))
+    s_, e_ = ts(start), ts(end)
+    cases = {
+        "30 days, all channels": dict(channel_id=None, operator_id=None),
+        "30 days, one channel": dict(channel_id=1, operator_id=None),
+        "30 days, one operator": dict(channel_id=None, operator_id=3),
+    }
+
+    def page(kw):
+        stats_view.view(first, last, zone, kw["channel_id"], kw["operator_id"], "en")
+        if kw["operator_id"] is None:
+            stats.billed(zone)
+
+    def baseline():
+        bare.execute("SELECT metric, bucket, channel_id, sum(n) FROM rollup WHERE metric IN "
+                     "('msg_in','msg_out') AND bucket >= ? AND bucket < ? "
+                     "GROUP BY metric, bucket, channel_id", (s_, e_)).fetchall()
+
+    for _ in range(3):
+        baseline()
+        page(cases["30 days, all channels"])
+    base = timed(baseline, args.runs)
+    print(f"\n{'view':<26} {'p50 ms':>8} {'p95 ms':>8} {'bare p50':>9} {'ratio':>7}")
+    for name, kw in cases.items():
+        samples = timed(lambda: page(kw), args.runs)
+        print(f"{name:<26} {pct(samples, 50):8.1f} {pct(samples, 95):8.1f} "
+              f"{pct(base, 50):9.2f} {pct(samples, 50) / pct(base, 50):6.1f}x")
+    rows30 = bare.execute("SELECT count(*) FROM rollup WHERE bucket >= ? AND bucket < ?",
+                          (s_, e_)).fetchone()[0]
+    msgs30 = bare.execute("SELECT count(*) FROM message WHERE created_at >= ? AND created_at < ?",
+                          (s_, e_)).fetchone()[0]
+    print(f"(the 30 days hold {msgs30:,} messages and {rollups and rows30:,} rollup rows; target p95 < 50 ms)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
