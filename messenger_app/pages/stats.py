@@ -185,14 +185,14 @@ def stats_page() -> rx.Component:
                 _section("st_bots", _table(
                     [_th("st_scenario"), _th("st_started", True), _th("st_finished", True),
                      _th("st_handover", True)], S.bots,
-                    lambda r: _tr(_rh(r["key"]), _td(r["started"]),
+                    lambda r: _tr(_rh(r["name"]), _td(r["started"]),
                                            _td(r["finished"]), _td(r["handover"]),
                                            custom_attrs=tid("stats-bot")),
                     "stats-bots", "st_bots"), table="bots"),
                 _section("st_mailings", _table(
                     [_th("st_mailing"), _th("st_sent", True), _th("st_delivered", True),
                      _th("st_read", True), _th("st_failed", True), _th("st_skipped", True)], S.mailings,
-                    lambda r: _tr(_rh(r["key"]), _td(r["sent"]),
+                    lambda r: _tr(_rh(r["name"]), _td(r["sent"]),
                                            _td(r["delivered"]), _td(r["read"]), _td(r["failed"]),
                                            _td(r["skipped"]), custom_attrs=tid("stats-mailing")),
                     "stats-mailings", "st_mailings"), table="mailings"),

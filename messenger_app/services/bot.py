@@ -39,7 +39,7 @@ from messenger_app.models import (Contact, CrmField, Dialog, Job, Message, Messa
 from messenger_app.models.message import IN
 from messenger_app.models.scenario import (ENDED, PAUSED, RUNNING, WAITING_OPERATOR, BotRun,
                                            BotRunEvent, Scenario, ScenarioVersion)
-from messenger_app.services import crm, events, filters, jobs, notes, scenarios, templates
+from messenger_app.services import crm, events, filters, jobs, notes, rollups, scenarios, stats, templates
 from messenger_app.services.bot_jobs import JOB_ATTEMPTS
 from messenger_app.services.scenario_engine import (Action, End, Engine, Goto, Handover, Out,
                                                     RunState, Store, Timer, normalise_filter,
@@ -179,12 +179,19 @@ def _active_run(s, contact_id: int) -> BotRun | None:
     return s.exec(select(BotRun).where(BotRun.contact_id == contact_id, BotRun.status != ENDED)).first()
 
 
+# ends that are not "the scenario ran to an end" for the statistics (X9): replaced by another
+# run, stopped from the card, closed after a hand-over (counted as handed over), broken
+NOT_FINISHED = ("replaced", "stopped", "handover", "error", "loop")
+
+
 def _end_in(s, run: BotRun, outcome: str) -> None:
     now = utcnow()
     run.status, run.ended_at, run.outcome, run.updated_at = ENDED, now, outcome, now
     run.waiting_for, run.wait_until, run.claimed_by, run.claim_until = "", None, "", None
     s.add(run)
     _event(s, run.id, "end", run.step, outcome=outcome)
+    if outcome not in NOT_FINISHED:
+        rollups.record(s.connection(), "bot_finished", now, key=run.scenario_id)
 
 
 def _new_run(s, contact_id: int, dialog_id: int, scenario_id: int, by: str, holder: str = "",
@@ -210,6 +217,7 @@ def _new_run(s, contact_id: int, dialog_id: int, scenario_id: int, by: str, hold
     s.add(run)
     s.flush()
     _event(s, run.id, "start", run.step, by=by, version=v.number)
+    rollups.record(s.connection(), "bot_started", now, key=sc.id)
     return run
 
 
@@ -326,9 +334,13 @@ def _save(run: BotRun, state: RunState, wait_until: datetime | None = None) -> N
         if wait_until is not None or not state.waiting_for:
             row.wait_until = wait_until
         if state.handed_over:
+            first_handover = row.handed_over_at is None
             row.status, row.handed_over_at = WAITING_OPERATOR, row.handed_over_at or utcnow()
             row.waiting_for, row.wait_until = "", None
             _event(s, row.id, "handover", row.step)
+            if first_handover:  # X9: counted per scenario; the first human reply is timed from here
+                rollups.record(s.connection(), "bot_handover", row.handed_over_at, key=row.scenario_id)
+                stats.handed_over(s.connection(), row.dialog_id, row.handed_over_at)
         elif state.ended:
             _end_in(s, row, state.ended)
         s.add(row)

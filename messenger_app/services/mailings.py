@@ -39,7 +39,8 @@ from messenger_app.models.mailing import (ACTIVE, CANCELLED, DONE, DRAFT, PAUSED
                                           R_FAILED, R_PENDING, R_QUEUED, R_SKIPPED, RUNNING,
                                           SCHEDULED, Mailing, MailingRecipient)
 from messenger_app.models.message import QUEUED, SENDING
-from messenger_app.services import crm, events, filters, jobs, mailing_audience, notes, outbox, templates
+from messenger_app.services import (crm, events, filters, jobs, mailing_audience, notes, outbox, rollups,
+                                   templates)
 
 log = logging.getLogger("messenger.mailings")
 MAX_NAME = 200
@@ -284,7 +285,10 @@ def fix_recipients(mailing_id: int, occurrence_condition=None, occurrence: str =
              "status", "skip_reason", "error", "created_at"], sel))
         # (rowcount of INSERT ... SELECT is -1 on some drivers: count instead)
         added = conn.execute(select(func.count()).select_from(R).where(fresh)).scalar_one() - before
-        conn.execute(update(R).where(fresh, R.c.skip_reason != "").values(status=R_SKIPPED))
+        skipped = conn.execute(update(R).where(fresh, R.c.skip_reason != "", R.c.status != R_SKIPPED)
+                               .values(status=R_SKIPPED)).rowcount
+        if skipped and skipped > 0:  # X9: the mailing's figures (sent ... come from the outbox)
+            rollups.record(conn, "mailing_skipped", now, key=mailing_id, n=skipped)
         if m.channel_id is None:  # each client's own channel: the chosen identity's
             conn.execute(update(R).where(fresh, R.c.status == R_PENDING)
                          .values(channel_id=select(ChannelIdentity.channel_id)
@@ -424,6 +428,10 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
                          .values(status=bindparam("b_status"), skip_reason=bindparam("b_skip"),
                                  message_id=bindparam("b_msg"), error=bindparam("b_error")),
                          results)
+            for status, metric in ((R_SKIPPED, "mailing_skipped"), (R_FAILED, "mailing_failed")):
+                n = sum(1 for r in results if r["b_status"] == status)
+                if n:
+                    rollups.record(conn, metric, _now(), key=m.id, n=n)
     if not lanes:
         _maybe_done(m)
     elif batch:

@@ -26,7 +26,7 @@ from messenger_app.channels.base import (Choice, OutboundMessage, PermanentError
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
-from messenger_app.services import events, stats
+from messenger_app.services import events, rollups, stats
 from messenger_app.lib import subjects
 from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import preview_of
@@ -402,6 +402,8 @@ def _record(message_id: int, status: str, error: str, external_id, retry_in, unr
         if status == SENT:
             msg.sent_at = now
         msg.next_attempt_at = now + timedelta(seconds=retry_in) if retry_in is not None else None
+        if msg.origin_kind == "mailing" and status in MAILING_METRICS:
+            rollups.record(s.connection(), MAILING_METRICS[status], now, key=msg.origin_id)
         if unreachable:
             identity = s.get(ChannelIdentity, msg.identity_id)
             identity.reachable, identity.unreachable_reason = False, error[:500]
@@ -429,6 +431,10 @@ def retry(message_id: int) -> bool:
     return True
 
 
+# a mailing's message reaching a status -> its figure on /stats (X9, key = the mailing)
+MAILING_METRICS = {SENT: "mailing_sent", "delivered": "mailing_delivered", "read": "mailing_read",
+                   FAILED: "mailing_failed"}
+
 RANK = {QUEUED: 0, SENDING: 0, SENT: 1, "delivered": 2, "read": 3}
 
 
@@ -450,6 +456,8 @@ def apply_status(channel_id: int, external_id: str, status: str, error: str = ""
             msg.error = error[:1000]
         msg.status_history = [*(msg.status_history or []),
                               {"status": status, "at": now.isoformat(), "error": error[:300]}]
+        if msg.origin_kind == "mailing" and status in MAILING_METRICS:
+            rollups.record(s.connection(), MAILING_METRICS[status], now, key=msg.origin_id)
         s.add(msg)
         s.commit()
         ids = (msg.id, msg.dialog_id, msg.contact_id)

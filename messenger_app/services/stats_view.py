@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from messenger_app import db
-from messenger_app.models import Channel, Operator
+from messenger_app.models import Channel, Mailing, Operator, Scenario
 from messenger_app.services import filters, stats
 
 SLOTS = 8  # chart series: the 7 most active channels, the rest as "other"
@@ -141,8 +141,19 @@ def view(first: date, last: date, zone: str, channel_id: int | None, operator_id
             "slots": [{"i": i, "name": names[i], "kind": kinds[i], "color": COLORS[i]}
                       for i in range(SLOTS) if names[i]],
             "slot_kinds": kinds, "frt": times(rep.first_response), "reply": times(rep.reply),
-            "operators": operators, "bots": rep.bots, "mailings": rep.mailings,
+            "operators": operators, "bots": _named(rep.bots, Scenario),
+            "mailings": _named(rep.mailings, Mailing),
             "totals": rep.totals}
+
+
+def _named(rows: list[dict], model) -> list[dict]:
+    """The scenario's or mailing's name beside its id (the rollups keep only the id)."""
+    ids = [int(r["key"]) for r in rows if str(r["key"]).isdigit()]
+    names = {}
+    if ids:
+        with db.session() as s:
+            names = {str(i): n for i, n in s.exec(select(model.id, model.name).where(model.id.in_(ids))).all()}
+    return [{**r, "name": names.get(str(r["key"]), f"#{r['key']}")} for r in rows]
 
 
 TABLES = ("days", "operators", "times", "bots", "mailings", "billed")
@@ -169,13 +180,13 @@ def csv_of(table: str, v: dict, billed: dict | None = None) -> str:
             w.writerow([name, t["count"], t["median_seconds"], t["p90_seconds"],
                         *[b["n"] for b in t["buckets"]]])
     elif table == "bots":
-        w.writerow(["scenario", "started", "finished", "handover"])
+        w.writerow(["scenario_id", "scenario", "started", "finished", "handover"])
         for r in v["bots"]:
-            w.writerow([r["key"], r["started"], r["finished"], r["handover"]])
+            w.writerow([r["key"], r.get("name", ""), r["started"], r["finished"], r["handover"]])
     elif table == "mailings":
-        w.writerow(["mailing", "sent", "delivered", "read", "failed", "skipped"])
+        w.writerow(["mailing_id", "mailing", "sent", "delivered", "read", "failed", "skipped"])
         for r in v["mailings"]:
-            w.writerow([r["key"], r["sent"], r["delivered"], r["read"], r["failed"], r["skipped"]])
+            w.writerow([r["key"], r.get("name", ""), r["sent"], r["delivered"], r["read"], r["failed"], r["skipped"]])
     else:
         w.writerow(["month", "new_billed", "billed_total"])
         for r in (billed or {}).get("months", []):
