@@ -12,6 +12,7 @@ from messenger_app.services import auth, bot, channels, crm, inbox as inbox_serv
 from messenger_app.states.card import CardState
 from messenger_app.states.inbox import InboxState
 from tests.scenario_graphs import city_graph
+from tests.sessions import sign_in
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def opened(data_dir):
     root = State(_reflex_internal_init=True)
     inbox = root.get_substate(InboxState.get_full_name().split(".")[1:])
     card = root.get_substate(CardState.get_full_name().split(".")[1:])
-    inbox.session_token = token
+    sign_in(inbox, token)
     asyncio.run(InboxState.event_handlers["open_dialog"].fn(inbox, str(got.dialog_id)))
     return inbox, card, got.contact_id, sid, draft_only
 
@@ -56,6 +57,6 @@ def test_start_shows_the_scenario_and_its_step_then_stop(opened):
 
 def test_without_a_session_nothing_starts(opened):
     inbox, card, cid, sid, _ = opened
-    inbox.session_token = ""
+    sign_in(inbox, "")
     call(card, "start_bot", str(sid))
     assert bot.current(cid) is None

@@ -11,6 +11,7 @@ from messenger_app.models import Channel, Message
 from messenger_app.services import auth, inbox
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.inbox import InboxState
+from tests.sessions import sign_in
 
 
 def _call(st, cls, name, *args):
@@ -32,7 +33,7 @@ def test_subject_on_an_email_route(data_dir):
     auth.create_operator("op", "password-123", display_name="Olga")
     root = State(_reflex_internal_init=True)
     st = root.get_substate(ComposerState.get_full_name().split(".")[1:])
-    st.session_token = auth.login("op", "password-123")
+    sign_in(st, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(got.dialog_id))
     assert st.route_has_subject
 

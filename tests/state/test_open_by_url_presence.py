@@ -9,6 +9,7 @@ from reflex.state import State
 
 from messenger_app.services import auth, presence, widget
 from messenger_app.states.inbox import InboxState
+from tests.sessions import sign_in
 
 
 def test_opening_a_dialog_by_url_registers_presence(data_dir):
@@ -18,12 +19,12 @@ def test_opening_a_dialog_by_url_registers_presence(data_dir):
     token = auth.login("op", "password-123")
     root = State(_reflex_internal_init=True)
     st = root.get_substate(InboxState.get_full_name().split(".")[1:])
-    st.session_token = token
     root.router = st.router = RouterData.from_router_data({
         constants.RouteVar.CLIENT_TOKEN: "tab-from-notification",
         constants.RouteVar.ORIGIN: f"/?dialog={got.dialog_id}",
         constants.RouteVar.HEADERS: {"origin": "http://localhost:3000"},
         constants.RouteVar.PATH: "/"})
+    sign_in(st, token)  # after the router: the tab's handshake carries the session cookie
     assert presence.operators_viewing(got.dialog_id) == set()
 
     asyncio.run(InboxState.event_handlers["on_load"].fn(st))

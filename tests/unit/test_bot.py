@@ -13,7 +13,7 @@ from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
 from messenger_app.models import Dialog, Job, Message
 from messenger_app.models.scenario import BotRun, BotRunEvent
-from messenger_app.services import bot, channels, crm, inbox, jobs, message_info, scenarios
+from messenger_app.services import bot, channels, crm, inbox, jobs, message_details, scenarios
 from tests.scenario_graphs import city_graph
 
 
@@ -272,12 +272,12 @@ def test_message_detail_shows_scenario_version_and_step(env):
     say(env, text="hi")
     with db.session() as s:
         ask = s.exec(select(Message).where(Message.text == "Which city?")).one()
-    info = message_info.detail(ask.id)
+    info = message_details.detail(ask.id)
     assert info["scenario"] == {"name": "Welcome", "version": 1, "step": "city"}
     assert info["sender_kind"] == "bot" and info["origin_label"] == "Welcome"
     with db.session() as s:
         hi = s.exec(select(Message).where(Message.direction == "in")).first()
-    assert message_info.detail(hi.id)["scenario"] is None
+    assert message_details.detail(hi.id)["scenario"] is None
 
 
 def test_no_job_without_a_published_scenario(env):
@@ -300,7 +300,9 @@ def test_handover_rings_operators_like_a_new_message(env, monkeypatch):
     assert len(ring) == 1 and ring[0]["reason"] == "inbound" and ring[0]["dialog_id"] == got.dialog_id
     assert any(kw.get("bot_paused") is True and kw.get("by") == "bot" for kind, kw in seen if kind == "dialog")
     pushed = []
-    monkeypatch.setattr(push, "notify_inbound", lambda d, m, skip=(): pushed.append((d, m)) or 1)
+    from messenger_app.services.push import notifier
+
+    monkeypatch.setattr(notifier, "notify_inbound", lambda d, m, skip=(): pushed.append((d, m)) or 1)
     push.notify_for_event({"kind": "dialog", **ring[0]})
     assert pushed == [(got.dialog_id, ring[0]["message_id"])]
 

@@ -4,7 +4,7 @@ message shows its start and "Show all" (issue 18)."""
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel
-from messenger_app.services import dialogs, inbox, message_info
+from messenger_app.services import dialogs, inbox, message_details
 from messenger_app.states import view
 
 
@@ -26,4 +26,4 @@ def test_subject_and_long_text_in_the_dialog(data_dir):
     assert first["subject"] == "Order status" and first["short"] == ""
     assert second["subject"] == "Re: Order status" and second["text"] == long_text
     assert len(second["short"]) == view.LONG_CHARS + 1 and second["short"].endswith("…")
-    assert message_info.detail(got.message_id)["subject"] == "Order status"
+    assert message_details.detail(got.message_id)["subject"] == "Order status"

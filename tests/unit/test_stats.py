@@ -3,6 +3,7 @@ the same figure computed directly from the raw tables with plain SQL; a rebuild 
 rollups; a non-UTC reporting zone moves messages around midnight to the right day; a bot
 hand-over, a merge (and its undo) and internal notes count as the rules say."""
 
+import importlib
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ from messenger_app.models import Channel
 from messenger_app.services import (auth, client_import, crm, inbox, merge, notes, outbox,
                                     rollups, stats)
 
+# the module, not the re-exported card() function of the same name
+crm_card = importlib.import_module("messenger_app.services.crm.card")
 ZONE = "Asia/Yekaterinburg"  # UTC+5, no DST: local midnight = 19:00 UTC
 TZ = ZoneInfo(ZONE)
 T0 = datetime(2026, 11, 10, 18, 50, tzinfo=timezone.utc)  # 23:50 local on Nov 10
@@ -39,7 +42,7 @@ class Clock:
 @pytest.fixture
 def clock(data_dir, monkeypatch):
     c = Clock(T0)
-    for mod in (inbox, outbox, crm, notes, merge, client_import):
+    for mod in (inbox, outbox, crm, crm_card, notes, merge, client_import):
         monkeypatch.setattr(mod, "utcnow", c, raising=False)
     return c
 
