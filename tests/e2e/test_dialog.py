@@ -370,3 +370,24 @@ def test_keyboard_shortcuts_and_dark_theme(operator, new_context):
     operator.wait_for_function(f"() => document.documentElement.classList.contains('dark') === {str(not start).lower()}")
     operator.get_by_test_id("theme-toggle").click()
     operator.wait_for_function(f"() => document.documentElement.classList.contains('dark') === {str(start).lower()}")
+
+
+def test_a_long_message_is_collapsed_with_show_all(app, operator):
+    long_text = unique("Long start") + " " + "много слов в длинном письме " * 200 + unique("End")
+    did, _ = seed_dialog(app, [long_text])
+    goto(operator, "/")
+    view = open_dialog(operator, did)
+    msg = view.get_by_test_id("message")
+    short = msg.get_by_test_id("message-text")
+    expect(short).to_be_visible()
+    assert len(short.inner_text()) <= 1501 and short.inner_text().endswith("…")
+    full = msg.get_by_test_id("message-text-full")
+    expect(full).to_be_hidden()
+    toggle = msg.get_by_test_id("message-show-all")
+    assert toggle.inner_text().strip() == "Show all"  # innerText: what is shown
+    toggle.focus()
+    operator.keyboard.press("Enter")  # the keyboard opens it too
+    expect(full).to_be_visible()
+    expect(full).to_contain_text(long_text[-20:])
+    expect(short).to_be_hidden()
+    assert toggle.inner_text().strip() == "Show less"
