@@ -2,10 +2,15 @@
 db_url here: Reflex's own migration checks stay out of the way of Alembic."""
 
 import os
+from pathlib import Path
 
 import reflex as rx
 
+from messenger_app import instance_lock
 from messenger_app.settings import backend_workers, credential_origins
+
+if instance_lock.wanted():  # one `reflex run` per checkout: .web/ is built for one port
+    instance_lock.hold(Path(__file__).resolve().parent)
 
 # Reflex/Granian read this when they start the backend processes (settings.backend_workers)
 os.environ["GRANIAN_WORKERS"] = str(backend_workers())

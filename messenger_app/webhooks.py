@@ -7,8 +7,9 @@ Receiving the same webhook twice stores each message once (inbox.receive is idem
 
 Hostile input: the body is cut off at MAX_BODY while it is read (413, chunked too), JSON is
 loaded by lib/safe_json (depth ≤ 32, no NaN), and no input gives a 5xx: the guard in
-`receive` answers 400 and logs one line. A batch is stored item by item: one that cannot
-be stored (inbox.Rejected, a database refusal) is written on the channel's health and the
+`receive` answers 400 and logs one line. A batch's messages are stored in one transaction,
+with those of concurrent requests to the same channel (intake.py); one that cannot be
+stored (inbox.Rejected, a database refusal) is written on the channel's health and the
 others are stored; the answer is 200 then, because a retry cannot fix that item.
 """
 
@@ -23,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from messenger_app import adapters, workers
+from messenger_app import adapters, intake
 from messenger_app.channels import registry
 from messenger_app.channels.http import MalformedWebhook
 from messenger_app.lib import storable
@@ -121,10 +122,14 @@ async def _receive(request: Request) -> Response:
     except (MalformedWebhook, ValueError) as e:
         return _error(400, f"malformed webhook: {e}")
     stored, problems = 0, []
-    # item by item: one that cannot be stored is noted and the others go on
-    for msg in batch.messages:
-        got = await _item(problems, "message", msg.external_id, workers.store_inbound(ch, msg))
-        stored += bool(got is not None and got.created)
+    # the messages in one transaction; one that cannot be stored is noted, the others stored
+    results = await intake.store(ch, batch.messages)  # with concurrent requests' messages
+    for msg, got in zip(batch.messages, results):
+        if isinstance(got, Exception):
+            problems.append(f"message {storable.text(msg.external_id)[:60]!r}: {_reason(got)}")
+        else:
+            stored += got.created
+    # statuses and reachability item by item (each its own small write)
     for ev in batch.statuses:
         await _item(problems, "status", ev.external_id,
                     asyncio.to_thread(_apply_status, ch.id, ev))

@@ -18,6 +18,8 @@ import socket
 import time
 import uuid
 
+from sqlalchemy.exc import OperationalError
+
 from messenger_app import adapters, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
@@ -171,11 +173,11 @@ class Workers:
                 started = time.monotonic()
                 batch, next_cursor = await adapter.poll(ch.cursor)
                 problem = ""
-                for msg in batch:
-                    try:
-                        await store_inbound(ch, msg)
-                    except inbox.Rejected as e:  # one unstorable message never blocks the rest
-                        problem = f"message {str(msg.external_id)[:60]!r} not stored: {e}"
+                # one transaction for the batch; an unstorable message never blocks the rest
+                for msg, got in zip(batch, await store_inbound_many(ch, batch)):
+                    if isinstance(got, Exception):
+                        why = (str(got).splitlines() or [""])[0][:200] or type(got).__name__
+                        problem = f"message {str(msg.external_id)[:60]!r} not stored: {why}"
                 # the cursor moves only now that every message it covers is committed, and
                 # the row is written only when something changed (or, for health, once a minute)
                 now = time.monotonic()
@@ -329,6 +331,41 @@ async def store_inbound(ch, msg) -> inbox.Received:
     if got.created and mailings.is_stop_word(msg.text):  # a reply "STOP" to a mailing
         await asyncio.to_thread(mailings.opt_out, got.contact_id, got.dialog_id, msg.text)
     return got
+
+
+async def store_inbound_many(ch, messages: list) -> list:
+    """Store a poll or webhook batch: its storable messages in ONE transaction
+    (inbox.receive_many), in a worker thread. One result per message, in order: its
+    inbox.Received, or the exception that kept it out (inbox.Rejected, a database refusal):
+    a bad message never blocks the good ones. A database that is down (OperationalError)
+    raises, with nothing of the batch written: the whole batch is worth a retry."""
+    return await asyncio.to_thread(_store_many, ch.id, ch.kind, list(messages))
+
+
+def _store_many(channel_id: int, kind: str, messages: list) -> list:
+    out: list = [None] * len(messages)
+    good: list[tuple[int, object]] = []
+    for i, msg in enumerate(messages):
+        try:
+            good.append((i, inbox.checked(msg)))
+        except Exception as e:  # noqa: BLE001 — Rejected, or a body the adapter let through
+            out[i] = e
+    if not good:
+        return out
+    try:
+        for (i, _), got in zip(good, inbox.receive_many(channel_id, kind, [m for _, m in good])):
+            out[i] = got
+    except OperationalError:
+        raise
+    except Exception:  # noqa: BLE001 — the database refused one of them (the batch is rolled
+        for i, msg in good:  # back): one by one, so only that one is left out
+            try:
+                out[i] = inbox.receive(channel_id, kind, msg)
+            except OperationalError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                out[i] = e
+    return out
 
 
 async def _job_channel(payload: dict):

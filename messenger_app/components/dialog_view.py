@@ -60,7 +60,27 @@ def attachment(a) -> rx.Component:
     )
 
 
+MESSAGE_FIELDS = ("id", "dir", "sender", "channel", "text", "time", "day", "new_day", "status",
+                  "status_label", "error", "atts")  # what view.message() gives and is shown
+
+
 def message(m) -> rx.Component:
+    """One message: a React.memo component keyed by its id with plain string props, so an
+    older page or a new message renders only those messages, not every one already shown."""
+    return message_item(**{f: m[f] for f in MESSAGE_FIELDS}, key=m["id"])
+
+
+@rx.memo
+def message_item(id: rx.Var[str], dir: rx.Var[str], sender: rx.Var[str], channel: rx.Var[str],
+                 text: rx.Var[str], time: rx.Var[str], day: rx.Var[str], new_day: rx.Var[str],
+                 status: rx.Var[str], status_label: rx.Var[str], error: rx.Var[str],
+                 atts: rx.Var[str]) -> rx.Component:
+    return _message({"id": id, "dir": dir, "sender": sender, "channel": channel, "text": text,
+                     "time": time, "day": day, "new_day": new_day, "status": status,
+                     "status_label": status_label, "error": error, "atts": atts})
+
+
+def _message(m) -> rx.Component:
     out = m["dir"] == "out"
     note = m["dir"] == "note"
     mine = out | note

@@ -27,6 +27,11 @@ ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are annou
 CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
 
 
+def _raw(state):
+    """The state a background task's proxy wraps (the proxy itself outside a task)."""
+    return getattr(state, "__wrapped__", state)
+
+
 class InboxState(AuthState):
     rows: list[dict[str, str]] = []
     has_more: bool = False
@@ -381,7 +386,9 @@ class InboxState(AuthState):
                 async for digest in feed:
                     # read without the lock: the apply below re-checks that the tab still
                     # shows the same view and dialog (one lock + delta per tab, not two)
-                    snap = self._live_snapshot()
+                    # the state itself, not the background proxy: every attribute read
+                    # through the proxy wraps its value again (a cost per tab and event)
+                    snap = _raw(self)._live_snapshot()
                     try:
                         update = await inbox_live.read(snap, digest)
                     except Exception:  # a failed read (database away): keep listening
@@ -393,12 +400,13 @@ class InboxState(AuthState):
                             or update.msgs is not None or update.card or update.found is not None:
                         try:
                             async with self:
-                                if live._lost(self):  # a Redis restarted without this tab's state
+                                st = _raw(self)  # loaded by the `async with`; tracked as usual
+                                if live._lost(st):  # a Redis restarted without this tab's state
                                     lost = True
                                 else:
                                     lost = False
-                                    self._live_apply(update)
-                                    self._announce_unread(digest.events)
+                                    st._live_apply(update)
+                                    st._announce_unread(digest.events)
                         except live._state_errors() as e:  # the state store is down: the bus's
                             log.warning("tab %s: state store unavailable (%s)", token[:8],
                                         type(e).__name__)  # resync brings it all back later
@@ -470,7 +478,12 @@ class InboxState(AuthState):
         rows = getattr(self.rows, "__wrapped__", self.rows)  # the plain list, to read
         key = str(did)
         old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
-        new = view.dialog_row(fresh, self.tz) if fresh is not None else None
+        if fresh is None:
+            new = None
+        elif isinstance(fresh, dict):  # already as the view shows it (inbox_live.read)
+            new = dict(fresh)  # the digest's copy is shared by every tab: not this one
+        else:
+            new = view.dialog_row(fresh, self.tz)
         if old is not None and new is not None and rows[old] == new:
             return  # nothing this tab shows changed
         if old is not None:

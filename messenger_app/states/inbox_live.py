@@ -138,7 +138,7 @@ async def read(snap: Snapshot, d: Digest) -> Update | None:
         up.page = await d.get(("page", snap.view_key, snap.rows), read_list, snap.query,
                               snap.rows, snap.counted)
     elif touched:
-        fresh = await d.get(("rows", frozenset(touched)), dialog_query.rows, touched)
+        fresh = await d.get(("rows", frozenset(touched), snap.tz), _row_views, touched, snap.tz)
         if snap.plain:
             members = set(fresh)
         else:
@@ -165,6 +165,11 @@ async def sounds(d: Digest) -> list[int]:
     if not any(ev.get("reason") == "inbound" for ev in d.events):
         return []
     return await d.get("sounds", read_sounds, d.events)
+
+
+def _row_views(ids, tz: str) -> dict[int, dict]:
+    """The changed rows as the list shows them (view.dialog_row), once per time zone."""
+    return {did: view.dialog_row(r, tz) for did, r in dialog_query.rows(ids).items()}
 
 
 def _key(q: dict) -> tuple:

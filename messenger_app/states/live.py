@@ -180,8 +180,9 @@ def _state_errors() -> tuple[type[BaseException], ...]:
 
 def _lost(state) -> bool:
     """A state the store made afresh: it never saw an event of its tab (no router data)."""
-    try:
-        return not state.router.session.client_token
+    try:  # the session field itself (state.router assembles a whole RouterData)
+        session = getattr(state, "rx_router_session", None) or state.router.session
+        return not session.client_token
     except AttributeError:
         return False
 

@@ -307,3 +307,43 @@ def test_sms_status_batch_with_a_bad_record_applies_the_good_ones(client, data_d
     one_bad = client.post(url + "?type=status", content=b'{"status": "delivered"}',
                           headers={"Content-Type": "application/json"})
     assert one_bad.status_code == 400
+def test_a_batch_is_one_transaction_and_a_database_refusal_spares_the_rest(client, wa,
+                                                                         monkeypatch):
+    """The batch's good messages are stored together (one inbox.receive_many call); a
+    message the database itself refuses (here a trigger) is left out, on the channel's
+    health, and the others are still stored."""
+    from sqlalchemy import text
+
+    from messenger_app.services import inbox
+
+    calls = []
+    real = inbox.receive_many
+
+    def counting(channel_id, kind, messages, *args, **kwargs):
+        calls.append([m.external_id for m in messages])
+        return real(channel_id, kind, messages, *args, **kwargs)
+
+    monkeypatch.setattr(inbox, "receive_many", counting)
+    fake, ch, url = wa
+
+    def post(*ids):
+        body = fake.state.envelope({
+            "contacts": [{"wa_id": "79990000001", "profile": {"name": "Ann"}}],
+            "messages": [{"from": "79990000001", "id": i, "type": "text",
+                          "text": {"body": f"text {i}"}} for i in ids]})
+        raw, sig = fake.state.sign(body)
+        return client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
+
+    r = post("wamid.a", "wamid.b", "w" * 300, "wamid.c")
+    assert r.json() == {"ok": True, "stored": 3, "rejected": 1}
+    assert calls == [["wamid.a", "wamid.b", "wamid.c"]]  # the storable ones, in one call
+    with db.engine().begin() as conn:
+        conn.execute(text(f"CREATE TRIGGER refuse BEFORE INSERT ON {Message.__tablename__} "
+                          "WHEN NEW.external_id = 'wamid.refused' "
+                          "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"))
+    r = post("wamid.d", "wamid.refused", "wamid.e")
+    assert r.status_code == 200 and r.json() == {"ok": True, "stored": 2, "rejected": 1}
+    texts = sorted(m.text for row in dialog_query.list_page() for m in dialogs.messages(row.id))
+    assert texts == ["text wamid.a", "text wamid.b", "text wamid.c", "text wamid.d",
+                     "text wamid.e"]
+    assert "wamid.refused" in _health(ch.id) and "refused by the database" in _health(ch.id)

@@ -79,6 +79,33 @@ def test_poller_stores_messages_profile_and_cursor(data_dir, fake):
     assert int(channels.get(ch.id).cursor) > 0
 
 
+def test_poller_stores_a_batch_together_and_a_refused_message_spares_the_rest(data_dir, fake):
+    """One poll's messages go in one transaction; one the database refuses (a trigger here)
+    is noted on the channel's health, the others are stored and the cursor moves past all
+    of them (a retry could not fix it)."""
+    from sqlalchemy import text
+
+    ch = channels.add_telegram(TOKEN, base_url=fake.url)
+    with db.engine().begin() as conn:
+        conn.execute(text(f"CREATE TRIGGER refuse BEFORE INSERT ON {Message.__tablename__} "
+                          "WHEN NEW.text = 'two' "
+                          "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"))
+    for uid, text_ in ((1, "one"), (2, "two"), (3, "three")):
+        fake.state.queue_user_message(uid, f"User{uid}", text=text_)
+
+    async def scenario():
+        w = workers.Workers()
+        await w.sync_channels()
+        try:
+            await _wait(lambda: "refused by the database" in (channels.get(ch.id).last_error or ""))
+        finally:
+            await w.stop()
+
+    asyncio.run(scenario())
+    assert [m.text for m in _messages()] == ["one", "three"]
+    assert int(channels.get(ch.id).cursor) > 0
+
+
 def test_poller_backs_off_on_429_and_5xx_then_delivers(data_dir, fake):
     ch = channels.add_telegram(TOKEN, base_url=fake.url)
     fake.state.add_failure("getUpdates", 429, times=1, retry_after=1)
