@@ -143,7 +143,7 @@ class Workers:
     async def route_events(self) -> None:
         """Wake the lane of a channel when something is queued on it, the job runner when an
         inbound message (which may carry jobs) or a job arrives."""
-        q = events.bus().subscribe()
+        q = await events.bus().subscribe()  # returns once Redis confirmed SUBSCRIBE
         try:
             while True:
                 ev = await q.get()
@@ -495,7 +495,7 @@ async def run() -> None:
     if not settings.get().run_workers:
         return
     workers = Workers()
-    q = events.bus().subscribe()
+    q = await events.bus().subscribe()  # returns once Redis confirmed SUBSCRIBE
     backoff = 1.0
     try:
         while True:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from messenger_app.clock import utcnow
 from messenger_app.i18n.strings import EN
 from messenger_app.services.dialogs import Card, DialogRow, MessageView
-from messenger_app.services import message_info
+from messenger_app.services import message_details
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -107,7 +107,7 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         "status_label": t.get(f"status_{m.status}", m.status) if m.direction == "out" else "",
         "error": m.error,
         # C5/C4: the message's files, display-ready, as JSON (these dicts hold strings only)
-        "atts": message_info.attachments_json(m.attachments),
+        "atts": message_details.attachments_json(m.attachments),
     }
 
 
