@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column('send_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column('tz', S(length=64), nullable=False),
         sa.Column('trigger', sa.JSON(), nullable=True),
+        sa.Column('scenario_id', sa.Integer(), nullable=True),
         sa.Column('created_by', sa.Integer(), nullable=True),
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column('started_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),

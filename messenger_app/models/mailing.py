@@ -17,6 +17,7 @@ DRAFT, SCHEDULED, RUNNING, PAUSED, DONE, CANCELLED, ACTIVE = (
 # tells sent / delivered / read / failed), skipped (with the reason), cancelled
 R_PENDING, R_QUEUED, R_SKIPPED, R_CANCELLED, R_FAILED = (
     "pending", "queued", "skipped", "cancelled", "failed")
+R_STARTED = "started"  # a mailing that starts a scenario: the recipient's run has begun
 
 
 class Mailing(SQLModel, table=True):
@@ -29,6 +30,8 @@ class Mailing(SQLModel, table=True):
     attachments: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     choices: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     template_id: Optional[int] = Field(default=None)  # the template the text came from (C6)
+    # instead of a message: start this chat-bot scenario (B1) for each recipient
+    scenario_id: Optional[int] = Field(default=None)
     send_at: Optional[datetime] = Field(default=None)  # scheduled start (UTC); None = now
     tz: str = Field(default="UTC", max_length=64)  # the operator's time zone (schedule, triggers)
     # automatic: {"type": "after_subscription", "days": N} | {"type": "date_field",

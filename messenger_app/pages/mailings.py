@@ -8,7 +8,7 @@ from messenger_app.components.page_header import page_header
 from messenger_app.states.mailings import SEGMENTS, MailingsState as S
 
 COLORS = {"sent": "var(--blue-9)", "delivered": "var(--teal-9)", "read": "var(--green-9)",
-          "failed": "var(--red-9)", "skipped": "var(--gray-8)"}
+          "failed": "var(--red-9)", "skipped": "var(--gray-8)", "started": "var(--violet-9)"}
 
 
 def progress_bar(bar, testid: str = "mailing-progress", height: str = "10px") -> rx.Component:
@@ -154,6 +154,14 @@ def form_view() -> rx.Component:
                 field_label(S.t["mailing_buttons"], "mailing-buttons"),
                 rx.text_area(name="buttons", id="mailing-buttons", default_value=S.buttons,
                              key=S.form_key, rows="2", width="100%"),
+                rx.cond(S.scenario_options.length() > 0, rx.fragment(
+                    field_label(S.t["mailing_content_scenario"], "mailing-scenario"),
+                    rx.el.select(
+                        rx.el.option(S.t["mailing_no_scenario"], value=""),
+                        rx.foreach(S.scenario_options,
+                                   lambda o: rx.el.option(o["label"], value=o["value"])),
+                        value=S.scenario_id, on_change=S.set_scenario, id="mailing-scenario",
+                        class_name="msg-select", custom_attrs=tid("mailing-scenario")))),
                 rx.el.fieldset(
                     rx.el.legend(S.t["mailing_when"]),
                     _radio("now", "mailing_when_now"),

@@ -21,8 +21,9 @@ from messenger_app.models.mailing import R_QUEUED, R_SKIPPED, MailingRecipient
 from messenger_app.models.message import SENDING
 
 R = MailingRecipient
-STATUS_BUCKETS = ("pending", "queued", "sent", "delivered", "read", "failed", "cancelled")
-PROGRESS = ("sent", "delivered", "read", "failed", "skipped")  # the bar's segments
+STATUS_BUCKETS = ("pending", "queued", "sent", "delivered", "read", "started", "failed", "cancelled")
+# the bar's segments ("started": a scenario began for the recipient, B1)
+PROGRESS = ("sent", "delivered", "read", "started", "failed", "skipped")  # the bar's segments
 
 
 def _status_expr():

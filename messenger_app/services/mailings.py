@@ -36,7 +36,7 @@ from messenger_app.channels.base import Choice
 from messenger_app.lib.errors import DomainError
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.mailing import (ACTIVE, CANCELLED, DONE, DRAFT, PAUSED, R_CANCELLED,
-                                          R_FAILED, R_PENDING, R_QUEUED, R_SKIPPED, RUNNING,
+                                          R_FAILED, R_PENDING, R_QUEUED, R_SKIPPED, R_STARTED, RUNNING,
                                           SCHEDULED, Mailing, MailingRecipient)
 from messenger_app.models.message import QUEUED, SENDING
 from messenger_app.services import (crm, events, filters, jobs, mailing_audience, notes, outbox, rollups,
@@ -93,15 +93,31 @@ def _check_trigger(trigger) -> dict:
     return {"type": kind, "days": days}
 
 
-def _check(name, audience, channel_id, text, choices, send_at, tz, trigger) -> dict:
+def _check_scenario(scenario_id) -> int | None:
+    """A published scenario to start for each recipient, or None (send the text)."""
+    if scenario_id in (None, "", 0):
+        return None
+    from messenger_app.models import Scenario, ScenarioVersion
+
+    with db.session() as s:
+        sc = s.get(Scenario, int(scenario_id)) if str(scenario_id).isdigit() else None
+        published = sc is not None and sc.deleted_at is None and s.exec(
+            select(ScenarioVersion.id).where(ScenarioVersion.scenario_id == sc.id).limit(1)).first()
+    if not published:
+        raise MailingError("choose a published scenario", code="mailing_scenario")
+    return int(scenario_id)
+
+
+def _check(name, audience, channel_id, text, choices, send_at, tz, trigger, scenario_id=None) -> dict:
     name = " ".join(str(name or "").split())
     if not name:
         raise MailingError("the mailing needs a name", code="mailing_name")
     if len(name) > MAX_NAME:
         raise MailingError(f"name too long (max {MAX_NAME})", code="too_long", limit=MAX_NAME)
     audience = filters.validate(audience or filters.empty())
+    scenario_id = _check_scenario(scenario_id)
     text = (text or "").strip()
-    if not text:
+    if not text and scenario_id is None:
         raise MailingError("the mailing has no text", code="mailing_text")
     if len(text) > outbox.MAX_TEXT:
         raise MailingError("message too long", code="too_long", limit=outbox.MAX_TEXT)
@@ -129,16 +145,16 @@ def _check(name, audience, channel_id, text, choices, send_at, tz, trigger) -> d
         send_at = send_at.astimezone(timezone.utc)
     return {"name": name, "audience": audience, "channel_id": channel.id if channel else None,
             "text": text, "choices": clean, "send_at": send_at, "tz": tz or "UTC",
-            "trigger": _check_trigger(trigger)}
+            "trigger": _check_trigger(trigger), "scenario_id": scenario_id}
 
 
 def create(name: str, audience: dict | None, text: str, *, channel_id: int | None = None,
            choices: list | None = None, send_at: datetime | None = None, tz: str = "UTC",
            trigger: dict | None = None, template_id: int | None = None,
-           operator_id: int | None = None) -> int:
+           operator_id: int | None = None, scenario_id: int | None = None) -> int:
     """A draft mailing; bad input raises MailingError (or filters.FilterError) and writes
     nothing."""
-    values = _check(name, audience, channel_id, text, choices, send_at, tz, trigger)
+    values = _check(name, audience, channel_id, text, choices, send_at, tz, trigger, scenario_id)
     now = _now()
     with db.session() as s:
         m = Mailing(**values, template_id=template_id, created_by=operator_id, status=DRAFT,
@@ -153,8 +169,8 @@ def create(name: str, audience: dict | None, text: str, *, channel_id: int | Non
 def update_draft(mailing_id: int, name: str, audience: dict | None, text: str, *,
                  channel_id: int | None = None, choices: list | None = None,
                  send_at: datetime | None = None, tz: str = "UTC", trigger: dict | None = None,
-                 template_id: int | None = None) -> None:
-    values = _check(name, audience, channel_id, text, choices, send_at, tz, trigger)
+                 template_id: int | None = None, scenario_id: int | None = None) -> None:
+    values = _check(name, audience, channel_id, text, choices, send_at, tz, trigger, scenario_id)
     with db.session() as s:
         m = _get(s, mailing_id)
         if m.status not in (DRAFT, SCHEDULED):
@@ -447,6 +463,15 @@ def _hand_over(m: Mailing, rid: int, contact_id: int, dialog_id: int, identity_i
         values = {"status": R_SKIPPED, "skip_reason": "blacklisted"}
     elif identity_id is None:
         values = {"status": R_SKIPPED, "skip_reason": "no_channel"}
+    elif m.scenario_id:  # B1 from a mailing: the bot takes it from here, through the outbox
+        try:
+            from messenger_app.services import bot
+
+            bot.start(contact_id, m.scenario_id, by="mailing")
+            values = {"status": R_STARTED}
+        except Exception as e:  # one recipient's failure never stops the others
+            log.warning("mailing %s recipient %s: scenario: %s: %s", m.id, rid, type(e).__name__, e)
+            values = {"status": R_FAILED, "error": f"{type(e).__name__}: {e}"[:500]}
     else:
         try:
             text = templates.render(m.text, contact_id).text if "{" in m.text else m.text

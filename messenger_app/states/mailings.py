@@ -13,12 +13,12 @@ import reflex as rx
 from messenger_app.i18n.errors import error_text
 from messenger_app.lib.errors import DomainError
 from messenger_app.services import (channels, filters, mailing_audience, mailing_report,
-                                    mailings, templates)
+                                    mailings, scenarios, templates)
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states import view
 
 POLL_SECONDS = 1.0
-SEGMENTS = ("sent", "delivered", "read", "failed", "skipped")
+SEGMENTS = ("sent", "delivered", "read", "started", "failed", "skipped")
 
 
 def _bar(p: dict) -> dict[str, str]:
@@ -42,6 +42,8 @@ class MailingsState(AuthState):
     buttons: str = ""
     channel_id: str = ""
     channel_options: list[dict[str, str]] = []
+    scenario_id: str = ""  # "": send the text; else start this scenario for each recipient (B1)
+    scenario_options: list[dict[str, str]] = []
     when: str = "now"  # now | at | auto
     at: str = ""  # datetime-local, in the operator's time zone
     trigger: str = "after_subscription"
@@ -122,9 +124,13 @@ class MailingsState(AuthState):
             fields = [{"value": k, "label": v.label or k}
                       for k, v in filters.crm_fields().items() if v.type == "date"]
             tpls = [{"value": t.body, "label": t.title} for t in templates.list_templates()]
-            return chans, fields, tpls
+            scs = [{"value": str(sc.id), "label": sc.name} for sc in scenarios.list_all()
+                   if sc.status == "published"]
+            return chans, fields, tpls, scs
 
-        self.channel_options, self.date_fields, self.template_options = await asyncio.to_thread(read)
+        (self.channel_options, self.date_fields, self.template_options,
+         self.scenario_options) = await asyncio.to_thread(read)
+        self.scenario_id = ""
         self.name = self.text = self.buttons = self.at = ""
         self.channel_id, self.when, self.weekdays, self.edit_id = "", "now", [], ""
         self.date_field = self.date_fields[0]["value"] if self.date_fields else ""
@@ -141,6 +147,7 @@ class MailingsState(AuthState):
         self.edit_id, self.name, self.text = str(m.id), m.name, m.text
         self.buttons = "\n".join(c.get("label", "") for c in m.choices or [])
         self.channel_id = str(m.channel_id or "")
+        self.scenario_id = str(m.scenario_id or "")
         if m.trigger:
             self.when, self.trigger = "auto", m.trigger.get("type", "after_subscription")
             self.days_after = str(m.trigger.get("days", "1")) if self.trigger == "after_subscription" else "1"
@@ -164,6 +171,11 @@ class MailingsState(AuthState):
         self.preview_skipped = [{"reason": r, "label": self.t.get(f"skip_{r}", r), "n": str(n)}
                                 for r, n in got["skipped"].items()]
         self.preview_sample = ", ".join(got["sample"])
+
+    @rx.event
+    @operator_required
+    def set_scenario(self, value: str):
+        self.scenario_id = value if str(value).isdigit() else ""
 
     @rx.event
     @operator_required
@@ -225,7 +237,8 @@ class MailingsState(AuthState):
             filt = filters.from_url(self.audience_url)
             values = dict(channel_id=int(self.channel_id) if self.channel_id else None,
                           choices=[{"label": b} for b in buttons.splitlines() if b.strip()],
-                          send_at=send_at, tz=self.tz, trigger=trigger)
+                          send_at=send_at, tz=self.tz, trigger=trigger,
+                          scenario_id=int(self.scenario_id) if self.scenario_id else None)
             if self.edit_id:
                 mid = int(self.edit_id)
                 await asyncio.to_thread(mailings.update_draft, mid, name, filt, text, **values)
@@ -256,7 +269,7 @@ class MailingsState(AuthState):
         self.bar = _bar(p)
         rows = []
         c = p["counts"]
-        for key in ("sent", "delivered", "read", "failed", "queued", "pending", "cancelled"):
+        for key in ("sent", "delivered", "read", "started", "failed", "queued", "pending", "cancelled"):
             if c.get(key):
                 rows.append({"bucket": key, "label": self.t[f"bucket_{key}"], "n": str(c[key])})
         for reason in mailing_audience.SKIP_REASONS:

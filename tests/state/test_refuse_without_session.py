@@ -72,7 +72,7 @@ ARGS.update({"toggle_note": (), "upload": ([],), "rejected": ([],), "remove_atta
              "set_edit_open": (True,), "save": ({"title": "T", "body": "B"},),
              "cancel_delete": (), "delete": ()})
 # /mailings (B2)
-ARGS.update({"set_channel": ("1",), "set_when": ("at",), "set_trigger": ("weekly",),
+ARGS.update({"set_channel": ("1",), "set_scenario": ("1",), "set_when": ("at",), "set_trigger": ("weekly",),
              "set_date_field": ("birthday",), "toggle_weekday": ("1",),
              "submit": ({"name": "N", "text": "T"},), "pause": (), "resume": (), "cancel": ()})
 # /stats (X9)

@@ -414,3 +414,42 @@ def test_a_stop_word_from_the_website_chat_unsubscribes_too(data_dir):
     assert mailings.feed() == 1  # queued is enough: the client got a mailing message
     widget.send(token, "STOP")
     assert not crm.can_mail(got.contact_id)
+
+
+def test_a_mailing_can_start_a_scenario_for_each_recipient_but_never_the_blacklisted(data_dir, monkeypatch):
+    """B2 + B1: "start scenario X for each recipient": each mailable client gets a run of the
+    scenario (its first messages come from the bot through the outbox), the blacklisted none."""
+    from messenger_app import settings
+    from messenger_app.models.scenario import BotRun
+    from messenger_app.services import scenarios
+    from tests.scenario_graphs import city_graph
+
+    monkeypatch.setenv("BOT_DEBOUNCE_SECONDS", "0")
+    settings.reset()
+    crm.create_field("city", "City")
+    ch = channels.add("vk", token="vk-token", config={"group_id": "5"}, base_url="http://127.0.0.1:9")
+    ann, boris = _client(ch, "1", "Ann"), _client(ch, "2", "Boris")
+    crm.set_blacklisted(boris, True)
+    draft = scenarios.create("Survey")
+    with pytest.raises(mailings.MailingError) as refused:  # not published yet: refused, nothing written
+        mailings.create("Ask the city", EVERYONE, "", scenario_id=draft)
+    assert refused.value.code == "mailing_scenario" and mailings.list_mailings() == []
+    scenarios.save_draft(draft, city_graph())
+    scenarios.publish(draft)
+
+    mid = mailings.create("Ask the city", EVERYONE, "", scenario_id=draft)
+    assert mailings.start(mid) == "running"
+    mailings.feed()
+    asyncio.run(workers.run_due_jobs())
+
+    with db.session() as s:
+        runs = {r.contact_id: r.started_by for r in s.exec(select(BotRun)).all()}
+        bot_texts = [m.text for m in s.exec(select(Message).where(Message.contact_id == ann,
+                                                                  Message.sender_kind == "bot"))]
+        to_boris = s.exec(select(Message).where(Message.contact_id == boris,
+                                                Message.direction == "out")).all()
+    assert runs == {ann: "mailing"} and to_boris == []
+    assert bot_texts == ["Hello, Ann!", "Which city?"]
+    c = mailing_report.counts(mid)
+    assert (c["started"], c["skipped:blacklisted"], c["total"]) == (1, 1, 2)
+    assert mailing_report.progress(mid)["finished"]

@@ -91,7 +91,7 @@ BUILTIN: dict[str, tuple[str, tuple[str, ...]]] = {
 # fields made by links, not offered in the builder: "mailing" = "<mailing id>:<bucket>", the
 # recipients of a mailing in one bucket of its report (services/mailing_report.py)
 HIDDEN: dict[str, tuple[str, tuple[str, ...]]] = {"mailing": ("mailing", ("equals",))}
-_MAILING_VALUE = re.compile(r"(\d{1,12}):(pending|queued|sent|delivered|read|failed|cancelled"
+_MAILING_VALUE = re.compile(r"(\d{1,12}):(pending|queued|sent|delivered|read|started|failed|cancelled"
                             r"|skipped(?::[a-z_]{1,32})?)")
 # -- CRM fields (variables, R6) ------------------------------------------------------------
 
