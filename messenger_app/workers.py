@@ -238,9 +238,7 @@ class Workers:
             except asyncio.CancelledError:
                 raise
             except Exception as e:  # database outage: wait and go on
-                log.warning("send lane %s: %s: %s", channel_id, type(e).__name__, e)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30)
+                backoff = await _rest_after(f"send lane {channel_id}", e, backoff)
 
     # -- mailings ------------------------------------------------------------------------
     async def mailing_loop(self) -> None:
@@ -258,9 +256,7 @@ class Workers:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                log.warning("mailing feeder: %s: %s", type(e).__name__, e)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30)
+                backoff = await _rest_after("mailing feeder", e, backoff)
 
     # -- durable jobs ------------------------------------------------------------------
     async def jobs_loop(self) -> None:
@@ -282,9 +278,15 @@ class Workers:
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                log.warning("job runner: %s: %s", type(e).__name__, e)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 30)
+                backoff = await _rest_after("job runner", e, backoff)
+
+
+async def _rest_after(what: str, e: Exception, backoff: float) -> float:
+    """A loop's failure (a database outage…): log it, wait, return the next wait (doubling, at
+    most 30 s), so the loop goes on and never ends."""
+    log.warning("%s: %s: %s", what, type(e).__name__, e)
+    await asyncio.sleep(backoff)
+    return min(backoff * 2, 30)
 
 
 async def run_job(job: jobs.Claimed) -> None:

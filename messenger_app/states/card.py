@@ -57,7 +57,7 @@ class CardState(AuthState):
         cid = inbox.crm.contact_id
         try:
             fn(int(cid), *args)
-        except (crm.CrmError, folders.FolderError) as e:
+        except (crm.CrmError, folders.FolderError, bot.BotError) as e:
             self._fail(what, cid, e)
         else:
             self._ok(what, cid)
@@ -155,14 +155,8 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        cid, paused = inbox.crm.contact_id, inbox.crm.bot_paused
-        try:
-            crm.set_bot_paused(inbox.open_id, not paused, by="operator")
-        except crm.CrmError as e:
-            self._fail("bot", cid, e)
-        else:
-            self._ok("bot", cid)
-        self._reload(inbox)
+        dialog_id, paused = inbox.open_id, inbox.crm.bot_paused
+        await self._write("bot", lambda _cid: crm.set_bot_paused(dialog_id, not paused, by="operator"))
 
     @rx.event
     @operator_required
@@ -171,23 +165,11 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        cid = inbox.crm.contact_id
         if not str(scenario_id).isdigit() or str(scenario_id) not in {o.id for o in inbox.crm.bot_scenarios}:
             return
-        try:
-            bot.start(int(cid), int(scenario_id), by="operator")
-        except (bot.BotError, crm.CrmError) as e:
-            self._fail("bot", cid, e)
-        else:
-            self._ok("bot", cid)
-        self._reload(inbox)
+        await self._write("bot", bot.start, int(scenario_id), "operator")
 
     @rx.event
     @operator_required
     async def stop_bot(self):
-        inbox = await self._inbox()
-        if inbox is None:
-            return
-        bot.stop(int(inbox.crm.contact_id))
-        self._ok("bot", inbox.crm.contact_id)
-        self._reload(inbox)
+        await self._write("bot", bot.stop)
