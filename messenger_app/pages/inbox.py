@@ -3,7 +3,7 @@
 import reflex as rx
 
 from messenger_app.components.card import card_panel
-from messenger_app.components.common import (icon_button, labelled_button, labelled_link,
+from messenger_app.components.common import (icon_button, icon_link, labelled_button, labelled_link,
                                              lang_marker, lang_switch, live_region, logo, tid)
 from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
