@@ -60,8 +60,8 @@ def attachment(a) -> rx.Component:
     )
 
 
-MESSAGE_FIELDS = ("id", "dir", "sender", "channel", "text", "time", "day", "new_day", "status",
-                  "status_label", "error", "atts")  # what view.message() gives and is shown
+MESSAGE_FIELDS = ("id", "dir", "sender", "channel", "text", "subject", "short", "time", "day",
+                  "new_day", "status", "status_label", "error", "atts")  # what view.message() gives and is shown
 
 
 def message(m) -> rx.Component:
@@ -72,11 +72,11 @@ def message(m) -> rx.Component:
 
 @rx.memo
 def message_item(id: rx.Var[str], dir: rx.Var[str], sender: rx.Var[str], channel: rx.Var[str],
-                 text: rx.Var[str], time: rx.Var[str], day: rx.Var[str], new_day: rx.Var[str],
-                 status: rx.Var[str], status_label: rx.Var[str], error: rx.Var[str],
-                 atts: rx.Var[str]) -> rx.Component:
+                 text: rx.Var[str], subject: rx.Var[str], short: rx.Var[str], time: rx.Var[str],
+                 day: rx.Var[str], new_day: rx.Var[str], status: rx.Var[str],
+                 status_label: rx.Var[str], error: rx.Var[str], atts: rx.Var[str]) -> rx.Component:
     return _message({"id": id, "dir": dir, "sender": sender, "channel": channel, "text": text,
-                     "time": time, "day": day, "new_day": new_day, "status": status,
+                     "subject": subject, "short": short, "time": time, "day": day, "new_day": new_day, "status": status,
                      "status_label": status_label, "error": error, "atts": atts})
 
 
