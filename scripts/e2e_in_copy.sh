@@ -11,6 +11,9 @@ rsync -a --delete --exclude .venv --exclude node_modules --exclude .web --exclud
   --exclude data --exclude '__pycache__' --exclude screenshots "$ROOT/" "$DEST/"
 ln -sfn "$ROOT/.venv" "$DEST/.venv"
 ln -sfn "$ROOT/node_modules" "$DEST/node_modules"
+for d in tests/e2e/axe tests/servers/webpush; do  # npm tools the tests use (./test.sh installs them)
+  [ -d "$ROOT/$d/node_modules" ] && ln -sfn "$ROOT/$d/node_modules" "$DEST/$d/node_modules"
+done
 mkdir -p "$DEST/screenshots"
 cd "$DEST"
 source scripts/env.sh
