@@ -45,8 +45,9 @@ def without_string_table(state, fields: dict) -> dict:
     """A state's pickle (Redis) without the cached `t`: the whole string table (~22 KB) of
     its language, derived from `lang` and rebuilt on first use. Two of them were 80 % of what
     every tab, even a stranger's on /login, kept in Redis for an hour (bench_anonymous_tabs)."""
-    cached = type(state).computed_vars["t"]._cache_attr
-    if cached not in fields:
+    var = type(state).computed_vars.get("t")  # a substate may define its own `t` (or none)
+    cached = getattr(var, "_cache_attr", None)
+    if cached is None or cached not in fields:
         return fields
     return {k: v for k, v in fields.items() if k != cached}
 
