@@ -245,7 +245,7 @@ def test_try_it_plays_the_draft_without_sending(built):
 TYPED = ("Greeter", "Administrator", "Hello", "Which city", "Moscow", "Other", "How old",
          "Please type", "Wants a person", "Age", "age_", "Anna",
          "Website chat",  # the widget channel is made with an English name
-         "fake_bot")  # the Telegram fake's bot, connected by other tests of the shared app
+         "fake_bot", "Support mail")  # channels other tests of the shared app connected
 
 
 def _look(page, name: str, size: str, lang: str) -> None:

@@ -40,7 +40,9 @@ def test_stats_range_bar_click_lands_on_the_filtered_list(browser, app):
         bar.click()
         expect(page).to_have_url(re.compile(r"/\?f=[A-Za-z0-9_-]+"))
         expect(row_with(page, text)).to_have_count(1)
-        expect(page.get_by_test_id("filter-count")).to_have_text("2")
+        # the day, and the channel when its series has a slot of its own (a shared app with
+        # more than 7 channels puts the widget's in "other")
+        expect(page.get_by_test_id("filter-count")).to_have_text(re.compile(r"^[12]$"))
     finally:
         ctx.close()
         visitor_ctx.close()
