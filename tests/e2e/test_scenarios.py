@@ -258,7 +258,7 @@ def _look(page, name: str, size: str, lang: str) -> None:
     assert width <= SIZES[size]["width"], f"{name} is {width}px wide"
     if lang == "ru":  # what the test typed is English data, not the interface
         left = [t for t in _untranslated(page) if not any(d in t for d in TYPED)
-                and not re.search(r"\b[0-9a-f]{8}\b", t)]  # other tests' data: "Drinks 15b1a9e5"
+                and not re.search(r"\b[0-9a-f]{6,}\b", t)]  # other tests' data: "Drinks 15b1a9e5"
         assert left == [], name
     found = axe_violations(page)
     assert found == [], (name, found)
