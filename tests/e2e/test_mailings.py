@@ -8,10 +8,8 @@ import urllib.request
 
 from playwright.sync_api import expect
 
-from messenger_app.services import filters
-from tests.e2e.conftest import TG_TOKEN, goto, login, new_page
-from tests.e2e.crm_helpers import letters, new_client
-from tests.e2e.test_accessibility import SIZES, axe_violations
+from tests.e2e.conftest import TG_TOKEN, goto
+from tests.e2e.crm_helpers import letters
 
 MAIL_USER_ID = 777000333
 
