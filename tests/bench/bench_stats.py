@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -47,22 +48,37 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", default="", help="a directory kept between runs: the generated "
+                    "database is loaded there once and reused (migrated to the current schema)")
     args = ap.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-stats-"))
+    tmp = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="bench-stats-"))
     os.environ["DATA_DIR"] = str(tmp / "data")
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
 
     from messenger_app import db, settings
-    from messenger_app.services import stats, stats_view
 
+    done = tmp / f"loaded-{args.clients}-{args.messages}-{args.seed}"
+    if not done.exists():  # nothing (complete) to reuse: load from scratch
+        shutil.rmtree(tmp / "data", ignore_errors=True)
+        for old in tmp.glob("loaded-*"):
+            old.unlink()
     settings.reset()
     db.reset_engine()
+    path = Path(os.environ["DATA_DIR"]) / "messenger.db"
     db.migrate()
     db.reset_engine()
-    path = Path(os.environ["DATA_DIR"]) / "messenger.db"
+    if done.exists():
+        print(f"reusing the database in {tmp} (loaded earlier; migrated to the current schema)")
+    else:
+        load_data(path, args)
+        done.write_text("ok")
+    run(path, args)
+
+
+def load_data(path: Path, args) -> None:
     t0 = time.perf_counter()
     info = load(path, args.clients, args.messages, args.seed)
     con = sqlite3.connect(path)
@@ -78,6 +94,11 @@ def main() -> None:
     con.close()
     print(f"loaded in {time.perf_counter() - t0:.1f} s: "
           + ", ".join(f"{k} {v:,}" for k, v in info.items() if not k.endswith("_s")))
+
+
+def run(path: Path, args) -> None:
+    from messenger_app.services import stats, stats_view
+
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     # -- rebuild -------------------------------------------------------------------------
