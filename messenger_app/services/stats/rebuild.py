@@ -11,8 +11,10 @@ from datetime import datetime, timezone
 from sqlalchemy import delete
 
 from messenger_app import db
-from messenger_app.models import Rollup
+from messenger_app.models import Rollup, StatsZone
+from messenger_app.services import rollup_days
 from messenger_app.services import rollups as R
+from messenger_app.services.stats.zones import server_zone
 from messenger_app.services.stats.times import bin_of
 
 _T = Rollup.__table__
@@ -66,6 +68,7 @@ def rebuild(progress=None) -> dict:
     with db.engine().begin() as conn:
         pg = conn.dialect.name == "postgresql"
         conn.execute(delete(_T).where(_T.c.metric.in_(R.OWNED)))
+        conn.execute(delete(StatsZone.__table__))  # the day tables follow at the end (build)
         for sql in _count_sql(pg):
             conn.exec_driver_sql(sql)
         hos = defaultdict(list)
@@ -95,4 +98,5 @@ def rebuild(progress=None) -> dict:
                        operator_id or 0, str(bin_of(secs)))] += 1
                 since, first = None, False
         R.add(conn, cells)
+        rollup_days.build(conn, server_zone())
     return {"messages": n_msgs, "cells": len(cells), "seconds": round(time.perf_counter() - t0, 2)}

@@ -8,15 +8,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 
 from messenger_app import db
-from messenger_app.models import Rollup
+from messenger_app.models import Rollup, RollupDay
+from messenger_app.services import rollup_days
 from messenger_app.services import rollups as R
 from messenger_app.services.stats.times import Times, times
-from messenger_app.services.stats.zones import MAX_DAYS, StatsError, _offsets, day_bounds, zone_of
+from messenger_app.services.stats.zones import MAX_DAYS, StatsError, day_bounds, zone_of
 
-_T = Rollup.__table__
+_T, _RD = Rollup.__table__, RollupDay.__table__
 
 
 @dataclass
@@ -37,58 +38,74 @@ class Report:
 
 
 def report(first_day: date, last_day: date, zone: str, channel_id: int | None = None,
-           operator_id: int | None = None) -> Report:
+           operator_id: int | None = None, *, by_day: bool | None = None) -> Report:
     """Every figure of /stats for the local days [first_day, last_day] in `zone`; with
-    operator_id only that operator's own figures (and nothing team-wide)."""
+    operator_id only that operator's own figures (and nothing team-wide). by_day: read the
+    per-day tables (None: when they are kept for `zone`; False: sum the hours)."""
     tz = zone_of(zone)
     if last_day < first_day or (last_day - first_day).days >= MAX_DAYS:
         raise StatsError("bad date range", code="stats_range")
     start, _ = day_bounds(first_day, tz)
     _, end = day_bounds(last_day, tz)
     days = [(first_day + timedelta(days=i)).isoformat() for i in range((last_day - first_day).days + 1)]
-    conds = [_T.c.bucket >= start, _T.c.bucket < end]
-    if channel_id:
-        conds.append(_T.c.channel_id == channel_id)
-    mine = [_T.c.operator_id == operator_id] if operator_id else []
     with db.engine().connect() as conn:
+        if by_day is None:
+            by_day = rollup_days.kept_zone(conn) == zone
+        if by_day:
+            t = _RD
+            rng = [rollup_days.day_range(first_day, last_day)]
+            day = _RD.c.day.label("d")
+        else:
+            t = _T
+            rng = [_T.c.bucket >= start, _T.c.bucket < end]
+            day = rollup_days.day_sql(conn, start, end, tz)
+        conds = rng + ([t.c.channel_id == channel_id] if channel_id else [])
+        mine = [t.c.operator_id == operator_id] if operator_id else []
         per_day = {R.MSG_IN: defaultdict(dict), R.MSG_OUT: defaultdict(dict)}
         flat = {R.NEW_CLIENT: defaultdict(int), R.BILLED_NEW: defaultdict(int)}
         chans: set[int] = set()
-        day = _day_sql(conn, start, end, tz)
         wanted = [R.MSG_OUT] if operator_id else [R.MSG_IN, R.MSG_OUT]
-        q = (select(_T.c.metric, day, _T.c.channel_id, func.sum(_T.c.n))
-             .where(_T.c.metric.in_(wanted), *conds, *mine)
-             .group_by(_T.c.metric, literal_column("d"), _T.c.channel_id))
+        q = (select(t.c.metric, day, t.c.channel_id, func.sum(t.c.n))
+             .where(t.c.metric.in_(wanted), *conds, *mine)
+             .group_by(t.c.metric, literal_column("d"), t.c.channel_id))
         for metric, d, ch, n in conn.execute(q):
             per_day[metric][str(d)][ch] = n
             chans.add(ch)
         if not operator_id:  # clients have no channel: the channel filter does not apply
             for metric, d, n in conn.execute(
-                    select(_T.c.metric, day, func.sum(_T.c.n))
-                    .where(_T.c.metric.in_((R.NEW_CLIENT, R.BILLED_NEW)), *conds[:2])
-                    .group_by(_T.c.metric, literal_column("d"))):
+                    select(t.c.metric, day, func.sum(t.c.n))
+                    .where(t.c.metric.in_((R.NEW_CLIENT, R.BILLED_NEW)), *rng)
+                    .group_by(t.c.metric, literal_column("d"))):
                 flat[metric][str(d)] += n
-        active = _active_dialogs(conn, start, end, tz, conds + mine)
+        if by_day:  # counted per day as things happened (rollup_days)
+            active = {str(d): n for d, n in conn.execute(select(_RD.c.day, _RD.c.n).where(
+                _RD.c.metric == rollup_days.ACTIVE, *rng, _RD.c.channel_id == (channel_id or 0),
+                _RD.c.operator_id == (operator_id or 0), _RD.c.key == ""))}
+        else:  # distinct dialogs with a message per local day, counted by the database
+            active = {str(d): n for d, n in conn.execute(
+                select(day, func.count(func.distinct(_T.c.key)))
+                .where(_T.c.metric == R.DIALOG_ACTIVE, *conds, *mine).group_by(literal_column("d")))}
         hist = {R.FIRST_RESPONSE: defaultdict(int), R.REPLY: defaultdict(int)}
         op_hist: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for metric, key, op, n in conn.execute(
-                select(_T.c.metric, _T.c.key, _T.c.operator_id, func.sum(_T.c.n))
-                .where(_T.c.metric.in_((R.FIRST_RESPONSE, R.REPLY)), *conds, *mine)
-                .group_by(_T.c.metric, _T.c.key, _T.c.operator_id)):
+                select(t.c.metric, t.c.key, t.c.operator_id, func.sum(t.c.n))
+                .where(t.c.metric.in_((R.FIRST_RESPONSE, R.REPLY)), *conds, *mine)
+                .group_by(t.c.metric, t.c.key, t.c.operator_id)):
             hist[metric][int(key)] += n
             if metric == R.FIRST_RESPONSE:
                 op_hist[op][int(key)] += n
         ops: dict[int, dict] = {}
-        for op, n in conn.execute(select(_T.c.operator_id, func.sum(_T.c.n)).where(
-                _T.c.metric == R.MSG_OUT, _T.c.operator_id > 0, *conds, *mine).group_by(_T.c.operator_id)):
+        for op, n in conn.execute(select(t.c.operator_id, func.sum(t.c.n)).where(
+                t.c.metric == R.MSG_OUT, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)):
             ops.setdefault(op, {"operator_id": op, "messages": 0, "dialogs": 0})["messages"] = n
-        for op, n in conn.execute(select(_T.c.operator_id, func.count(func.distinct(_T.c.key))).where(
-                _T.c.metric == R.DIALOG_ACTIVE, _T.c.operator_id > 0, *conds, *mine).group_by(_T.c.operator_id)):
+        presence = rollup_days.OPERATOR_DIALOG if by_day else R.DIALOG_ACTIVE
+        for op, n in conn.execute(select(t.c.operator_id, func.count(func.distinct(t.c.key))).where(
+                t.c.metric == presence, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)):
             ops.setdefault(op, {"operator_id": op, "messages": 0, "dialogs": 0})["dialogs"] = n
         for op, row in ops.items():
-            t = times(op_hist.get(op, {}))
-            row["frt_median"], row["frt_count"] = t.median, t.count
-        bots, mailings = ([], []) if operator_id else _feature_tables(conn, start, end, channel_id)
+            tm = times(op_hist.get(op, {}))
+            row["frt_median"], row["frt_count"] = tm.median, tm.count
+        bots, mailings = ([], []) if operator_id else _feature_tables(conn, t, rng)
     fmt = lambda m: {d: dict(per_day[m].get(d, {})) for d in days}  # noqa: E731
     out = Report(days=days, channels=sorted(chans), msg_in=fmt(R.MSG_IN), msg_out=fmt(R.MSG_OUT),
                  new_clients={d: flat[R.NEW_CLIENT].get(d, 0) for d in days},
@@ -104,37 +121,11 @@ def report(first_day: date, last_day: date, zone: str, channel_id: int | None = 
     return out
 
 
-def _day_sql(conn, start, end, tz):
-    """SQL: the local day (in `tz`) of a rollup's hour, labelled "d": the bucket shifted by
-    the zone's offset at that time (a CASE over the offset changes inside [start, end))."""
-    segs = _offsets(start, end, tz)
-    pg = conn.dialect.name == "postgresql"
-
-    def shifted(minutes: int):
-        if pg:
-            return literal_column(
-                f"CAST((rollup.bucket AT TIME ZONE 'UTC') + interval '{int(minutes)} minutes' AS DATE)")
-        return func.date(_T.c.bucket, f"{int(minutes):+d} minutes")
-
-    if len(segs) == 1:
-        return shifted(segs[0][1]).label("d")
-    return case(*[(_T.c.bucket < segs[i + 1][0], shifted(off)) for i, (_, off) in enumerate(segs[:-1])],
-                else_=shifted(segs[-1][1])).label("d")
-
-
-def _active_dialogs(conn, start, end, tz, conds) -> dict[str, int]:
-    """Distinct dialogs with a message per local day, counted by the database."""
-    q = (select(_day_sql(conn, start, end, tz), func.count(func.distinct(_T.c.key)))
-         .where(_T.c.metric == R.DIALOG_ACTIVE, *conds).group_by(literal_column("d")))
-    return {str(d): n for d, n in conn.execute(q)}
-
-
-def _feature_tables(conn, start, end, channel_id) -> tuple[list[dict], list[dict]]:
-    conds = [_T.c.bucket >= start, _T.c.bucket < end]
+def _feature_tables(conn, t, rng) -> tuple[list[dict], list[dict]]:
     got: dict[str, dict[str, dict]] = {"bot": {}, "mailing": {}}
     for metric, key, n in conn.execute(
-            select(_T.c.metric, _T.c.key, func.sum(_T.c.n))
-            .where(_T.c.metric.in_(R.BOT + R.MAILING), *conds).group_by(_T.c.metric, _T.c.key)):
+            select(t.c.metric, t.c.key, func.sum(t.c.n))
+            .where(t.c.metric.in_(R.BOT + R.MAILING), *rng).group_by(t.c.metric, t.c.key)):
         group, what = metric.split("_", 1)
         names = R.BOT if group == "bot" else R.MAILING
         row = got[group].setdefault(key, {"key": key, **{m.split("_", 1)[1]: 0 for m in names}})

@@ -65,14 +65,3 @@ def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
 
 
 MAX_DAYS = 366
-
-
-def _offsets(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, int]]:
-    """[(from, utc offset in minutes)] segments of constant offset covering [start, end)."""
-    segs, t = [], start
-    while t < end:
-        off = int(t.astimezone(tz).utcoffset().total_seconds() // 60)
-        if not segs or segs[-1][1] != off:
-            segs.append((t, off))
-        t += timedelta(hours=1)
-    return segs
