@@ -87,13 +87,14 @@ def report(first_day: date, last_day: date, zone: str, channel_id: int | None = 
                 .where(_T.c.metric == R.DIALOG_ACTIVE, *conds, *mine).group_by(literal_column("d")))}
         hist = {R.FIRST_RESPONSE: defaultdict(int), R.REPLY: defaultdict(int)}
         op_hist: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        for metric, key, op, n in conn.execute(
-                select(t.c.metric, t.c.key, t.c.operator_id, func.sum(t.c.n))
-                .where(t.c.metric.in_((R.FIRST_RESPONSE, R.REPLY)), *conds, *mine)
-                .group_by(t.c.metric, t.c.key, t.c.operator_id)):
-            hist[metric][int(key)] += n
-            if metric == R.FIRST_RESPONSE:
-                op_hist[op][int(key)] += n
+        for key, op, n in conn.execute(  # per operator (their medians) and, summed, the team's
+                select(t.c.key, t.c.operator_id, func.sum(t.c.n))
+                .where(t.c.metric == R.FIRST_RESPONSE, *conds, *mine).group_by(t.c.key, t.c.operator_id)):
+            hist[R.FIRST_RESPONSE][int(key)] += n
+            op_hist[op][int(key)] += n
+        for key, n in conn.execute(select(t.c.key, func.sum(t.c.n))
+                                   .where(t.c.metric == R.REPLY, *conds, *mine).group_by(t.c.key)):
+            hist[R.REPLY][int(key)] += n
         ops: dict[int, dict] = {}
         for op, n in conn.execute(select(t.c.operator_id, func.sum(t.c.n)).where(
                 t.c.metric == R.MSG_OUT, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)):
