@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, literal_column, select
+from sqlalchemy import and_, bindparam, case, cast, delete, func, insert, literal, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from messenger_app.models import DialogDay, Rollup, RollupDay, StatsZone
@@ -168,14 +168,14 @@ def build(conn, zone: str) -> None:
         .group_by(_T.c.metric, literal_column("d"), *dims, _T.c.key).having(func.sum(_T.c.n) != 0)))
     conn.execute(insert(_DD).from_select(
         ["day", "dialog_id", "channel_id", "operator_id", "n"],
-        select(d, func.cast(_T.c.key, _DD.c.dialog_id.type), *dims, func.sum(_T.c.n))
+        select(d, cast(_T.c.key, _DD.c.dialog_id.type), *dims, func.sum(_T.c.n))
         .where(_T.c.metric == DIALOG_ACTIVE)
         .group_by(literal_column("d"), _T.c.key, *dims).having(func.sum(_T.c.n) != 0)))
     cols = ["metric", "day", "channel_id", "operator_id", "key", "n"]
     human = _DD.c.operator_id > 0
     conn.execute(insert(_RD).from_select(cols, select(
         literal(OPERATOR_DIALOG), _DD.c.day, _DD.c.channel_id, _DD.c.operator_id,
-        func.cast(_DD.c.dialog_id, _RD.c.key.type), _DD.c.n).where(human)))
+        cast(_DD.c.dialog_id, _RD.c.key.type), _DD.c.n).where(human)))
     distinct = func.count(func.distinct(_DD.c.dialog_id))
     zero = literal(0)
     for ch, op, where in ((zero, zero, None), (_DD.c.channel_id, zero, None),

@@ -150,3 +150,39 @@ def test_a_dst_change_in_the_kept_zone(data_dir, clock, monkeypatch):
     written = _day_state()
     stats.rebuild()
     assert _day_state() == written
+
+
+def test_postgres_day_tables_equal_the_hours_and_a_rebuild(postgres, monkeypatch):
+    """The same on PostgreSQL: the write path's upserts, the SQL build and the day report."""
+    from tests.unit.test_stats import Clock, T0, crm, inbox
+
+    monkeypatch.setenv("REPORT_TZ", ZONE)
+    db.migrate()
+    stats.rebuild()
+    c = Clock(T0)
+    for mod in (inbox, outbox, crm, notes, merge):
+        monkeypatch.setattr(mod, "utcnow", c, raising=False)
+    tg, sms = _ch("telegram"), _ch("sms")
+    olga, ivan = _ops()
+    a = _say(tg, "anna")
+    c.tick(minutes=3)
+    outbox.queue(a.dialog_id, olga, "hello")  # 23:53 local
+    c.tick(minutes=10)
+    b = _say(sms, "boris")  # 00:03 local, the next day
+    with db.engine().begin() as conn:
+        stats.handed_over(conn, b.dialog_id, c.tick(seconds=30)())
+    c.tick(seconds=45)
+    outbox.queue(b.dialog_id, ivan, "after the bot")
+    log = merge.merge(a.contact_id, b.contact_id)
+    c.tick(minutes=5)
+    outbox.queue(a.dialog_id, olga, "merged")
+    for kw in ({}, {"channel_id": sms.id}, {"operator_id": olga}):
+        days, hours = _both(date(2026, 11, 10), date(2026, 11, 12), ZONE, **kw)
+        assert days == hours, kw
+    days, _ = _both(date(2026, 11, 10), date(2026, 11, 12), ZONE)
+    assert days.active_dialogs == {"2026-11-10": 1, "2026-11-11": 1, "2026-11-12": 0}
+    merge.undo(log)
+    assert _both(date(2026, 11, 10), date(2026, 11, 12), ZONE)[0].active_dialogs["2026-11-11"] == 2
+    written = _day_state()
+    stats.rebuild()
+    assert _day_state() == written
