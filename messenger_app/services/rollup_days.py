@@ -25,7 +25,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, case, cast, delete, func, insert, literal, literal_column, select
+from sqlalchemy import and_, bindparam, case, cast, delete, func, insert, literal, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from messenger_app.models import DialogDay, Rollup, RollupDay, StatsZone
@@ -164,7 +164,8 @@ def build(conn, zone: str) -> None:
     dims = (_T.c.channel_id, _T.c.operator_id)
     conn.execute(insert(_RD).from_select(
         ["metric", "day", "channel_id", "operator_id", "key", "n"],
-        select(_T.c.metric, d, *dims, _T.c.key, func.sum(_T.c.n)).where(_T.c.metric != DIALOG_ACTIVE)
+        select(_T.c.metric, d, *dims, _T.c.key, func.sum(_T.c.n))
+        .where(or_(_T.c.metric < DIALOG_ACTIVE, _T.c.metric > DIALOG_ACTIVE))  # two ranges of the key
         .group_by(_T.c.metric, literal_column("d"), *dims, _T.c.key).having(func.sum(_T.c.n) != 0)))
     conn.execute(insert(_DD).from_select(
         ["day", "dialog_id", "channel_id", "operator_id", "n"],
