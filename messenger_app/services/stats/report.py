@@ -68,40 +68,40 @@ def report(first_day: date, last_day: date, zone: str, channel_id: int | None = 
         q = (select(t.c.metric, day, t.c.channel_id, func.sum(t.c.n))
              .where(t.c.metric.in_(wanted), *conds, *mine)
              .group_by(t.c.metric, literal_column("d"), t.c.channel_id))
-        for metric, d, ch, n in conn.execute(q):
+        for metric, d, ch, n in conn.execute(q).all():
             per_day[metric][str(d)][ch] = n
             chans.add(ch)
         if not operator_id:  # clients have no channel: the channel filter does not apply
             for metric, d, n in conn.execute(
                     select(t.c.metric, day, func.sum(t.c.n))
                     .where(t.c.metric.in_((R.NEW_CLIENT, R.BILLED_NEW)), *rng)
-                    .group_by(t.c.metric, literal_column("d"))):
+                    .group_by(t.c.metric, literal_column("d"))).all():
                 flat[metric][str(d)] += n
         if by_day:  # counted per day as things happened (rollup_days)
             active = {str(d): n for d, n in conn.execute(select(_RD.c.day, _RD.c.n).where(
                 _RD.c.metric == rollup_days.ACTIVE, *rng, _RD.c.channel_id == (channel_id or 0),
-                _RD.c.operator_id == (operator_id or 0), _RD.c.key == ""))}
+                _RD.c.operator_id == (operator_id or 0), _RD.c.key == "")).all()}
         else:  # distinct dialogs with a message per local day, counted by the database
             active = {str(d): n for d, n in conn.execute(
                 select(day, func.count(func.distinct(_T.c.key)))
-                .where(_T.c.metric == R.DIALOG_ACTIVE, *conds, *mine).group_by(literal_column("d")))}
+                .where(_T.c.metric == R.DIALOG_ACTIVE, *conds, *mine).group_by(literal_column("d"))).all()}
         hist = {R.FIRST_RESPONSE: defaultdict(int), R.REPLY: defaultdict(int)}
         op_hist: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
         for key, op, n in conn.execute(  # per operator (their medians) and, summed, the team's
                 select(t.c.key, t.c.operator_id, func.sum(t.c.n))
-                .where(t.c.metric == R.FIRST_RESPONSE, *conds, *mine).group_by(t.c.key, t.c.operator_id)):
+                .where(t.c.metric == R.FIRST_RESPONSE, *conds, *mine).group_by(t.c.key, t.c.operator_id)).all():
             hist[R.FIRST_RESPONSE][int(key)] += n
             op_hist[op][int(key)] += n
         for key, n in conn.execute(select(t.c.key, func.sum(t.c.n))
-                                   .where(t.c.metric == R.REPLY, *conds, *mine).group_by(t.c.key)):
+                                   .where(t.c.metric == R.REPLY, *conds, *mine).group_by(t.c.key)).all():
             hist[R.REPLY][int(key)] += n
         ops: dict[int, dict] = {}
         for op, n in conn.execute(select(t.c.operator_id, func.sum(t.c.n)).where(
-                t.c.metric == R.MSG_OUT, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)):
+                t.c.metric == R.MSG_OUT, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)).all():
             ops.setdefault(op, {"operator_id": op, "messages": 0, "dialogs": 0})["messages"] = n
         presence = rollup_days.OPERATOR_DIALOG if by_day else R.DIALOG_ACTIVE
         for op, n in conn.execute(select(t.c.operator_id, func.count(func.distinct(t.c.key))).where(
-                t.c.metric == presence, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)):
+                t.c.metric == presence, t.c.operator_id > 0, *conds, *mine).group_by(t.c.operator_id)).all():
             ops.setdefault(op, {"operator_id": op, "messages": 0, "dialogs": 0})["dialogs"] = n
         for op, row in ops.items():
             tm = times(op_hist.get(op, {}))
@@ -126,7 +126,7 @@ def _feature_tables(conn, t, rng) -> tuple[list[dict], list[dict]]:
     got: dict[str, dict[str, dict]] = {"bot": {}, "mailing": {}}
     for metric, key, n in conn.execute(
             select(t.c.metric, t.c.key, func.sum(t.c.n))
-            .where(t.c.metric.in_(R.BOT + R.MAILING), *rng).group_by(t.c.metric, t.c.key)):
+            .where(t.c.metric.in_(R.BOT + R.MAILING), *rng).group_by(t.c.metric, t.c.key)).all():
         group, what = metric.split("_", 1)
         names = R.BOT if group == "bot" else R.MAILING
         row = got[group].setdefault(key, {"key": key, **{m.split("_", 1)[1]: 0 for m in names}})
