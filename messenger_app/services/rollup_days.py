@@ -17,6 +17,10 @@ when a new database was made) the same figures are also kept per local day:
 mirror() runs inside rollups.add(), in the same transaction, for every change of the hourly
 cells (write path, merge / undo, bot and mailing records), so both stay equal; build()
 recomputes the day tables from the hourly ones (stats.rebuild calls it).
+
+Limit: whether a message makes its dialog active that day is read, then written. SQLite runs
+one writer at a time; on PostgreSQL two messages of the same dialog and day committed at the
+same instant by different processes could both count it (a rebuild corrects that).
 """
 
 from __future__ import annotations
