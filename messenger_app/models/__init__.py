@@ -13,11 +13,12 @@ from messenger_app.models.mailing import Mailing, MailingRecipient
 from messenger_app.models.merge import MergeLog
 from messenger_app.models.operator import Operator, OperatorSession
 from messenger_app.models.push import PushSubscription
-from messenger_app.models.rollup import Handover, Rollup
+from messenger_app.models.rollup import DialogDay, Handover, Rollup, RollupDay, StatsZone
 from messenger_app.models.scenario import BotRun, BotRunEvent, Scenario, ScenarioVersion
 from messenger_app.models.template import MessageTemplate
 
 __all__ = ["AppSecret", "BotRun", "BotRunEvent", "Channel", "ChannelIdentity", "Contact", "ContactFolder",
-           "ContactValue", "CrmField", "Dialog", "Folder", "Handover", "Job", "Mailing", "MailingRecipient",
+           "ContactValue", "CrmField", "Dialog", "DialogDay", "Folder", "Handover", "Job", "Mailing", "MailingRecipient",
            "MergeLog", "Message", "MessageTemplate", "Operator", "OperatorSession", "PushSubscription",
-           "Rollup", "Scenario", "ScenarioVersion", "Tag2Option", "WorkerLease"]
+           "Rollup", "RollupDay", "Scenario", "ScenarioVersion", "StatsZone", "Tag2Option",
+           "WorkerLease"]

@@ -3,7 +3,9 @@
 One row per (metric, UTC hour, channel, operator, key) holds a count `n`; recording the same
 cell again adds to it (INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, SQLite and
 PostgreSQL alike). Hours are UTC so the page can sum them into the days of any whole-hour
-reporting time zone without a rebuild (services/stats.py). 0 / "" mean "no such dimension".
+reporting time zone without a rebuild (services/stats/); for the server's reporting zone
+they are also kept per local day (services/rollup_days.py, updated by add()). 0 / "" mean
+"no such dimension".
 
 Other features record their own figures here with the names below (key = scenario id /
 mailing id); stats.rebuild() recomputes only the metrics derived from messages and contacts
@@ -19,6 +21,7 @@ from typing import Iterable
 from sqlalchemy.dialects import postgresql, sqlite
 
 from messenger_app.models import Rollup
+from messenger_app.services import rollup_days
 
 # derived from messages / contacts (stats.rebuild recomputes them)
 MSG_IN, MSG_OUT, DIALOG_ACTIVE = "msg_in", "msg_out", "dialog_active"
@@ -68,6 +71,7 @@ def add(conn, cells: dict[tuple, int]) -> None:
         index_elements=["metric", "bucket", "channel_id", "operator_id", "key"],
         set_={"n": _T.c.n + stmt.excluded.n})
     conn.execute(stmt, rows)
+    rollup_days.mirror(conn, cells)  # the same change per local day of the reporting zone
 
 
 def merge_cells(into: dict[tuple, int], more: Iterable[tuple[tuple, int]], sign: int = 1) -> None:

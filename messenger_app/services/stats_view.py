@@ -1,5 +1,5 @@
 """What /stats shows, as plain rows for the page and its CSV files (X9, B3): the report of
-services/stats.py with channel and operator names, chart rows, links into the dialog list."""
+services/stats/ with channel and operator names, chart rows, links into the dialog list."""
 
 from __future__ import annotations
 
