@@ -12,7 +12,8 @@ from reflex.state import State
 from messenger_app.services import auth, crm, dialog_query, folders
 from messenger_app.states.card import CardState, localize
 from messenger_app.states.card_view import call_url
-from messenger_app.states.contacts import SKIP, ContactsState
+from messenger_app.states.contacts import ContactsState
+from messenger_app.states.contacts_import import SKIP
 from messenger_app.states.crm_settings import CrmSettingsState, slug
 from messenger_app.states.inbox import InboxState
 from messenger_app.i18n.strings import EN, RU
