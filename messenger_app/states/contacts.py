@@ -14,7 +14,7 @@ import time
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import auth, client_import, contacts, crm, dialog_query, filters
+from messenger_app.services import auth, client_import, contacts, crm, dialog_list, filters
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.contacts_import import ContactsImport
@@ -161,7 +161,7 @@ class ContactsState(ContactsImport, BrowserZone, AuthState):
 
     # -- export ----------------------------------------------------------------------------
     def _export_filter(self):
-        return dialog_query.search_condition(self.search) if self.search.strip() else None
+        return dialog_list.search_condition(self.search) if self.search.strip() else None
 
     @rx.event
     @operator_required

@@ -17,7 +17,7 @@ import copy
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import filters, left_panel
+from messenger_app.services import filters
 from messenger_app.states.auth import operator_required
 from messenger_app.states.filter_edits import FilterEdits
 from messenger_app.states.filter_rows import (DATES, RANGES, Block, Cond, _new_cond, _number, iso_date,
@@ -118,7 +118,7 @@ class FilterBuilderState(FilterEdits, InboxState):
                                          error=c["error"]) for c in b["conds"]])
                        for b in m["blocks"]]
         try:
-            self.meaning = filters.describe(left_panel.readable(self._to_filter(draft=True)), self.lang)
+            self.meaning = filters.describe(filters.readable(self._to_filter(draft=True)), self.lang)
         except Exception:  # a half-typed condition: the words come back with the next change
             self.meaning = ""
 

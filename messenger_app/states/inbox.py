@@ -15,8 +15,8 @@ from datetime import datetime
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import (dialog_query, dialogs, filters, folders, left_panel,
-                                    outbox, presence)
+from messenger_app.services import dialog_list as dialog_query  # (the module's old name in this file)
+from messenger_app.services import dialogs, filters, folders, outbox, presence
 from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
@@ -123,7 +123,7 @@ class InboxState(BrowserZone, AuthState):
             self.list_error = error_text(e, self.lang)
             return False
         self.filter_url, self.filter_count = url, filters.count_conditions(filt)
-        self.filter_text = filters.describe(left_panel.readable(filt), self.lang)
+        self.filter_text = filters.describe(filters.readable(filt), self.lang)
         self.list_error = ""
         return True
 
