@@ -62,7 +62,8 @@ class Simulation:
         return True, text
 
     def condition(self, filt: dict, variables: dict) -> bool:
-        return python_filter(filt, variables, (self._now or utcnow()).astimezone(_zone()))
+        return python_filter(filt, variables, (self._now or utcnow()).astimezone(_zone()),
+                             {key: ftype for key, (ftype, _opts) in self._fields.items()})
 
     # the API
     @property
