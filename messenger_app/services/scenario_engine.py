@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime
-from decimal import Decimal
+from datetime import datetime, time as dtime
 from typing import Any, Protocol
 
 from messenger_app.lib import values
@@ -261,25 +260,14 @@ def _leaf_value(key: str, variables: dict) -> str:
     return str(variables.get(name, "") or "")
 
 
-def _numbers(have: str, want: Any) -> tuple[Decimal, Any] | None:
-    """The variable and the leaf's value(s) as lib/values.py reads numbers (the CRM's and the
-    filters' reader: "1 234,5", "1,234.5", "−7"); None when either is not a number."""
+def _read(parse, have: str, want: Any) -> tuple[Any, Any] | None:
+    """The variable and the leaf's value(s) read by `parse`: lib/values.py's parse_number
+    ("1 234,5", "1,234.5", "−7") or parse_date ("2026-11-25", "25.11.2026"), the CRM's and
+    the filters' readers; None when either is not one."""
     try:
-        x = values.parse_number(have)
         if isinstance(want, list):
-            return x, [values.parse_number(str(v)) for v in want]
-        return x, values.parse_number(str(want))
-    except (values.BadValue, TypeError):
-        return None
-
-
-def _days(have: str, want: Any) -> tuple[date, Any] | None:
-    """Like _numbers, for calendar days ("2026-11-25", "25.11.2026")."""
-    try:
-        x = values.parse_date(have)
-        if isinstance(want, list):
-            return x, [values.parse_date(str(v)) for v in want]
-        return x, values.parse_date(str(want))
+            return parse(have), [parse(str(v)) for v in want]
+        return parse(have), parse(str(want))
     except (values.BadValue, TypeError):
         return None
 
@@ -307,18 +295,16 @@ def python_leaf(leaf: dict, variables: dict, types: dict[str, str] | None = None
         return bool(have)
     if op in ("is_true", "is_false"):
         return (h in ("yes", "1", "true", "да")) == (op == "is_true")
+    if op == "between" and not (isinstance(want, list) and len(want) == 2):
+        return False
     if op in ("before", "after") or (ftype == "date" and op in ("equals", "not_equals", "between")):
-        if op == "between" and not (isinstance(want, list) and len(want) == 2):
-            return False
-        got = _days(have, want)
+        got = _read(values.parse_date, have, want)
         return got is not None and _compare(op, *got)
     if op in ("gt", "gte", "lt", "lte", "between") or (
             ftype == "number" and op in ("equals", "not_equals")):
-        if op == "between" and not (isinstance(want, list) and len(want) == 2):
-            return False
-        got = _numbers(have, want)
+        got = _read(values.parse_number, have, want)
         if got is None and op == "between" and not ftype:
-            got = _days(have, want)  # a field of unknown type: days are the other range
+            got = _read(values.parse_date, have, want)  # a field of unknown type: days are the other range
         return got is not None and _compare(op, *got)
     if op == "equals":
         return h == w

@@ -45,11 +45,14 @@ class ScenarioStepLists(rx.State, mixin=True):
     @rx.event
     @admin_required
     def remove_button(self, button_id: str):
+        self._remove_item("buttons", button_id)
+
+    def _remove_item(self, key: str, item_id: str) -> None:
+        """Drop a button or a condition of the selected step, and the edge of its exit."""
         g, n = self._edit()
         if n is None:
             return
-        n["data"]["buttons"] = [b for b in n["data"].get("buttons") or []
-                                if str(b.get("id")) != str(button_id)]
+        n["data"][key] = [x for x in n["data"].get(key) or [] if str(x.get("id")) != str(item_id)]
         G.prune_edges(g)
         self._save(g, remount=True)
 
@@ -75,13 +78,7 @@ class ScenarioStepLists(rx.State, mixin=True):
     @rx.event
     @admin_required
     def remove_condition(self, cond_id: str):
-        g, n = self._edit()
-        if n is None:
-            return
-        n["data"]["conditions"] = [c for c in n["data"].get("conditions") or []
-                                   if str(c.get("id")) != str(cond_id)]
-        G.prune_edges(g)
-        self._save(g, remount=True)
+        self._remove_item("conditions", cond_id)
 
     @rx.event
     @admin_required
