@@ -25,7 +25,7 @@ def _join_word(join) -> rx.Component:
 
 
 def date_input(value, on_change, testid: str, **props) -> rx.Component:
-    """dd.mm.yyyy in every browser locale (states/filter_builder.py: masked_date, iso_date):
+    """dd.mm.yyyy in every browser locale (states/filter_rows.py: masked_date, iso_date):
     a text field with the format as its placeholder and a numeric keyboard on a phone."""
     return rx.input(value=value, on_change=on_change, debounce_timeout=400, type="text",
                     input_mode="numeric", max_length=10, placeholder=FB.t["date_ph"],

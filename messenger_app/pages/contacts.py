@@ -4,7 +4,8 @@ import reflex as rx
 
 from messenger_app.components.common import tid
 from messenger_app.components.page_header import page_header
-from messenger_app.states.contacts import MAX_IMPORT_BYTES, ContactsState as S
+from messenger_app.states.contacts import ContactsState as S
+from messenger_app.states.contacts_import import MAX_IMPORT_BYTES
 
 ACCEPT = {
     "text/csv": [".csv", ".txt"],

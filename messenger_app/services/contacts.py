@@ -2,7 +2,7 @@
 
 Writes go through services/crm/ and services/client_import/; this module only reads.
 The search is the dialog list's (L4): any part of the phone in any format, or a part of
-the name (services/dialog_query.search_condition).
+the name (services/dialog_list.search_condition).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from messenger_app import db
 from messenger_app.models import Contact, Dialog
-from messenger_app.services import dialog_query
+from messenger_app.services import dialog_list
 from messenger_app.lib import phones
 
 PAGE = 50
@@ -47,7 +47,7 @@ def page(search: str = "", offset: int = 0, limit: int = PAGE) -> list[ContactRo
     limit = max(1, min(int(limit), 500))
     offset = max(0, int(offset))
     q = (select(*_COLUMNS).join(Contact, Contact.id == Dialog.contact_id)
-         .where(*dialog_query.conditions(search=search))
+         .where(*dialog_list.conditions(search=search))
          .order_by(Dialog.activity_at.desc(), Dialog.id.desc()).offset(offset).limit(limit))
     with db.session() as s:
         rows = s.execute(q).all()
@@ -59,4 +59,4 @@ def page(search: str = "", offset: int = 0, limit: int = PAGE) -> list[ContactRo
 
 def count(search: str = "") -> int:
     """How many clients page() can show in all."""
-    return dialog_query.count(search=search)
+    return dialog_list.count(search=search)

@@ -1,6 +1,6 @@
 """A dialog read back: its messages page by page, the client's card header (name, phone,
 channels), a client's display name and the count of unread dialogs. The list of dialogs
-with its filters is services/dialog_query.py."""
+with its filters is services/dialog_list.py."""
 
 from __future__ import annotations
 

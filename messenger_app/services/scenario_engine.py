@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time as dtime
 from typing import Any, Protocol
 
+from messenger_app.lib import values
 from messenger_app.services.scenarios.shape import edge_map
 
 DEFAULT_MAX_ATTEMPTS = 3
@@ -259,10 +260,34 @@ def _leaf_value(key: str, variables: dict) -> str:
     return str(variables.get(name, "") or "")
 
 
-def python_leaf(leaf: dict, variables: dict) -> bool:
-    """A filter leaf over the simulation's variables (no client in the database)."""
-    have = _leaf_value(str(leaf.get("field") or ""), variables)
+def _read(parse, have: str, want: Any) -> tuple[Any, Any] | None:
+    """The variable and the leaf's value(s) read by `parse`: lib/values.py's parse_number
+    ("1 234,5", "1,234.5", "−7") or parse_date ("2026-11-25", "25.11.2026"), the CRM's and
+    the filters' readers; None when either is not one."""
+    try:
+        if isinstance(want, list):
+            return parse(have), [parse(str(v)) for v in want]
+        return parse(have), parse(str(want))
+    except (values.BadValue, TypeError):
+        return None
+
+
+def _compare(op: str, x, y) -> bool:
+    if op == "between":
+        lo, hi = y
+        return lo <= x <= hi
+    return {"gt": x > y, "gte": x >= y, "lt": x < y, "lte": x <= y, "before": x < y, "after": x > y,
+            "equals": x == y, "not_equals": x != y}[op]
+
+
+def python_leaf(leaf: dict, variables: dict, types: dict[str, str] | None = None) -> bool:
+    """A filter leaf over the simulation's variables (no client in the database). `types`:
+    a variable's field type ("number", "date", ...; the CRM field's), so that "equals" and
+    "between" compare numbers or days the way the filters' SQL does for that field."""
+    key = str(leaf.get("field") or "")
+    have = _leaf_value(key, variables)
     op, want = leaf.get("op"), leaf.get("value")
+    ftype = (types or {}).get(key[4:] if key.startswith("var:") else key, "")
     h, w = have.casefold(), str(want if want is not None else "").casefold()
     if op == "is_empty":
         return not have
@@ -270,6 +295,17 @@ def python_leaf(leaf: dict, variables: dict) -> bool:
         return bool(have)
     if op in ("is_true", "is_false"):
         return (h in ("yes", "1", "true", "да")) == (op == "is_true")
+    if op == "between" and not (isinstance(want, list) and len(want) == 2):
+        return False
+    if op in ("before", "after") or (ftype == "date" and op in ("equals", "not_equals", "between")):
+        got = _read(values.parse_date, have, want)
+        return got is not None and _compare(op, *got)
+    if op in ("gt", "gte", "lt", "lte", "between") or (
+            ftype == "number" and op in ("equals", "not_equals")):
+        got = _read(values.parse_number, have, want)
+        if got is None and op == "between" and not ftype:
+            got = _read(values.parse_date, have, want)  # a field of unknown type: days are the other range
+        return got is not None and _compare(op, *got)
     if op == "equals":
         return h == w
     if op == "not_equals":
@@ -282,28 +318,19 @@ def python_leaf(leaf: dict, variables: dict) -> bool:
         return h.startswith(w)
     if op == "in_list":
         return h in {str(x).casefold() for x in (want or [])} if isinstance(want, list) else h == w
-    if op in ("gt", "gte", "lt", "lte", "between"):
-        try:
-            x = float(have.replace(",", "."))
-            if op == "between":
-                lo, hi = (float(v) for v in want)
-                return lo <= x <= hi
-            y = float(str(want).replace(",", "."))
-        except (TypeError, ValueError):
-            return False
-        return {"gt": x > y, "gte": x >= y, "lt": x < y, "lte": x <= y}[op]
     return False
 
 
-def python_filter(filt: Any, variables: dict, now_local: datetime) -> bool:
+def python_filter(filt: Any, variables: dict, now_local: datetime,
+                  types: dict[str, str] | None = None) -> bool:
     group = normalise_filter(filt)
     results = []
     for item in group["conditions"]:
         if isinstance(item, dict) and "conditions" in item:
-            results.append(python_filter(item, variables, now_local))
+            results.append(python_filter(item, variables, now_local, types))
         elif isinstance(item, dict):
             t = time_leaf(item, now_local)
-            results.append(t if t is not None else python_leaf(item, variables))
+            results.append(t if t is not None else python_leaf(item, variables, types))
     if not results:
         return True
     return all(results) if group["join"] == "and" else any(results)

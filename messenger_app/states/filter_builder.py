@@ -5,94 +5,27 @@ The editable model is a plain backend dict (`_model`); what the screen shows is 
 it after every change (`blocks`, `meaning`). A top-level item is a block: one condition, or a
 group ("all of" / "any of") of conditions. "Apply" validates every condition (inline errors),
 then hands `filters.to_url(filter)` (with the operator's time zone when it compares dates) to `InboxState.apply_filter`, which keeps it in the URL.
+
+The rows and the typed text are in states/filter_rows.py, the editing handlers in
+states/filter_edits.py (a mixin); this module opens the builder, shows it, and applies it.
 """
 
 from __future__ import annotations
 
 import copy
-import re
-from dataclasses import dataclass
-from dataclasses import field as dc_field
 
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.lib import values
-from messenger_app.services import filters, left_panel
+from messenger_app.services import filters
 from messenger_app.states.auth import operator_required
+from messenger_app.states.filter_edits import FilterEdits
+from messenger_app.states.filter_rows import (DATES, RANGES, Block, Cond, _new_cond, _number, iso_date,
+                                             shown_date)
 from messenger_app.states.inbox import InboxState
 
-RANGES = ("number_range", "date_range")
-DATES = ("date", "date_range")
-# Dates are typed as dd.mm.yyyy in both languages (what the app writes), whatever the
-# browser's locale (a native date input shows mm/dd/yyyy in an en-US Chrome): the field is a
-# text input, its digits get their dots as they are typed, and the filter gets YYYY-MM-DD.
-_DAY_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_DAY_SHOWN = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})")
 
-
-def shown_date(value: str) -> str:
-    """A filter's day (YYYY-MM-DD) as the field shows it (dd.mm.yyyy); other text as it is."""
-    m = _DAY_ISO.fullmatch(value.strip())
-    return f"{m[3]}.{m[2]}.{m[1]}" if m else value
-
-
-def iso_date(text: str) -> str:
-    """What was typed (dd.mm.yyyy, d.m.yyyy, dd/mm/yyyy) as the filter's YYYY-MM-DD; anything
-    else goes as it is, and the filter's check says it is not a date."""
-    m = _DAY_SHOWN.fullmatch(text.strip())
-    return f"{m[3]}-{int(m[2]):02d}-{int(m[1]):02d}" if m else text.strip()
-
-
-def masked_date(text: str) -> str:
-    """While typing: 01052024 → 01.05.2024, 0105 → 01.05, 01.052024 → 01.05.2024. Text with
-    other characters (an ISO date pasted, a typo) is left for the check to judge."""
-    t = text.strip()
-    if re.fullmatch(r"\d{3,8}", t):
-        digits = t
-    elif re.fullmatch(r"\d{2}\.\d{3,6}", t):
-        digits = t.replace(".", "")
-    else:
-        return text
-    parts = [digits[:2], digits[2:4], digits[4:8]]
-    return ".".join(p for p in parts if p)
-
-
-@dataclass
-class Cond:
-    id: str = ""
-    field: str = ""
-    op: str = ""
-    kind: str = "none"  # none | text | number | date | choice | choices | list | number_range | date_range
-    value: str = ""
-    value2: str = ""
-    picked: list[str] = dc_field(default_factory=list)  # "choices": the options picked
-    error: str = ""
-
-
-@dataclass
-class Block:
-    id: str = ""
-    group: bool = False
-    join: str = "or"  # a group's own join
-    conds: list[Cond] = dc_field(default_factory=list)
-
-
-def _number(text: str):
-    """The draft's number as the CRM and the filters read it (lib/values.py); as typed when
-    it is not one yet."""
-    try:
-        n = float(values.parse_number(text))
-    except values.BadValue:
-        return text
-    return int(n) if n.is_integer() and abs(n) < 2 ** 53 else n
-
-
-def _new_cond(cid: str) -> dict:
-    return {"id": cid, "field": "", "op": "", "value": "", "value2": "", "values": [], "error": ""}
-
-
-class FilterBuilderState(InboxState):
+class FilterBuilderState(FilterEdits, InboxState):
     fb_open: bool = False
     fields: list[dict[str, str]] = []  # {value: the field key, label, type}
     ops: dict[str, list[dict[str, str]]] = {}  # field -> [{value: the op, label, kind: the input}]
@@ -185,7 +118,7 @@ class FilterBuilderState(InboxState):
                                          error=c["error"]) for c in b["conds"]])
                        for b in m["blocks"]]
         try:
-            self.meaning = filters.describe(left_panel.readable(self._to_filter(draft=True)), self.lang)
+            self.meaning = filters.describe(filters.readable(self._to_filter(draft=True)), self.lang)
         except Exception:  # a half-typed condition: the words come back with the next change
             self.meaning = ""
 
@@ -204,149 +137,6 @@ class FilterBuilderState(InboxState):
                 if c["id"] == cond_id:
                     return b, c
         return None, None
-
-    # -- editing ---------------------------------------------------------------------------
-    @rx.event
-    @operator_required
-    def add_condition(self):
-        m = self._edit()
-        m["blocks"].append(self._block(group=False))
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def add_group(self):
-        m = self._edit()
-        m["blocks"].append(self._block(group=True, join="or" if m["join"] == "and" else "and"))
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def add_to_group(self, block_id: str):
-        m = self._edit()
-        for b in m["blocks"]:
-            if b["id"] == block_id and b["group"]:
-                b["conds"].append(_new_cond(self._id("c")))
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def remove_condition(self, cond_id: str):
-        m = self._edit()
-        for b in m["blocks"]:
-            b["conds"] = [c for c in b["conds"] if c["id"] != cond_id]
-        m["blocks"] = [b for b in m["blocks"] if b["conds"]]
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def remove_group(self, block_id: str):
-        m = self._edit()
-        m["blocks"] = [b for b in m["blocks"] if b["id"] != block_id]
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def toggle_top_join(self):
-        m = self._edit()
-        m["join"] = "or" if m["join"] == "and" else "and"
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def set_group_join(self, block_id: str, join: str):
-        if join not in ("and", "or"):
-            return
-        m = self._edit()
-        for b in m["blocks"]:
-            if b["id"] == block_id:
-                b["join"] = join
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def toggle_join(self, cond_id: str):
-        """The AND / OR before a condition: the join of the group it is in (or the top)."""
-        m = self._edit()
-        b, _ = self._find(m, cond_id)
-        if b is None:
-            return
-        if b["group"]:
-            b["join"] = "or" if b["join"] == "and" else "and"
-        else:
-            m["join"] = "or" if m["join"] == "and" else "and"
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def set_field(self, cond_id: str, fld: str):
-        m = self._edit()
-        _, c = self._find(m, cond_id)
-        if c is None or (fld and fld not in self.ops):
-            return
-        if fld != c["field"]:
-            c["field"] = fld
-            ops = self.ops.get(fld, [])
-            c["op"] = ops[0]["value"] if ops else ""
-            c["value"], c["value2"], c["values"] = "", "", []
-        c["error"] = ""
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def set_op(self, cond_id: str, op: str):
-        m = self._edit()
-        _, c = self._find(m, cond_id)
-        if c is None or op not in {o["value"] for o in self.ops.get(c["field"], [])}:
-            return
-        before = self._kind(c["field"], c["op"])
-        c["op"] = op
-        after = self._kind(c["field"], op)
-        if before != after:
-            if before == "choice" and after == "choices" and c["value"]:
-                c["values"] = [c["value"]]
-            elif before == "choices" and after == "choice" and c["values"]:
-                c["value"] = c["values"][0]
-            if after not in (before, "choices"):
-                keep = c["value"] if {before, after} <= {"text", "list"} or \
-                    {before, after} <= {"number", "number_range"} or \
-                    {before, after} <= {"date", "date_range"} else ""
-                c["value"], c["value2"] = keep, ""
-        c["error"] = ""
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def set_value(self, cond_id: str, value: str):
-        self._set(cond_id, "value", str(value)[:filters.MAX_TEXT])
-
-    @rx.event
-    @operator_required
-    def set_value2(self, cond_id: str, value: str):
-        self._set(cond_id, "value2", str(value)[:filters.MAX_TEXT])
-
-    def _set(self, cond_id: str, key: str, value: str) -> None:
-        m = self._edit()
-        _, c = self._find(m, cond_id)
-        if c is None:
-            return
-        if self._kind(c["field"], c["op"]) in DATES:
-            value = masked_date(value)
-        c[key], c["error"] = value, ""
-        self._commit(m)
-
-    @rx.event
-    @operator_required
-    def toggle_value(self, cond_id: str, value: str):
-        m = self._edit()
-        _, c = self._find(m, cond_id)
-        if c is None:
-            return
-        value = str(value)
-        c["values"] = [v for v in c["values"] if v != value] if value in c["values"] \
-            else c["values"] + [value]
-        c["error"] = ""
-        self._commit(m)
 
     # -- the filter ------------------------------------------------------------------------
     def _leaf(self, c: dict, draft: bool = False) -> dict | None:

@@ -15,11 +15,12 @@ from datetime import datetime
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import (dialog_query, dialogs, filters, folders, left_panel,
-                                    outbox, presence)
+from messenger_app.services import dialog_list as dialog_query  # (the module's old name in this file)
+from messenger_app.services import dialogs, filters, folders, outbox, presence
 from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm, load_crm
+from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
 LIST_PAGE = 50
@@ -32,7 +33,7 @@ def _raw(state):
     return getattr(state, "__wrapped__", state)
 
 
-class InboxState(AuthState):
+class InboxState(BrowserZone, AuthState):
     rows: list[dict[str, str]] = []
     has_more: bool = False
     view_mode: str = "all"  # all | unread
@@ -92,18 +93,12 @@ class InboxState(AuthState):
             # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
             # next tick, so no push fires for the dialog on the screen
             self._tick(self.router.session.client_token)
-        return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                               callback=InboxState.set_tz),
-                InboxState.listen]
+        return [ask_zone(InboxState), InboxState.listen]
 
-    @rx.event
-    @operator_required
-    def set_tz(self, tz: str):
-        if isinstance(tz, str) and tz != self.tz and view.zone(tz).key == tz:
-            self.tz = tz
-            self._reload_list()
-            if self.open_id:
-                self._load_dialog(self.open_id)
+    def _zone_changed(self) -> None:  # set_tz (states/zone_search.py)
+        self._reload_list()
+        if self.open_id:
+            self._load_dialog(self.open_id)
 
     def _query(self) -> dict:
         return {"unread_only": self.view_mode == "unread", "search": self.search,
@@ -128,7 +123,7 @@ class InboxState(AuthState):
             self.list_error = error_text(e, self.lang)
             return False
         self.filter_url, self.filter_count = url, filters.count_conditions(filt)
-        self.filter_text = filters.describe(left_panel.readable(filt), self.lang)
+        self.filter_text = filters.describe(filters.readable(filt), self.lang)
         self.list_error = ""
         return True
 
@@ -235,7 +230,7 @@ class InboxState(AuthState):
     @rx.event
     @operator_required
     async def set_search(self, text: str):
-        self.search = str(text)[:100]
+        self.search = clean_search(text)
         await self._reload_list_async()
 
     # -- the open dialog ---------------------------------------------------------------

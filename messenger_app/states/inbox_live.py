@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from messenger_app.services import (auth, dialog_query, dialogs, filters, folders, inbox,
+from messenger_app.services import dialog_list as dialog_query  # (the module's old name in this file)
+from messenger_app.services import (auth, dialogs, filters, folders, inbox,
                                     outbox, presence, push)
-from messenger_app.services.dialog_query import ListRow
+from messenger_app.services.dialog_list import ListRow
 from messenger_app.states import view
 from messenger_app.states.card_view import CardCrm, load_crm
 from messenger_app.states.live import Digest

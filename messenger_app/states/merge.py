@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import dialog_query, merge
+from messenger_app.services import dialog_list, merge
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.inbox import InboxState
 
@@ -43,7 +43,7 @@ class MergeState(AuthState):
         self.query = str(text)[:100]
         inbox = await self._inbox()
         me = inbox.crm.contact_id
-        rows = dialog_query.list_page(limit=9, search=self.query) if self.query.strip() else []
+        rows = dialog_list.list_page(limit=9, search=self.query) if self.query.strip() else []
         self.candidates = [{"contact_id": str(r.contact_id), "name": r.name, "preview": r.preview,
                             "channel": r.channel_kind or "unknown"}
                            for r in rows if str(r.contact_id) != str(me)][:8]

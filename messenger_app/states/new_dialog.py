@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from messenger_app.services import left_panel
+from messenger_app.services import dialog_start
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
 
@@ -23,7 +23,7 @@ class NewDialogState(InboxState):
     @rx.event
     @operator_required
     def open_new_dialog(self):
-        chans = left_panel.start_channels()
+        chans = dialog_start.start_channels()
         self.nd_channels = [{"id": str(c.id), "kind": c.kind, "name": c.name, "limit": c.limit,
                              "can": "1" if c.can_start else ""} for c in chans]
         usable = [c for c in chans if c.can_start]
@@ -51,8 +51,8 @@ class NewDialogState(InboxState):
         self.nd_phone = phone
         channel = int(self.nd_channel) if self.nd_channel.isdigit() else 0
         try:
-            opened = left_panel.open_by_phone(phone, channel or None)
-        except left_panel.StartError as e:
+            opened = dialog_start.open_by_phone(phone, channel or None)
+        except dialog_start.StartError as e:
             self.nd_error = self.t["nd_err_channel"] if e.code == "channel" else self.t["nd_err_phone"]
             return
         self.nd_error, self.nd_open, self.nd_phone = "", False, ""

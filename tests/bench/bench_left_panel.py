@@ -4,7 +4,7 @@
 
 Loads a fresh SQLite DATA_DIR (schema by the migrations) with bulk inserts in one
 transaction, runs ANALYZE, then times each left-panel read through the service functions
-(dialog_query, folders) and, in the same run, the same rows fetched by a bare hand-written
+(dialog_list, folders) and, in the same run, the same rows fetched by a bare hand-written
 SQL SELECT through sqlite3. Prints p50 / p95 and the ratio to the bare query.
 """
 
@@ -263,7 +263,7 @@ def main() -> None:
 
     from messenger_app import db, settings
     from messenger_app.lib import phones
-    from messenger_app.services import dialog_query, folders
+    from messenger_app.services import dialog_list, folders
 
     settings.reset()
     db.reset_engine()
@@ -285,8 +285,8 @@ def main() -> None:
     base = f"SELECT {cols} FROM dialog d JOIN contact c ON c.id = d.contact_id"
     order = " ORDER BY d.activity_at DESC, d.id DESC LIMIT 50"
 
-    first = dialog_query.list_page(limit=50)
-    after = dialog_query.cursor(first[-1])
+    first = dialog_list.list_page(limit=50)
+    after = dialog_list.cursor(first[-1])
     after_sql = (ts(after[0]), ts(after[0]), after[1])
     phone_pool = [r[0] for r in bare.execute(
         "SELECT phone_digits FROM contact WHERE phone_digits LIKE '79%' ORDER BY random() LIMIT 200")]
@@ -331,27 +331,27 @@ def main() -> None:
     def phone_case():
         typed, _ = typed_phone(rnd.choice(phone_pool))
         where, params = phone_sql(typed)
-        return ((lambda: dialog_query.list_page(limit=50, search=typed)),
+        return ((lambda: dialog_list.list_page(limit=50, search=typed)),
                 (lambda: bare.execute(base + " WHERE " + where + order, params).fetchall()))
 
     def naive_phone_case():
         typed, _ = typed_phone(rnd.choice(phone_pool))
         where, params = phone_sql(typed)
         where = " OR ".join(["c.phone_digits LIKE ?"] * len(params))
-        return ((lambda: dialog_query.list_page(limit=50, search=typed)),
+        return ((lambda: dialog_list.list_page(limit=50, search=typed)),
                 (lambda: bare.execute(base + " WHERE " + where + order, params).fetchall()))
 
     def short_phone_case():
         typed = "".join(rnd.choices("0123456789", k=rnd.choice([2, 3])))
         where = " OR ".join(["c.phone_digits LIKE ?"] * len(phones.search_variants(typed)))
         params = [f"%{v}%" for v in phones.search_variants(typed)]
-        return ((lambda: dialog_query.list_page(limit=50, search=typed)),
+        return ((lambda: dialog_list.list_page(limit=50, search=typed)),
                 (lambda: bare.execute(base + " WHERE " + where + order, params).fetchall()))
 
     def phone_count_case():
         typed, _ = typed_phone(rnd.choice(phone_pool))
         where, params = phone_sql(typed)
-        return ((lambda: dialog_query.count(search=typed)),
+        return ((lambda: dialog_list.count(search=typed)),
                 (lambda: bare.execute("SELECT count(*) FROM dialog d WHERE " + where,
                                       params).fetchall()))
 
@@ -359,24 +359,24 @@ def main() -> None:
         return lambda: (service, lambda: bare.execute(sql, params).fetchall())
 
     cases = [
-        ("first page", fixed(lambda: dialog_query.list_page(limit=50), base + order)),
-        ("next page", fixed(lambda: dialog_query.list_page(limit=50, after=after),
+        ("first page", fixed(lambda: dialog_list.list_page(limit=50), base + order)),
+        ("next page", fixed(lambda: dialog_list.list_page(limit=50, after=after),
                             base + " WHERE d.activity_at < ? OR (d.activity_at = ? AND d.id < ?)"
                             + order, after_sql)),
-        ("unread view", fixed(lambda: dialog_query.list_page(limit=50, unread_only=True),
+        ("unread view", fixed(lambda: dialog_list.list_page(limit=50, unread_only=True),
                               base + " WHERE d.unread_count > 0" + order)),
         ("phone search", phone_case),
         ("  (vs naive LIKE in list order)", naive_phone_case),
         ("phone search, 2-3 digits", short_phone_case),
-        ("filter (vip OR folder) AND tg", fixed(lambda: dialog_query.list_page(limit=50, filter=lead_vip),
+        ("filter (vip OR folder) AND tg", fixed(lambda: dialog_list.list_page(limit=50, filter=lead_vip),
                                                 base + lead_sql + order)),
-        ("filter unread OR (age AND city)", fixed(lambda: dialog_query.list_page(limit=50, filter=var_or),
+        ("filter unread OR (age AND city)", fixed(lambda: dialog_list.list_page(limit=50, filter=var_or),
                                                   base + var_sql + order)),
         ("folder unread counters", fixed(folders.list_with_unread, counters_sql)),
-        ("count: all", fixed(dialog_query.count, "SELECT count(*) FROM dialog")),
+        ("count: all", fixed(dialog_list.count, "SELECT count(*) FROM dialog")),
         ("count: phone search", phone_count_case),
         ("count: filter (vip OR folder) AND tg",
-         fixed(lambda: dialog_query.count(filter=lead_vip),
+         fixed(lambda: dialog_list.count(filter=lead_vip),
                "SELECT count(*) FROM dialog d JOIN contact c ON c.id = d.contact_id" + lead_count_sql)),
     ]
 

@@ -118,11 +118,11 @@ def p95(xs: list[float]) -> float:
 
 
 def list_reads(stop: threading.Event, out: list[float], pause: float = 0.05) -> None:
-    from messenger_app.services import dialog_query
+    from messenger_app.services import dialog_list
 
     while not stop.is_set():
         t = time.perf_counter()
-        dialog_query.list_page()
+        dialog_list.list_page()
         out.append((time.perf_counter() - t) * 1000)
         time.sleep(pause)
 

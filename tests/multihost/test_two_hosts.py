@@ -158,13 +158,13 @@ def working_cluster(tmp_path):
 
 TG_TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 _QUEUE = """
-from messenger_app.services import auth, dialog_query, outbox
+from messenger_app.services import auth, dialog_list, outbox
 from messenger_app.models import Operator
 from messenger_app import db
 from sqlmodel import select
 with db.session() as s:
     op = s.exec(select(Operator)).first()
-rows = dialog_query.list_page(limit=500)
+rows = dialog_list.list_page(limit=500)
 for i in range({start}, {end}):
     outbox.queue(rows[i % len(rows)].id, op.id, f"reply {{i}}")
 """

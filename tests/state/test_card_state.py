@@ -9,10 +9,11 @@ import pytest
 import reflex as rx
 from reflex.state import State
 
-from messenger_app.services import auth, crm, dialog_query, folders
+from messenger_app.services import auth, crm, dialog_list, folders
 from messenger_app.states.card import CardState, localize
 from messenger_app.states.card_view import call_url
-from messenger_app.states.contacts import SKIP, ContactsState
+from messenger_app.states.contacts import ContactsState
+from messenger_app.states.contacts_import import SKIP
 from messenger_app.states.crm_settings import CrmSettingsState, slug
 from messenger_app.states.inbox import InboxState
 from messenger_app.i18n.strings import EN, RU
@@ -127,12 +128,12 @@ def test_variables_of_every_type(opened):
 
 def test_bot_pause_moves_the_dialog_to_with_operator(opened):
     inbox, card, _cid, did = opened
-    assert dialog_query.count(folder="operator") == 0
+    assert dialog_list.count(folder="operator") == 0
     call(card, "toggle_bot")
     assert inbox.crm.bot_paused
-    assert [r.id for r in dialog_query.list_page(folder="operator")] == [did]
+    assert [r.id for r in dialog_list.list_page(folder="operator")] == [did]
     call(card, "toggle_bot")
-    assert not inbox.crm.bot_paused and dialog_query.count(folder="operator") == 0
+    assert not inbox.crm.bot_paused and dialog_list.count(folder="operator") == 0
 
 
 def test_folders_only_custom_ones(opened):

@@ -13,7 +13,7 @@ import reflex as rx
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Message
-from messenger_app.services import (attachments, auth, channels, dialog_query, inbox, outbox,
+from messenger_app.services import (attachments, auth, channels, dialog_list, inbox, outbox,
                                     templates, widget)
 from messenger_app.states.composer import ComposerState
 from messenger_app.states.inbox import InboxState
@@ -58,7 +58,7 @@ def test_note_is_stored_never_queued_and_leaves_the_list_alone(data_dir):
     _call(st, ComposerState, "send", {"text": "call back after 6"})
     assert [(m["dir"], m["text"], m["sender"]) for m in st.msgs][-1] == ("note", "call back after 6", "Olga")
     assert outbox.due() == []
-    assert dialog_query.row(got.dialog_id).preview == "hello"
+    assert dialog_list.row(got.dialog_id).preview == "hello"
     _call(st, ComposerState, "toggle_note")
     _call(st, ComposerState, "send", {"text": "real answer"})
     assert st.msgs[-1]["dir"] == "out" and len(outbox.due()) == 1

@@ -252,7 +252,7 @@ def test_builder_reads_days_in_the_operators_time_zone(token):
 def test_dates_are_typed_as_dd_mm_yyyy_whatever_the_browser_locale(token):
     """Issue 20: the native date input showed mm/dd/yyyy in an en-US Chrome while the app
     writes dd.mm.yyyy. The field is text now: digits get their dots, the filter gets ISO."""
-    from messenger_app.states.filter_builder import iso_date, masked_date, shown_date
+    from messenger_app.states.filter_rows import iso_date, masked_date, shown_date
 
     assert [masked_date(x) for x in ("0", "01", "010", "0105", "01052024", "01.052024", "01.05.2024",
                                      "2024-05-01", "1.5.2024")] == [

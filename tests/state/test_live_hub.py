@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from reflex.state import State
 
-from messenger_app.services import auth, dialog_query, events, folders, widget
+from messenger_app.services import auth, dialog_list, events, folders, widget
 from messenger_app.states import inbox_live, live
 from messenger_app.states.inbox import InboxState
 from tests.sessions import sign_in
@@ -65,7 +65,7 @@ def test_twenty_tabs_share_one_read_of_rows_and_counters(token, monkeypatch):
     visitor = widget.new_visitor()
     got = widget.send(visitor, "hello")
     tabs = [_tab(token) for _ in range(20)]
-    rows = _counting(monkeypatch, dialog_query, "rows")
+    rows = _counting(monkeypatch, dialog_list, "rows")
     counters = _counting(monkeypatch, folders, "list_with_unread")
     widget.send(visitor, "second")
     digest = live.Digest([{"kind": "dialog", "dialog_id": got.dialog_id, "contact_id": got.contact_id,
@@ -88,7 +88,7 @@ def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monk
     plain, found = _tab(token), _tab(token)
     asyncio.run(InboxState.event_handlers["set_search"].fn(found, "Ann"))
     assert [r["name"] for r in found.rows] == ["Ann"] and found.found == 1
-    pages = _counting(monkeypatch, dialog_query, "list_page")
+    pages = _counting(monkeypatch, dialog_list, "list_page")
     digest = live.Digest([{"kind": "dialog", "dialog_id": d.dialog_id, "reason": "inbound"}
                           for d in (ann, bob)])
 

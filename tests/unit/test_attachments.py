@@ -12,7 +12,7 @@ import pytest
 
 from messenger_app import db, settings
 from messenger_app.models import Message
-from messenger_app.services import attachments, auth, dialog_query, dialogs, outbox
+from messenger_app.services import attachments, auth, dialog_list, dialogs, outbox
 from messenger_app.services.attachments import AttachmentError
 
 
@@ -239,7 +239,7 @@ def test_queue_with_attachments(dialog):
     assert stored["mime_type"] == "application/pdf" and stored["kind"] == "document"
     assert stored["file_size"] == len(PDF) and stored["url"] == att["url"]
     assert outbox.due() == [mid]
-    assert dialog_query.row(did).preview == "📎 Договор.pdf"
+    assert dialog_list.row(did).preview == "📎 Договор.pdf"
     assert dialogs.messages(did)[-1].attachments == [stored]
 
 
@@ -251,7 +251,7 @@ def test_queue_with_attachments_keeps_text_and_photo_size(dialog):
         m = s.get(Message, mid)
     assert m.text == "смотрите" and m.attachments[0]["kind"] == "photo"
     assert (m.attachments[0]["width"], m.attachments[0]["height"]) == (5, 7)
-    assert dialog_query.row(did).preview == "смотрите"
+    assert dialog_list.row(did).preview == "смотрите"
 
 
 def test_queue_with_attachments_refuses_foreign_files_and_empty_messages(dialog):

@@ -1,11 +1,11 @@
 """The first run's demo data: every part of the screen has something to show, once."""
 
-from messenger_app.services import crm, demo, dialog_query, folders, templates
+from messenger_app.services import crm, demo, dialog_list, folders, templates
 
 
 def test_demo_data_fills_an_empty_database_once(data_dir):
     assert demo.seed_if_empty() is True
-    rows = dialog_query.list_page(limit=100)
+    rows = dialog_list.list_page(limit=100)
     assert len(rows) == 36
     assert any(r.channel_kind == "" for r in rows)  # L2: clients without messages
     assert len({r.channel_kind for r in rows} - {""}) >= 5
@@ -15,14 +15,14 @@ def test_demo_data_fills_an_empty_database_once(data_dir):
     assert [f["key"] for f in crm.list_fields()] == ["city", "budget", "birthday", "segment", "company"]
     assert len(templates.list()) == 3
     assert demo.seed_if_empty() is False
-    assert len(dialog_query.list_page(limit=100)) == 36
+    assert len(dialog_list.list_page(limit=100)) == 36
 
 
 def test_demo_data_in_russian_reads_as_one_shop(data_dir):
     from messenger_app.services.demo import RU
 
     assert demo.seed_if_empty(lang="ru") is True
-    rows = dialog_query.list_page(limit=100)
+    rows = dialog_list.list_page(limit=100)
     names = {r.name for r in rows if r.name}
     assert "Ольга Петрова-Сидорова" in names
     # every client's name, folder, tag and field label is Russian (VIP is a proper name)

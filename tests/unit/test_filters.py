@@ -13,7 +13,7 @@ from sqlalchemy import select
 from messenger_app import db, settings
 from messenger_app.models import (Channel, ChannelIdentity, Contact, ContactFolder, ContactValue,
                                   CrmField, Dialog, Folder, Message, Tag2Option)
-from messenger_app.services import dialog_query, events, filters, folders
+from messenger_app.services import dialog_list, events, filters, folders
 from messenger_app.services.filters import FilterError
 from tests import factories
 from tests.services import PostgresServer
@@ -500,10 +500,10 @@ def test_list_count_and_counters_on_the_same_base(world):
     names = {v: k for k, v in world.items() if k in CLIENTS}
     for field, op, value, expected in CASES[::7]:
         filt = _sub(one(field, op, value), world)
-        rows = dialog_query.list_page(limit=100, filter=filt)
+        rows = dialog_list.list_page(limit=100, filter=filt)
         assert {names[r.contact_id] for r in rows} == expected, (field, op, value)
-        assert dialog_query.count(filter=filt) == len(expected), (field, op, value)
-    assert [names[r.contact_id] for r in dialog_query.list_page(limit=100)] == [
+        assert dialog_list.count(filter=filt) == len(expected), (field, op, value)
+    assert [names[r.contact_id] for r in dialog_list.list_page(limit=100)] == [
         "eve", "boris", "anon", "anna", "olga", "ghost"]
     assert {f.id: f.unread for f in folders.list_with_unread()} == {
         "all": 3, "operator": 0, world["F1"]: 1, world["F2"]: 1}

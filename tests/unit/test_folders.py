@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Contact, ContactFolder, Dialog, Folder
-from messenger_app.services import dialog_query, events, folders
+from messenger_app.services import dialog_list, events, folders
 from messenger_app.services.folders import BuiltinFolder, FolderError, UnknownFolder
 
 
@@ -166,8 +166,8 @@ def test_deleting_a_folder_keeps_its_clients(data_dir):
     assert folders.get(gone.id) is None
     assert [f.id for f in folders.folders_of(a)] == [stays.id]
     assert folders.folders_of(b) == []
-    assert {r.contact_id for r in dialog_query.list_page()} == {a, b}  # still in "All chats"
-    assert dialog_query.list_page(folder=gone.id) == []
+    assert {r.contact_id for r in dialog_list.list_page()} == {a, b}  # still in "All chats"
+    assert dialog_list.list_page(folder=gone.id) == []
     assert unread_of() == {"all": 1, "operator": 0, stays.id: 1}
     with db.session() as s:
         assert s.exec(select(func.count()).select_from(ContactFolder)).one() == 1

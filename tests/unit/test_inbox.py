@@ -8,7 +8,7 @@ import pytest
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
-from messenger_app.services import dialog_query, dialogs, events, inbox
+from messenger_app.services import dialog_list, dialogs, events, inbox
 from tests.factories import count
 
 
@@ -47,7 +47,7 @@ def test_same_external_id_twice_stores_one_message(data_dir):
     again = inbox.receive(ch.id, ch.kind, _msg(text="a replay of the same update"))
     assert not again.created and again.message_id == first.message_id
     assert count(Message) == 1
-    assert dialog_query.row(first.dialog_id).unread == 1  # counters not bumped by the replay
+    assert dialog_list.row(first.dialog_id).unread == 1  # counters not bumped by the replay
 
 
 def test_concurrent_duplicates_store_once(data_dir):
@@ -73,8 +73,8 @@ def test_second_message_same_client_same_dialog(data_dir):
     a = inbox.receive(ch.id, ch.kind, _msg(ext="1:1"))
     b = inbox.receive(ch.id, ch.kind, _msg(ext="1:2", text="second"))
     assert a.dialog_id == b.dialog_id and not b.new_identity
-    assert dialog_query.row(a.dialog_id).unread == 2
-    assert dialog_query.row(a.dialog_id).preview == "second"
+    assert dialog_list.row(a.dialog_id).unread == 2
+    assert dialog_list.row(a.dialog_id).preview == "second"
 
 
 def test_same_phone_in_two_channels_is_one_client(data_dir):
@@ -85,7 +85,7 @@ def test_same_phone_in_two_channels_is_one_client(data_dir):
     assert count(Dialog) == 1 and count(ChannelIdentity) == 2
     kinds = [m.channel_kind for m in dialogs.messages(a.dialog_id)]
     assert kinds == ["telegram", "whatsapp"]
-    assert dialog_query.row(a.dialog_id).channel_kind == "whatsapp"
+    assert dialog_list.row(a.dialog_id).channel_kind == "whatsapp"
 
 
 def test_avatar_comes_from_first_channel_with_one(data_dir):
@@ -94,7 +94,7 @@ def test_avatar_comes_from_first_channel_with_one(data_dir):
     b = inbox.receive(wa.id, "whatsapp", _msg(ext="w1", user="2", phone="+79990000001"))
     inbox.set_identity_profile(a.identity_id, avatar="/files/avatars/first.jpg")
     inbox.set_identity_profile(b.identity_id, avatar="/files/avatars/second.jpg")
-    assert dialog_query.row(a.dialog_id).avatar == "/files/avatars/first.jpg"
+    assert dialog_list.row(a.dialog_id).avatar == "/files/avatars/first.jpg"
 
 
 def test_profile_never_overwrites_crm_names(data_dir):
@@ -106,7 +106,7 @@ def test_profile_never_overwrites_crm_names(data_dir):
         s.add(c)
         s.commit()
     inbox.set_identity_profile(got.identity_id, display_name="Telegram Name")
-    assert dialog_query.row(got.dialog_id).name.startswith("Typed by operator")
+    assert dialog_list.row(got.dialog_id).name.startswith("Typed by operator")
 
 
 def test_mark_read_clears_counter_and_publishes(data_dir):
@@ -124,7 +124,7 @@ def test_mark_read_clears_counter_and_publishes(data_dir):
 
     ev = asyncio.run(scenario())
     assert ev["reason"] == "read" and ev["dialog_id"] == got.dialog_id
-    assert dialog_query.row(got.dialog_id).unread == 0
+    assert dialog_list.row(got.dialog_id).unread == 0
 
 
 def test_hostile_text_is_stored_verbatim(data_dir):
@@ -133,7 +133,7 @@ def test_hostile_text_is_stored_verbatim(data_dir):
     got = inbox.receive(ch.id, ch.kind, _msg(text=evil, first_name="<img src=x onerror=alert(1)>"))
     # verbatim but for NUL, which PostgreSQL cannot store in text
     assert dialogs.messages(got.dialog_id)[0].text == evil.replace("\u0000", "")
-    assert dialog_query.row(got.dialog_id).name.startswith("<img")
+    assert dialog_list.row(got.dialog_id).name.startswith("<img")
 
 
 def test_lone_surrogates_nul_and_huge_text_are_made_storable(data_dir, monkeypatch):
@@ -146,7 +146,7 @@ def test_lone_surrogates_nul_and_huge_text_are_made_storable(data_dir, monkeypat
                                              first_name="Ann\udfff", last_name="", user="u\ud800"))
     [m] = dialogs.messages(got.dialog_id)
     assert m.text == "a\ufffdb" + "x" * 47 and len(m.text) == 50
-    assert dialog_query.row(got.dialog_id).name == "Ann\ufffd"
+    assert dialog_list.row(got.dialog_id).name == "Ann\ufffd"
     # the same message again (same cleaned ids) is still stored once
     assert not inbox.receive(ch.id, ch.kind, _msg(text="again", user="u\ud800")).created
 
@@ -157,15 +157,15 @@ def test_unstorable_message_is_rejected_and_writes_nothing(data_dir):
                 InboundMessage(external_id="9", identity_external_id="9", problem="text is a list")]:
         with pytest.raises(inbox.Rejected):
             inbox.receive(ch.id, ch.kind, bad)
-    assert dialog_query.list_page() == []
+    assert dialog_list.list_page() == []
 
 
 def test_list_orders_newest_first_and_pages(data_dir):
     ch = _channel()
     ids = [inbox.receive(ch.id, ch.kind, _msg(ext=f"{i}:1", user=str(i))).dialog_id for i in range(7)]
-    page1 = dialog_query.list_page(limit=4)
+    page1 = dialog_list.list_page(limit=4)
     assert [r.id for r in page1] == ids[::-1][:4]
-    page2 = dialog_query.list_page(limit=4, after=(page1[-1].activity_at, page1[-1].id))
+    page2 = dialog_list.list_page(limit=4, after=(page1[-1].activity_at, page1[-1].id))
     assert [r.id for r in page2] == ids[::-1][4:]
 
 
@@ -174,7 +174,7 @@ def test_phone_search_any_format(data_dir):
     got = inbox.receive(ch.id, ch.kind, _msg(phone="+79991234567"))
     inbox.receive(ch.id, ch.kind, _msg(ext="2:2", user="2", phone="+79990000000"))
     for q in ["+7 (999) 123-45", "8999123", "79991234567", "123-45-67"]:
-        assert [r.id for r in dialog_query.list_page(search=q)] == [got.dialog_id], q
+        assert [r.id for r in dialog_list.list_page(search=q)] == [got.dialog_id], q
 
 
 def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, monkeypatch):
@@ -196,9 +196,9 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     assert count(Message) == 4 and count(Contact) == 3 and count(Dialog) == 3
     assert [s[2] for s in seen] == [got[0].message_id, got[2].message_id, got[4].message_id]
     assert all(s[3] == 4 for s in seen)  # published only once all of it was committed
-    row = dialog_query.row(got[0].dialog_id)
+    row = dialog_list.row(got[0].dialog_id)
     assert (row.unread, row.preview) == (2, "two")  # counters from the batch's last message
-    assert dialog_query.row(old.dialog_id).unread == 1
+    assert dialog_list.row(old.dialog_id).unread == 1
     with db.session() as s:
         contact = s.get(Contact, got[4].contact_id)
         assert contact.phone == "+79991230000" and contact.first_message_at is not None
@@ -207,7 +207,7 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     again = inbox.receive_many(ch.id, ch.kind, batch)
     assert [a.message_id for a in again] == [g.message_id for g in got]
     assert not any(a.created for a in again) and seen == [] and count(Message) == 4
-    assert dialog_query.row(got[0].dialog_id).unread == 2
+    assert dialog_list.row(got[0].dialog_id).unread == 2
     assert inbox.receive_many(ch.id, ch.kind, []) == []
 
 
@@ -218,4 +218,4 @@ def test_receive_many_joins_a_phone_from_another_channel(data_dir):
         _msg(ext="w1", user="79991234567", phone="89991234567"),
         _msg(ext="w2", user="79991234567", phone="89991234567", text="again")])
     assert {g.contact_id for g in got} == {a.contact_id} and got[0].dialog_id == a.dialog_id
-    assert dialog_query.row(a.dialog_id).unread == 3
+    assert dialog_list.row(a.dialog_id).unread == 3

@@ -20,7 +20,7 @@ from messenger_app import clock, db, workers
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.mailing import MailingRecipient
-from messenger_app.services import (channels, crm, dialog_query, filters, inbox, jobs,
+from messenger_app.services import (channels, crm, dialog_list, filters, inbox, jobs,
                                     mailing_report, mailings, outbox)
 from tests.fakes.sms_gateway import FakeSmsGateway
 from tests.fakes.telegram_server import FakeTelegramServer
@@ -92,7 +92,7 @@ def test_telegram_mailing_skips_the_blacklist_and_reaches_everyone_else(data_dir
     # the report's number clicks through to exactly those clients
     leaf = {"join": "and", "conditions": [
         {"field": "mailing", "op": "equals", "value": f"{mid}:skipped:blacklisted"}]}
-    rows = dialog_query.list_page(filter=filters.from_url(filters.to_url(leaf)))
+    rows = dialog_list.list_page(filter=filters.from_url(filters.to_url(leaf)))
     assert [r.contact_id for r in rows] == [ids["Boris"]]
     text = mailing_report.csv_text(mid)
     assert "Boris" in text and "blacklisted" in text and text.count("\n") == 5
@@ -394,7 +394,7 @@ def test_recipients_preview_and_report_on_postgres(postgres):
             3 if channel_id is None else 2, 1, 4)
         leaf = {"join": "and", "conditions": [
             {"field": "mailing", "op": "equals", "value": f"{mid}:skipped:blacklisted"}]}
-        assert [r.contact_id for r in dialog_query.list_page(filter=filters.validate(leaf))] == [ids[0]]
+        assert [r.contact_id for r in dialog_list.list_page(filter=filters.validate(leaf))] == [ids[0]]
         assert "pg92" in mailing_report.csv_text(mid)
     auto = mailings.create("Weekly PG", EVERYONE, "hi", channel_id=ch.id,
                            trigger={"type": "weekly", "days": list(range(7))})

@@ -5,7 +5,7 @@ import pytest
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, Contact, Dialog, Message
-from messenger_app.services import crm, dialog_query, dialogs, folders, inbox, merge
+from messenger_app.services import crm, dialog_list, dialogs, folders, inbox, merge
 from tests.factories import count
 
 
@@ -43,7 +43,7 @@ def test_merge_makes_one_thread_and_keeps_everything(two):
     assert count(Contact) == 1 and count(Dialog) == 1 and count(Message) == 3
     texts = [m.text for m in dialogs.messages(a.dialog_id)]
     assert sorted(texts) == sorted(["hello from telegram", "hello by mail", "second mail"])
-    [row] = dialog_query.list_page()
+    [row] = dialog_list.list_page()
     assert row.name == "Anna" and row.unread == 3 and row.tag1 == "wholesale"
     assert row.blacklisted  # a blacklisted half keeps the merged client off mailings (R3)
     assert [f.id for f in folders.folders_of(a.contact_id)] == [vip.id]
@@ -63,7 +63,7 @@ def test_undo_restores_both_clients(two):
     assert count(Contact) == 2 and count(Dialog) == 2
     assert [m.text for m in dialogs.messages(a.dialog_id)] == ["hello from telegram"]
     assert [m.text for m in dialogs.messages(b.dialog_id)] == ["hello by mail", "second mail"]
-    rows = {r.id: r for r in dialog_query.list_page()}
+    rows = {r.id: r for r in dialog_list.list_page()}
     assert rows[a.dialog_id].tag1 == "" and not rows[a.dialog_id].blacklisted
     assert rows[b.dialog_id].blacklisted and rows[b.dialog_id].unread == 2
     assert folders.folders_of(a.contact_id) == []

@@ -7,7 +7,7 @@ import pytest
 
 from messenger_app import db
 from messenger_app.models import Dialog, Message
-from messenger_app.services import dialog_query, auth, dialogs, events, notes, outbox, widget
+from messenger_app.services import dialog_list, auth, dialogs, events, notes, outbox, widget
 
 
 class Recorder:
@@ -71,11 +71,11 @@ def test_note_is_not_unread_and_not_the_preview(dialog):
     assert after.last_direction == "in"
     assert after.activity_at == before.activity_at  # the list order does not move
     assert after.last_message_at == before.last_message_at
-    row = dialog_query.row(did)
+    row = dialog_list.row(did)
     assert row.preview == "hello" and row.unread == 1
     # a real answer afterwards is the preview, and the note still is not
     outbox.queue(did, op, "our answer")
-    assert dialog_query.row(did).preview == "our answer"
+    assert dialog_list.row(did).preview == "our answer"
 
 
 def test_note_publishes_a_dialog_event(dialog, monkeypatch):

@@ -7,7 +7,7 @@ import pytest
 from messenger_app import db
 from messenger_app.channels.base import SendResult
 from messenger_app.models import Channel, Message
-from messenger_app.services import dialog_query, dialogs, outbox
+from messenger_app.services import dialog_list, dialogs, outbox
 
 
 class Recorder:
@@ -38,7 +38,7 @@ def test_queue_refuses_empty_long_and_unroutable(dialog):
 def test_queue_updates_the_list_row_but_not_unread(dialog):
     did, op = dialog
     mid = outbox.queue(did, op, "our answer")
-    row = dialog_query.row(did)
+    row = dialog_list.row(did)
     assert row.preview == "our answer" and row.last_direction == "out" and row.unread == 1
     assert _msg(mid).status == "queued" and _msg(mid).status_history[0]["status"] == "queued"
 

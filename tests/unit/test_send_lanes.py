@@ -17,7 +17,7 @@ from messenger_app import db, workers
 from messenger_app.channels.base import InboundMessage
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Contact, Message
-from messenger_app.services import auth, channels, dialog_query, inbox, jobs, outbox
+from messenger_app.services import auth, channels, dialog_list, inbox, jobs, outbox
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.waits import until as _wait
 

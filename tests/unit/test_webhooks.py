@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from messenger_app import api, db, workers
 from messenger_app.models import ChannelIdentity, Message
-from messenger_app.services import auth, channels, dialog_query, dialogs, jobs, outbox
+from messenger_app.services import auth, channels, dialog_list, dialogs, jobs, outbox
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
@@ -54,7 +54,7 @@ def test_whatsapp_signed_message_stored_once(client, wa):
                                                    "Content-Type": "application/json"})
         assert r.status_code == 200
     assert count(Message) == 1
-    row = dialog_query.list_page()[0]
+    row = dialog_list.list_page()[0]
     assert row.name == "Анна" and row.channel_kind == "whatsapp" and row.preview == "Привет из WhatsApp"
     assert dialogs.card(row.id).phone == "+79991234567"
 
@@ -77,12 +77,12 @@ def test_whatsapp_media_is_downloaded(client, wa):
     fake, ch, url = wa
     raw, sig = fake.state.sign(fake.state.media_message("79990001122", "image", caption="look"))
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
-    [m] = dialogs.messages(dialog_query.list_page()[0].id)
+    [m] = dialogs.messages(dialog_list.list_page()[0].id)
     assert not m.attachments[0].get("url")  # the download is a durable job, not done inline
     assert sorted(j.kind for j in jobs.pending()) == ["media", "profile"]
     assert asyncio.run(workers.run_due_jobs()) == 2
     assert jobs.pending() == []
-    [m] = dialogs.messages(dialog_query.list_page()[0].id)
+    [m] = dialogs.messages(dialog_list.list_page()[0].id)
     att = m.attachments[0]
     assert m.text == "look" and att["url"].startswith("/files/attachments/")
     assert att["mime_type"] == "image/png" and att["inline"] is True
@@ -93,7 +93,7 @@ def test_status_reports_and_unreachable(client, wa, monkeypatch):
     raw, sig = fake.state.sign(fake.state.text_message("79995550000", "hello", "Ivan"))
     client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
     op = auth.create_operator("op", "password-123")
-    did = dialog_query.list_page()[0].id
+    did = dialog_list.list_page()[0].id
     mid = outbox.queue(did, op.id, "answer")
     from messenger_app.channels import registry
 
@@ -135,7 +135,7 @@ def test_viber_subscribe_unsubscribe_and_signature(client, data_dir):
         raw, _ = fake.state.sign(fake.state.message_event("u2==", "forged"))
         assert client.post(url, content=raw, headers={"X-Viber-Content-Signature": "00"}).status_code == 403
         assert post(fake.state.unsubscribed_event("u1==")).status_code == 200
-        did = dialog_query.list_page()[0].id
+        did = dialog_list.list_page()[0].id
         assert outbox.routes(did) == []
         assert outbox.routes(did, include_unusable=True)[0].reason  # shown disabled, with why
         assert post(fake.state.subscribed_event("u1==")).status_code == 200
@@ -154,7 +154,7 @@ def test_sms_webhook_secret_and_form_body(client, data_dir):
     assert client.post(url + "?secret=s3cret-value", content=b"\xff\xfe garbage",
                        headers={"Content-Type": "application/json"}).status_code == 400
     assert count(Message) == 1
-    row = dialog_query.list_page()[0]
+    row = dialog_list.list_page()[0]
     assert row.channel_kind == "sms" and dialogs.card(row.id).phone == "+79991112233"
 
 
@@ -165,7 +165,7 @@ def test_one_client_across_whatsapp_and_sms(client, wa):
     client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
     client.post(f"/hooks/{sms.id}/{sms.webhook_secret}",
                 data={"from": "89994443322", "text": "then an SMS", "id": "s-9"})
-    [row] = dialog_query.list_page()
+    [row] = dialog_list.list_page()
     assert [m.channel_kind for m in dialogs.messages(row.id)] == ["whatsapp", "sms"]
     assert row.channel_kind == "sms"
 
@@ -202,9 +202,9 @@ def test_one_bad_message_never_blocks_the_rest_of_its_batch(client, wa):
     raw, sig = fake.state.sign(body)
     r = client.post(url, content=raw, headers={"X-Hub-Signature-256": sig})
     assert r.status_code == 200 and r.json() == {"ok": True, "stored": 3, "rejected": 2}
-    texts = sorted(m.text for row in dialog_query.list_page() for m in dialogs.messages(row.id))
+    texts = sorted(m.text for row in dialog_list.list_page() for m in dialogs.messages(row.id))
     assert texts == ["first", "last", "xy"]
-    assert "Bad \ufffd name" in {row.name for row in dialog_query.list_page()}
+    assert "Bad \ufffd name" in {row.name for row in dialog_list.list_page()}
     health = _health(ch.id)
     assert "2 item(s) not stored" in health and "longer than 200" in health
     assert "text body is not a string" in health
@@ -221,7 +221,7 @@ def test_inbound_text_is_cut_at_the_limit(client, wa, monkeypatch):
     fake, ch, url = wa
     raw, sig = fake.state.sign(fake.state.text_message("79991234567", "й" * 100_000))
     assert client.post(url, content=raw, headers={"X-Hub-Signature-256": sig}).status_code == 200
-    [m] = dialogs.messages(dialog_query.list_page()[0].id)
+    [m] = dialogs.messages(dialog_list.list_page()[0].id)
     assert m.text == "й" * 1000
 
 
@@ -343,7 +343,7 @@ def test_a_batch_is_one_transaction_and_a_database_refusal_spares_the_rest(clien
                           "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"))
     r = post("wamid.d", "wamid.refused", "wamid.e")
     assert r.status_code == 200 and r.json() == {"ok": True, "stored": 2, "rejected": 1}
-    texts = sorted(m.text for row in dialog_query.list_page() for m in dialogs.messages(row.id))
+    texts = sorted(m.text for row in dialog_list.list_page() for m in dialogs.messages(row.id))
     assert texts == ["text wamid.a", "text wamid.b", "text wamid.c", "text wamid.d",
                      "text wamid.e"]
     assert "wamid.refused" in _health(ch.id) and "refused by the database" in _health(ch.id)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from messenger_app.services import dialog_query, lease, widget
+from messenger_app.services import dialog_list, lease, widget
 
 
 def test_visitor_thread_and_isolation(data_dir):
@@ -11,7 +11,7 @@ def test_visitor_thread_and_isolation(data_dir):
     widget.send(b, "Hello from B")
     assert [m.text for m in widget.history(a)] == ["Hello from A"]
     assert [m.text for m in widget.history(b)] == ["Hello from B"]
-    names = sorted(r.name for r in dialog_query.list_page())
+    names = sorted(r.name for r in dialog_list.list_page())
     assert names[0] == "Alice" and names[1].startswith("Visitor ")
     # the secret never becomes the identity id operators can see
     assert a not in widget.visitor_id(a)
@@ -26,7 +26,7 @@ def test_widget_refuses_bad_input_and_stores_nothing(data_dir, monkeypatch):
         widget.send(v, " \u0000\u0007 ")
     with pytest.raises(widget.WidgetRefused, match="too long"):
         widget.send(v, "x" * 5000)
-    assert dialog_query.list_page() == []
+    assert dialog_list.list_page() == []
 
 
 def test_widget_rate_limit(data_dir, monkeypatch):
@@ -69,10 +69,10 @@ def test_fresh_visitor_tokens_from_one_address_are_limited(data_dir):
             assert "too many" in str(e)
             results.append(False)
     assert sum(results) == 10 and all(results[:10])  # WIDGET_NEW_VISITORS_PER_HOUR default
-    assert len(dialog_query.list_page(limit=200)) == 10
+    assert len(dialog_list.list_page(limit=200)) == 10
     # someone else, elsewhere, is not affected; a known visitor at that address still talks
     widget.send(widget.new_visitor(), "hello", "", "198.51.100.20")
-    assert len(dialog_query.list_page(limit=200)) == 11
+    assert len(dialog_list.list_page(limit=200)) == 11
 
 
 def test_messages_from_one_address_are_limited_across_visitors(data_dir, monkeypatch):

@@ -8,7 +8,7 @@ from sqlmodel import func, select
 from messenger_app import db, workers
 from messenger_app.channels.telegram import TelegramChannel
 from messenger_app.models import Channel, ChannelIdentity, Message
-from messenger_app.services import channels, dialog_query, inbox, outbox
+from messenger_app.services import channels, dialog_list, inbox, outbox
 from tests.fakes.telegram_server import FakeTelegramServer
 from tests.waits import until as _wait
 
@@ -66,12 +66,12 @@ def test_poller_stores_messages_profile_and_cursor(data_dir, fake):
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 1)
-            await _wait(lambda: dialog_query.list_page()[0].avatar != "")
+            await _wait(lambda: dialog_list.list_page()[0].avatar != "")
         finally:
             await w.stop()
 
     asyncio.run(scenario())
-    row = dialog_query.list_page()[0]
+    row = dialog_list.list_page()[0]
     assert row.name == "Ivan Petrov" and row.channel_kind == "telegram" and row.unread == 1
     assert row.avatar.startswith("/files/avatars/") and row.avatar.endswith(".png")
     stored = data_dir / "files" / row.avatar.removeprefix("/files/")
@@ -140,7 +140,7 @@ def test_reply_reaches_telegram_and_blocked_user_marks_unreachable(data_dir, fak
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 2)
-            kate, maxim = sorted(dialog_query.list_page(), key=lambda r: r.name)
+            kate, maxim = sorted(dialog_list.list_page(), key=lambda r: r.name)
             ok_id = outbox.queue(kate.id, op.id, "Hello Kate")
             await _wait(lambda: _status(ok_id) == "sent")
             fake.state.block(901)
@@ -180,7 +180,7 @@ def test_transient_send_failure_is_retried(data_dir, fake):
         await w.sync_channels()
         try:
             await _wait(lambda: len(_messages()) == 1)
-            mid = outbox.queue(dialog_query.list_page()[0].id, op.id, "second try works")
+            mid = outbox.queue(dialog_list.list_page()[0].id, op.id, "second try works")
             await _wait(lambda: _status(mid) == "sent", timeout=10)
             return mid
         finally:
@@ -213,7 +213,7 @@ def test_queued_messages_survive_a_restart(data_dir, fake):
         await adapter.close()
 
     asyncio.run(receive_only())
-    mid = outbox.queue(dialog_query.list_page()[0].id, op.id, "sent after restart")
+    mid = outbox.queue(dialog_list.list_page()[0].id, op.id, "sent after restart")
     db.reset_engine()  # "restart": a new engine, nothing in memory
 
     async def start():

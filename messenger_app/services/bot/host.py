@@ -43,26 +43,39 @@ class _DbHost:
         return contact_matches(self.contact_id, filt)
 
 
-def parse_answer(store: dict | None, text: str) -> tuple[bool, str]:
-    """Whether a free answer fits where it is stored (CRM field type, Tag 2 options)."""
+def _field(key: str) -> tuple[str, list] | None:
+    with db.session() as s:
+        f = s.exec(select(CrmField).where(CrmField.key == key)).first()
+    return (f.type, f.options) if f is not None else None
+
+
+def _tag2_options() -> list[str]:
+    with db.session() as s:
+        return list(s.exec(select(Tag2Option.value)).all())
+
+
+def parse_answer(store: dict | None, text: str, field=_field, tag2_options: list[str] | None = None,
+                 ) -> tuple[bool, str]:
+    """Whether a free answer fits where it is stored (CRM field type, Tag 2 options).
+    `field(key)` gives a CRM field's (type, options), None for no such field, and
+    `tag2_options` the Tag 2 options: read from the database unless the caller has them
+    (Try it reads them once)."""
     text = (text or "").strip()
     if not text:
         return False, ""
     kind = (store or {}).get("kind")
     try:
         if kind == "crm":
-            with db.session() as s:
-                f = s.exec(select(CrmField).where(CrmField.key == str(store.get("key")))).first()
-            if f is None:
+            found = field(str(store.get("key")))
+            if found is None:
                 return False, ""
-            typed = crm.parse_value(f.type, f.options, text)
+            typed = crm.parse_value(found[0], found[1], text)
             return bool(typed.text), typed.text
         if kind == "tag1":
             value = crm.clean_text(text)
             return (bool(value) and len(value) <= crm.TAG1_MAX), value
         if kind == "tag2":
-            with db.session() as s:
-                opts = list(s.exec(select(Tag2Option.value)).all())
+            opts = tag2_options if tag2_options is not None else _tag2_options()
             found = next((o for o in opts if o.casefold() == text.casefold()), "")
             return bool(found), found
     except DomainError:

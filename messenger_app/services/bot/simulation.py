@@ -10,12 +10,11 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.clock import utcnow
-from messenger_app.lib.errors import DomainError
 from messenger_app.models import CrmField, Tag2Option
-from messenger_app.services import crm, scenarios
+from messenger_app.services import scenarios
 from messenger_app.services.scenario_engine import (End, Engine, Goto, Handover, Out, RunState, Timer,
                                                     python_filter, render_plain)
-from messenger_app.services.bot.host import _zone
+from messenger_app.services.bot.host import _zone, parse_answer
 from messenger_app.services.bot.runs import MAX_STEPS
 
 
@@ -45,24 +44,13 @@ class Simulation:
         return render_plain(text, variables)
 
     def parse(self, store: dict | None, text: str) -> tuple[bool, str]:
-        text = (text or "").strip()
-        if not text:
-            return False, ""
-        kind = (store or {}).get("kind")
-        try:
-            if kind == "crm":
-                ftype, opts = self._fields.get(str(store.get("key")), ("text", []))
-                typed = crm.parse_value(ftype, opts, text)
-                return bool(typed.text), typed.text
-            if kind == "tag2":
-                found = next((o for o in self._tag2 if o.casefold() == text.casefold()), "")
-                return bool(found), found
-        except DomainError:
-            return False, ""
-        return True, text
+        """As a real run checks an answer (bot.host.parse_answer), with the fields read once; a
+        field the draft names but the CRM lacks takes text here, so the walk can go on."""
+        return parse_answer(store, text, lambda key: self._fields.get(key, ("text", [])), self._tag2)
 
     def condition(self, filt: dict, variables: dict) -> bool:
-        return python_filter(filt, variables, (self._now or utcnow()).astimezone(_zone()))
+        return python_filter(filt, variables, (self._now or utcnow()).astimezone(_zone()),
+                             {key: ftype for key, (ftype, _opts) in self._fields.items()})
 
     # the API
     @property

@@ -10,7 +10,7 @@ Callers keep writing `filters.compile(...)`, `filters.FilterError`: every public
 """
 
 from messenger_app.services.filters.catalog import fields_catalog
-from messenger_app.services.filters.describe import LABELS, OP_LABELS, TEXT_NAMES, WORDS, describe
+from messenger_app.services.filters.describe import LABELS, OP_LABELS, TEXT_NAMES, WORDS, describe, readable
 from messenger_app.services.filters.model import (ALL_OPS, BOOL_OPS, BUILTIN, CHOICE_OPS, DATE_OPS,
                                                   INSTANT_FIELDS, KIND_LABELS, KNOWN_KINDS, MAX_CONDITIONS,
                                                   MAX_DEPTH, MAX_LIST, MAX_TEXT, MAX_URL, NO_VALUE,
@@ -21,7 +21,7 @@ from messenger_app.services.filters.sql import SHORT_PHONE, compile, phone_conta
 from messenger_app.services.filters.url import from_url, to_url
 
 __all__ = [
-    "fields_catalog", "LABELS", "OP_LABELS", "TEXT_NAMES", "WORDS", "describe", "ALL_OPS", "BOOL_OPS",
+    "fields_catalog", "LABELS", "OP_LABELS", "TEXT_NAMES", "WORDS", "describe", "readable", "ALL_OPS", "BOOL_OPS",
     "BUILTIN", "CHOICE_OPS", "DATE_OPS", "INSTANT_FIELDS", "KIND_LABELS", "KNOWN_KINDS",
     "MAX_CONDITIONS", "MAX_DEPTH", "MAX_LIST", "MAX_TEXT", "MAX_URL", "NO_VALUE", "NUMBER_OPS",
     "OPERATOR_FOLDER", "PHONE_OPS", "TEXT_OPS", "TYPE_OPS", "FilterError", "VarField",

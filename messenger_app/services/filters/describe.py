@@ -1,6 +1,7 @@
 """A filter in words (L5), in the operator's language, groups in brackets:
 (Tag 1 contains "vip" AND channel is telegram) OR unread. Also the field and operator
-labels the filter builder shows (services/filters/catalog.py)."""
+labels the filter builder shows (services/filters/catalog.py), and `readable()`: a filter's
+channel kinds as people name them, for showing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlmodel import select as sm_select
 
 from messenger_app import db
 from messenger_app.models import Folder
-from messenger_app.services.filters.model import (BUILTIN, OPERATOR_FOLDER, VarField, _leaves,
+from messenger_app.services.filters.model import (BUILTIN, KIND_LABELS, OPERATOR_FOLDER, VarField, _leaves,
                                                   count_conditions, crm_fields, uses_variables)
 
 LABELS = {
@@ -128,3 +129,21 @@ def _describe_leaf(leaf: dict, lang: str, crm, folders) -> str:
         return f'{name} {op_text} {a} {WORDS[lang]["range"]} {b}'
     shown = str(value) if kind == "date" else _show(key, value, lang, folders)
     return f"{name} {op_text} {shown}"
+
+
+def readable(filt: dict) -> dict:
+    """A copy of a filter for describe() with channel kinds as people name them
+    ("Website chat", not "widget"). Only for showing: never validate or compile it."""
+    def one(v):
+        return KIND_LABELS.get(v, v) if isinstance(v, str) else v
+
+    def walk(item: dict) -> dict:
+        if "conditions" in item:
+            return {**item, "conditions": [walk(i) for i in item.get("conditions") or []
+                                           if isinstance(i, dict)]}
+        if item.get("field") in ("channel", "last_channel") and "value" in item:
+            v = item["value"]
+            return {**item, "value": [one(x) for x in v] if isinstance(v, list) else one(v)}
+        return item
+
+    return walk(filt) if isinstance(filt, dict) else filt

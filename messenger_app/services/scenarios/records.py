@@ -121,32 +121,27 @@ def get(scenario_id: int) -> ScenarioDetail:
                            for v in vs], sc.edited_by, sc.edited_at)
 
 
-def save_draft(scenario_id: int, graph: dict, by: int | None = None) -> None:
-    graph = check_shape(graph)
+def _edit(scenario_id: int, by: int | None, **changes) -> None:
+    """Write checked values onto the scenario and note who edited it and when."""
     with db.session() as s:
         sc = _get(s, scenario_id)
-        sc.draft = graph
+        for name, value in changes.items():
+            setattr(sc, name, value)
         sc.edited_by, sc.edited_at = by, utcnow()
         s.add(sc)
         s.commit()
 
 
+def save_draft(scenario_id: int, graph: dict, by: int | None = None) -> None:
+    _edit(scenario_id, by, draft=check_shape(graph))
+
+
 def rename(scenario_id: int, name: str, by: int | None = None) -> None:
-    name = _clean_name(name)
-    with db.session() as s:
-        sc = _get(s, scenario_id)
-        sc.name, sc.edited_by, sc.edited_at = name, by, utcnow()
-        s.add(sc)
-        s.commit()
+    _edit(scenario_id, by, name=_clean_name(name))
 
 
 def set_triggers(scenario_id: int, triggers: dict, by: int | None = None) -> None:
-    triggers = clean_triggers(triggers)
-    with db.session() as s:
-        sc = _get(s, scenario_id)
-        sc.triggers, sc.edited_by, sc.edited_at = triggers, by, utcnow()
-        s.add(sc)
-        s.commit()
+    _edit(scenario_id, by, triggers=clean_triggers(triggers))
 
 
 def publish(scenario_id: int, by: int | None = None) -> int:

@@ -1,4 +1,4 @@
-"""services/dialog_query.py: the left panel's list (L1-L5, L7, L8) in one query a page."""
+"""services/dialog_list.py: the left panel's list (L1-L5, L7, L8) in one query a page."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact, ContactValue, CrmField, Dialog
-from messenger_app.services import dialog_query, dialogs, folders
+from messenger_app.services import dialog_list, dialogs, folders
 from messenger_app.lib import phones
 from messenger_app.services.filters import FilterError
 from messenger_app.services.folders import UnknownFolder
@@ -52,11 +52,11 @@ def client(first="", last="", phone="", minutes=0, unread=0, bot_paused=False, t
 def all_pages(limit: int, **kw) -> list:
     rows, after = [], None
     while True:
-        page = dialog_query.list_page(limit=limit, after=after, **kw)
+        page = dialog_list.list_page(limit=limit, after=after, **kw)
         rows += page
         if len(page) < limit:
             return rows
-        after = dialog_query.cursor(page[-1])
+        after = dialog_list.cursor(page[-1])
 
 
 class Queries:
@@ -78,10 +78,10 @@ def test_rows_newest_first_with_tags_flags_and_no_message_clients(data_dir):
     old = client("Anna", "Ivanova", minutes=1, kind="telegram", preview="hi", unread=2,
                  tag1="VIP", tag2="hot", blacklisted=True, bot_paused=True)
     new = client(phone="+7 999 123-45-67", minutes=5)  # imported: no name, no messages (L2)
-    rows = dialog_query.list_page()
+    rows = dialog_list.list_page()
     assert [r.contact_id for r in rows] == [new, old]
     first, second = rows
-    assert isinstance(first, dialogs.DialogRow) and isinstance(first, dialog_query.ListRow)
+    assert isinstance(first, dialogs.DialogRow) and isinstance(first, dialog_list.ListRow)
     assert (first.name, first.channel_kind, first.preview, first.last_message_at) == (
         "+7 999 123-45-67", "", "", None)
     assert (second.name, second.tag1, second.tag2, second.blacklisted, second.bot_paused,
@@ -104,7 +104,7 @@ def test_pagination_with_ties_and_a_filter(data_dir):
     for limit in (1, 2, 3, 5):
         paged = all_pages(limit, filter=flt)
         assert [r.contact_id for r in paged] == expected
-    assert dialog_query.count(filter=flt) == len(expected)
+    assert dialog_list.count(filter=flt) == len(expected)
     strict = {"join": "and", "conditions": flt["conditions"]}
     assert [r.contact_id for r in all_pages(2, filter=strict)] == [
         r.contact_id for r in everything if r.tag1 == "vip" and r.unread > 0]
@@ -116,19 +116,19 @@ def test_phone_search_in_any_format(data_dir, typed):
     anna = client("Anna", phone="+79991234567")
     client("Boris", phone="+79161112233")
     client("Carl", phone="+12025550199")
-    found = [r.contact_id for r in dialog_query.list_page(search=typed)]
+    found = [r.contact_id for r in dialog_list.list_page(search=typed)]
     assert found == [anna]
-    assert dialog_query.count(search=typed) == 1
+    assert dialog_list.count(search=typed) == 1
     phone_filter = {"join": "and", "conditions": [{"field": "phone", "op": "contains", "value": typed}]}
-    assert [r.contact_id for r in dialog_query.list_page(filter=phone_filter)] == [anna]
+    assert [r.contact_id for r in dialog_list.list_page(filter=phone_filter)] == [anna]
 
 
 def test_name_search_is_case_insensitive_cyrillic_too(data_dir):
     olga = client("Ольга", "Смирнова")
     anna = client("Anna", "Ivanova")
-    assert [r.contact_id for r in dialog_query.list_page(search="ольга")] == [olga]
-    assert [r.contact_id for r in dialog_query.list_page(search="ANNA iv")] == [anna]
-    assert dialog_query.list_page(search="100%") == []
+    assert [r.contact_id for r in dialog_list.list_page(search="ольга")] == [olga]
+    assert [r.contact_id for r in dialog_list.list_page(search="ANNA iv")] == [anna]
+    assert dialog_list.list_page(search="100%") == []
 
 
 def test_folders_unread_search_and_filter_together(data_dir):
@@ -138,7 +138,7 @@ def test_folders_unread_search_and_filter_together(data_dir):
     c = client("Boris", phone="+79161112233", minutes=1, unread=4, bot_paused=True)
     for cid in (a, b):
         folders.set_contact_folders(cid, [leads.id])
-    ids = lambda **kw: [r.contact_id for r in dialog_query.list_page(**kw)]  # noqa: E731
+    ids = lambda **kw: [r.contact_id for r in dialog_list.list_page(**kw)]  # noqa: E731
     assert ids() == ids(folder="all") == ids(folder=None) == [a, b, c]
     assert ids(folder="operator") == [b, c]
     assert ids(folder=leads.id) == ids(folder=str(leads.id)) == [a, b]
@@ -148,15 +148,15 @@ def test_folders_unread_search_and_filter_together(data_dir):
     assert ids(folder=leads.id, search="+7 999 123",
                filter={"join": "and", "conditions": [{"field": "channel", "op": "equals",
                                                       "value": "telegram"}]}) == [a]
-    assert dialog_query.count(folder="operator") == 2
-    assert dialog_query.count(folder=leads.id, unread_only=True) == 1
-    assert ids(folder=9999) == [] and dialog_query.count(folder=9999) == 0
+    assert dialog_list.count(folder="operator") == 2
+    assert dialog_list.count(folder=leads.id, unread_only=True) == 1
+    assert ids(folder=9999) == [] and dialog_list.count(folder=9999) == 0
     with pytest.raises(UnknownFolder):
-        dialog_query.list_page(folder="bogus")
+        dialog_list.list_page(folder="bogus")
     with pytest.raises(FilterError):
-        dialog_query.list_page(filter={"join": "and", "conditions": [{"field": "x", "op": "equals"}]})
+        dialog_list.list_page(filter={"join": "and", "conditions": [{"field": "x", "op": "equals"}]})
     with pytest.raises(FilterError):
-        dialog_query.count(filter={"join": "and", "conditions": [{"field": "x", "op": "equals"}]})
+        dialog_list.count(filter={"join": "and", "conditions": [{"field": "x", "op": "equals"}]})
 
 
 def test_one_query_per_page_whatever_the_number_of_rows(data_dir):
@@ -172,11 +172,11 @@ def test_one_query_per_page_whatever_the_number_of_rows(data_dir):
         for kw in [{}, {"unread_only": True, "search": "8999"}, {"folder": leads.id},
                    {"folder": "operator", "filter": plain}, {"filter": with_var}]:
             with Queries() as q:
-                rows = dialog_query.list_page(limit=100, **kw)
+                rows = dialog_list.list_page(limit=100, **kw)
             assert rows, kw
             out.append(len(q.sql))
             with Queries() as q:
-                dialog_query.count(**kw)
+                dialog_list.count(**kw)
             out.append(len(q.sql))
         return out
 
@@ -193,11 +193,11 @@ def test_one_query_per_page_whatever_the_number_of_rows(data_dir):
     assert few == many
     # one SELECT for the page / the count; a filter on CRM variables also reads their definitions
     assert many == [1, 1, 1, 1, 1, 1, 1, 1, 2, 2]
-    assert len(dialog_query.list_page(limit=100, filter=plain)) == 62
+    assert len(dialog_list.list_page(limit=100, filter=plain)) == 62
 
 
 def test_a_name_with_digits_is_searched_as_a_name(data_dir):
     named = client("Visitor 3f2a91", phone="+79995550011")
     client("Other", phone="+79993291000")
-    assert [r.id for r in dialog_query.list_page(search="Visitor 3f2a91")] == [named]
-    assert [r.id for r in dialog_query.list_page(search="3f2a")] == [named]
+    assert [r.id for r in dialog_list.list_page(search="Visitor 3f2a91")] == [named]
+    assert [r.id for r in dialog_list.list_page(search="3f2a")] == [named]

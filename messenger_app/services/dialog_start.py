@@ -1,7 +1,5 @@
-"""What the left panel needs beyond dialog_query / folders / filters.
+"""Starting a dialog from a phone number (L6).
 
-- `row(dialog_id)`: one dialog exactly as the list shows it (Tag 1 / Tag 2, blacklist, bot
-  state), so a live update of one row keeps its tags (L1). One SELECT.
 - `start_channels()`: the connected, enabled channels in which a conversation can be started
   from a phone number (L6), each saying whether the operator can write first and, if not, why.
 - `open_by_phone(phone, channel_id)`: L6. The client with this phone, or a new CRM contact
@@ -19,7 +17,7 @@ from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact
-from messenger_app.services import crm, events, filters
+from messenger_app.services import crm, events
 from messenger_app.lib import phones
 
 # kinds that know a client by phone; the value says whether the operator can write first:
@@ -119,21 +117,3 @@ def _identity(contact_id: int, dialog_id: int, channel: StartChannel, digits: st
         ident_id = ident.id
     events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="card")
     return ident_id
-
-
-def readable(filt: dict) -> dict:
-    """A copy of a filter for filters.describe() with channel kinds as people name them
-    ("Website chat", not "widget"). Only for showing: never validate or compile it."""
-    def one(v):
-        return filters.KIND_LABELS.get(v, v) if isinstance(v, str) else v
-
-    def walk(item: dict) -> dict:
-        if "conditions" in item:
-            return {**item, "conditions": [walk(i) for i in item.get("conditions") or []
-                                           if isinstance(i, dict)]}
-        if item.get("field") in ("channel", "last_channel") and "value" in item:
-            v = item["value"]
-            return {**item, "value": [one(x) for x in v] if isinstance(v, list) else one(v)}
-        return item
-
-    return walk(filt) if isinstance(filt, dict) else filt

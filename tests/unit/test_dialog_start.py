@@ -1,11 +1,11 @@
-"""services/left_panel.py: one list row for live updates (L1) and a new dialog by phone (L6)."""
+"""services/dialog_start.py: one list row for live updates (L1) and a new dialog by phone (L6)."""
 
 import pytest
 from sqlmodel import func, select
 
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact
-from messenger_app.services import channels, crm, dialog_query, left_panel, outbox, widget
+from messenger_app.services import channels, crm, dialog_list, dialog_start, outbox, widget
 
 
 def _channel(kind: str, enabled: bool = True) -> int:
@@ -22,9 +22,9 @@ def test_row_carries_tags_and_flags(data_dir):
     crm.set_tag1(contact.id, "vip")
     crm.set_tag2(contact.id, "Gold")
     crm.set_blacklisted(contact.id, True)
-    r = dialog_query.row(dialog.id)
+    r = dialog_list.row(dialog.id)
     assert (r.id, r.tag1, r.tag2, r.blacklisted, r.channel_kind) == (dialog.id, "vip", "Gold", True, "")
-    assert dialog_query.row(dialog.id + 100) is None
+    assert dialog_list.row(dialog.id + 100) is None
 
 
 def test_start_channels_lists_phone_kinds_those_that_can_write_first_first(data_dir):
@@ -34,14 +34,14 @@ def test_start_channels_lists_phone_kinds_those_that_can_write_first_first(data_
     _channel("vk")
     _channel("viber", enabled=False)
     wa = _channel("whatsapp")
-    got = [(c.id, c.kind, c.can_start, c.limit) for c in left_panel.start_channels()]
+    got = [(c.id, c.kind, c.can_start, c.limit) for c in dialog_start.start_channels()]
     assert got == [(sms, "sms", True, ""), (wa, "whatsapp", True, "template"),
                    (tg, "telegram", False, "client_first")]
 
 
 def test_open_by_phone_creates_a_contact_and_an_sms_account_once(data_dir):
     sms = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
-    got = left_panel.open_by_phone("8 (999) 765-43-21", sms.id)
+    got = dialog_start.open_by_phone("8 (999) 765-43-21", sms.id)
     assert got.created and got.identity_id
     with db.session() as s:
         c = s.get(Contact, got.contact_id)
@@ -52,7 +52,7 @@ def test_open_by_phone_creates_a_contact_and_an_sms_account_once(data_dir):
     # the composer can write first through it
     assert [r.identity_id for r in outbox.routes(got.dialog_id)] == [got.identity_id]
 
-    again = left_panel.open_by_phone("+79997654321", sms.id)
+    again = dialog_start.open_by_phone("+79997654321", sms.id)
     assert (again.dialog_id, again.created, again.identity_id) == (got.dialog_id, False, got.identity_id)
     with db.session() as s:
         assert s.exec(select(func.count()).select_from(ChannelIdentity)).one() == 1
@@ -60,20 +60,20 @@ def test_open_by_phone_creates_a_contact_and_an_sms_account_once(data_dir):
 
 
 def test_open_by_phone_without_a_channel_and_errors(data_dir):
-    got = left_panel.open_by_phone("79991112233")
+    got = dialog_start.open_by_phone("79991112233")
     assert got.created and got.identity_id is None
-    with pytest.raises(left_panel.StartError) as e:
-        left_panel.open_by_phone("12345")
+    with pytest.raises(dialog_start.StartError) as e:
+        dialog_start.open_by_phone("12345")
     assert e.value.code == "phone"
-    with pytest.raises(left_panel.StartError) as e:
-        left_panel.open_by_phone("")
+    with pytest.raises(dialog_start.StartError) as e:
+        dialog_start.open_by_phone("")
     assert e.value.code == "phone"
     tg = _channel("telegram")
-    with pytest.raises(left_panel.StartError) as e:
-        left_panel.open_by_phone("79991112244", tg)
+    with pytest.raises(dialog_start.StartError) as e:
+        dialog_start.open_by_phone("79991112244", tg)
     assert e.value.code == "channel"
-    with pytest.raises(left_panel.StartError) as e:
-        left_panel.open_by_phone("79991112244", 9999)
+    with pytest.raises(dialog_start.StartError) as e:
+        dialog_start.open_by_phone("79991112244", 9999)
     assert e.value.code == "channel"
     with db.session() as s:  # refused requests created nobody
         assert s.exec(select(func.count()).select_from(Contact)).one() == 1
@@ -86,6 +86,6 @@ def test_readable_names_channel_kinds_for_describe(data_dir):
         {"field": "channel", "op": "in_list", "value": ["widget", "telegram"]},
         {"join": "or", "conditions": [{"field": "last_channel", "op": "equals", "value": "vk"},
                                       {"field": "tag1", "op": "equals", "value": "widget"}]}]}
-    assert filters.describe(left_panel.readable(filt)) == (
+    assert filters.describe(filters.readable(filt)) == (
         'channel is one of (Website chat, Telegram) AND (last channel is VK OR Tag 1 is "widget")')
     assert filt["conditions"][0]["value"] == ["widget", "telegram"]  # the original is untouched
