@@ -65,13 +65,17 @@ def test_message_stored_by_another_process_appears_live(redis_app, browser):
 
 def test_state_survives_in_redis_across_reload(redis_app, browser):
     """The Redis state manager keeps a tab's state: a reload shows the same open dialog list."""
+    text = unique("Kept across reload")  # its own dialog: not one another test left behind
+    _other_process(redis_app, (
+        "from messenger_app.services import widget; "
+        f"widget.send(widget.new_visitor(), {text!r}, name='Reload Visitor')"))
     ctx = browser.new_context(base_url=redis_app.url)
     try:
         page = login(ctx)
-        expect(page.get_by_test_id("dialog-row").first).to_be_visible()
+        expect(row_with(page, text)).to_have_count(1)
         before = page._e2e_hydration.count
         page.reload()
         hydrated_after(page, before)
-        expect(page.get_by_test_id("dialog-row").first).to_be_visible()
+        expect(row_with(page, text)).to_have_count(1)
     finally:
         ctx.close()
