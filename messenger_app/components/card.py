@@ -12,6 +12,7 @@ from messenger_app.components.merge import merge_block
 from messenger_app.components.common import channel_icon, tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.inbox_views import DialogListState as L
 
 ACCENT_EDIT = {"_hover": {"background": "var(--gray-a3)"}}
 
@@ -465,8 +466,8 @@ def no_dialog_card() -> rx.Component:
                   align="center", spacing="2", width="100%", padding="8px 0"),
         rx.separator(size="4"),
         rx.text(S.t["card_waiting"], size="1", weight="bold", class_name="msg-caps"),
-        rx.cond(S.waiting_rows.length() > 0,
-                rx.vstack(rx.foreach(S.waiting_rows, waiting_item), spacing="0", width="100%"),
+        rx.cond(L.waiting_rows.length() > 0,
+                rx.vstack(rx.foreach(L.waiting_rows, waiting_item), spacing="0", width="100%"),
                 rx.text(S.t["card_waiting_none"], size="2", color_scheme="gray")),
         rx.separator(size="4"),
         rx.text(S.t["card_shortcuts"], size="1", weight="bold", class_name="msg-caps"),

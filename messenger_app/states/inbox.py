@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 LIST_PAGE = 50
 ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
 CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
+OLDER_SLOTS = 24  # older pages kept in vars of their own (flat paging); beyond, the last grows
+
+
+def _put(state, name: str, value) -> None:
+    """Set a var only when the value differs (an equal value would still be sent)."""
+    if getattr(state, name) != value:
+        setattr(state, name, value)
 
 
 def _raw(state):
@@ -33,7 +40,9 @@ def _raw(state):
 
 
 class InboxState(AuthState):
-    rows: list[dict[str, str]] = []
+    # the lists the screen renders are backend vars here, shown through the substates of
+    # states/inbox_views.py (a change goes out in that substate's delta only)
+    _rows: list[dict[str, str]] = []
     has_more: bool = False
     view_mode: str = "all"  # all | unread
     search: str = ""
@@ -43,11 +52,19 @@ class InboxState(AuthState):
     filter_text: str = ""  # the filter in words, with its grouping shown
     found: int = -1  # how many dialogs the list would show in all (-1: not shown)
     list_error: str = ""
-    unread_total: int = 0
-    folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
+    _unread_total: int = 0
+    _folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
-    msgs: list[dict[str, str]] = []
-    has_older: bool = False
+    _msgs: list[dict[str, str]] = []  # the open dialog's newest page and what came since
+    # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
+    # loaded sends that page alone); _heads: per block, whether its first message starts a day
+    for _k in range(OLDER_SLOTS):
+        __annotations__[f"_older_{_k}"] = "list[dict[str, str]]"
+        locals()[f"_older_{_k}"] = []
+    del _k
+    _older_n: int = 0  # how many slots are filled
+    _heads: list[str] = []
+    _has_older: bool = False
     card: dict[str, str] = {}
     card_channels: list[dict[str, str]] = []
     crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
@@ -59,20 +76,8 @@ class InboxState(AuthState):
     panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
-    announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
+    _announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
     _announced: dict[int, float] = {}  # dialog id -> when its new unread messages were announced
-
-    @rx.var
-    def roving_row(self) -> str:
-        """The dialog row that takes the list's one tab stop: the open one, else the first."""
-        ids = [r["id"] for r in self.rows]
-        return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
-
-    @rx.var
-    def waiting_rows(self) -> list[dict[str, str]]:
-        """The card panel with no dialog open: the dialogs whose client wrote last and has
-        not been read yet, first few of the list."""
-        return [r for r in self.rows if r["unread"] and not r["out"]][:6]
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -146,7 +151,7 @@ class InboxState(AuthState):
         self._show_list(await inbox_live.run(inbox_live.read_list, self._query(), limit,
                                              self._counted()), limit)
         if self._show_folders(await inbox_live.run(folders.list_with_unread, self.lang)):
-            await self._reload_list_async(keep=len(self.rows))
+            await self._reload_list_async(keep=len(self._rows))
 
     def _show_list(self, got: tuple, limit: int) -> None:
         page, found, error = got
@@ -154,7 +159,9 @@ class InboxState(AuthState):
             self.list_error, self.folder = error_text(error, self.lang), "all"
         self.found = found
         self.has_more = len(page) > limit
-        self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        if rows != self._rows:  # unchanged (a reload with the same result): nothing to send
+            self._rows = rows
         self.loaded = True
 
     def _reload_folders(self) -> None:
@@ -162,17 +169,17 @@ class InboxState(AuthState):
         folders.list_with_unread(), whatever the number of folders. A folder being shown
         that was deleted (in another tab) falls back to "All chats"."""
         if self._show_folders(folders.list_with_unread(self.lang)):
-            self._reload_list(keep=len(self.rows))
+            self._reload_list(keep=len(self._rows))
 
     def _show_folders(self, items) -> bool:
         """Show the folder list; True when the folder being shown is gone (now "all")."""
         folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
                          "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
                          "sound": "1" if f.sound else ""} for f in items]
-        if folder_items != self.folder_items:  # unchanged: nothing to send to the tab
-            self.folder_items = folder_items
-        if self.unread_total != items[0].unread:
-            self.unread_total = items[0].unread  # "All chats": every dialog with unread messages
+        if folder_items != self._folder_items:  # unchanged: nothing to send to the tab
+            self._folder_items = folder_items
+        if self._unread_total != items[0].unread:
+            self._unread_total = items[0].unread  # "All chats": every dialog with unread messages
         if self.folder not in {i["id"] for i in folder_items}:
             self.folder = "all"
             return True
@@ -216,14 +223,14 @@ class InboxState(AuthState):
     @rx.event
     @operator_required
     async def load_more(self):
-        if not self.rows:
+        if not self._rows:
             return
-        last = self.rows[-1]
+        last = self._rows[-1]
         after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
         page = await inbox_live.run(functools.partial(
             dialog_query.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE
-        self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
+        self._rows.extend(view.dialog_row(r, self.tz) for r in page[:LIST_PAGE])
 
     @rx.event
     @operator_required
@@ -265,7 +272,8 @@ class InboxState(AuthState):
         self.open_id = 0
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
-        self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
+        self._show_thread([], False)
+        self.card, self.card_channels, self.routes = {}, [], []
         self.composer_error = self.no_route = ""
         self.panel = "list"
 
@@ -277,11 +285,10 @@ class InboxState(AuthState):
         if data is None:
             self._close()
             return
-        self.open_id = did
-        self.has_older = older
-        self.msgs = view.with_day_separators(msgs)
+        _put(self, "open_id", did)
+        self._show_thread(msgs, older)
         self._show_card(data)
-        self.composer_error = ""
+        _put(self, "composer_error", "")
 
     def _route_reason(self, r: outbox.Route) -> str:
         """Why a channel can't answer, in the operator's language. English keeps the
@@ -298,37 +305,97 @@ class InboxState(AuthState):
 
     def _show_card(self, data: inbox_live.CardData) -> None:
         c = data.card
-        self.card = view.card(c, self.tz)
-        self.crm = data.crm
-        self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
-                               "who": ch["display_name"] or ch["username"],
-                               "address": ch.get("address", ""),
-                               "reachable": "1" if ch["reachable"] else "",
-                               "reason": ch["reason"]} for ch in c.channels]
         t = self.t
-        self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                        "reason": self._route_reason(r)}
-                       for r in data.routes]
-        usable = [r["id"] for r in self.routes if not r["reason"]]
-        self.no_route = ("" if usable else
-                         t["composer_no_channel"].format(
-                             reason=self.routes[0]["reason"] if self.routes else t["route_none"]))
+        routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
+                   "reason": self._route_reason(r)}
+                  for r in data.routes]
+        usable = [r["id"] for r in routes if not r["reason"]]
+        # only what changed is set: an equal value set again would still go to the tab and
+        # re-render every component bound to this state (a live update of the open dialog)
+        _put(self, "card", view.card(c, self.tz))
+        _put(self, "crm", data.crm)
+        _put(self, "card_channels", [{"kind": ch["kind"], "name": ch["name"],
+                                      "who": ch["display_name"] or ch["username"],
+                                      "address": ch.get("address", ""),
+                                      "reachable": "1" if ch["reachable"] else "",
+                                      "reason": ch["reason"]} for ch in c.channels])
+        _put(self, "routes", routes)
+        _put(self, "no_route", "" if usable else t["composer_no_channel"].format(
+            reason=routes[0]["reason"] if routes else t["route_none"]))
         if self.route_id not in usable:
             self.route_id = usable[0] if usable else ""
 
     @rx.event
     @operator_required
     async def load_older(self):
-        if not self.open_id or not self.msgs:
+        blocks = self._blocks()
+        oldest = next((b for b in reversed(blocks) if b), None)
+        if not self.open_id or oldest is None:
             return
-        older, self.has_older = await inbox_live.run(
-            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(self.msgs[0]["id"]))
-        self.msgs = view.with_day_separators(older + self.msgs)
+        older, has_older = await inbox_live.run(
+            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0]["id"]))
+        _put(self, "_has_older", has_older)
+        if not older:
+            return
+        page = view.with_day_separators(older)
+        if self._older_n < OLDER_SLOTS:  # a slot of its own: only this page is sent
+            setattr(self, f"_older_{self._older_n}", page)
+            self._older_n += 1
+        else:  # every slot taken: the oldest one grows (beyond OLDER_SLOTS pages)
+            last = f"_older_{OLDER_SLOTS - 1}"
+            setattr(self, last, view.with_day_separators(page + list(getattr(self, last))))
+        self._set_heads()
+
+    # -- the open dialog's messages: blocks of pages (see states/inbox_views.ThreadState) --
+    def _blocks(self) -> list[list[dict[str, str]]]:
+        """The shown messages in blocks, newest first: _msgs, then _older_0, _older_1, …"""
+        return [self._msgs] + [getattr(self, f"_older_{k}") for k in range(self._older_n)]
+
+    def _messages(self) -> list[dict[str, str]]:
+        """Every shown message of the open dialog, oldest first."""
+        return [m for b in reversed(self._blocks()) for m in b]
+
+    def _show_thread(self, msgs: list[dict[str, str]], has_older: bool) -> None:
+        """A new newest page (another dialog opened, or jumped to): the older pages go."""
+        for k in range(self._older_n):
+            setattr(self, f"_older_{k}", [])
+        self._older_n = 0
+        self._msgs = view.with_day_separators(msgs)
+        if has_older != self._has_older:
+            self._has_older = has_older
+        self._set_heads()
+
+    def _set_heads(self) -> None:
+        """Whether each block's first message starts a day: it depends on the block above
+        it, so it is kept apart from the blocks (a page loaded above sends no other page)."""
+        blocks = self._blocks()
+        heads = []
+        for i, b in enumerate(blocks):
+            above = next((o for o in blocks[i + 1:] if o), None)
+            heads.append("1" if b and (above is None or above[-1]["day"] != b[0]["day"]) else "")
+        heads += [""] * (OLDER_SLOTS + 1 - len(heads))
+        if heads != self._heads:
+            self._heads = heads
 
     def _refresh_messages(self) -> None:
-        since = int(self.msgs[0]["id"]) if self.msgs else None
+        """Re-read the newest block (a message sent or retried): not the older pages."""
+        since = int(self._msgs[0]["id"]) if self._msgs else None
         fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
-        self.msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
+        self._msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
+        self._set_heads()
+
+    def _refresh_block_of(self, message_id: int) -> None:
+        """Re-read the block that shows this message (its status changed)."""
+        for k in range(self._older_n):
+            b = getattr(self, f"_older_{k}")
+            if b and int(b[0]["id"]) <= message_id <= int(b[-1]["id"]):
+                fresh = dialogs.messages(self.open_id, since_id=int(b[0]["id"]),
+                                         before_id=int(b[-1]["id"]) + 1, limit=len(b) + 50)
+                setattr(self, f"_older_{k}", view.with_day_separators(
+                    [view.message(m, self.tz, self.t) for m in fresh]))
+                self._set_heads()
+                return
+        self._refresh_messages()
 
     @rx.event
     @operator_required
@@ -351,14 +418,16 @@ class InboxState(AuthState):
             return
         self.composer_error = ""
         self._refresh_messages()
-        self._reload_list(keep=len(self.rows))
+        self._reload_list(keep=len(self._rows))
         return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
 
     @rx.event
     @operator_required
     def retry(self, message_id: str):
+        if not str(message_id).isdigit():
+            return
         outbox.retry(int(message_id))
-        self._refresh_messages()
+        self._refresh_block_of(int(message_id))
 
     # -- panels ------------------------------------------------------------------------
     @rx.event
@@ -432,8 +501,8 @@ class InboxState(AuthState):
             session=self._session(), lang=self.lang, tz=self.tz, t=self.t, query=q,
             view_key=(self.view_mode, self.search, self.folder, self.filter_url),
             plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
-            rows=max(LIST_PAGE, len(self.rows)), open_id=self.open_id,
-            first_msg=int(self.msgs[0]["id"]) if self.msgs else None)
+            rows=max(LIST_PAGE, len(self._rows)), open_id=self.open_id,
+            first_msg=int(self._msgs[0]["id"]) if self._msgs else None)
 
     def _announce_unread(self, batch: list[dict]) -> None:
         """One polite announcement for dialogs (other than the open one) that got new unread
@@ -447,20 +516,20 @@ class InboxState(AuthState):
                     or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
                 continue
             fresh.append(did)
-        names = [r["name"] for did in fresh for r in self.rows if r["id"] == str(did) and r["unread"]]
+        names = [r["name"] for did in fresh for r in self._rows if r["id"] == str(did) and r["unread"]]
         if names:
             self._announced = {**{d: t for d, t in self._announced.items()
                                   if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
-            self.announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
+            self._announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
 
     def _live_apply(self, up: inbox_live.Update) -> None:
         """Put a live update in place (no database: inbox_live.read() did the reading).
         What the tab changed itself in the meantime (another view, another dialog) wins."""
         same_view = up.view_key == (self.view_mode, self.search, self.folder, self.filter_url)
         if up.folder_items is not None and self._show_folders(up.folder_items) and up.page:
-            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
+            self._show_list(up.page, max(LIST_PAGE, len(self._rows)))
         elif same_view and up.page is not None:
-            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
+            self._show_list(up.page, max(LIST_PAGE, len(self._rows)))
         elif same_view and up.rows:
             for did, fresh in up.rows.items():
                 self._update_row(did, fresh)
@@ -470,12 +539,15 @@ class InboxState(AuthState):
             if up.card is not None:
                 self._show_card(up.card)
             if up.msgs is not None:
-                self.msgs = view.with_day_separators(up.msgs)
+                msgs = view.with_day_separators(up.msgs)
+                if msgs != self._msgs:
+                    self._msgs = msgs
+                    self._set_heads()
 
     def _update_row(self, did: int, fresh) -> None:
         """Move, replace, add or drop one row in place: no copy of the page through
         Reflex's proxies and no re-check of the whole list's type on assignment."""
-        rows = getattr(self.rows, "__wrapped__", self.rows)  # the plain list, to read
+        rows = getattr(self._rows, "__wrapped__", self._rows)  # the plain list, to read
         key = str(did)
         old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
         if fresh is None:
@@ -487,7 +559,7 @@ class InboxState(AuthState):
         if old is not None and new is not None and rows[old] == new:
             return  # nothing this tab shows changed
         if old is not None:
-            del self.rows[old]
+            del self._rows[old]
         if new is None:
             return
         at = (new["activity"], did)
@@ -495,4 +567,4 @@ class InboxState(AuthState):
         while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
             pos += 1
         if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
-            self.rows.insert(pos, new)
+            self._rows.insert(pos, new)
