@@ -75,6 +75,7 @@ def inbox_page() -> rx.Component:
         rx.box(list_panel(), dialog_panel(), card_panel(), class_name="msg-body", role="main"),
         lang_marker(S),
         live_region(A.announcement),
+        rx.el.div(id="msg-live", hidden=True),  # data-live="on" once the tab follows live updates
         class_name="msg-app",
         custom_attrs={"data-panel": S.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
     )

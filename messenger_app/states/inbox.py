@@ -15,23 +15,17 @@ from datetime import datetime
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import (dialog_query, dialogs, filters, folders, left_panel,
-                                    outbox, presence)
+from messenger_app.services import dialog_query, filters, folders, left_panel, outbox, presence
 from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
-from messenger_app.states.card_view import CardCrm, load_crm
+from messenger_app.states.card_view import CardCrm
+from messenger_app.states.inbox_card import CardPanel, put
+from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
+from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
+from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
 
 log = logging.getLogger(__name__)
-LIST_PAGE = 50
-ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
 CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
-OLDER_SLOTS = 24  # older pages kept in vars of their own (flat paging); beyond, the last grows
-
-
-def _put(state, name: str, value) -> None:
-    """Set a var only when the value differs (an equal value would still be sent)."""
-    if getattr(state, name) != value:
-        setattr(state, name, value)
 
 
 def _raw(state):
@@ -39,7 +33,7 @@ def _raw(state):
     return getattr(state, "__wrapped__", state)
 
 
-class InboxState(AuthState):
+class InboxState(ThreadPages, CardPanel, LiveFollow, AuthState):
     # the lists the screen renders are backend vars here, shown through the substates of
     # states/inbox_views.py (a change goes out in that substate's delta only)
     _rows: list[dict[str, str]] = []
@@ -97,7 +91,8 @@ class InboxState(AuthState):
             # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
             # next tick, so no push fires for the dialog on the screen
             self._tick(self.router.session.client_token)
-        return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
+        return [rx.call_script(live.LIVE_OFF_JS),
+                rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
                                callback=InboxState.set_tz),
                 InboxState.listen]
 
@@ -285,45 +280,10 @@ class InboxState(AuthState):
         if data is None:
             self._close()
             return
-        _put(self, "open_id", did)
+        put(self, "open_id", did)
         self._show_thread(msgs, older)
         self._show_card(data)
-        _put(self, "composer_error", "")
-
-    def _route_reason(self, r: outbox.Route) -> str:
-        """Why a channel can't answer, in the operator's language. English keeps the
-        channel's own words for an unreachable client ("blocked the bot")."""
-        if not r.reason:
-            return ""
-        if r.reason_code == "unreachable" and self.lang == "en":
-            return r.reason
-        return self.t.get("route_" + r.reason_code, self.t["route_unreachable"])
-
-    def _load_card(self, c: dialogs.Card) -> None:
-        self._show_card(inbox_live.CardData(c, load_crm(c.contact_id, c.dialog_id),
-                                            outbox.routes(c.dialog_id, include_unusable=True)))
-
-    def _show_card(self, data: inbox_live.CardData) -> None:
-        c = data.card
-        t = self.t
-        routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                   "reason": self._route_reason(r)}
-                  for r in data.routes]
-        usable = [r["id"] for r in routes if not r["reason"]]
-        # only what changed is set: an equal value set again would still go to the tab and
-        # re-render every component bound to this state (a live update of the open dialog)
-        _put(self, "card", view.card(c, self.tz))
-        _put(self, "crm", data.crm)
-        _put(self, "card_channels", [{"kind": ch["kind"], "name": ch["name"],
-                                      "who": ch["display_name"] or ch["username"],
-                                      "address": ch.get("address", ""),
-                                      "reachable": "1" if ch["reachable"] else "",
-                                      "reason": ch["reason"]} for ch in c.channels])
-        _put(self, "routes", routes)
-        _put(self, "no_route", "" if usable else t["composer_no_channel"].format(
-            reason=routes[0]["reason"] if routes else t["route_none"]))
-        if self.route_id not in usable:
-            self.route_id = usable[0] if usable else ""
+        put(self, "composer_error", "")
 
     @rx.event
     @operator_required
@@ -334,7 +294,7 @@ class InboxState(AuthState):
             return
         older, has_older = await inbox_live.run(
             inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0]["id"]))
-        _put(self, "_has_older", has_older)
+        put(self, "_has_older", has_older)
         if not older:
             return
         page = view.with_day_separators(older)
@@ -345,57 +305,6 @@ class InboxState(AuthState):
             last = f"_older_{OLDER_SLOTS - 1}"
             setattr(self, last, view.with_day_separators(page + list(getattr(self, last))))
         self._set_heads()
-
-    # -- the open dialog's messages: blocks of pages (see states/inbox_views.ThreadState) --
-    def _blocks(self) -> list[list[dict[str, str]]]:
-        """The shown messages in blocks, newest first: _msgs, then _older_0, _older_1, …"""
-        return [self._msgs] + [getattr(self, f"_older_{k}") for k in range(self._older_n)]
-
-    def _messages(self) -> list[dict[str, str]]:
-        """Every shown message of the open dialog, oldest first."""
-        return [m for b in reversed(self._blocks()) for m in b]
-
-    def _show_thread(self, msgs: list[dict[str, str]], has_older: bool) -> None:
-        """A new newest page (another dialog opened, or jumped to): the older pages go."""
-        for k in range(self._older_n):
-            setattr(self, f"_older_{k}", [])
-        self._older_n = 0
-        self._msgs = view.with_day_separators(msgs)
-        if has_older != self._has_older:
-            self._has_older = has_older
-        self._set_heads()
-
-    def _set_heads(self) -> None:
-        """Whether each block's first message starts a day: it depends on the block above
-        it, so it is kept apart from the blocks (a page loaded above sends no other page)."""
-        blocks = self._blocks()
-        heads = []
-        for i, b in enumerate(blocks):
-            above = next((o for o in blocks[i + 1:] if o), None)
-            heads.append("1" if b and (above is None or above[-1]["day"] != b[0]["day"]) else "")
-        heads += [""] * (OLDER_SLOTS + 1 - len(heads))
-        if heads != self._heads:
-            self._heads = heads
-
-    def _refresh_messages(self) -> None:
-        """Re-read the newest block (a message sent or retried): not the older pages."""
-        since = int(self._msgs[0]["id"]) if self._msgs else None
-        fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
-        self._msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
-        self._set_heads()
-
-    def _refresh_block_of(self, message_id: int) -> None:
-        """Re-read the block that shows this message (its status changed)."""
-        for k in range(self._older_n):
-            b = getattr(self, f"_older_{k}")
-            if b and int(b[0]["id"]) <= message_id <= int(b[-1]["id"]):
-                fresh = dialogs.messages(self.open_id, since_id=int(b[0]["id"]),
-                                         before_id=int(b[-1]["id"]) + 1, limit=len(b) + 50)
-                setattr(self, f"_older_{k}", view.with_day_separators(
-                    [view.message(m, self.tz, self.t) for m in fresh]))
-                self._set_heads()
-                return
-        self._refresh_messages()
 
     @rx.event
     @operator_required
@@ -450,9 +359,14 @@ class InboxState(AuthState):
                 return
             token = self.router.session.client_token
         ticked = 0.0
+        first = True
         try:
-            async with contextlib.aclosing(live.digests(f"inbox:{token}", token)) as feed:
+            async with contextlib.aclosing(live.digests(f"inbox:{token}", token,
+                                                        ready=True)) as feed:
                 async for digest in feed:
+                    if first:  # subscribed: nothing published from now on is missed
+                        first = False
+                        yield rx.call_script(live.LIVE_ON_JS)
                     # read without the lock: the apply below re-checks that the tab still
                     # shows the same view and dialog (one lock + delta per tab, not two)
                     # the state itself, not the background proxy: every attribute read
@@ -494,77 +408,3 @@ class InboxState(AuthState):
     def _tick(self, token: str) -> None:
         """Tell presence which dialog this operator is looking at (no push for it, N1)."""
         inbox_live.tick(self._session(), token, self.open_id)
-
-    def _live_snapshot(self) -> inbox_live.Snapshot:
-        q = self._query()
-        return inbox_live.Snapshot(
-            session=self._session(), lang=self.lang, tz=self.tz, t=self.t, query=q,
-            view_key=(self.view_mode, self.search, self.folder, self.filter_url),
-            plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
-            rows=max(LIST_PAGE, len(self._rows)), open_id=self.open_id,
-            first_msg=int(self._msgs[0]["id"]) if self._msgs else None)
-
-    def _announce_unread(self, batch: list[dict]) -> None:
-        """One polite announcement for dialogs (other than the open one) that got new unread
-        messages; a dialog is named again only after ANNOUNCE_QUIET seconds, so a burst of
-        messages is announced once."""
-        now = time.monotonic()
-        fresh = []
-        for ev in batch:
-            did = ev.get("dialog_id")
-            if (ev.get("reason") != "inbound" or not did or did == self.open_id or did in fresh
-                    or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
-                continue
-            fresh.append(did)
-        names = [r["name"] for did in fresh for r in self._rows if r["id"] == str(did) and r["unread"]]
-        if names:
-            self._announced = {**{d: t for d, t in self._announced.items()
-                                  if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
-            self._announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
-
-    def _live_apply(self, up: inbox_live.Update) -> None:
-        """Put a live update in place (no database: inbox_live.read() did the reading).
-        What the tab changed itself in the meantime (another view, another dialog) wins."""
-        same_view = up.view_key == (self.view_mode, self.search, self.folder, self.filter_url)
-        if up.folder_items is not None and self._show_folders(up.folder_items) and up.page:
-            self._show_list(up.page, max(LIST_PAGE, len(self._rows)))
-        elif same_view and up.page is not None:
-            self._show_list(up.page, max(LIST_PAGE, len(self._rows)))
-        elif same_view and up.rows:
-            for did, fresh in up.rows.items():
-                self._update_row(did, fresh)
-        if same_view and up.found is not None and up.found != self.found:
-            self.found = up.found
-        if up.open_id and up.open_id == self.open_id:
-            if up.card is not None:
-                self._show_card(up.card)
-            if up.msgs is not None:
-                msgs = view.with_day_separators(up.msgs)
-                if msgs != self._msgs:
-                    self._msgs = msgs
-                    self._set_heads()
-
-    def _update_row(self, did: int, fresh) -> None:
-        """Move, replace, add or drop one row in place: no copy of the page through
-        Reflex's proxies and no re-check of the whole list's type on assignment."""
-        rows = getattr(self._rows, "__wrapped__", self._rows)  # the plain list, to read
-        key = str(did)
-        old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
-        if fresh is None:
-            new = None
-        elif isinstance(fresh, dict):  # already as the view shows it (inbox_live.read)
-            new = dict(fresh)  # the digest's copy is shared by every tab: not this one
-        else:
-            new = view.dialog_row(fresh, self.tz)
-        if old is not None and new is not None and rows[old] == new:
-            return  # nothing this tab shows changed
-        if old is not None:
-            del self._rows[old]
-        if new is None:
-            return
-        at = (new["activity"], did)
-        pos = 0
-        while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
-            pos += 1
-        if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
-            self._rows.insert(pos, new)

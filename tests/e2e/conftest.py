@@ -257,7 +257,20 @@ def hydrated_after(page, before: int, timeout_ms: int = WAIT_MS) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{page.url}: the page's state did not load in {timeout_ms} ms")
         page.wait_for_timeout(50)
-    page.wait_for_timeout(150)  # the tab's live listener starts right after on_load
+    # the inbox's live listener starts right after on_load: its page marks when it is
+    # subscribed (InboxState.listen); pages without the marker (Contacts, /crm, the
+    # widget) still get the fixed pause until their listeners mark it too
+    state = page.evaluate("() => { const el = document.getElementById('msg-live');"
+                          " return el ? el.dataset.live || 'off' : 'none'; }")
+    if state == "none":
+        page.wait_for_timeout(150)
+    elif state != "on":
+        page.wait_for_function("() => document.getElementById('msg-live')?.dataset.live === 'on'",
+                               timeout=max(1000, deadline_left(deadline)))
+
+
+def deadline_left(deadline: float) -> int:
+    return int((deadline - time.monotonic()) * 1000)
 
 
 def goto(page, path: str) -> None:
