@@ -109,3 +109,20 @@ def test_a_signed_out_tab_stops_listening(token):
     up = asyncio.run(inbox_live.read(tab._live_snapshot(), live.Digest([{"kind": "dialog",
                                                                           "dialog_id": 1}])))
     assert up is None
+
+
+def test_a_ready_listener_hears_every_event_after_its_first_empty_digest(data_dir, monkeypatch):
+    """live.digests(ready=True): an empty digest once subscribed (the inbox page's #msg-live
+    marker), and an event published right after it reaches the listener."""
+    monkeypatch.setattr(live, "_connected", lambda token: True)
+
+    async def scenario():
+        feed = live.digests("test:ready", "tok", ready=True)
+        first = await asyncio.wait_for(feed.__anext__(), 5)
+        events.publish("dialog", dialog_id=7, reason="inbound")
+        second = await asyncio.wait_for(feed.__anext__(), 5)
+        await feed.aclose()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.events == [] and second.touched == {7}
