@@ -2,7 +2,8 @@
 
 Values are edited in place: click a value (or its pencil), change it, Enter or the check
 button saves, the cross cancels; a refused value keeps the input open with the reason under
-it. Switches and selects save as soon as they change.
+it. Switches and selects save as soon as they change. The editing blocks are in
+card_fields.py, the CRM part (folders, tags, variables) in card_crm.py.
 """
 
 import reflex as rx
@@ -12,106 +13,12 @@ from messenger_app.components.merge import merge_block
 from messenger_app.components.common import channel_icon, tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
-
-ACCENT_EDIT = {"_hover": {"background": "var(--gray-a3)"}}
-
-
-def _key(what) -> rx.Var:
-    """The CardState.editing / error_at key of `what` for the open client."""
-    return what + "@" + S.crm.contact_id
+from messenger_app.states.inbox_views import DialogListState as L
+from messenger_app.components.card_crm import folders_block, tags_block, variables_block
+from messenger_app.components.card_fields import (ACCENT_EDIT, error_line, field, pencil,
+                                                 save_cancel, section, text_editor, _key)
 
 
-def section(title_key: str, *children, testid: str = "", **props) -> rx.Component:
-    return rx.vstack(
-        rx.text(S.t[title_key], size="1", weight="bold", color_scheme="gray",
-                style={"textTransform": "uppercase", "letterSpacing": "0.04em"}),
-        *children,
-        spacing="2", width="100%", custom_attrs=tid(testid) if testid else {}, **props,
-    )
-
-
-def field(label, value, testid: str) -> rx.Component:
-    return rx.vstack(rx.text(label, size="1", color_scheme="gray"),
-                     rx.box(value, custom_attrs=tid(testid)), spacing="0", width="100%",
-                     min_width="0")
-
-
-def error_line(what) -> rx.Component:
-    return rx.cond(
-        C.error_at == _key(what),
-        rx.text(C.error, size="1", color="var(--red-11)", custom_attrs=tid("card-edit-error"),
-                style={"wordBreak": "break-word"}),
-    )
-
-
-def save_cancel() -> rx.Component:
-    return rx.hstack(
-        rx.icon_button(rx.icon("check", size=14), type="submit", size="1",
-                       custom_attrs={**tid("card-edit-save"), "aria-label": S.t["save"]}),
-        rx.icon_button(rx.icon("x", size=14), type="button", size="1", variant="soft",
-                       color_scheme="gray", on_click=C.cancel_edit,
-                       custom_attrs={**tid("card-edit-cancel"), "aria-label": S.t["cancel"]}),
-        spacing="1", flex_shrink="0",
-    )
-
-
-def shown_value(text, placeholder_key: str = "not_set", multiline: bool = False) -> rx.Component:
-    return rx.cond(
-        text != "",
-        rx.text(text, size="2", style={"wordBreak": "break-word",
-                                       "whiteSpace": "pre-wrap" if multiline else "normal"}),
-        rx.text(S.t[placeholder_key], size="2", color_scheme="gray"),
-    )
-
-
-def click_to_edit(what, content) -> rx.Component:
-    """The value as text: a click turns it into an input."""
-    return rx.hstack(
-        rx.box(content, flex="1", min_width="0"),
-        rx.icon("pencil", size=12, color="var(--gray-9)", flex_shrink="0"),
-        on_click=C.edit(what), cursor="pointer", padding="2px 6px", margin="0 -6px",
-        border_radius="6px", align="center", spacing="2", width="calc(100% + 12px)",
-        # a button for the keyboard too (Enter/Space: assets/composer.js), WCAG 2.1.1
-        style=ACCENT_EDIT, tab_index=0, custom_attrs={**tid("card-edit-value"), "role": "button"},
-    )
-
-
-def pencil(what) -> rx.Component:
-    return rx.icon_button(rx.icon("pencil", size=12), size="1", variant="ghost",
-                          color_scheme="gray", on_click=C.edit(what),
-                          custom_attrs={**tid("card-edit-open"), "aria-label": S.t["edit"]})
-
-
-def text_editor(what, value, on_submit, *, input_type="text", input_mode: str = "text",
-                multiline=False, hidden_key=None, placeholder="") -> rx.Component:
-    box = (rx.text_area(name="value", default_value=value, auto_focus=True, rows="3",
-                        size="1", width="100%", max_length=2000, resize="vertical",
-                        custom_attrs=tid("card-edit-input"))
-           if multiline else
-           rx.input(name="value", default_value=value, auto_focus=True, type=input_type,
-                    input_mode=input_mode, size="1", width="100%", placeholder=placeholder,
-                    auto_complete="off", custom_attrs=tid("card-edit-input")))
-    return rx.form(
-        rx.hstack(
-            box,
-            *([rx.el.input(type="hidden", name="key", value=hidden_key)] if hidden_key is not None else []),
-            save_cancel(),
-            spacing="1", width="100%", align="start",
-        ),
-        on_submit=on_submit, reset_on_submit=False, width="100%",
-    )
-
-
-def inline_text(what, value, display, on_submit, **kw) -> rx.Component:
-    return rx.vstack(
-        rx.cond(C.editing == _key(what), text_editor(what, value, on_submit, **kw),
-                click_to_edit(what, display)),
-        error_line(what),
-        spacing="1", width="100%",
-    )
-
-
-# -- header: avatar, name (editable), blacklist badge --------------------------------------
 def name_block() -> rx.Component:
     editor = rx.form(
         rx.vstack(
@@ -277,154 +184,6 @@ def scenario_line() -> rx.Component:
 
 
 # -- R4 --------------------------------------------------------------------------------------
-def folder_option(f) -> rx.Component:
-    return rx.el.label(
-        rx.hstack(
-            rx.checkbox(checked=f.checked, on_change=C.toggle_folder(f.id)),
-            rx.text(f.name, size="2", class_name="msg-ellipsis"),
-            align="center", spacing="2", width="100%",
-        ),
-        style={"cursor": "pointer", "display": "block", "padding": "4px 2px", "width": "100%"},
-        custom_attrs={**tid("card-folder-option"), "data-id": f.id,
-                      "data-checked": rx.cond(f.checked, "true", "false")},
-    )
-
-
-def folders_block() -> rx.Component:
-    picker = rx.popover.root(
-        rx.popover.trigger(
-            rx.button(rx.icon("folder-plus", size=14), S.t["choose_folders"], size="1",
-                      variant="soft", color_scheme="gray", custom_attrs=tid("card-folders-edit"))),
-        rx.popover.content(
-            rx.vstack(
-                rx.text(S.t["folders_hint"], size="1", color_scheme="gray"),
-                rx.cond(S.crm.folders.length() > 0,
-                        rx.vstack(rx.foreach(S.crm.folders, folder_option), spacing="0",
-                                  width="100%", max_height="260px", overflow_y="auto"),
-                        rx.text(S.t["no_custom_folders"], size="2", color_scheme="gray")),
-                spacing="2", width="100%",
-            ),
-            width="260px", side="bottom", align="start",
-        ),
-        on_open_change=C.refresh,
-    )
-    return section(
-        "folders",
-        rx.hstack(
-            rx.foreach(S.crm.folder_names, lambda n: rx.badge(
-                rx.icon("folder", size=12), n, variant="surface", size="2",
-                custom_attrs=tid("card-folder-chip"))),
-            picker,
-            wrap="wrap", spacing="2", align="center", width="100%",
-        ),
-        error_line("folders"),
-        testid="card-folders",
-    )
-
-
-# -- R7 --------------------------------------------------------------------------------------
-def select_box(value, options, on_change, testid: str, label) -> rx.Component:
-    """A select named by its field's label (a combobox is not named by its value, 4.1.2)."""
-    return rx.select.root(
-        rx.select.trigger(placeholder=S.t["not_set"], width="100%",
-                          custom_attrs={**tid(testid), "aria-label": label}),
-        rx.select.content(
-            rx.select.item(S.t["not_set"], value="__none__", custom_attrs=tid("card-select-none")),
-            rx.foreach(options, lambda o: rx.select.item(
-                o, value=o, custom_attrs={**tid("card-select-option"), "data-value": o})),
-        ),
-        value=rx.cond(value != "", value, "__none__"),
-        on_change=on_change, size="1",
-    )
-
-
-def tags_block() -> rx.Component:
-    return section(
-        "tags",
-        rx.vstack(
-            rx.text(S.t["tag1"], size="1", color_scheme="gray"),
-            inline_text("tag1", S.crm.tag1, shown_value(S.crm.tag1), C.save_tag1),
-            spacing="1", width="100%", custom_attrs=tid("card-tag1"),
-        ),
-        rx.vstack(
-            rx.text(S.t["tag2"], size="1", color_scheme="gray"),
-            rx.cond(S.crm.tag2_options.length() > 0,
-                    select_box(S.crm.tag2, S.crm.tag2_options, C.set_tag2, "card-tag2", S.t["tag2"]),
-                    rx.text(S.t["no_tag2_options"], size="1", color_scheme="gray",
-                            custom_attrs=tid("card-tag2"))),
-            error_line("tag2"),
-            spacing="1", width="100%",
-        ),
-    )
-
-
-# -- R6 --------------------------------------------------------------------------------------
-def var_value(v) -> rx.Component:
-    what = "var:" + v.key
-    return rx.match(
-        v.type,
-        ("bool", rx.hstack(
-            rx.switch(checked=v.on, on_change=lambda on: C.set_var(v.key, on),
-                      custom_attrs={**tid("card-var-switch"), "aria-label": v.label}),
-            rx.text(rx.cond(v.value == "", S.t["not_set"], rx.cond(v.on, S.t["yes"], S.t["no"])),
-                    size="2", color=rx.cond(v.value == "", "var(--gray-11)", "inherit")),
-            align="center", spacing="2")),
-        ("select", select_box(v.value, v.options, lambda val: C.set_var(v.key, val),
-                              "card-var-select", v.label)),
-        ("link", rx.cond(
-            C.editing == _key(what),
-            text_editor(what, v.value, C.save_var, input_mode="url",
-                        hidden_key=v.key, placeholder="https://"),
-            rx.hstack(
-                rx.cond(v.value != "",
-                        rx.link(rx.hstack(rx.icon("external-link", size=12), v.shown, spacing="1",
-                                          align="center"),
-                                href=v.value, target="_blank", rel="noopener noreferrer",
-                                size="2", custom_attrs=tid("card-var-link"),
-                                style={"wordBreak": "break-all"}),
-                        rx.text(S.t["not_set"], size="2", color_scheme="gray")),
-                pencil(what),
-                align="center", spacing="2", width="100%"))),
-        ("date", rx.cond(
-            C.editing == _key(what),
-            text_editor(what, v.value, C.save_var, input_type="date", hidden_key=v.key),
-            click_to_edit(what, shown_value(v.shown)))),
-        ("number", rx.cond(
-            C.editing == _key(what),
-            text_editor(what, v.value, C.save_var, input_mode="decimal", hidden_key=v.key,
-                        placeholder="0"),
-            click_to_edit(what, shown_value(v.shown)))),
-        rx.cond(
-            C.editing == _key(what),
-            text_editor(what, v.value, C.save_var, multiline=True, hidden_key=v.key),
-            click_to_edit(what, shown_value(v.shown, multiline=True))),
-    )
-
-
-def var_row(v) -> rx.Component:
-    return rx.vstack(
-        rx.text(v.label, size="1", color_scheme="gray"),
-        var_value(v),
-        error_line("var:" + v.key),
-        spacing="1", width="100%",
-        custom_attrs={**tid("card-var"), "data-name": v.key, "data-type": v.type},
-    )
-
-
-def variables_block() -> rx.Component:
-    return section(
-        "variables",
-        rx.cond(S.crm.vars.length() > 0,
-                rx.vstack(rx.foreach(S.crm.vars, var_row), spacing="3", width="100%"),
-                rx.text(S.t["no_crm_fields"], size="2", color_scheme="gray")),
-        rx.cond(S.operator_role == "admin",
-                rx.link(rx.hstack(rx.icon("settings-2", size=12), S.t["manage_fields"], spacing="1",
-                                  align="center"), href="/crm", size="1")),
-        testid="card-variables",
-    )
-
-
-# -- R3 --------------------------------------------------------------------------------------
 def blacklist_block() -> rx.Component:
     on = S.crm.blacklisted
     return section(
@@ -465,8 +224,8 @@ def no_dialog_card() -> rx.Component:
                   align="center", spacing="2", width="100%", padding="8px 0"),
         rx.separator(size="4"),
         rx.text(S.t["card_waiting"], size="1", weight="bold", class_name="msg-caps"),
-        rx.cond(S.waiting_rows.length() > 0,
-                rx.vstack(rx.foreach(S.waiting_rows, waiting_item), spacing="0", width="100%"),
+        rx.cond(L.waiting_rows.length() > 0,
+                rx.vstack(rx.foreach(L.waiting_rows, waiting_item), spacing="0", width="100%"),
                 rx.text(S.t["card_waiting_none"], size="2", color_scheme="gray")),
         rx.separator(size="4"),
         rx.text(S.t["card_shortcuts"], size="1", weight="bold", class_name="msg-caps"),

@@ -8,6 +8,8 @@ from messenger_app.components.folders import folders_section
 from messenger_app.components.new_dialog import new_dialog_dialog
 from messenger_app.states.filter_builder import FilterBuilderState as FB
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.inbox_views import DialogListState as L
+from messenger_app.states.inbox_views import FolderCountsState as FC
 from messenger_app.states.new_dialog import NewDialogState as ND
 
 # Load more on scroll: an IntersectionObserver on a sentinel under the last row presses the
@@ -66,7 +68,7 @@ def dialog_row(row) -> rx.Component:
     fifty of the page in every open tab; bench_live.py measures the browsers' CPU)."""
     return dialog_row_item(**{f: row[f] for f in ROW_FIELDS},
                            active=rx.cond(S.open_id.to_string() == row["id"], "true", "false"),
-                           tab_stop=rx.cond(S.roving_row == row["id"], "0", "-1"),
+                           tab_stop=rx.cond(L.roving_row == row["id"], "0", "-1"),
                            key=row["id"])
 
 
@@ -211,7 +213,7 @@ def views_row() -> rx.Component:
             rx.segmented_control.item(S.t["view_all"], value="all", custom_attrs=tid("view-all")),
             rx.segmented_control.item(
                 rx.hstack(S.t["unread"],
-                          rx.cond(S.unread_total > 0, rx.badge(S.unread_total, size="1", radius="full")),
+                          rx.cond(FC.unread_total > 0, rx.badge(FC.unread_total, size="1", radius="full")),
                           spacing="1", align="center"),
                 value="unread", custom_attrs=tid("view-unread")),
             value=S.view_mode, on_change=S.set_view, size="1", flex="1",
@@ -251,9 +253,9 @@ def list_panel() -> rx.Component:
                 ~S.loaded,
                 list_skeleton(),
                 rx.cond(
-                S.rows.length() > 0,
+                L.rows.length() > 0,
                 rx.fragment(
-                    rx.box(rx.foreach(S.rows, dialog_row), role="listbox",
+                    rx.box(rx.foreach(L.rows, dialog_row), role="listbox",
                            custom_attrs={"aria-label": S.t["a11y_dialogs"],
                                          "data-testid": "dialog-listbox"}),
                     rx.cond(S.has_more,

@@ -7,7 +7,8 @@ from messenger_app.components.composer import composer
 from messenger_app.components.message_detail import detail_modal
 from messenger_app.components.message_search import search_button, search_panel
 from messenger_app.states.composer import ComposerState as C
-from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.inbox import OLDER_SLOTS, InboxState as S
+from messenger_app.states.inbox_views import ThreadState as T
 
 
 def _atts(m) -> rx.Var:
@@ -64,10 +65,27 @@ MESSAGE_FIELDS = ("id", "dir", "sender", "channel", "text", "subject", "short", 
                   "new_day", "status", "status_label", "error", "atts")  # what view.message() gives and is shown
 
 
-def message(m) -> rx.Component:
+def message(m, new_day=None) -> rx.Component:
     """One message: a React.memo component keyed by its id with plain string props, so an
     older page or a new message renders only those messages, not every one already shown."""
-    return message_item(**{f: m[f] for f in MESSAGE_FIELDS}, key=m["id"])
+    props = {f: m[f] for f in MESSAGE_FIELDS}
+    if new_day is not None:
+        props["new_day"] = new_day
+    return message_item(**props, key=m["id"])
+
+
+def block(msgs: rx.Var, head: int) -> rx.Component:
+    """One block of the thread (ThreadState.msgs or an older page's slot). Whether its first
+    message starts a day depends on the block above, so it comes from ThreadState.heads."""
+    return rx.foreach(msgs, lambda m, i: message(m, rx.cond(i == 0, T.heads[head],
+                                                            m["new_day"])))
+
+
+def thread() -> rx.Component:
+    """The older pages, oldest first, then the newest page: each block a var of its own."""
+    return rx.fragment(*[block(getattr(T, f"older_{k}"), k + 1)
+                         for k in reversed(range(OLDER_SLOTS))],
+                       block(T.msgs, 0))
 
 
 @rx.memo
@@ -180,15 +198,15 @@ def dialog_panel() -> rx.Component:
                 header(),
                 search_panel(),
                 rx.box(
-                    rx.cond(S.has_older,
+                    rx.cond(T.has_older,
                             rx.center(rx.button(rx.icon("history", size=14), S.t["load_older"],
                                                 variant="ghost", size="1", on_click=S.load_older,
                                                 custom_attrs=tid("dialog-load-older")),
                                       padding="8px")),
-                    rx.cond(S.msgs.length() == 0,
+                    rx.cond(T.msgs.length() == 0,
                             rx.center(rx.text(S.t["no_messages"], color_scheme="gray", size="2"),
                                       padding="40px")),
-                    rx.foreach(S.msgs, message),
+                    thread(),
                     rx.box(height="10px"),
                     class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
                     # 4.1.3: new messages are read politely; a new box per dialog, so that

@@ -6,6 +6,7 @@ import reflex as rx
 from messenger_app.components.common import field_label, tid
 from messenger_app.states.folders import FoldersState as F
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.inbox_views import FolderCountsState as FC
 
 
 def folder_name(item):
@@ -55,7 +56,7 @@ def folder_item(item) -> rx.Component:
 
 def current_folder_name():
     """The shown folder's name, for the collapsed header."""
-    return rx.foreach(S.folder_items, lambda f: rx.cond(
+    return rx.foreach(FC.folder_items, lambda f: rx.cond(
         (f["id"] == S.folder) & (S.folder != "all"),
         rx.text("· ", folder_name(f), size="1", color_scheme="indigo", weight="medium",
                 class_name="msg-ellipsis")))
@@ -83,7 +84,7 @@ def folders_section() -> rx.Component:
         ),
         rx.cond(opened,
                 rx.cond(S.loaded,
-                        rx.box(rx.foreach(S.folder_items, folder_item), class_name="msg-folder-list",
+                        rx.box(rx.foreach(FC.folder_items, folder_item), class_name="msg-folder-list",
                                role="group", custom_attrs={**tid("folder-list"),
                                                            "aria-label": S.t["a11y_folders"]}),
                         rx.vstack(*[rx.skeleton(rx.box(width="100%", height="16px"), loading=True)

@@ -9,6 +9,7 @@ from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
 from messenger_app.components.shortcuts import top_bar_tools
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.inbox_views import AnnounceState as A
 
 
 def switch_button(panel: str, icon: str, label_key: str, testid: str) -> rx.Component:
@@ -73,7 +74,8 @@ def inbox_page() -> rx.Component:
         top_bar(),
         rx.box(list_panel(), dialog_panel(), card_panel(), class_name="msg-body", role="main"),
         lang_marker(S),
-        live_region(S.announcement),
+        live_region(A.announcement),
+        rx.el.div(id="msg-live", hidden=True),  # data-live="on" once the tab follows live updates
         class_name="msg-app",
         custom_attrs={"data-panel": S.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
     )

@@ -240,7 +240,7 @@ class ComposerState(InboxState):
             self._set_pending(did, [])
         self.composer_error = self.warning = ""
         self._refresh_messages()
-        self._reload_list(keep=len(self.rows))
+        self._reload_list(keep=len(self._rows))
         return [rx.call_script(f"window.__msgComposerSent({did})"),
                 rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")]
 
@@ -415,10 +415,9 @@ class ComposerState(InboxState):
             self.panel = "dialog"
             inbox.mark_read(did)
             self.search_did = did if self.search_scope == "dialog" else self.search_did
-        if not any(m["id"] == str(mid) for m in self.msgs):
+        if not any(m["id"] == str(mid) for m in self._messages()):
             need = min(message_details.count_from(did, mid) + 10, JUMP_MAX)
             page = dialogs.messages(did, limit=need + 1)
-            self.has_older = len(page) > need
-            self.msgs = view.with_day_separators(
-                [view.message(m, self.tz, self.t) for m in page[-need:]])
+            self._show_thread([view.message(m, self.tz, self.t) for m in page[-need:]],
+                              len(page) > need)
         return rx.call_script(f"window.__msgJumpTo({mid})")

@@ -1,7 +1,8 @@
 """Folders of the left panel (L7, L8, L9): the create / settings form and the collapsed state.
 
-The folder list itself (`InboxState.folder_items`, with unread counters) lives in InboxState,
-so the tab's live listener refreshes it together with the dialog list. Clicking a folder is
+The folder list itself (`InboxState._folder_items`, with unread counters) lives in InboxState,
+so the tab's live listener refreshes it together with the dialog list; the page shows it
+through `inbox_views.FolderCountsState`. Clicking a folder is
 `InboxState.set_folder`.
 """
 
@@ -39,7 +40,7 @@ class FoldersState(InboxState):
     @rx.event
     @operator_required
     def edit_folder(self, folder_id: str):
-        item = next((f for f in self.folder_items if f["id"] == str(folder_id) and not f["builtin"]),
+        item = next((f for f in self._folder_items if f["id"] == str(folder_id) and not f["builtin"]),
                     None)
         if item is None:  # a built-in folder, or deleted meanwhile
             return
@@ -71,7 +72,7 @@ class FoldersState(InboxState):
             return self.t["folder_err_long"]
         builtin = {folders.builtin_name(k, lang).casefold()
                    for k in folders.BUILTINS for lang in ("en", "ru")}
-        taken = {f["name"].casefold() for f in self.folder_items
+        taken = {f["name"].casefold() for f in self._folder_items
                  if not f["builtin"] and f["id"] != self.form_id}
         if name.casefold() in builtin | taken:
             return self.t["folder_err_taken"]

@@ -15,16 +15,18 @@ from datetime import datetime
 import reflex as rx
 
 from messenger_app.i18n.errors import error_text
-from messenger_app.services import dialog_list as dialog_query  # (the module's old name in this file)
-from messenger_app.services import dialogs, filters, folders, outbox, presence
+from messenger_app.services import dialog_list
+from messenger_app.services import filters, folders, outbox, presence
 from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
-from messenger_app.states.card_view import CardCrm, load_crm
+from messenger_app.states.card_view import CardCrm
+from messenger_app.states.inbox_card import CardPanel, put
+from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
+from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
+from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
-LIST_PAGE = 50
-ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
 CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
 
 
@@ -33,8 +35,10 @@ def _raw(state):
     return getattr(state, "__wrapped__", state)
 
 
-class InboxState(BrowserZone, AuthState):
-    rows: list[dict[str, str]] = []
+class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
+    # the lists the screen renders are backend vars here, shown through the substates of
+    # states/inbox_views.py (a change goes out in that substate's delta only)
+    _rows: list[dict[str, str]] = []
     has_more: bool = False
     view_mode: str = "all"  # all | unread
     search: str = ""
@@ -44,11 +48,19 @@ class InboxState(BrowserZone, AuthState):
     filter_text: str = ""  # the filter in words, with its grouping shown
     found: int = -1  # how many dialogs the list would show in all (-1: not shown)
     list_error: str = ""
-    unread_total: int = 0
-    folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
+    _unread_total: int = 0
+    _folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
-    msgs: list[dict[str, str]] = []
-    has_older: bool = False
+    _msgs: list[dict[str, str]] = []  # the open dialog's newest page and what came since
+    # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
+    # loaded sends that page alone); _heads: per block, whether its first message starts a day
+    for _k in range(OLDER_SLOTS):
+        __annotations__[f"_older_{_k}"] = "list[dict[str, str]]"
+        locals()[f"_older_{_k}"] = []
+    del _k
+    _older_n: int = 0  # how many slots are filled
+    _heads: list[str] = []
+    _has_older: bool = False
     card: dict[str, str] = {}
     card_channels: list[dict[str, str]] = []
     crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
@@ -60,20 +72,8 @@ class InboxState(BrowserZone, AuthState):
     panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
-    announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
+    _announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
     _announced: dict[int, float] = {}  # dialog id -> when its new unread messages were announced
-
-    @rx.var
-    def roving_row(self) -> str:
-        """The dialog row that takes the list's one tab stop: the open one, else the first."""
-        ids = [r["id"] for r in self.rows]
-        return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
-
-    @rx.var
-    def waiting_rows(self) -> list[dict[str, str]]:
-        """The card panel with no dialog open: the dialogs whose client wrote last and has
-        not been read yet, first few of the list."""
-        return [r for r in self.rows if r["unread"] and not r["out"]][:6]
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -93,7 +93,7 @@ class InboxState(BrowserZone, AuthState):
             # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
             # next tick, so no push fires for the dialog on the screen
             self._tick(self.router.session.client_token)
-        return [ask_zone(InboxState), InboxState.listen]
+        return [rx.call_script(live.LIVE_OFF_JS), ask_zone(InboxState), InboxState.listen]
 
     def _zone_changed(self) -> None:  # set_tz (states/zone_search.py)
         self._reload_list()
@@ -141,7 +141,7 @@ class InboxState(BrowserZone, AuthState):
         self._show_list(await inbox_live.run(inbox_live.read_list, self._query(), limit,
                                              self._counted()), limit)
         if self._show_folders(await inbox_live.run(folders.list_with_unread, self.lang)):
-            await self._reload_list_async(keep=len(self.rows))
+            await self._reload_list_async(keep=len(self._rows))
 
     def _show_list(self, got: tuple, limit: int) -> None:
         page, found, error = got
@@ -149,7 +149,9 @@ class InboxState(BrowserZone, AuthState):
             self.list_error, self.folder = error_text(error, self.lang), "all"
         self.found = found
         self.has_more = len(page) > limit
-        self.rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        rows = [view.dialog_row(r, self.tz) for r in page[:limit]]
+        if rows != self._rows:  # unchanged (a reload with the same result): nothing to send
+            self._rows = rows
         self.loaded = True
 
     def _reload_folders(self) -> None:
@@ -157,17 +159,17 @@ class InboxState(BrowserZone, AuthState):
         folders.list_with_unread(), whatever the number of folders. A folder being shown
         that was deleted (in another tab) falls back to "All chats"."""
         if self._show_folders(folders.list_with_unread(self.lang)):
-            self._reload_list(keep=len(self.rows))
+            self._reload_list(keep=len(self._rows))
 
     def _show_folders(self, items) -> bool:
         """Show the folder list; True when the folder being shown is gone (now "all")."""
         folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
                          "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
                          "sound": "1" if f.sound else ""} for f in items]
-        if folder_items != self.folder_items:  # unchanged: nothing to send to the tab
-            self.folder_items = folder_items
-        if self.unread_total != items[0].unread:
-            self.unread_total = items[0].unread  # "All chats": every dialog with unread messages
+        if folder_items != self._folder_items:  # unchanged: nothing to send to the tab
+            self._folder_items = folder_items
+        if self._unread_total != items[0].unread:
+            self._unread_total = items[0].unread  # "All chats": every dialog with unread messages
         if self.folder not in {i["id"] for i in folder_items}:
             self.folder = "all"
             return True
@@ -211,14 +213,14 @@ class InboxState(BrowserZone, AuthState):
     @rx.event
     @operator_required
     async def load_more(self):
-        if not self.rows:
+        if not self._rows:
             return
-        last = self.rows[-1]
+        last = self._rows[-1]
         after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
         page = await inbox_live.run(functools.partial(
-            dialog_query.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
+            dialog_list.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE
-        self.rows = self.rows + [view.dialog_row(r, self.tz) for r in page[:LIST_PAGE]]
+        self._rows.extend(view.dialog_row(r, self.tz) for r in page[:LIST_PAGE])
 
     @rx.event
     @operator_required
@@ -260,7 +262,8 @@ class InboxState(BrowserZone, AuthState):
         self.open_id = 0
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
-        self.msgs, self.card, self.card_channels, self.routes = [], {}, [], []
+        self._show_thread([], False)
+        self.card, self.card_channels, self.routes = {}, [], []
         self.composer_error = self.no_route = ""
         self.panel = "list"
 
@@ -272,58 +275,31 @@ class InboxState(BrowserZone, AuthState):
         if data is None:
             self._close()
             return
-        self.open_id = did
-        self.has_older = older
-        self.msgs = view.with_day_separators(msgs)
+        put(self, "open_id", did)
+        self._show_thread(msgs, older)
         self._show_card(data)
-        self.composer_error = ""
-
-    def _route_reason(self, r: outbox.Route) -> str:
-        """Why a channel can't answer, in the operator's language. English keeps the
-        channel's own words for an unreachable client ("blocked the bot")."""
-        if not r.reason:
-            return ""
-        if r.reason_code == "unreachable" and self.lang == "en":
-            return r.reason
-        return self.t.get("route_" + r.reason_code, self.t["route_unreachable"])
-
-    def _load_card(self, c: dialogs.Card) -> None:
-        self._show_card(inbox_live.CardData(c, load_crm(c.contact_id, c.dialog_id),
-                                            outbox.routes(c.dialog_id, include_unusable=True)))
-
-    def _show_card(self, data: inbox_live.CardData) -> None:
-        c = data.card
-        self.card = view.card(c, self.tz)
-        self.crm = data.crm
-        self.card_channels = [{"kind": ch["kind"], "name": ch["name"],
-                               "who": ch["display_name"] or ch["username"],
-                               "address": ch.get("address", ""),
-                               "reachable": "1" if ch["reachable"] else "",
-                               "reason": ch["reason"]} for ch in c.channels]
-        t = self.t
-        self.routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                        "reason": self._route_reason(r)}
-                       for r in data.routes]
-        usable = [r["id"] for r in self.routes if not r["reason"]]
-        self.no_route = ("" if usable else
-                         t["composer_no_channel"].format(
-                             reason=self.routes[0]["reason"] if self.routes else t["route_none"]))
-        if self.route_id not in usable:
-            self.route_id = usable[0] if usable else ""
+        put(self, "composer_error", "")
 
     @rx.event
     @operator_required
     async def load_older(self):
-        if not self.open_id or not self.msgs:
+        blocks = self._blocks()
+        oldest = next((b for b in reversed(blocks) if b), None)
+        if not self.open_id or oldest is None:
             return
-        older, self.has_older = await inbox_live.run(
-            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(self.msgs[0]["id"]))
-        self.msgs = view.with_day_separators(older + self.msgs)
-
-    def _refresh_messages(self) -> None:
-        since = int(self.msgs[0]["id"]) if self.msgs else None
-        fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
-        self.msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
+        older, has_older = await inbox_live.run(
+            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0]["id"]))
+        put(self, "_has_older", has_older)
+        if not older:
+            return
+        page = view.with_day_separators(older)
+        if self._older_n < OLDER_SLOTS:  # a slot of its own: only this page is sent
+            setattr(self, f"_older_{self._older_n}", page)
+            self._older_n += 1
+        else:  # every slot taken: the oldest one grows (beyond OLDER_SLOTS pages)
+            last = f"_older_{OLDER_SLOTS - 1}"
+            setattr(self, last, view.with_day_separators(page + list(getattr(self, last))))
+        self._set_heads()
 
     @rx.event
     @operator_required
@@ -346,14 +322,16 @@ class InboxState(BrowserZone, AuthState):
             return
         self.composer_error = ""
         self._refresh_messages()
-        self._reload_list(keep=len(self.rows))
+        self._reload_list(keep=len(self._rows))
         return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
 
     @rx.event
     @operator_required
     def retry(self, message_id: str):
+        if not str(message_id).isdigit():
+            return
         outbox.retry(int(message_id))
-        self._refresh_messages()
+        self._refresh_block_of(int(message_id))
 
     # -- panels ------------------------------------------------------------------------
     @rx.event
@@ -376,9 +354,14 @@ class InboxState(BrowserZone, AuthState):
                 return
             token = self.router.session.client_token
         ticked = 0.0
+        first = True
         try:
-            async with contextlib.aclosing(live.digests(f"inbox:{token}", token)) as feed:
+            async with contextlib.aclosing(live.digests(f"inbox:{token}", token,
+                                                        ready=True)) as feed:
                 async for digest in feed:
+                    if first:  # subscribed: nothing published from now on is missed
+                        first = False
+                        yield rx.call_script(live.LIVE_ON_JS)
                     # read without the lock: the apply below re-checks that the tab still
                     # shows the same view and dialog (one lock + delta per tab, not two)
                     # the state itself, not the background proxy: every attribute read
@@ -420,74 +403,3 @@ class InboxState(BrowserZone, AuthState):
     def _tick(self, token: str) -> None:
         """Tell presence which dialog this operator is looking at (no push for it, N1)."""
         inbox_live.tick(self._session(), token, self.open_id)
-
-    def _live_snapshot(self) -> inbox_live.Snapshot:
-        q = self._query()
-        return inbox_live.Snapshot(
-            session=self._session(), lang=self.lang, tz=self.tz, t=self.t, query=q,
-            view_key=(self.view_mode, self.search, self.folder, self.filter_url),
-            plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
-            rows=max(LIST_PAGE, len(self.rows)), open_id=self.open_id,
-            first_msg=int(self.msgs[0]["id"]) if self.msgs else None)
-
-    def _announce_unread(self, batch: list[dict]) -> None:
-        """One polite announcement for dialogs (other than the open one) that got new unread
-        messages; a dialog is named again only after ANNOUNCE_QUIET seconds, so a burst of
-        messages is announced once."""
-        now = time.monotonic()
-        fresh = []
-        for ev in batch:
-            did = ev.get("dialog_id")
-            if (ev.get("reason") != "inbound" or not did or did == self.open_id or did in fresh
-                    or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
-                continue
-            fresh.append(did)
-        names = [r["name"] for did in fresh for r in self.rows if r["id"] == str(did) and r["unread"]]
-        if names:
-            self._announced = {**{d: t for d, t in self._announced.items()
-                                  if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
-            self.announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
-
-    def _live_apply(self, up: inbox_live.Update) -> None:
-        """Put a live update in place (no database: inbox_live.read() did the reading).
-        What the tab changed itself in the meantime (another view, another dialog) wins."""
-        same_view = up.view_key == (self.view_mode, self.search, self.folder, self.filter_url)
-        if up.folder_items is not None and self._show_folders(up.folder_items) and up.page:
-            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
-        elif same_view and up.page is not None:
-            self._show_list(up.page, max(LIST_PAGE, len(self.rows)))
-        elif same_view and up.rows:
-            for did, fresh in up.rows.items():
-                self._update_row(did, fresh)
-        if same_view and up.found is not None and up.found != self.found:
-            self.found = up.found
-        if up.open_id and up.open_id == self.open_id:
-            if up.card is not None:
-                self._show_card(up.card)
-            if up.msgs is not None:
-                self.msgs = view.with_day_separators(up.msgs)
-
-    def _update_row(self, did: int, fresh) -> None:
-        """Move, replace, add or drop one row in place: no copy of the page through
-        Reflex's proxies and no re-check of the whole list's type on assignment."""
-        rows = getattr(self.rows, "__wrapped__", self.rows)  # the plain list, to read
-        key = str(did)
-        old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
-        if fresh is None:
-            new = None
-        elif isinstance(fresh, dict):  # already as the view shows it (inbox_live.read)
-            new = dict(fresh)  # the digest's copy is shared by every tab: not this one
-        else:
-            new = view.dialog_row(fresh, self.tz)
-        if old is not None and new is not None and rows[old] == new:
-            return  # nothing this tab shows changed
-        if old is not None:
-            del self.rows[old]
-        if new is None:
-            return
-        at = (new["activity"], did)
-        pos = 0
-        while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
-            pos += 1
-        if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
-            self.rows.insert(pos, new)

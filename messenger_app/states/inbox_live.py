@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from messenger_app.services import dialog_list as dialog_query  # (the module's old name in this file)
+from messenger_app.services import dialog_list
 from messenger_app.services import (auth, dialogs, filters, folders, inbox,
                                     outbox, presence, push)
 from messenger_app.services.dialog_list import ListRow
@@ -64,10 +64,10 @@ def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, E
     """A page of the list (limit + 1 rows, to know if there is more), "N found" (-1 when
     not counted) and the error of a bad filter or folder (then the unfiltered page)."""
     try:
-        page = dialog_query.list_page(limit=limit + 1, **q)
-        return page, dialog_query.count(**q) if counted else -1, None
+        page = dialog_list.list_page(limit=limit + 1, **q)
+        return page, dialog_list.count(**q) if counted else -1, None
     except (filters.FilterError, folders.FolderError) as e:
-        return dialog_query.list_page(limit=limit + 1), -1, e
+        return dialog_list.list_page(limit=limit + 1), -1, e
 
 
 def tick(session: str, token: str, open_id: int) -> None:
@@ -170,7 +170,7 @@ async def sounds(d: Digest) -> list[int]:
 
 def _row_views(ids, tz: str) -> dict[int, dict]:
     """The changed rows as the list shows them (view.dialog_row), once per time zone."""
-    return {did: view.dialog_row(r, tz) for did, r in dialog_query.rows(ids).items()}
+    return {did: view.dialog_row(r, tz) for did, r in dialog_list.rows(ids).items()}
 
 
 def _key(q: dict) -> tuple:
@@ -183,14 +183,14 @@ def _counted(q: dict) -> bool:
 
 def _matching(ids, q: dict) -> set[int]:
     try:
-        return dialog_query.matching(ids, **q)
+        return dialog_list.matching(ids, **q)
     except (filters.FilterError, folders.FolderError):
         return set()
 
 
 def _count(q: dict) -> int:
     try:
-        return dialog_query.count(**q)
+        return dialog_list.count(**q)
     except (filters.FilterError, folders.FolderError):
         return 0
 

@@ -29,6 +29,10 @@ from messenger_app.services import events
 log = logging.getLogger("messenger.live")
 RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries while the state store is down
 RELOAD = "reload"  # apply(): the tab's state is gone, reload the page
+# the inbox page's marker (pages/inbox.py) once its listener is subscribed: browser tests
+# wait on it instead of a fixed pause after the page loads
+LIVE_ON_JS = "(document.getElementById('msg-live') || {dataset: {}}).dataset.live = 'on'"
+LIVE_OFF_JS = "(document.getElementById('msg-live') || {dataset: {}}).dataset.live = ''"
 RELOAD_JS = "window.location.reload()"
 _LISTENERS: dict[str, asyncio.Task] = {}  # "<kind>:<client token>" -> its task in this process
 TICK = 15.0  # seconds: how often an idle listener checks that its tab is still there
@@ -138,11 +142,12 @@ def _connected(token: str) -> bool:
     return ns is None or token in ns.token_to_sid
 
 
-async def digests(key: str, token: str) -> AsyncIterator[Digest]:
+async def digests(key: str, token: str, ready: bool = False) -> AsyncIterator[Digest]:
     """The hub's digests for one tab (several pending ones combined); an empty Digest
     every TICK seconds of quiet (for periodic work such as presence). Ends when the tab
-    disconnects. A second listener for the same tab ends at once. Use with
-    contextlib.aclosing()."""
+    disconnects. A second listener for the same tab ends at once. With `ready`, an empty
+    Digest also comes first, once subscribed: from then on no event is missed (the tab can
+    say it is live). Use with contextlib.aclosing()."""
     me = asyncio.current_task()
     running = _LISTENERS.get(key)
     if running is not None and not running.done() and running is not me:
@@ -151,6 +156,8 @@ async def digests(key: str, token: str) -> AsyncIterator[Digest]:
     h = hub()
     q = h.subscribe()
     try:
+        if ready:
+            yield Digest([])
         while True:
             try:
                 pending = [await asyncio.wait_for(q.get(), timeout=TICK)]

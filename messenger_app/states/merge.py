@@ -62,7 +62,7 @@ class MergeState(AuthState):
             self.error = error_text(e, self.lang)
             return
         self.open, self.last_log, self.last_name, self.error = False, log_id, name, ""
-        inbox._reload_list(keep=len(inbox.rows))
+        inbox._reload_list(keep=len(inbox._rows))
         inbox._load_dialog(inbox.open_id)
 
     @rx.event
@@ -77,5 +77,5 @@ class MergeState(AuthState):
             self.error = error_text(e, self.lang)
             return
         self.last_log, self.last_name = 0, ""
-        inbox._reload_list(keep=len(inbox.rows))
+        inbox._reload_list(keep=len(inbox._rows))
         inbox._load_dialog(inbox.open_id)

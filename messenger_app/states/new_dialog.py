@@ -58,7 +58,7 @@ class NewDialogState(InboxState):
         self.nd_error, self.nd_open, self.nd_phone = "", False, ""
         if opened.identity_id:  # the composer writes through the channel chosen here
             self.route_id = str(opened.identity_id)
-        self._reload_list(keep=len(self.rows))
+        self._reload_list(keep=len(self._rows))
         if self.open_id == opened.dialog_id:  # already open: keep it open, refresh its card
             self._load_dialog(opened.dialog_id)
             self.panel = "dialog"

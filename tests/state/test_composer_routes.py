@@ -56,10 +56,10 @@ def test_files_attached_then_route_switched_to_sms_are_refused_with_the_reason(d
     _call(st, InboxState, "set_route", _route(st, "sms"))
     assert st.route_refusal == ("SMS cannot carry files: remove the files or choose another "
                                 "channel")
-    before = len(st.msgs)
+    before = len(st._messages())
     _call(st, ComposerState, "send", {"text": "the photo"})
     assert st.composer_error == st.route_refusal
-    assert outbox.due() == [] and len(st.msgs) == before
+    assert outbox.due() == [] and len(st._messages()) == before
     assert [p["name"] for p in st.pending] == ["pic.png"]  # kept: switch back and send
     # a note carries no files either way, so the route's refusal does not apply to it
     _call(st, ComposerState, "toggle_note")

@@ -12,6 +12,7 @@ from messenger_app.services import auth, widget
 from messenger_app.states import inbox as inbox_state
 from messenger_app.states import inbox_live
 from messenger_app.states.inbox import ANNOUNCE_QUIET, InboxState
+from messenger_app.states.inbox_views import AnnounceState, DialogListState
 from messenger_app.states.live import Digest
 from tests.sessions import sign_in
 
@@ -52,27 +53,28 @@ def test_new_unread_messages_are_announced_once_per_burst(inbox, monkeypatch):
     got_b = widget.send(b, "second visitor")
     call(inbox, "set_view", "all")
     call(inbox, "open_dialog", str(got_a.dialog_id))
-    name_b = next(r["name"] for r in inbox.rows if r["id"] == str(got_b.dialog_id))
+    name_b = next(r["name"] for r in inbox._rows if r["id"] == str(got_b.dialog_id))
 
     widget.send(b, "hello?")
     live(inbox, [inbound(got_b.dialog_id)])
-    assert inbox.announcement == f"New unread messages from {name_b}"
+    assert inbox._announcement == f"New unread messages from {name_b}"
+    assert inbox.substates[AnnounceState.get_name()].announcement == inbox._announcement
 
-    inbox.announcement = ""
+    inbox._announcement = ""
     clock[0] += 5  # the burst goes on: not announced again
     widget.send(b, "anyone there?")
     live(inbox, [inbound(got_b.dialog_id), inbound(got_b.dialog_id)])
-    assert inbox.announcement == ""
+    assert inbox._announcement == ""
 
     widget.send(a, "in the open dialog")  # read in the thread (role=log), not announced here
     live(inbox, [inbound(got_a.dialog_id)])
-    assert inbox.announcement == ""
+    assert inbox._announcement == ""
 
     clock[0] += ANNOUNCE_QUIET + 1  # later: a new burst is announced, in the operator's language
     inbox.lang = "ru"
     widget.send(b, "still here")
     live(inbox, [inbound(got_b.dialog_id)])
-    assert inbox.announcement == f"Новые непрочитанные сообщения от {name_b}"
+    assert inbox._announcement == f"Новые непрочитанные сообщения от {name_b}"
 
 
 def test_the_list_has_one_tab_stop_on_the_open_row_or_the_first(inbox):
@@ -80,8 +82,9 @@ def test_the_list_has_one_tab_stop_on_the_open_row_or_the_first(inbox):
     got_a = widget.send(a, "first")
     got_b = widget.send(b, "second")
     call(inbox, "set_view", "all")
-    assert inbox.roving_row == inbox.rows[0]["id"] == str(got_b.dialog_id)  # newest first
+    shown = inbox.substates[DialogListState.get_name()]  # what the list renders from
+    assert shown.roving_row == shown.rows[0]["id"] == str(got_b.dialog_id)  # newest first
     call(inbox, "open_dialog", str(got_a.dialog_id))
-    assert inbox.roving_row == str(got_a.dialog_id)
+    assert shown.roving_row == str(got_a.dialog_id)
     call(inbox, "close_dialog")
-    assert inbox.roving_row == str(got_b.dialog_id)
+    assert shown.roving_row == str(got_b.dialog_id)

@@ -144,12 +144,12 @@ def test_new_dialog_errors_then_opens(token):
 def test_folders_form_create_rename_delete(token):
     st = _state(FoldersState, token)
     st._reload_folders()
-    assert [f["id"] for f in st.folder_items] == ["all", "operator"]
+    assert [f["id"] for f in st._folder_items] == ["all", "operator"]
     call(st, "new_folder")
     call(st, "set_form_push", False)
     call(st, "save_folder", {"name": "  VIP   clients "})
-    assert not st.form_open and [f["name"] for f in st.folder_items][2:] == ["VIP clients"]
-    vip = st.folder_items[2]
+    assert not st.form_open and [f["name"] for f in st._folder_items][2:] == ["VIP clients"]
+    vip = st._folder_items[2]
     assert (vip["push"], vip["sound"]) == ("", "1")
     call(st, "new_folder")
     call(st, "save_folder", {"name": "vip CLIENTS"})
@@ -164,7 +164,7 @@ def test_folders_form_create_rename_delete(token):
     assert (st.form_id, st.form_name, st.form_push) == (vip["id"], "VIP clients", False)
     call(st, "set_form_sound", False)
     call(st, "save_folder", {"name": "Gold"})
-    assert [(f["name"], f["sound"]) for f in st.folder_items][2:] == [("Gold", "")]
+    assert [(f["name"], f["sound"]) for f in st._folder_items][2:] == [("Gold", "")]
     # delete the folder being shown: back to All chats
     call(st, "set_folder", vip["id"])
     assert st.folder == vip["id"]
@@ -172,7 +172,7 @@ def test_folders_form_create_rename_delete(token):
     call(st, "ask_delete_folder", True)
     assert st.confirm_delete
     call(st, "delete_folder")
-    assert st.folder == "all" and not st.form_open and len(st.folder_items) == 2
+    assert st.folder == "all" and not st.form_open and len(st._folder_items) == 2
     assert folders.list_folders() == []
 
 
@@ -181,27 +181,27 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     got = widget.send(visitor, "hello")
     st = _state(InboxState, token)
     call(st, "set_view", "all")
-    assert st.rows[0]["unread"] == "1" and st.unread_total == 1
+    assert st._rows[0]["unread"] == "1" and st._unread_total == 1
     call(st, "open_dialog", str(got.dialog_id))  # reading it
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "read"}])
-    assert st.rows[0]["unread"] == "" and st.unread_total == 0
+    assert st._rows[0]["unread"] == "" and st._unread_total == 0
     vip = folders.create("VIP")
     live(st, [{"kind": "folders", "folder_id": vip.id, "action": "created"}])
-    assert [f["name"] for f in st.folder_items] == ["All chats", "With operator", "VIP"]
+    assert [f["name"] for f in st._folder_items] == ["All chats", "With operator", "VIP"]
     # operator actions: tag, folder, pause: the row keeps its tags and stays read
     crm.set_tag1(got.contact_id, "vip")
     folders.set_contact_folders(got.contact_id, [vip.id])
     crm.set_bot_paused(got.dialog_id, True)
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "card"},
               {"kind": "folders", "action": "membership"}])
-    assert (st.rows[0]["tag1"], st.rows[0]["unread"]) == ("vip", "")
-    assert [f["unread"] for f in st.folder_items] == ["0", "0", "0"]
-    assert call(st, "set_view", "unread") is None and st.rows == [] and st.found == 0
+    assert (st._rows[0]["tag1"], st._rows[0]["unread"]) == ("vip", "")
+    assert [f["unread"] for f in st._folder_items] == ["0", "0", "0"]
+    assert call(st, "set_view", "unread") is None and st._rows == [] and st.found == 0
     # a new message: the counters of every folder the client is in go up, live
     widget.send(visitor, "again")
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "inbound"}])
-    assert [f["unread"] for f in st.folder_items] == ["1", "1", "1"]
-    assert [r["id"] for r in st.rows] == [str(got.dialog_id)] and st.found == 1
+    assert [f["unread"] for f in st._folder_items] == ["1", "1", "1"]
+    assert [r["id"] for r in st._rows] == [str(got.dialog_id)] and st.found == 1
 
 
 def test_builder_number_variable_and_channel_words(token):

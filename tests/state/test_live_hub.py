@@ -79,7 +79,7 @@ def test_twenty_tabs_share_one_read_of_rows_and_counters(token, monkeypatch):
     asyncio.run(all_tabs())
     assert len(rows) == 1 and len(counters) == 1  # once for twenty tabs
     for t in tabs:
-        assert (t.rows[0]["preview"], t.rows[0]["unread"], t.unread_total) == ("second", "2", 1)
+        assert (t._rows[0]["preview"], t._rows[0]["unread"], t._unread_total) == ("second", "2", 1)
 
 
 def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monkeypatch):
@@ -87,7 +87,7 @@ def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monk
     bob = widget.send(widget.new_visitor(), "from bob", name="Bob")
     plain, found = _tab(token), _tab(token)
     asyncio.run(InboxState.event_handlers["set_search"].fn(found, "Ann"))
-    assert [r["name"] for r in found.rows] == ["Ann"] and found.found == 1
+    assert [r["name"] for r in found._rows] == ["Ann"] and found.found == 1
     pages = _counting(monkeypatch, dialog_list, "list_page")
     digest = live.Digest([{"kind": "dialog", "dialog_id": d.dialog_id, "reason": "inbound"}
                           for d in (ann, bob)])
@@ -99,8 +99,8 @@ def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monk
     widget.send(widget.new_visitor(), "someone else", name="Carl")  # not in this digest
     asyncio.run(both())
     assert pages == []  # no page reloaded: one membership query instead
-    assert [r["name"] for r in found.rows] == ["Ann"] and found.found == 1
-    assert sorted(r["name"] for r in plain.rows) == ["Ann", "Bob"]
+    assert [r["name"] for r in found._rows] == ["Ann"] and found.found == 1
+    assert sorted(r["name"] for r in plain._rows) == ["Ann", "Bob"]
 
 
 def test_a_signed_out_tab_stops_listening(token):
@@ -109,3 +109,20 @@ def test_a_signed_out_tab_stops_listening(token):
     up = asyncio.run(inbox_live.read(tab._live_snapshot(), live.Digest([{"kind": "dialog",
                                                                           "dialog_id": 1}])))
     assert up is None
+
+
+def test_a_ready_listener_hears_every_event_after_its_first_empty_digest(data_dir, monkeypatch):
+    """live.digests(ready=True): an empty digest once subscribed (the inbox page's #msg-live
+    marker), and an event published right after it reaches the listener."""
+    monkeypatch.setattr(live, "_connected", lambda token: True)
+
+    async def scenario():
+        feed = live.digests("test:ready", "tok", ready=True)
+        first = await asyncio.wait_for(feed.__anext__(), 5)
+        events.publish("dialog", dialog_id=7, reason="inbound")
+        second = await asyncio.wait_for(feed.__anext__(), 5)
+        await feed.aclose()
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first.events == [] and second.touched == {7}
