@@ -28,7 +28,7 @@ from sqlmodel import select
 from messenger_app import adapters, api, db, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import Choice, InboundMessage
-from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.channels.telegram.adapter import TelegramChannel
 from messenger_app.models import Message
 from messenger_app.services import attachments, auth, channels, inbox, outbox, widget
 from tests.fakes.base import PDF_BYTES
