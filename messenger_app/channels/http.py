@@ -2,7 +2,7 @@
 transport-error mapping, secret scrubbing, JSON decoding, retry-after parsing, media
 download, HMAC checks, and the webhook event shapes. No database, no retries.
 
-Error contract (same as telegram.py): 429 / 5xx / timeouts / network / malformed JSON →
+Error contract (same as telegram/adapter.py): 429 / 5xx / timeouts / network / malformed JSON →
 TransientError(retry_after when known); auth failures → PermanentError without the secret;
 the client cannot be reached → UnreachableError; anything else the API refuses →
 PermanentError.
