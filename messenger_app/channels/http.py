@@ -33,6 +33,7 @@ from messenger_app.channels.base import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # a file upload to a provider
 MAX_DOWNLOAD = 50 * 1024 * 1024  # bytes; a bigger attachment is refused, not truncated
 ATTACHMENT_KINDS = ("photo", "document", "voice", "audio", "video", "sticker")
 

@@ -67,31 +67,13 @@ RU = {
     "status_active": "активен",
 }
 
-# each area in its own module
-EN.update(_left_panel.EN)
-RU.update(_left_panel.RU)
-EN.update(_dialog.EN)
-RU.update(_dialog.RU)
-EN.update(_channels.EN)
-RU.update(_channels.RU)
-EN.update(_clients.EN)
-RU.update(_clients.RU)
-EN.update(_errors.EN)
-RU.update(_errors.RU)
-
-# accessible names and announcements (messenger_app/i18n/a11y_strings.py)
-EN.update(_a11y.EN)
-RU.update(_a11y.RU)
-EN.update(_mailing.EN)  # the mailings pages (B2)
-RU.update(_mailing.RU)
-# the scenario list and editor (messenger_app/i18n/scenario_strings.py)
-EN.update(_scenarios.EN)
-RU.update(_scenarios.RU)
-# the chat-bot (messenger_app/i18n/bot_strings.py)
-EN.update(_bot.EN)
-RU.update(_bot.RU)
-EN.update(_stats.EN)  # /stats (X9, B3)
-RU.update(_stats.RU)
+# each area in its own module: the left panel, a dialog, channels, clients, refusals by code,
+# accessible names and announcements, the mailings pages (B2), the scenario list and editor,
+# the chat-bot, /stats (X9, B3)
+for _area in (_left_panel, _dialog, _channels, _clients, _errors, _a11y, _mailing, _scenarios,
+              _bot, _stats):
+    EN.update(_area.EN)
+    RU.update(_area.RU)
 
 assert set(EN) == set(RU), set(EN) ^ set(RU)
 LANGS = {"en": EN, "ru": RU}

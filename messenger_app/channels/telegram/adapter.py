@@ -19,6 +19,7 @@ from messenger_app.channels.base import (
     TransientError,
     UnreachableError,
 )
+from messenger_app.channels.http import UPLOAD_TIMEOUT
 from messenger_app.channels.telegram.outbound import MAX_CAPTION, _keyboard, _media_method, _readable
 from messenger_app.channels.telegram.updates import _largest, parse_update
 from messenger_app.lib.filetypes import sniff as sniff_content_type
@@ -26,7 +27,6 @@ from messenger_app.lib.retry import retry_after_of
 from messenger_app.lib.scrub import scrub
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 # 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
 log = logging.getLogger(__name__)

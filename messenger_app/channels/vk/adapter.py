@@ -20,7 +20,7 @@ from messenger_app.channels.base import (
     UnreachableError,
     numbered_options,
 )
-from messenger_app.channels.http import HttpAdapter, compact_json, retry_after_of
+from messenger_app.channels.http import UPLOAD_TIMEOUT, HttpAdapter, compact_json, retry_after_of
 from messenger_app.channels.vk.events import parse_event
 from messenger_app.channels.vk.outbound import (
     EMPTY_TEXT,
@@ -38,7 +38,6 @@ _AUTH_CODES = {5, 27, 28}  # user / group / app authorization failed
 _UNREACHABLE_CODES = {7, 18, 900, 901, 902}
 _DEFAULT_AVATAR_MARKERS = ("/images/camera_", "/images/deactivated_", "/images/community_")
 _MAX_LP_ROUNDS = 3
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 class VkChannel(HttpAdapter):

@@ -20,6 +20,7 @@ from messenger_app.channels.base import (
     numbered_options,
 )
 from messenger_app.channels.http import (
+    UPLOAD_TIMEOUT,
     HttpAdapter,
     WebhookBatch,
     as_dict,
@@ -48,7 +49,6 @@ from messenger_app.channels.whatsapp.window import WINDOW_CLOSED, window_open
 
 _TRANSIENT_CODES = {1, 2, 4, 17, 32, 613, 80007, 130429, 131000, 131016, 131056, 133004}
 _AUTH_CODES = {10, 102, 190, 200}  # permission / session / access token
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 
 class WhatsAppChannel(HttpAdapter):
