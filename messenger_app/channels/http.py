@@ -97,6 +97,14 @@ def load_json_object(body: bytes, what: str = "webhook") -> dict:
         raise MalformedWebhook(f"{what}: {e}") from None
 
 
+def signed_json_object(signed: bool, body: bytes, what: str) -> dict:
+    """A POSTed webhook's body once its signature check passed (`signed`): PermissionError
+    when it did not (answer 401/403), else load_json_object."""
+    if not signed:
+        raise PermissionError("bad signature")
+    return load_json_object(body, what)
+
+
 def text_of(value: Any, what: str) -> str:
     """A JSON scalar as text ("" for null). A list or an object where the channel sends a
     string or a number raises MalformedWebhook (naming `what`)."""

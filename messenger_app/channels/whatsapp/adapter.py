@@ -25,7 +25,7 @@ from messenger_app.channels.http import (
     WebhookBatch,
     as_dict,
     as_list,
-    load_json_object,
+    signed_json_object,
     retry_after_of,
 )
 from messenger_app.channels.whatsapp.outbound import (
@@ -83,9 +83,8 @@ class WhatsAppChannel(HttpAdapter):
     def parse_request(self, headers: Mapping[str, str], query: Mapping[str, str],
                       body: bytes) -> WebhookBatch:
         """A POSTed webhook: the signature first, then the body."""
-        if not self.verify_signature(body, headers.get("x-hub-signature-256", "")):
-            raise PermissionError("bad signature")
-        return self.parse_webhook(load_json_object(body, "whatsapp webhook"))
+        signed = self.verify_signature(body, headers.get("x-hub-signature-256", ""))
+        return self.parse_webhook(signed_json_object(signed, body, "whatsapp webhook"))
 
     def verify_request(self, query: Mapping[str, Any]) -> str | None:
         """GET: the subscription check; the challenge to echo, or None (403)."""
