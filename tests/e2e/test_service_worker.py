@@ -137,8 +137,22 @@ NOTIFICATIONS = """() => navigator.serviceWorker.ready
     .then(r => r.getNotifications())
     .then(ns => ns.map(n => ({title: n.title, body: n.body, tag: n.tag, icon: n.icon,
                               badge: n.badge, renotify: n.renotify, data: n.data})))"""
-# true once the worker shows at least one notification
-SHOWN = """() => navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => ns.length > 0)"""
+
+
+def wait_notifications(page, test_js: str, timeout_ms: int = 10_000) -> None:
+    """Wait until the notifications the worker shows (`ns`, as NOTIFICATIONS lists them) pass
+    `test_js`, a JS expression, polling in the page (wait_for_function would not wait for a
+    promise: it takes the promise itself as a true value)."""
+    ok = page.evaluate(f"""async (limitMs) => {{
+        const end = Date.now() + limitMs;
+        for (;;) {{
+            const ns = await ({NOTIFICATIONS})();
+            if ({test_js}) return true;
+            if (Date.now() > end) return false;
+            await new Promise(r => setTimeout(r, 50));
+        }}
+    }}""", timeout_ms)
+    assert ok, f"the notifications never matched {test_js}: {page.evaluate(NOTIFICATIONS)}"
 
 
 def test_push_message_shows_a_notification(context, site):
@@ -156,7 +170,7 @@ def test_push_message_shows_a_notification(context, site):
 
     deliver({"title": "Анна Петрова", "body": "Здравствуйте!", "tag": "dialog-7",
              "url": "/?dialog=7", "dialog_id": 7})
-    page.wait_for_function(SHOWN, polling=100, timeout=10_000)
+    wait_notifications(page, "ns.length > 0")
     shown = page.evaluate(NOTIFICATIONS)
     assert len(shown) == 1
     n = shown[0]
@@ -167,10 +181,8 @@ def test_push_message_shows_a_notification(context, site):
     # the next message of the same dialog replaces it; another dialog adds one
     deliver({"title": "Анна Петрова", "body": "Вы тут?", "tag": "dialog-7", "url": "/?dialog=7"})
     deliver({"title": "Boris", "body": "hi", "tag": "dialog-8", "url": "/?dialog=8"})
-    page.wait_for_function(f"""() => ({NOTIFICATIONS})().then(ns => JSON.stringify(
-        ns.map(n => [n.tag, n.body]).sort()) === JSON.stringify([["dialog-7", "Вы тут?"],
-                                                                  ["dialog-8", "hi"]]))""",
-                           polling=100, timeout=10_000)
+    wait_notifications(page, """JSON.stringify(ns.map(n => [n.tag, n.body]).sort())
+                                === JSON.stringify([["dialog-7", "Вы тут?"], ["dialog-8", "hi"]])""")
     shown = sorted(page.evaluate(NOTIFICATIONS), key=lambda x: x["tag"])
     assert [(x["tag"], x["body"]) for x in shown] == [("dialog-7", "Вы тут?"), ("dialog-8", "hi")]
 
@@ -187,7 +199,7 @@ def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": reg_id,
              "data": json.dumps({"title": "Vera", "body": "?", "tag": "dialog-9",
                                  "url": "/?dialog=9", "dialog_id": 9})})
-    page.wait_for_function(SHOWN, polling=100)
+    wait_notifications(page, "ns.length > 0")
     (worker,) = [w for w in context.service_workers if w.url == site.url + "/sw.js"]
     # the click itself: a NotificationEvent for the shown notification, dispatched in the
     # worker. A synthetic event may not waitUntil(), so the test takes the handler's promise
@@ -225,7 +237,7 @@ def test_push_without_json_still_notifies(context, site):
     reg_id = registration_id(page, cdp, site.url + "/")
     cdp.send("ServiceWorker.deliverPushMessage",
              {"origin": site.url, "registrationId": reg_id, "data": "plain text"})
-    page.wait_for_function(SHOWN, polling=100, timeout=10_000)
+    wait_notifications(page, "ns.length > 0")
     shown = page.evaluate(NOTIFICATIONS)
     assert (shown[0]["title"], shown[0]["body"]) == ("Messenger", "plain text")
 
