@@ -29,7 +29,7 @@ from messenger_app.lib.scrub import scrub
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 # 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
-log = logging.getLogger(__name__)
+log = logging.getLogger("messenger_app.channels.telegram")  # the name it always had
 
 
 class TelegramChannel:
