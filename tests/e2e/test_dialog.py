@@ -220,6 +220,10 @@ def test_scrolling_up_loads_older_messages_without_a_jump(app, operator):
     assert abs(after - before) <= 4, (before, after)  # the message the operator saw stays put
     assert thread.evaluate("el => el.scrollTop") > 500  # the older ones are above, out of view
     # the button loads the rest the same way
+    # assets/composer.js ignores scrolling for 250 ms after it put the thread back in place
+    # (loadingOlder, a timer of its own that nothing on the page shows), so the next scroll
+    # waits that long
+    operator.wait_for_timeout(300)
     thread.evaluate("el => { el.scrollTop = 0; }")
     expect(msgs).to_have_count(130)
     expect(view.get_by_test_id("dialog-load-older")).to_have_count(0)  # nothing older left
