@@ -2,7 +2,7 @@
 transport-error mapping, secret scrubbing, JSON decoding, retry-after parsing, media
 download, HMAC checks, and the webhook event shapes. No database, no retries.
 
-Error contract (same as telegram.py): 429 / 5xx / timeouts / network / malformed JSON →
+Error contract (same as telegram/adapter.py): 429 / 5xx / timeouts / network / malformed JSON →
 TransientError(retry_after when known); auth failures → PermanentError without the secret;
 the client cannot be reached → UnreachableError; anything else the API refuses →
 PermanentError.
@@ -33,6 +33,7 @@ from messenger_app.channels.base import (
 )
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)  # a file upload to a provider
 MAX_DOWNLOAD = 50 * 1024 * 1024  # bytes; a bigger attachment is refused, not truncated
 ATTACHMENT_KINDS = ("photo", "document", "voice", "audio", "video", "sticker")
 
@@ -94,6 +95,14 @@ def load_json_object(body: bytes, what: str = "webhook") -> dict:
         return safe_json.loads_object(body)
     except (safe_json.BadJson, UnicodeDecodeError, ValueError, RecursionError) as e:
         raise MalformedWebhook(f"{what}: {e}") from None
+
+
+def signed_json_object(signed: bool, body: bytes, what: str) -> dict:
+    """A POSTed webhook's body once its signature check passed (`signed`): PermissionError
+    when it did not (answer 401/403), else load_json_object."""
+    if not signed:
+        raise PermissionError("bad signature")
+    return load_json_object(body, what)
 
 
 def text_of(value: Any, what: str) -> str:

@@ -49,7 +49,7 @@ from messenger_app.channels.base import (
     numbered_options,
 )
 from messenger_app.channels.http import (
-    load_json_object,
+    signed_json_object,
     HttpAdapter,
     IdentityEvent,
     MalformedWebhook,
@@ -117,9 +117,8 @@ class ViberChannel(HttpAdapter):
 
     def parse_request(self, headers: Mapping[str, str], query: Mapping[str, str],
                       body: bytes) -> WebhookBatch:
-        if not self.verify_signature(body, headers.get("x-viber-content-signature", "")):
-            raise PermissionError("bad signature")
-        return self.parse_webhook(load_json_object(body, "viber webhook"))
+        signed = self.verify_signature(body, headers.get("x-viber-content-signature", ""))
+        return self.parse_webhook(signed_json_object(signed, body, "viber webhook"))
 
     def parse_webhook(self, body: Any) -> WebhookBatch:
         """One Viber callback → WebhookBatch(messages, statuses, identities).

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, login, row_by_id
 from tests.e2e.crm_helpers import (add_crm_field, add_tag2_option, card_var, fresh_phone,
                                    letters, new_client, open_client)
+from tests.e2e.waits import settled
 
 SHOTS = SHOTS_DIR
 
@@ -57,7 +58,7 @@ def test_card_screenshots(new_context):
     assert box and 300 <= box["width"] <= 340, box  # the panel width of app.css
     desk.get_by_test_id("card-name").scroll_into_view_if_needed()
     desk.mouse.move(700, 700)
-    desk.wait_for_timeout(300)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "card-desktop.png"))
 
     phone = login(new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
@@ -68,7 +69,7 @@ def test_card_screenshots(new_context):
     expect(card).to_be_visible()
     box = card.bounding_box()
     assert box and box["width"] >= 380, box  # the card is the whole width on a phone
-    phone.wait_for_timeout(300)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "card-phone.png"))
 
 
@@ -205,7 +206,7 @@ def test_variables_of_every_type_with_validation(operator):
     keys = {t: f"{t}_{s}" for t in ("number", "date", "bool", "link", "select", "text")}
     for t, key in keys.items():
         add_crm_field(operator, f"{t.title()} {s}", key, t, ["S", "M", "L"] if t == "select" else None)
-    operator.wait_for_timeout(200)
+    settled(operator)
     operator.screenshot(path=str(SHOTS / "crm-fields.png"), full_page=True)
     did = new_client(operator, fresh_phone()[0], "Var", "Types")
     card = operator.get_by_test_id("card")

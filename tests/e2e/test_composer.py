@@ -17,6 +17,7 @@ from tests.e2e.conftest import (SHOTS_DIR, ROOT, TG_TOKEN, goto, login, new_page
                                 row_with, unique, widget_say)
 from tests.e2e.test_dialog import admin_name, app_db, open_dialog
 from tests.e2e.test_telegram import _fake
+from tests.e2e.waits import settled, until
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -46,12 +47,11 @@ def sent_to(fake_tg, chat_id: int) -> list[dict]:
 
 
 def wait_sent(page, fake_tg, chat_id: int, count: int) -> list[dict]:
-    for _ in range(150):
+    def enough():
         got = sent_to(fake_tg, chat_id)
-        if len(got) >= count:
-            return got
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the fake Bot API got {sent_to(fake_tg, chat_id)}")
+        return got if len(got) >= count else None
+
+    return until(enough, what=f"{count} messages to chat {chat_id} on the fake Bot API")
 
 
 def connect_telegram(page, fake_tg) -> None:
@@ -66,11 +66,8 @@ def connect_telegram(page, fake_tg) -> None:
         page.get_by_test_id("channel-field-base_url").fill(fake_tg.url)
         page.get_by_test_id("channel-connect").click()
         expect(rows).to_have_count(1)
-    for _ in range(100):
-        if _fake(fake_tg, "/_fake/stats").get("getUpdates"):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError("the app never polled the connected bot")
+    until(lambda: _fake(fake_tg, "/_fake/stats").get("getUpdates"), timeout=10,
+          what="the app polling the connected bot")
 
 
 def telegram_client(page, fake_tg, user_id: int, first: str, text: str) -> dict:
@@ -447,13 +444,13 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
                                                                          timeout=15000)
     box.fill("Great! Shall we deliver it on Friday?")
     desk.mouse.move(1300, 700)
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "dialog-desktop.png"))
 
     photo_msg = view.get_by_test_id("message").filter(has_text="blue jacket, size M")
     photo_msg.get_by_test_id("message-meta").click()
     expect(desk.get_by_test_id("message-detail")).to_be_visible()
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "message-detail.png"))
     desk.keyboard.press("Escape")
 
@@ -461,12 +458,12 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
     desk.wait_for_function("() => document.documentElement.classList.contains('dark')")
     desk.get_by_test_id("composer-emoji").click()
     expect(desk.get_by_test_id("emoji-picker")).to_be_visible()
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "dialog-dark.png"))
     desk.keyboard.press("Escape")
     desk.get_by_test_id("composer-template").click()
     expect(desk.get_by_test_id("template-picker")).to_be_visible()
-    desk.wait_for_timeout(300)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "template-picker-dark.png"))
     desk.keyboard.press("Escape")
     desk.get_by_test_id("theme-toggle").click()  # back to light for the other shots
@@ -476,7 +473,7 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
     desk.get_by_test_id("msg-search-scope-all").click()
     desk.get_by_test_id("msg-search-input").fill("jacket")
     expect(desk.get_by_test_id("msg-search-hit").first).to_be_visible()
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "dialog-search.png"))
     desk.keyboard.press("Escape")
 
@@ -492,15 +489,15 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
             templates.create(title, body)
     desk.get_by_test_id("templates-link").click()
     expect(desk.get_by_test_id("templates-page")).to_be_visible()
-    desk.wait_for_timeout(300)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "templates-page.png"))
 
     phone = login(new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2))
     row_by_id(phone, client["dialog_id"]).tap()
     expect(phone.get_by_test_id("dialog-view")).to_be_visible()
-    phone.wait_for_timeout(400)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "dialog-phone.png"))
     phone.get_by_test_id("composer-template").tap()
     expect(phone.get_by_test_id("template-picker")).to_be_visible()
-    phone.wait_for_timeout(400)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "composer-phone.png"))

@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, hydrated_after, path_of_url
 from tests.e2e.crm_helpers import add_crm_field, add_tag2_option, fresh_phone, letters, new_client
+from tests.e2e.waits import settled
 
 SHOTS = SHOTS_DIR
 NAMES = ["Анна", "Борис", "Вера", "Глеб", "Дарья", "Егор", "Жанна", "Зоя", "Илья", "Кира", "Лев"]
@@ -84,7 +85,7 @@ def test_messy_csv_import_search_pages_and_export(operator):
         ["3", "4", "6", "8", "9"]
     expect(operator.locator('[data-testid="import-rejected-row"][data-row="4"]')).to_contain_text("row 2")
     SHOTS.mkdir(exist_ok=True)
-    operator.wait_for_timeout(200)
+    settled(operator)
     operator.screenshot(path=str(SHOTS / "import-report.png"))
     operator.get_by_test_id("import-close").click()
     expect(report).to_be_hidden()
@@ -114,7 +115,7 @@ def test_messy_csv_import_search_pages_and_export(operator):
     operator.get_by_test_id("contacts-prev").click()
     expect(row).to_have_count(50)
     operator.mouse.move(5, 5)
-    operator.wait_for_timeout(200)
+    settled(operator)
     operator.screenshot(path=str(SHOTS / "contacts.png"))
 
     # export what the search shows: CSV (BOM, ";") and XLSX
@@ -177,5 +178,5 @@ def test_contacts_page_on_a_phone(new_context):
     phone.get_by_test_id("import-open").click()
     box = phone.get_by_test_id("import-dialog").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-    phone.wait_for_timeout(300)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "contacts-phone.png"))

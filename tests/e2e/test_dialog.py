@@ -16,6 +16,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ADMIN_USER, goto, open_widget, row_by_id, row_with, unique, widget_say
+from tests.e2e.waits import settled
 
 
 # -- seeding the app's database ----------------------------------------------------------
@@ -214,11 +215,15 @@ def test_scrolling_up_loads_older_messages_without_a_jump(app, operator):
         " return m.getBoundingClientRect().top - el.getBoundingClientRect().top; }")
     expect(msgs).to_have_count(100)  # loaded by scrolling, no click
     expect(msgs.first).to_have_attribute("data-id", str(ids[30]))
-    operator.wait_for_timeout(300)
+    settled(operator)  # the thread has stopped scrolling and moving
     after = thread_top(operator, first_id)
     assert abs(after - before) <= 4, (before, after)  # the message the operator saw stays put
     assert thread.evaluate("el => el.scrollTop") > 500  # the older ones are above, out of view
     # the button loads the rest the same way
+    # assets/composer.js ignores scrolling for 250 ms after it put the thread back in place
+    # (loadingOlder, a timer of its own that nothing on the page shows), so the next scroll
+    # waits that long
+    operator.wait_for_timeout(300)
     thread.evaluate("el => { el.scrollTop = 0; }")
     expect(msgs).to_have_count(130)
     expect(view.get_by_test_id("dialog-load-older")).to_have_count(0)  # nothing older left

@@ -20,6 +20,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import (SHOTS_DIR, ROOT, goto, hydrated_after, login, new_page, open_widget,
                                 row_by_id, row_with, unique, widget_say)
+from tests.e2e.waits import settled
 
 SHOTS = SHOTS_DIR
 DESKTOP = {"width": 1366, "height": 768}
@@ -159,7 +160,10 @@ print(1)""".replace("random_base", str(random.randrange(0, 9_000_000))))
     # scrolling to the end loads the next page by itself
     operator.get_by_test_id("dialog-list").evaluate("el => { el.scrollTop = el.scrollHeight; }")
     expect(rows).to_have_count(100)
-    operator.wait_for_timeout(1500)  # the sentinel is out of view again: no further page
+    settled(operator)  # the second page is laid out: the sentinel is out of view again
+    # Proving a negative ("no third page comes by itself"): no event says that nothing was
+    # requested, so the list is given 1.5 s to wrongly load more.
+    operator.wait_for_timeout(1500)
     expect(rows).to_have_count(100)
 
     # the button is the fallback
@@ -515,7 +519,8 @@ def test_folder_list_collapse_is_remembered(operator):
     expect(folder_list).to_have_count(0)
     expect(toggle).to_have_attribute("aria-expanded", "false")
     reload(operator)
-    operator.wait_for_timeout(300)
+    # the remembered choice is applied once the page's state has loaded
+    expect(operator.get_by_test_id("folders-toggle")).to_have_attribute("aria-expanded", "false")
     expect(operator.get_by_test_id("folder-list")).to_have_count(0)
     operator.get_by_test_id("folders-toggle").click()
     expect(operator.get_by_test_id("folder-list")).to_be_visible()
@@ -597,13 +602,13 @@ print(1)""")
     expect(g2.get_by_test_id("filter-value")).to_have_value("01.01.2024")
     expect(builder.get_by_test_id("filter-meaning")).to_contain_text("OR")
     desk.mouse.move(10, 10)
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "filter-builder.png"))
     builder.get_by_test_id("filter-apply").click()
     expect(builder).to_be_hidden()
     expect(desk.get_by_test_id("filter-count")).to_have_text("3")
     desk.mouse.move(1300, 700)
-    desk.wait_for_timeout(400)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "left-panel.png"))
     desk.get_by_test_id("filter-clear").click()  # the x on the active filter resets it too
     expect(desk.get_by_test_id("filter-count")).to_have_count(0)
@@ -619,11 +624,11 @@ print(1)""")
         assert b["height"] >= 24 and b["width"] >= 24, (testid, b)
     item = phone.get_by_test_id("folder-item").first.bounding_box()
     assert item["height"] >= 40, item  # easy with a thumb
-    phone.wait_for_timeout(300)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "left-panel-phone.png"))
     phone.get_by_test_id("filter-open").click()
     expect(phone.get_by_test_id("filter-builder")).to_be_visible()
-    phone.wait_for_timeout(400)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "filter-builder-phone.png"))
     fb = phone.get_by_test_id("filter-builder").bounding_box()
     assert fb["width"] >= 380, fb

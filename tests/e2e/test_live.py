@@ -123,7 +123,9 @@ def test_composer_keys_enter_sends_shift_ctrl_enter_newline(operator, new_contex
     box.press("Control+Enter")
     box.press_sequentially(third)
     expect(box).to_have_value(f"{first}\n{second}\n{third}")
-    operator.wait_for_timeout(700)  # give a wrong send time to show up
+    # Proving a negative ("Shift+Enter and Ctrl+Enter send nothing"): no event says that a
+    # message was not sent, so a wrong send is given 0.7 s to show up.
+    operator.wait_for_timeout(700)
     expect(view.get_by_test_id("message")).to_have_count(1)
 
     box.press("Enter")

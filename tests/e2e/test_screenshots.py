@@ -4,6 +4,7 @@ phone the panel switch buttons show one panel at a time."""
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOTS_DIR, ROOT, goto, login, new_page, open_widget, row_by_id, row_with, unique, widget_say
+from tests.e2e.waits import settled
 
 SHOTS = SHOTS_DIR
 DESKTOP = {"width": 1366, "height": 768}
@@ -48,7 +49,7 @@ def test_screenshots_and_phone_panel_switch(new_context):
     for name in ("panel-switch-list", "panel-switch-dialog", "panel-switch-card"):
         expect(desk.get_by_test_id(name)).to_be_hidden()  # the switch is for phones only
     desk.mouse.move(1300, 600)  # no hover highlight on a row in the picture
-    desk.wait_for_timeout(300)
+    settled(desk)
     desk.screenshot(path=str(SHOTS / "desktop-inbox.png"))
 
     # phone: one panel at a time, switched by the buttons on the top bar
@@ -56,7 +57,7 @@ def test_screenshots_and_phone_panel_switch(new_context):
     for name in ("panel-switch-list", "panel-switch-dialog", "panel-switch-card"):
         expect(phone.get_by_test_id(name)).to_be_visible()
     expect(phone.get_by_test_id("dialog-list")).to_be_visible()
-    phone.wait_for_timeout(200)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "phone-list.png"))
 
     row_by_id(phone, did).click()  # opening a dialog shows it
@@ -72,14 +73,14 @@ def test_screenshots_and_phone_panel_switch(new_context):
     expect(phone.get_by_test_id("dialog-view")).to_be_visible()
     expect(phone.get_by_test_id("dialog-list")).to_be_hidden()
     expect(phone.get_by_test_id("card")).to_be_hidden()
-    phone.wait_for_timeout(300)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "phone-dialog.png"))
 
     phone.get_by_test_id("panel-switch-card").click()
     expect(phone.get_by_test_id("card")).to_be_visible()
     expect(phone.get_by_test_id("dialog-view")).to_be_hidden()
     expect(phone.get_by_test_id("dialog-list")).to_be_hidden()
-    phone.wait_for_timeout(200)
+    settled(phone)
     phone.screenshot(path=str(SHOTS / "phone-card.png"))
 
     phone.get_by_test_id("panel-switch-list").click()
@@ -90,13 +91,13 @@ def test_screenshots_and_phone_panel_switch(new_context):
     guest = new_page(new_context(viewport=DESKTOP))
     goto(guest, "/login")
     expect(guest.get_by_test_id("login-submit")).to_be_visible()
-    guest.wait_for_timeout(200)
+    settled(guest)
     guest.screenshot(path=str(SHOTS / "login.png"))
 
     # the visitor's widget with the conversation
     w = visitors[0]
     expect(w.get_by_test_id("widget-message")).to_have_count(3)
-    w.wait_for_timeout(200)
+    settled(w)
     w.screenshot(path=str(SHOTS / "widget.png"))
 
     for name in ("desktop-inbox", "phone-list", "phone-dialog", "phone-card", "login", "widget"):

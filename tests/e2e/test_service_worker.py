@@ -126,7 +126,9 @@ def registration_id(page, cdp, scope: str) -> str:
     deadline = time.monotonic() + 10
     while not (ready := [r for r in regs if r in active]):
         assert time.monotonic() < deadline, f"no activated registration for {scope}: {regs} {active}"
-        page.wait_for_timeout(50)  # lets Playwright dispatch the CDP events
+        # The condition is checked above; this pause between checks is what lets Playwright
+        # dispatch the CDP events (they arrive only while a Playwright call is running).
+        page.wait_for_timeout(50)
     assert len(ready) == 1, ready
     return ready[0]
 
@@ -135,6 +137,22 @@ NOTIFICATIONS = """() => navigator.serviceWorker.ready
     .then(r => r.getNotifications())
     .then(ns => ns.map(n => ({title: n.title, body: n.body, tag: n.tag, icon: n.icon,
                               badge: n.badge, renotify: n.renotify, data: n.data})))"""
+
+
+def wait_notifications(page, test_js: str, timeout_ms: int = 10_000) -> None:
+    """Wait until the notifications the worker shows (`ns`, as NOTIFICATIONS lists them) pass
+    `test_js`, a JS expression, polling in the page (wait_for_function would not wait for a
+    promise: it takes the promise itself as a true value)."""
+    ok = page.evaluate(f"""async (limitMs) => {{
+        const end = Date.now() + limitMs;
+        for (;;) {{
+            const ns = await ({NOTIFICATIONS})();
+            if ({test_js}) return true;
+            if (Date.now() > end) return false;
+            await new Promise(r => setTimeout(r, 50));
+        }}
+    }}""", timeout_ms)
+    assert ok, f"the notifications never matched {test_js}: {page.evaluate(NOTIFICATIONS)}"
 
 
 def test_push_message_shows_a_notification(context, site):
@@ -152,10 +170,8 @@ def test_push_message_shows_a_notification(context, site):
 
     deliver({"title": "Анна Петрова", "body": "Здравствуйте!", "tag": "dialog-7",
              "url": "/?dialog=7", "dialog_id": 7})
-    deadline = time.monotonic() + 10
-    while not (shown := page.evaluate(NOTIFICATIONS)):
-        assert time.monotonic() < deadline, "no notification was shown"
-        page.wait_for_timeout(100)
+    wait_notifications(page, "ns.length > 0")
+    shown = page.evaluate(NOTIFICATIONS)
     assert len(shown) == 1
     n = shown[0]
     assert (n["title"], n["body"], n["tag"]) == ("Анна Петрова", "Здравствуйте!", "dialog-7")
@@ -165,13 +181,10 @@ def test_push_message_shows_a_notification(context, site):
     # the next message of the same dialog replaces it; another dialog adds one
     deliver({"title": "Анна Петрова", "body": "Вы тут?", "tag": "dialog-7", "url": "/?dialog=7"})
     deliver({"title": "Boris", "body": "hi", "tag": "dialog-8", "url": "/?dialog=8"})
-    deadline = time.monotonic() + 10
-    while True:
-        shown = sorted(page.evaluate(NOTIFICATIONS), key=lambda x: x["tag"])
-        if [(x["tag"], x["body"]) for x in shown] == [("dialog-7", "Вы тут?"), ("dialog-8", "hi")]:
-            break
-        assert time.monotonic() < deadline, f"notifications: {shown}"
-        page.wait_for_timeout(100)
+    wait_notifications(page, """JSON.stringify(ns.map(n => [n.tag, n.body]).sort())
+                                === JSON.stringify([["dialog-7", "Вы тут?"], ["dialog-8", "hi"]])""")
+    shown = sorted(page.evaluate(NOTIFICATIONS), key=lambda x: x["tag"])
+    assert [(x["tag"], x["body"]) for x in shown] == [("dialog-7", "Вы тут?"), ("dialog-8", "hi")]
 
 
 def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
@@ -186,7 +199,7 @@ def test_notification_click_opens_the_dialog_in_the_open_window(context, site):
     cdp.send("ServiceWorker.deliverPushMessage", {"origin": site.url, "registrationId": reg_id,
              "data": json.dumps({"title": "Vera", "body": "?", "tag": "dialog-9",
                                  "url": "/?dialog=9", "dialog_id": 9})})
-    page.wait_for_function(NOTIFICATIONS.replace("ns.map", "ns.length && ns.map"), polling=100)
+    wait_notifications(page, "ns.length > 0")
     (worker,) = [w for w in context.service_workers if w.url == site.url + "/sw.js"]
     # the click itself: a NotificationEvent for the shown notification, dispatched in the
     # worker. A synthetic event may not waitUntil(), so the test takes the handler's promise
@@ -224,10 +237,8 @@ def test_push_without_json_still_notifies(context, site):
     reg_id = registration_id(page, cdp, site.url + "/")
     cdp.send("ServiceWorker.deliverPushMessage",
              {"origin": site.url, "registrationId": reg_id, "data": "plain text"})
-    deadline = time.monotonic() + 10
-    while not (shown := page.evaluate(NOTIFICATIONS)):
-        assert time.monotonic() < deadline, "no notification was shown"
-        page.wait_for_timeout(100)
+    wait_notifications(page, "ns.length > 0")
+    shown = page.evaluate(NOTIFICATIONS)
     assert (shown[0]["title"], shown[0]["body"]) == ("Messenger", "plain text")
 
 

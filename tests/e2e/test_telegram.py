@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import TG_TOKEN, goto, login, new_page, unique
+from tests.e2e.waits import until
 
 TG_USER_ID = 777000111
 
@@ -44,13 +45,8 @@ def tg_dialog(browser, app, fake_tg):
         expect(_telegram_rows(admin)).to_have_count(1)
         expect(admin.get_by_test_id("settings-error")).to_have_count(0)
         # the bot is polled: the fake sees getUpdates soon after
-        deadline_ok = False
-        for _ in range(100):
-            if _fake(fake_tg, "/_fake/stats").get("getUpdates"):
-                deadline_ok = True
-                break
-            admin.wait_for_timeout(100)
-        assert deadline_ok, "the app never polled the connected bot"
+        until(lambda: _fake(fake_tg, "/_fake/stats").get("getUpdates"), timeout=10,
+              what="the app polling the connected bot")
 
         inbox = new_page(ctx)
         goto(inbox, "/")

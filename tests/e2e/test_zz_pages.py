@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import (SHOTS_DIR, ADMIN_PASSWORD, ADMIN_USER, CHROMIUM, CHROMIUM_ARGS, WAIT_MS, goto,
                                 hydrated_after, new_page, path_of_url, start_app, stop_session_app)
+from tests.e2e.waits import settled
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -161,7 +162,7 @@ def _untranslated(page) -> list[str]:
 
 def _check(page, lang: str, phone: bool, name: str, shots: Path) -> list[str]:
     page.mouse.move(5, 5)
-    page.wait_for_timeout(300)
+    settled(page)
     size = "phone" if phone else "desktop"
     page.screenshot(path=str(shots / f"{name}-{size}-{lang}.png"))
     problems = []
@@ -290,8 +291,9 @@ def test_the_composer_says_why_it_cannot_send(chromium, demo_app):
         no_route = page.get_by_test_id("composer-no-route")
         for i in range(min(rows.count(), 12)):  # the first client whose only channels are off
             rows.nth(i).click()
+            # this dialog is open: its messages, card and composer state came in one update
+            expect(rows.nth(i)).to_have_attribute("data-active", "true")
             expect(page.get_by_test_id("message").first).to_be_visible()
-            page.wait_for_timeout(200)
             if no_route.count():
                 break
         expect(no_route).to_be_visible()

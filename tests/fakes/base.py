@@ -42,7 +42,25 @@ def outbound_file(directory, name: str, data: bytes, mime_type: str, kind: str =
                         kind=kind, url=url)
 
 
-class FakeState(FailureRules):
+class RequestLog:
+    """What the app called on a fake, and with what: `stats` (calls per method) and the last
+    500 `requests`, under the state's `_lock`. Every fake's state (the Telegram fake's too)."""
+
+    stats: dict[str, int]
+    requests: list[dict]
+
+    def count(self, method: str, params: dict) -> None:
+        with self._lock:
+            self.stats[method] = self.stats.get(method, 0) + 1
+            self.requests.append({"method": method, "params": params})
+            del self.requests[:-500]
+
+    def requests_of(self, method: str) -> list[dict]:
+        with self._lock:
+            return [r["params"] for r in self.requests if r["method"] == method]
+
+
+class FakeState(FailureRules, RequestLog):
     """Base of every fake's state. Subclasses put their own fields in `_reset()`."""
 
     def __init__(self) -> None:
@@ -85,16 +103,6 @@ class FakeState(FailureRules):
     def unblock(self, user_id: Any) -> None:
         with self._lock:
             self.blocked.discard(str(user_id))
-
-    def count(self, method: str, params: dict) -> None:
-        with self._lock:
-            self.stats[method] = self.stats.get(method, 0) + 1
-            self.requests.append({"method": method, "params": params})
-            del self.requests[:-500]
-
-    def requests_of(self, method: str) -> list[dict]:
-        with self._lock:
-            return [r["params"] for r in self.requests if r["method"] == method]
 
     # -- served files ---------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.base import control_routes
+from tests.fakes.base import RequestLog, control_routes
 from tests.fakes.media import PNG_BYTES, make_png  # noqa: F401  (tests import them from here too)
 from tests.fakes.runner import FailureRules, ThreadedServer
 
@@ -65,7 +65,7 @@ class ApiError(Exception):
         self.code, self.description, self.parameters = code, description, parameters
 
 
-class FakeTelegramState(FailureRules):
+class FakeTelegramState(FailureRules, RequestLog):
     """All fake state, behind one lock: the server loop and test threads both touch it."""
 
     def __init__(self, token: str = DEFAULT_TOKEN):
@@ -206,12 +206,6 @@ class FakeTelegramState(FailureRules):
     def block(self, user_id: int) -> None:
         with self._lock:
             self.blocked.add(int(user_id))
-
-    def count(self, method: str, params: dict) -> None:
-        with self._lock:
-            self.stats[method] = self.stats.get(method, 0) + 1
-            self.requests.append({"method": method, "params": params})
-            del self.requests[:-500]
 
     # -- Bot API methods -------------------------------------------------------------
 

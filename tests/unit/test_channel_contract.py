@@ -28,7 +28,8 @@ from sqlmodel import select
 from messenger_app import adapters, api, db, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import Choice, InboundMessage
-from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.channels.telegram.adapter import TelegramChannel
+from messenger_app.channels.vk.events import parse_event as vk_parse_event
 from messenger_app.models import Message
 from messenger_app.services import attachments, auth, channels, inbox, outbox, widget
 from tests.fakes.base import PDF_BYTES
@@ -148,7 +149,7 @@ def setup_vk(f):
     ch = channels.add("vk", token=fake.token, base_url=fake.api_url,
                       config={"group_id": str(fake.group_id)})
     message = fake.state.queue_user_message(7001, "hi", first_name="Ivan")
-    msg = registry.build(ch)._parse_event({"type": "message_new", "object": {"message": message}})
+    msg = vk_parse_event({"type": "message_new", "object": {"message": message}})
     return _client(ch, msg)
 
 
@@ -401,7 +402,7 @@ def _telegram_press(f, ch):
 def _vk_press(f, ch):
     [sent] = f["vk"].state.sent
     message = f["vk"].state.press(7001, sent, "later")
-    return [registry.build(ch)._parse_event({"type": "message_new", "object": {"message": message}})]
+    return [vk_parse_event({"type": "message_new", "object": {"message": message}})]
 
 
 def _whatsapp_press(f, ch):

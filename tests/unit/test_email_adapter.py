@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import smtplib
 import socket
-import time
+import types
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -104,6 +105,21 @@ def mail(sender="Ann Lee <ann@example.org>", subject="Hello", text="Hi there", h
 
 async def poll(ch, cursor=""):
     return await ch.poll(cursor)
+
+
+@pytest.fixture
+def pauses(monkeypatch, imap):
+    """Each pause poll() takes before talking to IMAP, as (seconds, IMAP logins so far);
+    recorded instead of slept, so no test measures the clock."""
+    from messenger_app.channels.email import adapter as email_adapter
+
+    held: list[tuple[float, int]] = []
+
+    async def sleep(seconds, *args, **kwargs):
+        held.append((seconds, imap.logins))
+
+    monkeypatch.setattr(email_adapter, "asyncio", types.SimpleNamespace(**{**vars(asyncio), "sleep": sleep}))
+    return held
 
 
 # -- inbound --------------------------------------------------------------------------
@@ -298,7 +314,7 @@ async def test_uidvalidity_change_restarts(imap):
 
 
 @pytest.mark.asyncio
-async def test_initial_backlog_and_batches(imap):
+async def test_initial_backlog_and_batches(imap, pauses):
     for i in range(5):
         imap.append(mail(msgid=f"<n{i}@x>", text=f"n{i}"))
     newest, cursor = await poll(make_channel(imap, initial_backlog=2))
@@ -309,21 +325,21 @@ async def test_initial_backlog_and_batches(imap):
     assert empty_imap_cursor == ([], "1000:5")
     ch = make_channel(imap, batch_size=2, poll_interval=5)
     pages, cursor = [], ""
-    started = time.monotonic()
     for _ in range(3):  # a full batch means "more waiting": no pause before the next poll
         batch, cursor = await poll(ch, cursor)
         pages.append([m.text for m in batch])
     assert pages == [["n0", "n1"], ["n2", "n3"], ["n4"]] and cursor == "1000:5"
-    assert time.monotonic() - started < 2
+    assert pauses == []
 
 
 @pytest.mark.asyncio
-async def test_poll_waits_poll_interval_when_idle(imap):
-    ch = make_channel(imap, poll_interval=0.6)
-    started = time.monotonic()
+async def test_poll_waits_poll_interval_when_idle(imap, pauses):
+    ch = make_channel(imap, poll_interval=30)
     _, cursor = await poll(ch)
+    assert pauses == []  # the first poll goes at once
     await poll(ch, cursor)
-    assert 0.55 <= time.monotonic() - started < 3
+    ((seconds, logins_then),) = pauses  # the second was held, before it logged in
+    assert 0 < seconds <= 30 and logins_then == 1
     assert imap.logins == 2
 
 
@@ -530,7 +546,7 @@ async def test_smtp_auth_failure_is_permanent_without_password(smtp):
 
 
 @pytest.mark.asyncio
-async def test_smtp_421_refused_connection_and_timeout_are_transient(smtp):
+async def test_smtp_421_refused_connection_and_timeout_are_transient(smtp, monkeypatch):
     ch = make_channel(smtp=smtp)
     smtp.temp_fail(421, stage="MAIL")
     with pytest.raises(TransientError, match="421"):
@@ -543,14 +559,25 @@ async def test_smtp_421_refused_connection_and_timeout_are_transient(smtp):
         port = s.getsockname()[1]
     with pytest.raises(TransientError):
         await make_channel(smtp_port=port).send("ann@example.org", OutboundMessage(text="x"))
+    connects = []  # (port, timeout) of each SMTP connection: the configured timeout is used
+    real_socket = smtplib.SMTP._get_socket
+
+    def get_socket(self, host, port, timeout):
+        connects.append((port, timeout))
+        return real_socket(self, host, port, timeout)
+
+    monkeypatch.setattr(smtplib.SMTP, "_get_socket", get_socket)
     with socket.socket() as silent:  # accepts the connection, never greets
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
-        started = time.monotonic()
+        port = silent.getsockname()[1]
         with pytest.raises(TransientError, match="timed out"):
-            await make_channel(smtp_port=silent.getsockname()[1], timeout=0.3).send(
+            await make_channel(smtp_port=port, timeout=0.3).send(
                 "ann@example.org", OutboundMessage(text="x"))
-        assert time.monotonic() - started < 3
+        assert connects == [(port, 0.3)]
+        silent.settimeout(5)
+        conn, _ = silent.accept()  # the connection reached the silent server: it was its silence
+        conn.close()
     assert await ch.send("ann@example.org", OutboundMessage(text="works"))
     assert [r["message"].get_content().strip() for r in smtp.messages] == ["works"]
 

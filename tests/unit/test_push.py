@@ -26,9 +26,11 @@ from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message
 from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.push import PushSubscription
 from messenger_app.services import app_secrets, events, presence, push
+from messenger_app.services.push import notifier as push_notifier
 from tests.fakes.push_browser import Browser, b64u, unb64u
 from tests.fakes.push_service import FakePushService
 from tests.services import RedisServer, free_port
+from tests.waits import until
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -300,8 +302,7 @@ def test_push_is_encrypted_signed_and_sent_once_per_subscription(env, fake):
     dlg, msg = dialog("Анна", "Петрова", folders=(a, b), text=long_text)
 
     assert push.notify_for_event(inbound(dlg, msg)) == 2
-    got = fake.wait_for(2)
-    time.sleep(0.2)
+    got = list(fake.received)  # final: notify_* returns once every push was answered
     assert sorted(r["name"] for r in fake.received) == ["laptop", "phone"]  # in 2 folders: once
     for browser, name in ((phone, "phone"), (laptop, "laptop")):
         (req,) = [r for r in got if r["name"] == name]
@@ -336,8 +337,7 @@ def test_folder_with_push_off_sends_nothing(env, fake):
     assert push.notify_for_event(inbound(dlg, msg)) == 0
     other = dict(inbound(dlg, msg), reason="read")
     assert push.notify_for_event(other) == 0
-    time.sleep(0.3)
-    assert fake.received == []
+    assert fake.received == []  # notify_* returns once every push was answered: none went
 
 
 def test_operator_looking_at_the_dialog_gets_no_push(env, fake, monkeypatch):
@@ -350,8 +350,6 @@ def test_operator_looking_at_the_dialog_gets_no_push(env, fake, monkeypatch):
     presence.viewing(olga, dlg, "olga-tab-1")
     presence.viewing(ivan, other, "ivan-tab-1")  # ivan looks at another dialog
     assert push.notify_for_event(inbound(dlg, msg)) == 1
-    fake.wait_for(1)
-    time.sleep(0.2)
     assert [r["name"] for r in fake.received] == ["ivan"]  # never the inactive operator
 
     presence.left("olga-tab-1")
@@ -376,19 +374,49 @@ def test_gone_subscriptions_are_deleted_and_failures_never_raise(env, fake):
     assert push.notify_inbound(987654, None) == 0  # no such dialog: nothing, no error
 
 
-def test_notifier_listens_to_the_bus(env, fake):
+class NotifierSpy:
+    """Signals from the notifier instead of guessed sleeps: `subscribed` is set once it has
+    subscribed to the bus (events published from then on reach it), and `handled` lists each
+    event it finished pushing (whatever the push service answered)."""
+
+    def __init__(self, monkeypatch):
+        self.subscribed = asyncio.Event()
+        self.handled: list[dict] = []
+        bus, real_subscribe = events.bus(), events.bus().subscribe
+        real_notify = push_notifier.notify_for_event
+
+        def subscribe():
+            queue = real_subscribe()
+            self.subscribed.set()
+            return queue
+
+        def notify(event):
+            try:
+                return real_notify(event)
+            finally:
+                self.handled.append(event)
+
+        monkeypatch.setattr(bus, "subscribe", subscribe)
+        monkeypatch.setattr(push_notifier, "notify_for_event", notify)
+
+    async def start(self) -> asyncio.Task:
+        task = asyncio.create_task(push.run_notifier())
+        await asyncio.wait_for(self.subscribed.wait(), 10)
+        return task
+
+
+def test_notifier_listens_to_the_bus(env, fake, monkeypatch):
     push.subscribe(operator("olga"), Browser(fake.endpoint("olga")).json)
     quiet, q_msg = dialog("Quiet", folders=(folder("Archive", push_on=False),))
     dlg, msg = dialog("Vera", text="first")
 
     async def scenario():
-        task = asyncio.create_task(push.run_notifier())
-        await asyncio.sleep(0.1)
+        spy = NotifierSpy(monkeypatch)
+        task = await spy.start()
         events.publish("dialog", dialog_id=dlg, contact_id=0, reason="read")
         events.publish("dialog", dialog_id=quiet, contact_id=0, reason="inbound", message_id=q_msg)
         events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=msg)
-        await asyncio.to_thread(fake.wait_for, 1)
-        await asyncio.sleep(0.3)
+        await until(lambda: len(spy.handled) >= 2)  # both inbound events pushed (or not)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -398,7 +426,7 @@ def test_notifier_listens_to_the_bus(env, fake):
     assert fake.received[0]["name"] == "olga"
 
 
-def test_notifier_keeps_the_order_of_one_dialog(env, fake):
+def test_notifier_keeps_the_order_of_one_dialog(env, fake, monkeypatch):
     """Pushes of one dialog go out one after another (the last one shown must be the newest
     message), even when the push service answers slowly and unevenly."""
     fake.jitter = 0.15
@@ -415,8 +443,7 @@ def test_notifier_keeps_the_order_of_one_dialog(env, fake):
             ids.append(m.id)
 
     async def scenario():
-        task = asyncio.create_task(push.run_notifier())
-        await asyncio.sleep(0.1)
+        task = await NotifierSpy(monkeypatch).start()
         for mid in ids:
             events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=mid)
         await asyncio.to_thread(fake.wait_for, 8)

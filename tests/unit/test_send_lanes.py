@@ -165,7 +165,7 @@ def test_poller_rests_when_the_api_answers_at_once(data_dir, fake):
 _KILLED_AFTER_COMMIT = textwrap.dedent("""
     import asyncio, os, signal
     from messenger_app import workers
-    from messenger_app.channels.telegram import TelegramChannel
+    from messenger_app.channels.telegram.adapter import TelegramChannel
     from messenger_app.services import channels
 
     async def main():

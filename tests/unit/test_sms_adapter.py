@@ -11,7 +11,6 @@ from datetime import datetime
 
 import pytest
 
-from messenger_app.channels import sms
 from messenger_app.channels.base import (
     Choice,
     OutboundFile,
@@ -20,16 +19,14 @@ from messenger_app.channels.base import (
     TransientError,
     UnreachableError,
 )
-from messenger_app.channels.sms import (
-    SmsChannel,
-    SmsConfig,
-    SmsConfigError,
-    StatusEvent,
-    WebhookError,
-    parse_status,
-    parse_webhook,
-    verify_secret,
-)
+from messenger_app.channels.http import StatusEvent
+from messenger_app.channels.sms import webhook as sms_webhook
+from messenger_app.channels.sms.config import SmsConfig, SmsConfigError
+from messenger_app.channels.sms.gateway import SmsChannel
+from messenger_app.channels.sms.inbound import parse_webhook
+from messenger_app.channels.sms.kind import KIND as sms_kind
+from messenger_app.channels.sms.reports import parse_status
+from messenger_app.channels.sms.webhook import WebhookError, verify_secret
 from tests.fakes.sms_gateway import FakeSmsGateway
 
 API_KEY = "sk-live-SECRET-9f8e7d"
@@ -137,7 +134,7 @@ async def test_files_are_refused_never_dropped(gw):
     finally:
         await ch.close()
     assert gw.state.requests == []
-    assert sms.KIND.capabilities.refuse_reason([pdf], []) == "files_not_supported"
+    assert sms_kind.capabilities.refuse_reason([pdf], []) == "files_not_supported"
 
 
 @pytest.mark.asyncio
@@ -413,8 +410,8 @@ def test_parse_status_form_custom_fields_and_map():
 
 def test_verify_secret_is_constant_time_and_strict(monkeypatch):
     calls = []
-    real = sms.hmac.compare_digest
-    monkeypatch.setattr(sms.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    real = sms_webhook.hmac.compare_digest
+    monkeypatch.setattr(sms_webhook.hmac, "compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
     assert verify_secret("s3cr3t-Ж", "s3cr3t-Ж") is True
     assert verify_secret(["s3cr3t"], "s3cr3t") is True  # a query value list
     assert verify_secret("s3cr3t ", "s3cr3t") is False

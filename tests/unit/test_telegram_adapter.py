@@ -23,7 +23,8 @@ from messenger_app.channels.base import (  # noqa: E402
     TransientError,
     UnreachableError,
 )
-from messenger_app.channels.telegram import TelegramChannel  # noqa: E402
+from messenger_app.channels.telegram.adapter import TelegramChannel  # noqa: E402
+from messenger_app.channels.telegram.updates import parse_update  # noqa: E402
 from tests.waits import until
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
@@ -222,7 +223,7 @@ async def test_a_press_survives_a_failing_answer_and_unknown_data_is_its_own_tex
         assert [(m.choice_id, m.text) for m in messages] == [("old-button", "old-button")]
         assert ctl(fake, "answered") == [] and int(cursor2) == int(cursor) + 1
         # the same press twice (a redelivered update) keeps one external id
-        again = ch._parse_update(messages[0].raw)
+        again = parse_update(messages[0].raw)
         assert again.external_id == messages[0].external_id
     finally:
         await ch.close()

@@ -12,7 +12,7 @@ import pytest
 
 from messenger_app.channels.base import (Choice, OutboundFile, OutboundMessage, PermanentError,
                                          TransientError, UnreachableError)
-from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.channels.telegram.adapter import TelegramChannel
 from messenger_app.services import attachments
 from tests.fakes.base import OGG_BYTES, PDF_BYTES
 from tests.fakes.telegram_server import FakeTelegramServer, make_png

@@ -19,8 +19,10 @@ from messenger_app.channels.base import (
     UnreachableError,
     numbered_options,
 )
-from messenger_app.channels.vk import KIND as vk_kind
-from messenger_app.channels.vk import VkChannel, _choice_of, stable_random_id
+from messenger_app.channels.vk.adapter import VkChannel
+from messenger_app.channels.vk.events import _choice_of
+from messenger_app.channels.vk.kind import KIND as vk_kind
+from messenger_app.channels.vk.outbound import stable_random_id
 from tests.waits import until
 from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES, outbound_file
 from tests.fakes.vk_server import FakeVkServer

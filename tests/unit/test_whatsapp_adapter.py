@@ -20,18 +20,12 @@ from messenger_app.channels.base import (
     UnreachableError,
     numbered_options,
 )
-from messenger_app.channels.whatsapp import KIND as whatsapp_kind
-from messenger_app.channels.whatsapp import (
-    WINDOW_CLOSED,
-    MalformedWebhook,
-    StatusEvent,
-    WhatsAppChannel,
-    WhatsAppTemplate,
-    _media_type,
-    verify_challenge,
-    verify_signature,
-    window_open,
-)
+from messenger_app.channels.http import MalformedWebhook, StatusEvent
+from messenger_app.channels.whatsapp.adapter import WhatsAppChannel
+from messenger_app.channels.whatsapp.kind import KIND as whatsapp_kind
+from messenger_app.channels.whatsapp.outbound import WhatsAppTemplate, _media_type
+from messenger_app.channels.whatsapp.webhook import verify_challenge, verify_signature
+from messenger_app.channels.whatsapp.window import WINDOW_CLOSED, window_open
 from tests.fakes.base import (OGG_BYTES, PDF_BYTES, PNG_BYTES, WebhookReceiver, outbound_file,
                               post_webhook)
 from tests.fakes.whatsapp_server import SIGNATURE_HEADER, FakeWhatsAppServer

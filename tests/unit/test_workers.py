@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import func, select
 
 from messenger_app import db, workers
-from messenger_app.channels.telegram import TelegramChannel
+from messenger_app.channels.telegram.adapter import TelegramChannel
 from messenger_app.models import Channel, ChannelIdentity, Message
 from messenger_app.services import channels, dialog_list, inbox, outbox
 from tests.fakes.telegram_server import FakeTelegramServer

@@ -1,39 +1,15 @@
-"""VK community bot adapter: Bots Long Poll API + messages.send (API 5.199).
-
-Parses and sends; never touches the database; never retries on its own.
-
-Cursor: a compact JSON string {"server","key","ts"} (under 200 characters). An empty or
-unreadable cursor makes poll() ask groups.getLongPollServer for a fresh one. Long-poll
-`failed`: 1 → continue from the returned ts; 2 → new key, same ts; 3 → new key and ts
-(events in between are lost, as VK says).
-
-External ids: inbound "<peer_id>:<conversation_message_id>" (or "<peer_id>:m<id>" when VK gives
-no conversation id); outbound "<peer_id>:m<message_id>" — never colliding with inbound ones.
-
-Outbound files: a JPEG/PNG/GIF photo via photos.getMessagesUploadServer → multipart POST to the
-upload_url it returns (field "photo") → photos.saveMessagesPhoto → "photo<owner>_<id>"; any
-other file via docs.getMessagesUploadServer(type=doc) → upload (field "file") → docs.save →
-"doc<owner>_<id>"; then one messages.send with attachment="a,b,…". Choices: an inline
-keyboard of text buttons with payload {"choice": id}; the press arrives as a message_new whose
-payload carries it (InboundMessage.choice_id). Too many or too long → numbered text.
-"""
+"""VkChannel: the adapter the workers and the outbox use (long polling with the cursor,
+sending with uploads, profiles). See the package docstring."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 from typing import Any
 
 import httpx
 
-from messenger_app.lib.errors import DomainError
 from messenger_app.channels.base import (
-    Capabilities,
-    ChannelKind,
-    Choice,
-    SettingField,
     InboundMessage,
     OutboundFile,
     OutboundMessage,
@@ -44,38 +20,24 @@ from messenger_app.channels.base import (
     UnreachableError,
     numbered_options,
 )
-from messenger_app.channels.http import (
-    HttpAdapter,
-    compact_json,
-    guess_mime,
-    retry_after_of,
-    utc_from_timestamp,
+from messenger_app.channels.http import UPLOAD_TIMEOUT, HttpAdapter, compact_json, retry_after_of
+from messenger_app.channels.vk.events import parse_event
+from messenger_app.channels.vk.outbound import (
+    EMPTY_TEXT,
+    MAX_PHOTO,
+    PHOTO_TYPES,
+    _attachment_ref,
+    _keyboard,
+    stable_random_id,
 )
 
 API_VERSION = "5.199"
-CHAT_PEER_BASE = 2_000_000_000  # peer ids from here on are group chats, not people
 _TRANSIENT_CODES = {1, 6, 9, 10}  # unknown, too many requests, flood control, internal
 _AUTH_CODES = {5, 27, 28}  # user / group / app authorization failed
 # The client cannot be reached: no permission, privacy, blacklist, deleted/banned.
 _UNREACHABLE_CODES = {7, 18, 900, 901, 902}
 _DEFAULT_AVATAR_MARKERS = ("/images/camera_", "/images/deactivated_", "/images/community_")
 _MAX_LP_ROUNDS = 3
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-PHOTO_TYPES = ("image/jpeg", "image/png", "image/gif")  # photos.getMessagesUploadServer
-MAX_PHOTO = 50 * 1024 * 1024  # a bigger picture goes as a document
-MAX_DOC = 200 * 1024 * 1024
-# an inline keyboard: at most 10 buttons in at most 6 rows; label 40, payload 255 bytes
-MAX_BUTTONS, MAX_ROWS, MAX_LABEL, MAX_PAYLOAD = 10, 6, 40, 255
-EMPTY_TEXT = "👇"  # a keyboard needs a message; used when there is no text and no file
-
-
-def stable_random_id(key: str) -> int:
-    """VK's random_id for an idempotency key: the same key → the same positive int32, so a
-    retried send is de-duplicated by VK. No key → a fresh random one."""
-    if not key:
-        return secrets.randbelow(2**31 - 1) + 1
-    value = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big") & 0x7FFFFFFF
-    return value or 1
 
 
 class VkChannel(HttpAdapter):
@@ -113,7 +75,7 @@ class VkChannel(HttpAdapter):
             if failed is None:
                 if "ts" not in body or not isinstance(body.get("updates", []), list):
                     raise TransientError("vk long poll: malformed response")
-                messages = [m for m in map(self._parse_event, body.get("updates") or []) if m]
+                messages = [m for m in map(parse_event, body.get("updates") or []) if m]
                 state["ts"] = str(body["ts"])
                 return messages, compact_json(state)
             if failed == 1 and body.get("ts") is not None:
@@ -269,74 +231,6 @@ class VkChannel(HttpAdapter):
             raise UnreachableError(msg)
         raise PermanentError(msg)
 
-    # -- parsing ----------------------------------------------------------------------
-
-    def _parse_event(self, event: Any) -> InboundMessage | None:
-        if not isinstance(event, dict) or event.get("type") != "message_new":
-            return None
-        obj = event.get("object")
-        msg = obj.get("message") if isinstance(obj, dict) else None
-        if not isinstance(msg, dict):
-            return None
-        peer_id, from_id = msg.get("peer_id"), msg.get("from_id")
-        if not isinstance(peer_id, int) or not isinstance(from_id, int):
-            return None
-        if msg.get("out") or from_id <= 0 or peer_id >= CHAT_PEER_BASE or peer_id != from_id:
-            return None  # our own, a community's, or a group chat's message
-        cmid = msg.get("conversation_message_id")
-        if isinstance(cmid, int) and cmid > 0:
-            external_id = f"{peer_id}:{cmid}"
-        elif isinstance(msg.get("id"), int) and msg["id"] > 0:
-            external_id = f"{peer_id}:m{msg['id']}"
-        else:
-            return None
-        return InboundMessage(
-            external_id=external_id,
-            identity_external_id=str(from_id),
-            text=msg.get("text") or "",
-            sent_at=utc_from_timestamp(msg.get("date")),
-            attachments=_attachments(msg.get("attachments")),
-            choice_id=_choice_of(msg.get("payload")),
-            raw=event,
-        )
-
-
-def _attachment_ref(kind: str, item: Any) -> str:
-    if not isinstance(item, dict) or item.get("id") is None or item.get("owner_id") is None:
-        raise TransientError(f"vk {kind} save: malformed response")
-    ref = f"{kind}{item['owner_id']}_{item['id']}"
-    return f"{ref}_{item['access_key']}" if item.get("access_key") else ref
-
-
-def _keyboard(choices: list[Choice]) -> str | None:
-    """The inline keyboard JSON for the choices (one per row, two per row past six);
-    None when they do not fit (too many, a label or payload too long)."""
-    if len(choices) > MAX_BUTTONS:
-        return None
-    buttons = []
-    for c in choices:
-        payload = compact_json({"choice": c.id})
-        if not c.id or not c.label.strip() or len(c.label) > MAX_LABEL \
-                or len(payload.encode()) > MAX_PAYLOAD:
-            return None
-        buttons.append({"action": {"type": "text", "label": c.label, "payload": payload},
-                        "color": "secondary"})
-    per_row = 1 if len(buttons) <= MAX_ROWS else 2
-    rows = [buttons[i:i + per_row] for i in range(0, len(buttons), per_row)]
-    return compact_json({"inline": True, "buttons": rows})
-
-
-def _choice_of(payload: Any) -> str:
-    """The choice id in a pressed button's payload ('{"choice": "..."}'), or ""."""
-    if not isinstance(payload, str) or not payload:
-        return ""
-    try:
-        data = json.loads(payload)
-    except ValueError:
-        return ""
-    choice = data.get("choice") if isinstance(data, dict) else None
-    return str(choice) if isinstance(choice, (str, int)) and not isinstance(choice, bool) else ""
-
 
 def _read_cursor(cursor: str) -> dict[str, str] | None:
     if not cursor:
@@ -348,82 +242,3 @@ def _read_cursor(cursor: str) -> dict[str, str] | None:
     if not isinstance(data, dict) or not all(data.get(k) for k in ("server", "key", "ts")):
         return None
     return {"server": str(data["server"]), "key": str(data["key"]), "ts": str(data["ts"])}
-
-
-def _largest(items: list[dict], w: str = "width", h: str = "height") -> dict:
-    return max(items, key=lambda s: (s.get(w) or 0) * (s.get(h) or 0))
-
-
-def _att(kind: str, url: str | None, file_name: str | None = None, mime: str | None = None,
-         size: int | None = None, **extra: Any) -> dict[str, Any]:
-    return {"kind": kind, "url": url, "file_name": file_name, "mime_type": mime,
-            "file_size": size, **extra}
-
-
-def _attachments(items: Any) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        kind = item.get("type")
-        obj = item.get(kind) if isinstance(kind, str) else None
-        if not isinstance(obj, dict):
-            continue
-        if kind == "photo":
-            sizes = [s for s in obj.get("sizes") or [] if isinstance(s, dict) and s.get("url")]
-            if sizes:
-                out.append(_att("photo", _largest(sizes)["url"], None, "image/jpeg"))
-        elif kind == "graffiti" and obj.get("url"):
-            out.append(_att("photo", obj["url"], None, "image/png"))
-        elif kind == "doc":
-            title = obj.get("title") or ""
-            ext = obj.get("ext") or ""
-            name = title if not ext or title.lower().endswith("." + ext.lower()) else f"{title}.{ext}"
-            out.append(_att("document", obj.get("url"), name or None,
-                            guess_mime(name, "application/octet-stream"), obj.get("size")))
-        elif kind == "audio_message":
-            url = obj.get("link_ogg") or obj.get("link_mp3")
-            mime = "audio/ogg" if obj.get("link_ogg") else "audio/mpeg"
-            out.append(_att("voice", url, None, mime, None, duration=obj.get("duration")))
-        elif kind == "audio":
-            name = " - ".join(x for x in (obj.get("artist"), obj.get("title")) if x)
-            out.append(_att("audio", obj.get("url") or None, f"{name}.mp3" if name else None,
-                            "audio/mpeg", None, duration=obj.get("duration")))
-        elif kind == "video":
-            media = f"video{obj.get('owner_id')}_{obj.get('id')}"
-            out.append({"kind": "video", "media_id": media, "url": None,
-                        "file_name": obj.get("title") or None, "mime_type": None,
-                        "file_size": None, "link": f"https://vk.com/{media}",
-                        "duration": obj.get("duration")})
-        elif kind == "sticker":
-            images = [i for i in (obj.get("images") or obj.get("images_with_background") or [])
-                      if isinstance(i, dict) and i.get("url")]
-            url = _largest(images)["url"] if images else None
-            out.append(_att("sticker", url, None, "image/png", None,
-                            media_id=str(obj.get("sticker_id") or "") or None))
-    return out
-
-
-def _build(channel) -> VkChannel:
-    base = (channel.base_url or "").rstrip("/")
-    kw = {"base_url": base} if base else {}
-    return VkChannel(channel.token, int((channel.config or {}).get("group_id") or 0), **kw)
-
-
-def _validate(token: str, config: dict) -> dict:
-    if not str(config.get("group_id", "")).strip().isdigit():
-        raise DomainError("the VK community id must be a number", code="vk_group")
-    return {**config, "group_id": int(str(config["group_id"]).strip())}
-
-
-# VK: 10 attachments per message, documents up to 200 MB (photos, JPEG/PNG/GIF, 50 MB; a
-# bigger one goes as a document); an inline keyboard of 10 buttons with a label of at most 40
-# characters; text 4096; messages.send ~20/s per community; random_id makes a resend a no-op.
-KIND = ChannelKind(
-    "vk", "VK", _build, polling=True, token_label="Community access token", validate=_validate,
-    custom_base_url=True, probe_on_save=True,
-    fields=(SettingField("group_id", "Community (group) id", required=True, kind="number"),),
-    capabilities=Capabilities(max_files=10, max_file_size=MAX_DOC, max_text=4096,
-                              native_choices=MAX_BUTTONS, max_choices=10, max_choice_label=MAX_LABEL,
-                              rate_per_second=20, rate_per_chat_per_second=1, dedup_sends=True),
-)

@@ -1,36 +1,15 @@
-"""Telegram Bot API adapter (long polling). Parses and sends; never touches the database.
-
-Files: one Bot API call per file (sendPhoto / sendVoice / sendAudio / sendVideo /
-sendDocument, a multipart upload of OutboundFile.path). Buttons: an inline keyboard, one
-button per row, callback_data = Choice.id (1-64 bytes). A pressed button arrives as a
-`callback_query` update: poll() turns it into an InboundMessage with choice_id = the data
-and text = the pressed button's label, and answers it (answerCallbackQuery) so the client's
-app stops its spinner; a failed answer never loses the update.
-
-It never retries on its own: 429 / 5xx / network trouble raise TransientError (with
-retry_after when Telegram says so) and the caller decides when to try again.
-"""
+"""TelegramChannel: the adapter the workers and the outbox use (long polling, sending,
+profiles, downloads). See the package docstring."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timezone
-from typing import Any
-
 import json
 import logging
-import os
+from typing import Any
 
 import httpx
 
-from messenger_app.lib.filetypes import sniff as sniff_content_type
-from messenger_app.lib.retry import retry_after_of
-from messenger_app.lib.scrub import scrub
-from messenger_app.lib.errors import DomainError
 from messenger_app.channels.base import (
-    Capabilities,
-    ChannelKind,
-    Choice,
     InboundMessage,
     OutboundFile,
     OutboundMessage,
@@ -40,17 +19,17 @@ from messenger_app.channels.base import (
     TransientError,
     UnreachableError,
 )
+from messenger_app.channels.http import UPLOAD_TIMEOUT
+from messenger_app.channels.telegram.outbound import MAX_CAPTION, _keyboard, _media_method, _readable
+from messenger_app.channels.telegram.updates import _largest, parse_update
+from messenger_app.lib.filetypes import sniff as sniff_content_type
+from messenger_app.lib.retry import retry_after_of
+from messenger_app.lib.scrub import scrub
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-MAX_CALLBACK_DATA = 64  # bytes of callback_data (Bot API)
-MAX_CAPTION = 1024  # characters of a media caption
-MAX_PHOTO = 10 * 1024 * 1024  # sendPhoto's limit; bigger pictures go as documents
-_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-UPLOAD_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
-_MEDIA_KINDS = ("document", "voice", "audio", "video", "sticker")
 # 400s that mean "this person cannot be reached by this bot", not "our request is wrong".
 _UNREACHABLE_400 = ("chat not found", "user not found", "peer_id_invalid")
-log = logging.getLogger(__name__)
+log = logging.getLogger("messenger_app.channels.telegram")  # the name it always had
 
 
 class TelegramChannel:
@@ -84,7 +63,7 @@ class TelegramChannel:
             update_id = update.get("update_id")
             if isinstance(update_id, int) and (not next_cursor or update_id + 1 > int(next_cursor)):
                 next_cursor = str(update_id + 1)
-            parsed = self._parse_update(update)
+            parsed = parse_update(update)
             if parsed is not None:
                 messages.append(parsed)
         for update in updates:
@@ -273,165 +252,3 @@ class TelegramChannel:
 
     def _scrub(self, text: Any) -> str:
         return scrub(text, self._token, mask="<token>")
-
-    # -- parsing ----------------------------------------------------------------
-
-    def _parse_update(self, update: dict) -> InboundMessage | None:
-        if isinstance(update.get("callback_query"), dict):
-            return self._parse_callback(update)
-        msg = update.get("message") or update.get("edited_message")
-        if not isinstance(msg, dict):
-            return None
-        chat, sender = msg.get("chat") or {}, msg.get("from") or {}
-        if chat.get("type") != "private" or not sender.get("id") or sender.get("is_bot"):
-            return None
-        first, last = sender.get("first_name", ""), sender.get("last_name", "")
-        contact = msg.get("contact") or {}
-        phone = contact.get("phone_number", "") if contact.get("user_id") == sender["id"] else ""
-        date = msg.get("date")
-        sent_at = (
-            datetime.fromtimestamp(date, tz=timezone.utc).replace(tzinfo=None)
-            if isinstance(date, (int, float))
-            else None
-        )
-        return InboundMessage(
-            external_id=f"{chat['id']}:{msg['message_id']}",
-            identity_external_id=str(sender["id"]),
-            text=msg.get("text") or msg.get("caption") or "",
-            sent_at=sent_at,
-            display_name=f"{first} {last}".strip(),
-            first_name=first,
-            last_name=last,
-            username=sender.get("username", ""),
-            phone=phone,
-            attachments=_attachments(msg),
-            raw=update,
-        )
-
-    def _parse_callback(self, update: dict) -> InboundMessage | None:
-        """A pressed inline button: choice_id = its callback_data, text = its label (as the
-        keyboard of the message it was pressed under shows it), else the data itself."""
-        query = update["callback_query"]
-        sender = query.get("from") or {}
-        data = query.get("data")
-        message = query.get("message") if isinstance(query.get("message"), dict) else {}
-        chat = message.get("chat") or {}
-        if not query.get("id") or not sender.get("id") or sender.get("is_bot"):
-            return None
-        if not isinstance(data, str) or not data:  # a game button: nothing was chosen
-            return None
-        if chat.get("type") != "private":  # a group, or an inline-mode message: not ours
-            return None
-        first, last = sender.get("first_name", ""), sender.get("last_name", "")
-        return InboundMessage(
-            external_id=f"cb:{query['id']}",
-            identity_external_id=str(sender["id"]),
-            text=_button_label(message, data) or data,
-            display_name=f"{first} {last}".strip(),
-            first_name=first,
-            last_name=last,
-            username=sender.get("username", ""),
-            choice_id=data,
-            raw=update,
-        )
-
-
-def _keyboard(choices: list[Choice]) -> dict | None:
-    """An inline keyboard, one button per row. The outbox guarantees 1-64 byte ids; an id
-    Telegram would refuse is refused here too, before anything is sent."""
-    if not choices:
-        return None
-    for c in choices:
-        if not c.id or len(c.id.encode("utf-8")) > MAX_CALLBACK_DATA:
-            raise PermanentError("telegram: a button id must be 1-64 bytes")
-    return {"inline_keyboard": [[{"text": c.label, "callback_data": c.id}] for c in choices]}
-
-
-def _button_label(message: dict, data: str) -> str:
-    rows = ((message.get("reply_markup") or {}).get("inline_keyboard")) or []
-    for row in rows if isinstance(rows, list) else []:
-        for button in row if isinstance(row, list) else []:
-            if isinstance(button, dict) and button.get("callback_data") == data:
-                return str(button.get("text") or "")
-    return ""
-
-
-def _readable(path: str) -> bool:
-    return bool(path) and os.path.isfile(path) and os.access(path, os.R_OK)
-
-
-def _media_method(f: OutboundFile) -> tuple[str, str]:
-    """(Bot API method, its file field) for one stored file (kind and mime were decided
-    from the bytes when it was stored)."""
-    kind, mime, size = f.kind, f.mime_type or "", f.size
-    if kind == "photo" and mime in _PHOTO_TYPES and size <= MAX_PHOTO:
-        return "sendPhoto", "photo"
-    if kind == "voice" and mime == "audio/ogg":
-        return "sendVoice", "voice"
-    if kind == "audio" and mime in ("audio/mpeg", "audio/mp4"):
-        return "sendAudio", "audio"
-    if kind == "video" and mime == "video/mp4":
-        return "sendVideo", "video"
-    return "sendDocument", "document"
-
-
-def _largest(sizes: list[dict]) -> dict:
-    return max(sizes, key=lambda s: (s.get("width", 0) * s.get("height", 0), s.get("file_size", 0)))
-
-
-def _attachment(kind: str, obj: dict, mime: str | None = None) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "file_id": obj.get("file_id"),
-        "file_name": obj.get("file_name"),
-        "mime_type": obj.get("mime_type") or mime,
-        "file_size": obj.get("file_size"),
-    }
-
-
-def _attachments(msg: dict) -> list[dict[str, Any]]:
-    out = []
-    if msg.get("photo"):
-        out.append(_attachment("photo", _largest(msg["photo"]), "image/jpeg"))
-    for kind in _MEDIA_KINDS:
-        obj = msg.get(kind)
-        if isinstance(obj, dict):
-            mime = None
-            if kind == "sticker":
-                mime = (
-                    "video/webm" if obj.get("is_video")
-                    else "application/x-tgsticker" if obj.get("is_animated")
-                    else "image/webp"
-                )
-            out.append(_attachment(kind, obj, mime))
-    if isinstance(msg.get("video_note"), dict):  # round videos: shown as a plain video
-        out.append(_attachment("video", msg["video_note"], "video/mp4"))
-    return out
-
-
-def _build(channel) -> TelegramChannel:
-    from messenger_app import settings
-
-    base = (channel.base_url or "").rstrip("/") or settings.get().telegram_api_base
-    return TelegramChannel(channel.token, base)
-
-
-# Bot API limits: 50 MB per upload, 4096 characters per message (1024 per caption), inline
-# keyboard buttons with callback_data of 1-64 bytes; ~30 messages/s per bot, ~1/s per chat.
-TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{20,100}$")
-
-
-def _validate(token: str, config: dict) -> dict:
-    if not TOKEN_RE.match(token or ""):
-        raise DomainError("a bot token looks like 123456789:AAHk2bX_example-token-from-BotFather "
-                          "(3-15 digits, a colon, then 20-100 letters, digits, _ or -)", code="tg_token")
-    return config
-
-
-KIND = ChannelKind(
-    "telegram", "Telegram", _build, polling=True, token_label="Bot token", validate=_validate,
-    token_secret=False, custom_base_url=True, probe_on_save=True,
-    capabilities=Capabilities(max_files=10, max_file_size=50 * 1024 * 1024, max_text=4096,
-                              native_choices=10, max_choices=10, max_choice_label=64,
-                              rate_per_second=30, rate_per_chat_per_second=1),
-)
