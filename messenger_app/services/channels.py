@@ -14,6 +14,7 @@ from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel
 from messenger_app.services import events
+from messenger_app.services.event_types import ChannelsChanged
 from messenger_app.lib.errors import DomainError
 
 
@@ -81,8 +82,9 @@ def add(kind: str, name: str = "", token: str = "", base_url: str = "",
                      base_url=base, config=cfg, bot_username=bot_username[:200],
                      webhook_secret=secrets.token_urlsafe(24) if spec.webhook else "")
         s.add(ch)
+        s.flush()
+        events.on_commit(s, ChannelsChanged(channel_id=ch.id))
         s.commit()
-    events.publish("channels")
     return ch
 
 
@@ -99,8 +101,8 @@ def set_enabled(channel_id: int, enabled: bool) -> None:
             raise ChannelConfigError("no such channel", code="no_channel")
         ch.enabled = enabled
         s.add(ch)
+        events.on_commit(s, ChannelsChanged(channel_id=ch.id))
         s.commit()
-    events.publish("channels")
 
 
 def save_cursor(channel_id: int, cursor: str, error: str = "") -> None:

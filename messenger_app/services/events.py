@@ -1,8 +1,19 @@
 """The event bus: services publish after commit, every open tab's state listens.
 
+A write adds its typed events (services/event_types.py) to its transaction:
+
+    with db.session() as s:
+        ...
+        events.on_commit(s, DialogChanged(dialog_id=d, contact_id=c, reason="read"))
+        s.commit()
+
+They are buffered in the session (`session.info`) and sent by SQLAlchemy's after_commit
+hook once the commit went through; a rollback (or a session closed without commit) drops
+them, so a tab never hears of a write that did not happen. There is no other way to send.
+
 In-process by default. With REDIS_URL set, events go through Redis pub/sub so that
-several backend processes (or hosts) see each other's events. `publish()` is safe to call
-from any thread (services are synchronous).
+several backend processes (or hosts) see each other's events. Sending is safe from any
+thread (services are synchronous). On the wire an event is `{"kind": ..., fields}`.
 """
 
 from __future__ import annotations
@@ -15,7 +26,11 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from messenger_app import settings
+from messenger_app.services.event_types import Event
 
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "messenger:events"
@@ -74,8 +89,10 @@ class Bus:
 
     # -- publish ---------------------------------------------------------------------
     def publish(self, kind: str, **data: Any) -> None:
+        self.send({"kind": kind, **data})
+
+    def send(self, event: dict) -> None:
         """Never raises: callers have committed already, an event must not undo their work."""
-        event = {"kind": kind, **data}
         if self.redis_url and time.monotonic() >= self._retry_at:
             live = self.subscribed.is_set()  # read before publishing: Redis delivers it back
             try:
@@ -194,7 +211,57 @@ def bus() -> Bus:
 
 
 def publish(kind: str, **data: Any) -> None:
+    """TRANSITIONAL: the last callers (bot, mailings, client_import) move to on_commit."""
     bus().publish(kind, **data)
+
+
+# -- the unit of work: events go out after their transaction's commit ------------------
+_KEY = "messenger_events"  # session.info: [(the (nested) transaction, event), ...]
+
+
+def on_commit(session: Session, *evs: Event) -> None:
+    """Send `evs` once `session`'s transaction commits; nothing if it rolls back. Raises
+    RuntimeError outside a transaction and TypeError for anything but an Event."""
+    if not session.in_transaction():
+        raise RuntimeError("events.on_commit outside a transaction: add the events before "
+                           "the commit, in the session that writes")
+    tx = session.get_nested_transaction() or session.get_transaction()
+    buf = session.info.setdefault(_KEY, [])
+    for ev in evs:
+        if not isinstance(ev, Event):
+            raise TypeError(f"not an event: {ev!r}")
+        buf.append((tx, ev))
+
+
+def deliver(wire: dict) -> None:
+    """Hand one committed event to the bus (the after-commit hook's only exit)."""
+    bus().send(wire)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    buf = session.info.get(_KEY)
+    if not buf:
+        return
+    nested = session.get_nested_transaction()
+    if nested is not None:  # a savepoint: its events now belong to the enclosing transaction
+        session.info[_KEY] = [(nested.parent if tx is nested else tx, ev) for tx, ev in buf]
+        return
+    session.info[_KEY] = []
+    for _, ev in buf:
+        try:
+            deliver(ev.wire())
+        except Exception:  # the commit happened: an event must not turn it into an error
+            log.exception("sending %s after commit failed", ev)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    """A transaction that ended without commit (rollback, close) takes its events along."""
+    buf = session.info.get(_KEY)
+    if buf:
+        session.info[_KEY] = [] if transaction.parent is None else [
+            (tx, ev) for tx, ev in buf if tx is not transaction]
 
 
 def reset() -> None:

@@ -25,6 +25,7 @@ from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import bot_jobs, events, jobs, stats
+from messenger_app.services.event_types import DialogChanged, MessageChanged
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -101,10 +102,6 @@ def receive_many(channel_id: int, channel_kind: str, messages: list[InboundMessa
         except IntegrityError:
             if attempt:
                 raise
-    for r in results:
-        if r.created:
-            events.publish("dialog", dialog_id=r.dialog_id, contact_id=r.contact_id,
-                           reason="inbound", message_id=r.message_id)
     return results
 
 
@@ -173,7 +170,8 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     ext_ids = [m.external_id for m in messages]
     who = list({m.identity_external_id for m in messages})
     out: list[Received] = []
-    with db.engine().begin() as conn:
+    with db.session() as s:
+        conn = s.connection()
         known = {r.external_id: r for r in conn.execute(
             sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id)
             .where(_M.c.channel_id == channel_id, _M.c.external_id.in_(ext_ids)))}
@@ -231,6 +229,10 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             conn.execute(_BUMP_DIALOG, list(bumps.values()))
             conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
             conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in firsts.items()])
+        events.on_commit(s, *[DialogChanged(dialog_id=r.dialog_id, contact_id=r.contact_id,
+                                            reason="inbound", message_id=r.message_id)
+                              for r in out if r.created])
+        s.commit()
     return out
 
 
@@ -297,11 +299,11 @@ def set_identity_profile(identity_id: int, display_name: str = "", avatar: str =
                 contact.avatar = avatar
                 s.add(contact)
         s.add(identity)
-        s.commit()
         dialog = s.exec(select(Dialog).where(Dialog.contact_id == identity.contact_id)).first()
-    if dialog is not None:
-        events.publish("dialog", dialog_id=dialog.id, contact_id=identity.contact_id,
-                       reason="profile")
+        if dialog is not None:
+            events.on_commit(s, DialogChanged(dialog_id=dialog.id, contact_id=identity.contact_id,
+                                              reason="profile"))
+        s.commit()
 
 
 def find_message(channel_id: int, external_id: str) -> tuple[int, list[dict]] | None:
@@ -320,10 +322,9 @@ def set_attachments(message_id: int, attachments: list[dict]) -> None:
             return
         msg.attachments = storable.value(attachments)
         s.add(msg)
+        events.on_commit(s, MessageChanged(dialog_id=msg.dialog_id, contact_id=msg.contact_id,
+                                           message_id=message_id, reason="media"))
         s.commit()
-        ids = (msg.dialog_id, msg.contact_id)
-    events.publish("message", dialog_id=ids[0], contact_id=ids[1], message_id=message_id,
-                   reason="media")
 
 
 def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
@@ -338,11 +339,12 @@ def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
             return False
         ident.reachable, ident.unreachable_reason = reachable, ("" if reachable else reason[:500])
         s.add(ident)
-        s.commit()
         contact_id = ident.contact_id
         dialog = s.exec(select(Dialog).where(Dialog.contact_id == contact_id)).first()
-    if dialog is not None:
-        events.publish("dialog", dialog_id=dialog.id, contact_id=contact_id, reason="reachable")
+        if dialog is not None:
+            events.on_commit(s, DialogChanged(dialog_id=dialog.id, contact_id=contact_id,
+                                              reason="reachable"))
+        s.commit()
     return True
 
 
@@ -354,7 +356,7 @@ def mark_read(dialog_id: int) -> bool:
             return False
         dialog.unread_count = 0
         s.add(dialog)
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=dialog.contact_id,
+                                          reason="read"))
         s.commit()
-        contact_id = dialog.contact_id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="read")
     return True

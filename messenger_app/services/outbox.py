@@ -27,6 +27,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
 from messenger_app.models.message import FAILED, IN, OUT, QUEUED, SENDING, SENT
 from messenger_app.services import events, rollups, stats
+from messenger_app.services.event_types import DialogChanged, MessageChanged, OutboxQueued
 from messenger_app.lib import subjects
 from messenger_app.lib.errors import DomainError
 from messenger_app.services.inbox import preview_of
@@ -146,11 +147,11 @@ def queue(dialog_id: int, operator_id: int | None, text: str, identity_id: int |
             dialog.last_channel_kind = route.channel_kind
             dialog.last_direction = OUT
             s.add(dialog)
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=dialog.contact_id,
+                                          reason="outbound", message_id=msg.id),
+                         OutboxQueued(message_id=msg.id, channel_id=route.channel_id))
         s.commit()
-        msg_id, contact_id = msg.id, dialog.contact_id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="outbound",
-                   message_id=msg_id)
-    events.publish("outbox", message_id=msg_id, channel_id=route.channel_id)
+        msg_id = msg.id
     return msg_id
 
 
@@ -248,10 +249,9 @@ def recover_stale(now: datetime | None = None) -> tuple[int, int]:
                                   {"status": msg.status, "at": now.isoformat(),
                                    "error": "" if caps.dedup_sends else DELIVERY_UNKNOWN}]
             s.add(msg)
+        events.on_commit(s, *[MessageChanged(dialog_id=m.dialog_id, contact_id=m.contact_id,
+                                             message_id=m.id, status=m.status) for m in rows])
         s.commit()
-        touched = [(m.id, m.dialog_id, m.contact_id, m.status) for m in rows]
-    for mid, did, cid, status in touched:
-        events.publish("message", dialog_id=did, contact_id=cid, message_id=mid, status=status)
     return requeued, failed
 
 
@@ -409,10 +409,9 @@ def _record(message_id: int, status: str, error: str, external_id, retry_in, unr
             identity.reachable, identity.unreachable_reason = False, error[:500]
             s.add(identity)
         s.add(msg)
+        events.on_commit(s, MessageChanged(dialog_id=msg.dialog_id, contact_id=msg.contact_id,
+                                           message_id=message_id, status=status))
         s.commit()
-        dialog_id, contact_id = msg.dialog_id, msg.contact_id
-    events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
-                   status=status)
 
 
 def retry(message_id: int) -> bool:
@@ -423,11 +422,10 @@ def retry(message_id: int) -> bool:
             return False
         msg.status, msg.error, msg.attempts, msg.next_attempt_at = QUEUED, "", 0, utcnow()
         s.add(msg)
+        events.on_commit(s, MessageChanged(dialog_id=msg.dialog_id, contact_id=msg.contact_id,
+                                           message_id=message_id, status=QUEUED),
+                         OutboxQueued(message_id=message_id, channel_id=msg.channel_id))
         s.commit()
-        dialog_id, contact_id, channel_id = msg.dialog_id, msg.contact_id, msg.channel_id
-    events.publish("message", dialog_id=dialog_id, contact_id=contact_id, message_id=message_id,
-                   status=QUEUED)
-    events.publish("outbox", message_id=message_id, channel_id=channel_id)
     return True
 
 
@@ -459,7 +457,7 @@ def apply_status(channel_id: int, external_id: str, status: str, error: str = ""
         if msg.origin_kind == "mailing" and status in MAILING_METRICS:
             rollups.record(s.connection(), MAILING_METRICS[status], now, key=msg.origin_id)
         s.add(msg)
+        events.on_commit(s, MessageChanged(dialog_id=msg.dialog_id, contact_id=msg.contact_id,
+                                           message_id=msg.id, status=status))
         s.commit()
-        ids = (msg.id, msg.dialog_id, msg.contact_id)
-    events.publish("message", dialog_id=ids[1], contact_id=ids[2], message_id=ids[0], status=status)
     return True

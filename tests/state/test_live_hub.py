@@ -42,13 +42,13 @@ def test_hub_hands_one_digest_per_burst_to_every_tab(data_dir):
     async def scenario():
         hub = live.Hub(window=0.05)
         tabs = [hub.subscribe() for _ in range(3)]
-        events.publish("dialog", dialog_id=1, reason="inbound")
+        events.bus().publish("dialog", dialog_id=1, reason="inbound")
         first = [await asyncio.wait_for(t.get(), 5) for t in tabs]
         for i in range(2, 12):  # a burst: one digest for all of it
-            events.publish("dialog", dialog_id=i, reason="inbound")
+            events.bus().publish("dialog", dialog_id=i, reason="inbound")
         second = [await asyncio.wait_for(t.get(), 5) for t in tabs]
         hub.unsubscribe(tabs[0])
-        events.publish("dialog", dialog_id=99, reason="read")
+        events.bus().publish("dialog", dialog_id=99, reason="read")
         third = [await asyncio.wait_for(t.get(), 5) for t in tabs[1:]]
         left = [t.qsize() for t in tabs]
         hub._task.cancel()

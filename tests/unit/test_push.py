@@ -384,9 +384,9 @@ def test_notifier_listens_to_the_bus(env, fake):
     async def scenario():
         task = asyncio.create_task(push.run_notifier())
         await asyncio.sleep(0.1)
-        events.publish("dialog", dialog_id=dlg, contact_id=0, reason="read")
-        events.publish("dialog", dialog_id=quiet, contact_id=0, reason="inbound", message_id=q_msg)
-        events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=msg)
+        events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="read")
+        events.bus().publish("dialog", dialog_id=quiet, contact_id=0, reason="inbound", message_id=q_msg)
+        events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=msg)
         await asyncio.to_thread(fake.wait_for, 1)
         await asyncio.sleep(0.3)
         task.cancel()
@@ -418,7 +418,7 @@ def test_notifier_keeps_the_order_of_one_dialog(env, fake):
         task = asyncio.create_task(push.run_notifier())
         await asyncio.sleep(0.1)
         for mid in ids:
-            events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=mid)
+            events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=mid)
         await asyncio.to_thread(fake.wait_for, 8)
         task.cancel()
 
