@@ -24,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
@@ -93,6 +93,7 @@ class Bus:
 
     def send(self, event: dict) -> None:
         """Never raises: callers have committed already, an event must not undo their work."""
+        _run_hooks(event)
         if self.redis_url and time.monotonic() >= self._retry_at:
             live = self.subscribed.is_set()  # read before publishing: Redis delivers it back
             try:
@@ -156,11 +157,15 @@ class Bus:
                             log.info("redis subscription is back; tabs refresh")
                         self.listener_down = False
                         if missed:
+                            _run_hooks({"kind": RESYNC})
                             self._fan_out({"kind": RESYNC})
                         was_subscribed = True
                     elif kind == "message":
                         try:
-                            self._fan_out(json.loads(msg["data"]))
+                            ev = json.loads(msg["data"])
+                            if isinstance(ev, dict):
+                                _run_hooks(ev)
+                            self._fan_out(ev)
                         except (ValueError, TypeError):
                             log.warning("ignored a malformed event on %s", REDIS_CHANNEL)
             except asyncio.CancelledError:
@@ -267,3 +272,25 @@ def _after_transaction_end(session: Session, transaction) -> None:
 def reset() -> None:
     global _bus
     _bus = None
+    _run_hooks({"kind": RESYNC})  # another database (tests): caches start over
+
+
+# -- hooks: process-wide caches hear every event this process sends or receives ----------
+_hooks: list[Callable[[dict], None]] = []
+
+
+def on_event(fn: Callable[[dict], None]) -> Callable[[dict], None]:
+    """Register `fn(event)` for every event this process sends (right after its commit, in
+    the committing thread) or hears from other processes through Redis, and for a resync
+    ({"kind": "resync"}: anything may have changed). For cache invalidation: it must be
+    quick and must not raise."""
+    _hooks.append(fn)
+    return fn
+
+
+def _run_hooks(event: dict) -> None:
+    for fn in list(_hooks):
+        try:
+            fn(event)
+        except Exception:
+            log.exception("event hook %s failed on %s", fn, event)

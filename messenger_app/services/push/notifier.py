@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from messenger_app.services.push.subscriptions import known_none, none_stored
 from messenger_app.services.push.rules import targets_for
 from messenger_app.services.push.sending import notify_inbound
 
@@ -21,6 +22,8 @@ def notify_for_event(event: dict) -> int:
     try:
         dialog_id = int(event["dialog_id"])
     except (KeyError, TypeError, ValueError):
+        return 0
+    if none_stored():  # nobody to push to: no rule to look up (cached)
         return 0
     if not targets_for(dialog_id):
         return 0
@@ -51,6 +54,8 @@ async def run_notifier(max_parallel: int = 4) -> None:
         while True:
             event = await queue.get()
             if event.get("kind") != "dialog" or event.get("reason") != "inbound":
+                continue
+            if known_none():  # no browser subscribed: not even a thread hop
                 continue
             dialog_id = event.get("dialog_id")
             before = last.get(dialog_id)
