@@ -129,8 +129,8 @@ class Workers:
         await adapters.close_all()
 
     async def route_events(self) -> None:
-        """Wake the lane of a channel when something is queued on it, the job runner when an
-        inbound message (which may carry jobs) or a job arrives."""
+        """Wake the lane of a channel when something is queued on it, the job runner when a
+        job was queued (JobsQueued: also sent by an inbound batch that queued any)."""
         q = await events.bus().subscribe()  # returns once Redis confirmed SUBSCRIBE
         try:
             while True:
@@ -141,7 +141,7 @@ class Workers:
                     for c, wake in self.wakeups.items():
                         if cid is None or c == cid:
                             wake.set()
-                elif kind == "jobs" or (kind == "dialog" and ev.get("reason") == "inbound"):
+                elif kind == "jobs":
                     self.jobs_wakeup.set()
                 elif kind == "mailing_feed":
                     self.mailing_wakeup.set()

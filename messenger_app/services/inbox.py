@@ -25,7 +25,7 @@ from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import bot_jobs, events, jobs, stats
-from messenger_app.services.event_types import DialogChanged, MessageChanged
+from messenger_app.services.event_types import DialogChanged, JobsQueued, MessageChanged
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -136,7 +136,8 @@ def needs_download(attachments: list | None) -> bool:
 
 
 def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
-              profile: bool) -> None:
+              profile: bool) -> bool:
+    """The message's background work as jobs in its transaction; True when there is any."""
     if profile:
         jobs.add_in(conn, "profile", f"profile:{identity_id}",
                  {"channel_id": channel_id, "identity_id": identity_id,
@@ -145,6 +146,7 @@ def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
         digest = hashlib.sha1(msg.external_id.encode("utf-8", "replace")).hexdigest()[:24]
         jobs.add_in(conn, "media", f"media:{channel_id}:{digest}",
                  {"channel_id": channel_id, "external_id": msg.external_id})
+    return profile or needs_download(msg.attachments)
 
 
 _M, _I, _C, _D = (Message.__table__, ChannelIdentity.__table__, Contact.__table__,
@@ -184,6 +186,7 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         reached: dict[int, object] = {}  # identity id -> its last message's time
         firsts: dict[int, object] = {}  # contact id -> its first message's time in the batch
         bots: bool | None = None  # is any scenario published (asked once per batch)
+        jobs_added = False  # the job runner is woken only when the batch queued jobs
         for msg in messages:
             hit = known.get(msg.external_id)
             if hit is not None:
@@ -211,11 +214,13 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
                 choice_id=choice_id[:256], claimed_by="",
                 subject=msg.subject or "")).inserted_primary_key[0]
-            _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
+            if _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile):
+                jobs_added = True
             if bots is None:
                 bots = bot_jobs.any_published(conn)
             if bots:  # the chat-bot's turn, after this commit (services/bot.py)
                 bot_jobs.add_inbound_job(conn, contact_id, message_id, now)
+                jobs_added = True
             n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
             bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,
                                 "b_preview": preview_of(msg.text, msg.attachments)}
@@ -232,6 +237,8 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         events.on_commit(s, *[DialogChanged(dialog_id=r.dialog_id, contact_id=r.contact_id,
                                             reason="inbound", message_id=r.message_id)
                               for r in out if r.created])
+        if jobs_added:
+            events.on_commit(s, JobsQueued())
         s.commit()
     return out
 

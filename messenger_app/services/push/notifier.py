@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from messenger_app.services.push.subscriptions import known_none, none_stored
+from messenger_app.services.push.subscriptions import known_none
 from messenger_app.services.push.rules import targets_for
 from messenger_app.services.push.sending import notify_inbound
 
@@ -22,8 +22,6 @@ def notify_for_event(event: dict) -> int:
     try:
         dialog_id = int(event["dialog_id"])
     except (KeyError, TypeError, ValueError):
-        return 0
-    if none_stored():  # nobody to push to: no rule to look up (cached)
         return 0
     if not targets_for(dialog_id):
         return 0

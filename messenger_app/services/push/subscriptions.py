@@ -11,10 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
-
-from sqlalchemy import func
 
 from messenger_app import db
 from messenger_app.models.push import PushSubscription
