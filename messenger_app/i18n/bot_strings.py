@@ -1,5 +1,5 @@
-"""The chat-bot runtime's strings (issue 12): refusals of services/scenarios.py and
-services/bot.py, the card's scenario block and the bot's own notes; merged into
+"""The chat-bot runtime's strings (issue 12): refusals of services/scenarios/ and
+services/bot/, the card's scenario block and the bot's own notes; merged into
 strings.EN / strings.RU. Kept apart so that they do not clash with other edits."""
 
 EN = {

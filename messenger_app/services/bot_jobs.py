@@ -1,4 +1,4 @@
-"""The chat-bot's share of inbox.receive's transaction (kept apart from services/bot.py, which
+"""The chat-bot's share of inbox.receive's transaction (kept apart from services/bot/, which
 imports the CRM and the outbox, so that inbox can import this without an import cycle)."""
 
 from __future__ import annotations

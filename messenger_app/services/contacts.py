@@ -1,6 +1,6 @@
 """The Contacts page's table (read only): one indexed query a page, newest activity first.
 
-Writes go through services/crm/ and services/client_import.py; this module only reads.
+Writes go through services/crm/ and services/client_import/; this module only reads.
 The search is the dialog list's (L4): any part of the phone in any format, or a part of
 the name (services/dialog_query.search_condition).
 """

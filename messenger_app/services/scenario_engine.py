@@ -1,7 +1,7 @@
 """The walk through a scenario graph, one step at a time, without any I/O (B1).
 
 `Engine.step(state, event, host)` moves a run by ONE step and returns what the step does as
-effects (send this, store that, arm a timer, hand over, end). The runtime (services/bot.py)
+effects (send this, store that, arm a timer, hand over, end). The runtime (services/bot/)
 applies the effects idempotently and saves the state after each step, so a crash between two
 steps repeats at most the last one, whose message has the same dedup key. "Try it"
 (`Simulation`) uses the same engine with a host that only reads, so the editor plays exactly
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time as dtime
 from typing import Any, Protocol
 
-from messenger_app.services.scenarios import edge_map
+from messenger_app.services.scenarios.shape import edge_map
 
 DEFAULT_MAX_ATTEMPTS = 3
 MAX_ATTEMPTS = 10

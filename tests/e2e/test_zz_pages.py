@@ -205,7 +205,9 @@ def _walk(ctx, lang: str, phone: bool, shots: Path) -> list[str]:
                               ("/crm", "crm", "crm-field-row"),
                               ("/settings", "settings", "channel-row"),
                               ("/templates", "templates", "template-row"),
-                              ("/stats", "stats", "stats-day")):
+                              ("/stats", "stats", "stats-day"),
+                              ("/scenarios", "scenarios", "scenario-row"),
+                              ("/mailings", "mailings", "mailings-page")):
         goto(page, path)
         expect(page.get_by_test_id(ready).first).to_be_visible()
         problems += _check(page, lang, phone, name, shots)

@@ -14,6 +14,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Dialog, Job, Message
 from messenger_app.models.scenario import BotRun, BotRunEvent
 from messenger_app.services import bot, channels, crm, inbox, jobs, message_details, scenarios
+from messenger_app.services.bot import runs as bot_runs
 from tests.scenario_graphs import city_graph
 
 
@@ -229,14 +230,14 @@ def test_one_step_at_a_time_per_client(env):
     _publish(city_graph(), first_message_channels=[env.id])
     got = say(env, text="hi")
     run = run_of(got.contact_id)
-    assert bot._claim(run.id, "other-worker")
+    assert bot_runs._claim(run.id, "other-worker")
     _n[0] += 1
     inbox.receive(env.id, env.kind, InboundMessage(external_id=f"z{_n[0]}", identity_external_id="u1", text="Kazan"))
     asyncio.run(workers.run_due_jobs())
     assert bot_texts() == ["Hello, Anna!", "Which city?"]  # the job waits for the claim
     [job] = jobs.pending("bot")
     assert job.status == "queued" and job.attempts == 1
-    bot._release(run.id, "other-worker")
+    bot_runs._release(run.id, "other-worker")
     with db.session() as s:
         s.exec(update(Job).where(Job.id == job.id).values(run_at=utcnow()))
         s.commit()

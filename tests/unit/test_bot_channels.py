@@ -127,9 +127,9 @@ _KILLED_MID_STEP = textwrap.dedent("""
     from sqlmodel import select
     from messenger_app import db, workers
     from messenger_app.models import Message
-    from messenger_app.services import bot
+    from messenger_app.services.bot import steps
 
-    real_save = bot._save
+    real_save = steps._save
 
     def save_then_die(run, state, wait_until=None):
         # the greeting is queued; wait until the lane has SENT it to Telegram, then die before
@@ -143,7 +143,7 @@ _KILLED_MID_STEP = textwrap.dedent("""
             time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    bot._save = save_then_die
+    steps._save = save_then_die
 
     async def main():
         w = workers.Workers()

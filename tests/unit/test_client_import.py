@@ -13,7 +13,7 @@ from messenger_app import db, settings
 from messenger_app.models import Contact, ContactValue, Dialog, Message
 from messenger_app.services import client_import, crm
 from messenger_app.lib import phones
-from messenger_app.services.client_import import ClientImportError, Report
+from messenger_app.services.client_import import ClientImportError, Report, export, importer
 from tests.factories import count
 
 
@@ -263,7 +263,7 @@ def test_unexpected_error_while_checking_row_500_writes_nothing(data_dir, monkey
         return real(raw, *a, **kw)
 
     monkeypatch.setattr(phones, "normalize", flaky)
-    monkeypatch.setattr(client_import, "CHUNK", 100)
+    monkeypatch.setattr(importer, "CHUNK", 100)
     published.clear()
     with pytest.raises(RuntimeError, match="disk on fire"):
         client_import.run(_thousand_rows(), "x.csv", {"phone": "phone", "name": "first_name",
@@ -278,7 +278,7 @@ def test_unexpected_error_while_writing_row_500_rolls_back_earlier_chunks(data_d
     cid = _existing_client()
     crm.set_value(cid, "city", "Original")
     before = _snapshot()
-    real, written = client_import._write_chunk, []
+    real, written = importer._write_chunk, []
 
     def flaky(conn, ct, dt, vt, now, batch):
         if any(c["phone"] == "+79991000499" for c in batch.new_contacts):  # data row 500
@@ -287,8 +287,8 @@ def test_unexpected_error_while_writing_row_500_rolls_back_earlier_chunks(data_d
             raise RuntimeError("connection lost")
         return real(conn, ct, dt, vt, now, batch)
 
-    monkeypatch.setattr(client_import, "_write_chunk", flaky)
-    monkeypatch.setattr(client_import, "CHUNK", 100)
+    monkeypatch.setattr(importer, "_write_chunk", flaky)
+    monkeypatch.setattr(importer, "CHUNK", 100)
     published.clear()
     with pytest.raises(RuntimeError, match="connection lost"):
         client_import.run(_thousand_rows(), "x.csv", {"phone": "phone", "name": "first_name",
@@ -497,7 +497,7 @@ def test_csv_export_bom_delimiter_formula_guard_and_filter(data_dir, monkeypatch
 def test_export_streams_in_chunks(data_dir, monkeypatch):
     for i in range(25):
         crm.create_contact(f"+7999123{i:04d}")
-    monkeypatch.setattr(client_import, "CHUNK", 10)
+    monkeypatch.setattr(export, "CHUNK", 10)
     counter, stop = _count_statements()
     try:
         parts = list(client_import.iter_export_csv())
@@ -512,7 +512,7 @@ def test_export_streams_in_chunks(data_dir, monkeypatch):
 def test_other_writers_are_not_blocked_while_the_file_is_checked(data_dir, monkeypatch):
     """On SQLite the import holds no lock while it checks rows: an inbound message (here a
     new dialog) commits meanwhile, and the import still commits after it."""
-    monkeypatch.setattr(client_import, "CHUNK", 100)
+    monkeypatch.setattr(importer, "CHUNK", 100)
     others = []
 
     def meanwhile(done, total):

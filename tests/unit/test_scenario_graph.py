@@ -108,8 +108,9 @@ def test_every_problem_code_the_validator_emits_is_translated():
     import re
 
     from messenger_app.i18n.strings import EN, RU
+    from messenger_app.services.scenarios import publishing
 
-    codes = set(re.findall(r'Problem\([^,]+, "([a-z_]+)"', inspect.getsource(scenarios)))
+    codes = set(re.findall(r'Problem\([^,]+, "([a-z_]+)"', inspect.getsource(publishing)))
     assert {"unreachable", "leads_nowhere", "no_start", "too_many_buttons"} <= codes
     for table in (EN, RU):
         missing = [c for c in codes if "sc_problem_" + c not in table]

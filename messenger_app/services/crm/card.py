@@ -1,7 +1,7 @@
 """A client's card (R1, R3, R5, R6, L6, B3): what it shows, the built-in name / phone / Tag 1 /
 Tag 2 / blacklist, the CRM values, the bot pause, a new client by phone.
 
-Only operator edits and imports (services/client_import.py) write here: data that comes from
+Only operator edits and imports (services/client_import/) write here: data that comes from
 the messengers never does (R6). Every write is one transaction that sends one event on
 commit: `DialogChanged(dialog_id=..., contact_id=..., reason="card")`.
 """

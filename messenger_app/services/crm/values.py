@@ -1,6 +1,6 @@
 """A client's CRM values as typed (R6): cleaning text, reading numbers / dates / yes-no /
 links, and the typed form stored in ContactValue. Pure functions, shared with the importer
-(services/client_import.py); numbers and dates are read by lib/values.py, as the filters
+(services/client_import/); numbers and dates are read by lib/values.py, as the filters
 read them."""
 
 from __future__ import annotations
