@@ -215,11 +215,6 @@ def bus() -> Bus:
     return _bus
 
 
-def publish(kind: str, **data: Any) -> None:
-    """TRANSITIONAL: the last callers (bot, mailings, client_import) move to on_commit."""
-    bus().publish(kind, **data)
-
-
 # -- the unit of work: events go out after their transaction's commit ------------------
 _KEY = "messenger_events"  # session.info: [(the (nested) transaction, event), ...]
 
