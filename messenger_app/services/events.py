@@ -217,6 +217,7 @@ def bus() -> Bus:
 
 # -- the unit of work: events go out after their transaction's commit ------------------
 _KEY = "messenger_events"  # session.info: [(the (nested) transaction, event), ...]
+_READY = "messenger_events_committed"  # session.info: the events of the commit under way
 
 
 def on_commit(session: Session, *evs: Event) -> None:
@@ -248,20 +249,25 @@ def _after_commit(session: Session) -> None:
         session.info[_KEY] = [(nested.parent if tx is nested else tx, ev) for tx, ev in buf]
         return
     session.info[_KEY] = []
-    for _, ev in buf:
-        try:
-            deliver(ev.wire())
-        except Exception:  # the commit happened: an event must not turn it into an error
-            log.exception("sending %s after commit failed", ev)
+    session.info[_READY] = [ev for _, ev in buf]  # sent once the connection is back in the pool
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction) -> None:
-    """A transaction that ended without commit (rollback, close) takes its events along."""
-    buf = session.info.get(_KEY)
-    if buf:
-        session.info[_KEY] = [] if transaction.parent is None else [
-            (tx, ev) for tx, ev in buf if tx is not transaction]
+    """The root transaction ended: after a commit its events go out (the connection is
+    released by now, so a slow Redis never holds it); otherwise (rollback, close) they are
+    dropped. A savepoint that ended without release drops its own."""
+    if transaction.parent is not None:
+        buf = session.info.get(_KEY)
+        if buf:
+            session.info[_KEY] = [(tx, ev) for tx, ev in buf if tx is not transaction]
+        return
+    session.info[_KEY] = []
+    for ev in session.info.pop(_READY, None) or ():
+        try:
+            deliver(ev.wire())
+        except Exception:  # the commit happened: an event must not turn it into an error
+            log.exception("sending %s after commit failed", ev)
 
 
 def reset() -> None:
