@@ -179,3 +179,15 @@ def test_a_service_write_reaches_a_subscriber_of_the_bus(data_dir):
 
     assert asyncio.run(scenario()) == {"kind": "dialog", "dialog_id": got.dialog_id,
                                        "contact_id": got.contact_id, "reason": "read"}
+
+
+def test_events_go_out_once_the_connection_is_back_in_the_pool(data_dir, monkeypatch):
+    """A slow bus (Redis) must not hold a pooled database connection."""
+    held = []
+    monkeypatch.setattr(events, "deliver", lambda wire: held.append(db.engine().pool.checkedout()))
+    with db.session() as s:
+        s.exec(select(Folder)).all()
+        assert db.engine().pool.checkedout() == 1
+        events.on_commit(s, et.JobsQueued())
+        s.commit()
+    assert held == [0]
