@@ -93,7 +93,6 @@ class Bus:
 
     def send(self, event: dict) -> None:
         """Never raises: callers have committed already, an event must not undo their work."""
-        _run_hooks(event)
         if self.redis_url and time.monotonic() >= self._retry_at:
             live = self.subscribed.is_set()  # read before publishing: Redis delivers it back
             try:
@@ -265,7 +264,9 @@ def _after_transaction_end(session: Session, transaction) -> None:
     session.info[_KEY] = []
     for ev in session.info.pop(_READY, None) or ():
         try:
-            deliver(ev.wire())
+            wire = ev.wire()
+            _run_hooks(wire)  # this process's caches first, whoever listens to the bus
+            deliver(wire)
         except Exception:  # the commit happened: an event must not turn it into an error
             log.exception("sending %s after commit failed", ev)
 

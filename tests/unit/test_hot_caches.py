@@ -34,7 +34,8 @@ class Queries:
         sa_event.remove(db.engine(), "before_cursor_execute", self._count)
 
 
-def test_a_cached_channel_costs_no_query_and_a_change_drops_it(data_dir):
+def test_a_cached_channel_costs_no_query_and_a_change_drops_it(data_dir, published):
+    """(`published` captures what goes to the bus: the cache hears the commit anyway.)"""
     ch = _sms()
     assert channels.cached(ch.id).enabled
     with Queries() as q:
@@ -43,6 +44,7 @@ def test_a_cached_channel_costs_no_query_and_a_change_drops_it(data_dir):
     assert q.n == 0
     channels.set_enabled(ch.id, False)  # its event after the commit drops the copy
     assert channels.peek(ch.id) is None
+    assert published[-1] == {"kind": "channels", "channel_id": ch.id}
     assert channels.cached(ch.id).enabled is False
     assert channels.cached(10**9) is None and channels.peek(10**9) is None  # unknown: not cached
 
