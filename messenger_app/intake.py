@@ -4,7 +4,7 @@ Eight webhook requests arriving at once used to be eight transactions competing 
 database's one write lock (SQLite's waiters sleep in growing steps, so the answer times
 grew long tails). Here the requests of one channel queue up in this process: while one batch
 is written, the next requests gather, and the writer stores all that are waiting in ONE
-transaction (workers.store_inbound_many -> inbox.receive_many). Each request gets back its
+transaction (inbound.store_inbound_many -> inbox.receive_many). Each request gets back its
 own messages' results, in order; a message that cannot be stored is only that message's
 exception (issue 15's rule); a database that is down fails the requests of that batch.
 A lone request is written at once: nothing waits for a window.
@@ -29,7 +29,7 @@ class _Lane:
         self.task: asyncio.Task | None = None
 
     async def run(self) -> None:
-        from messenger_app import workers
+        from messenger_app import inbound
 
         while True:
             ch, messages, fut = await self.queue.get()
@@ -40,7 +40,7 @@ class _Lane:
                 waiting.append((more, f))
                 total += len(more)
             try:
-                results = await workers.store_inbound_many(
+                results = await inbound.store_inbound_many(
                     ch, [m for msgs, _ in waiting for m in msgs])
             except Exception as e:  # noqa: BLE001 — every request of the batch hears it
                 for _, f in waiting:

@@ -6,44 +6,32 @@ Runs as a Reflex lifespan task. With several backend processes, only the holder 
 after import); the others wait and take over if it dies. Rows are claimed before they are
 worked on (outbox.claim_next, jobs.claim), so even a lease hand-over never sends twice.
 Every loop is guarded: a database or Redis outage pauses the work, which resumes by itself.
+
+What the loops run lives next door: inbound.py (storing polled and webhook messages, their
+media and profiles), job_handlers.py (the durable jobs), process_id.py (holder()). The
+names callers know (workers.store_inbound_many, run_due_jobs, holder, ...) stay here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import re
-import socket
 import time
-import uuid
-
-from sqlalchemy.exc import OperationalError
 
 from messenger_app import adapters, settings
 from messenger_app.channels import registry
 from messenger_app.channels.base import PermanentError, TransientError
-from messenger_app.services import (attachments, bot, channels, events, inbox, jobs, lease, outbox,
-                                    storage)
+from messenger_app.inbound import (MAX_AVATAR, fetch_media, fetch_profile,  # noqa: F401 (callers)
+                                   store_inbound, store_inbound_many)
+from messenger_app.job_handlers import JOB_HANDLERS, run_due_jobs, run_job  # noqa: F401
+from messenger_app.process_id import holder
+from messenger_app.services import channels, events, jobs, lease, outbox
 
 log = logging.getLogger("messenger.workers")
 LEASE_TTL = 20
-MAX_AVATAR = 5 * 1024 * 1024
 MAINTENANCE_EVERY = 30.0  # seconds between stale-claim recoveries
 REST_MIN, REST_MAX = 1.0, 5.0  # an empty poll that came back at once waits this long
 MAILING_FEED_EVERY = 0.5  # seconds between top-ups of the mailing windows
-
-_holder: tuple[int, str] | None = None
-
-
-def holder() -> str:
-    """This process's id for leases and claims (recomputed after a fork)."""
-    global _holder
-    pid = os.getpid()
-    if _holder is None or _holder[0] != pid:
-        _holder = (pid, f"{socket.gethostname()}:{pid}:{uuid.uuid4().hex[:8]}")
-    return _holder[1]
-
 
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up."""
@@ -141,8 +129,8 @@ class Workers:
         await adapters.close_all()
 
     async def route_events(self) -> None:
-        """Wake the lane of a channel when something is queued on it, the job runner when an
-        inbound message (which may carry jobs) or a job arrives."""
+        """Wake the lane of a channel when something is queued on it, the job runner when a
+        job was queued (JobsQueued: also sent by an inbound batch that queued any)."""
         q = await events.bus().subscribe()  # returns once Redis confirmed SUBSCRIBE
         try:
             while True:
@@ -153,7 +141,7 @@ class Workers:
                     for c, wake in self.wakeups.items():
                         if cid is None or c == cid:
                             wake.set()
-                elif kind == "jobs" or (kind == "dialog" and ev.get("reason") == "inbound"):
+                elif kind == "jobs":
                     self.jobs_wakeup.set()
                 elif kind == "mailing_feed":
                     self.mailing_wakeup.set()
@@ -287,183 +275,6 @@ async def _rest_after(what: str, e: Exception, backoff: float) -> float:
     log.warning("%s: %s: %s", what, type(e).__name__, e)
     await asyncio.sleep(backoff)
     return min(backoff * 2, 30)
-
-
-async def run_job(job: jobs.Claimed) -> None:
-    handler = JOB_HANDLERS.get(job.kind)
-    me = holder()
-    try:
-        if handler is None:
-            raise PermanentError(f"no handler for jobs of kind {job.kind!r}")
-        await handler(job.payload, job.attempts >= job.max_attempts)
-    except asyncio.CancelledError:
-        raise
-    except PermanentError as e:
-        await asyncio.to_thread(jobs.retry_later, job.id, me, str(e), job.max_attempts,
-                                job.max_attempts)
-    except Exception as e:
-        delay = e.retry_after if isinstance(e, TransientError) else None
-        status = await asyncio.to_thread(jobs.retry_later, job.id, me,
-                                         f"{type(e).__name__}: {e}", job.attempts,
-                                         job.max_attempts, delay)
-        log.info("job %s (%s) %s: %s", job.id, job.kind,
-                 "failed for good" if status == "failed" else "will be retried", e)
-    else:
-        await asyncio.to_thread(jobs.finish, job.id, me)
-
-
-async def run_due_jobs(limit: int = 100) -> int:
-    """Run the jobs that are due now, until none is left (or `limit` ran). Returns how many."""
-    done = 0
-    while done < limit:
-        batch = await asyncio.to_thread(jobs.claim, holder(), 4)
-        if not batch:
-            break
-        await asyncio.gather(*(run_job(j) for j in batch))
-        done += len(batch)
-    return done
-
-
-async def store_inbound(ch, msg) -> inbox.Received:
-    """Store one inbound message (pollers and webhooks). Its profile and media fetches are
-    durable jobs committed with it (inbox.receive); the job runner picks them up."""
-    from messenger_app.services import mailings
-
-    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
-    if got.created and mailings.is_stop_word(msg.text):  # a reply "STOP" to a mailing
-        await asyncio.to_thread(mailings.opt_out, got.contact_id, got.dialog_id, msg.text)
-    return got
-
-
-async def store_inbound_many(ch, messages: list) -> list:
-    """Store a poll or webhook batch: its storable messages in ONE transaction
-    (inbox.receive_many), in a worker thread. One result per message, in order: its
-    inbox.Received, or the exception that kept it out (inbox.Rejected, a database refusal):
-    a bad message never blocks the good ones. A database that is down (OperationalError)
-    raises, with nothing of the batch written: the whole batch is worth a retry."""
-    return await asyncio.to_thread(_store_many, ch.id, ch.kind, list(messages))
-
-
-def _store_many(channel_id: int, kind: str, messages: list) -> list:
-    out: list = [None] * len(messages)
-    good: list[tuple[int, object]] = []
-    for i, msg in enumerate(messages):
-        try:
-            good.append((i, inbox.checked(msg)))
-        except Exception as e:  # noqa: BLE001 — Rejected, or a body the adapter let through
-            out[i] = e
-    if not good:
-        return out
-    try:
-        for (i, _), got in zip(good, inbox.receive_many(channel_id, kind, [m for _, m in good])):
-            out[i] = got
-    except OperationalError:
-        raise
-    except Exception:  # noqa: BLE001 — the database refused one of them (the batch is rolled
-        for i, msg in good:  # back): one by one, so only that one is left out
-            try:
-                out[i] = inbox.receive(channel_id, kind, msg)
-            except OperationalError:
-                raise
-            except Exception as e:  # noqa: BLE001
-                out[i] = e
-    return out
-
-
-async def _job_channel(payload: dict):
-    ch = await asyncio.to_thread(channels.get, int(payload.get("channel_id") or 0))
-    if ch is None or not ch.enabled:
-        raise PermanentError("the channel is gone or disabled")
-    return ch, adapters.get(ch)
-
-
-async def job_profile(payload: dict, last_try: bool) -> None:
-    ch, adapter = await _job_channel(payload)
-    await fetch_profile(adapter, ch.id, int(payload["identity_id"]), str(payload["external_id"]))
-
-
-async def job_media(payload: dict, last_try: bool) -> None:
-    ch, adapter = await _job_channel(payload)
-    found = await asyncio.to_thread(inbox.find_message, ch.id, str(payload["external_id"]))
-    if found is None or not inbox.needs_download(found[1]):
-        return  # gone, or done by an earlier run
-    await fetch_media(adapter, ch, found[0], found[1], keep_transient=not last_try)
-
-
-async def job_mailing_start(payload: dict, last_try: bool) -> None:
-    from messenger_app.services import mailings
-
-    await asyncio.to_thread(mailings.start_scheduled, int(payload["mailing_id"]))
-
-
-async def job_mailing_auto(payload: dict, last_try: bool) -> None:
-    from messenger_app.services import mailings
-
-    await asyncio.to_thread(mailings.evaluate_automatic, int(payload["mailing_id"]))
-
-
-async def job_bot(payload: dict, last_try: bool) -> None:
-    """A client's message for the chat-bot (queued by inbox.receive, debounced)."""
-    await asyncio.to_thread(bot.handle_inbound, int(payload["contact_id"]), int(payload["message_id"]),
-                            holder())
-
-
-async def job_bot_timer(payload: dict, last_try: bool) -> None:
-    """A scenario's wait ended or an ask's "no answer within" ran out."""
-    await asyncio.to_thread(bot.handle_timer, int(payload["run_id"]), int(payload["seq"]),
-                            str(payload.get("kind") or "timer"), holder())
-
-
-async def job_bot_go(payload: dict, last_try: bool) -> None:
-    """A scenario started from the card (or a mailing): its first steps."""
-    await asyncio.to_thread(bot.handle_go, int(payload["run_id"]), holder())
-
-
-async def job_bot_resume(payload: dict, last_try: bool) -> None:
-    await asyncio.to_thread(bot.handle_resume, int(payload["run_id"]), holder())
-
-
-JOB_HANDLERS = {"profile": job_profile, "media": job_media, "mailing_start": job_mailing_start,
-                "mailing_auto": job_mailing_auto, "bot": job_bot, "bot_timer": job_bot_timer,
-                "bot_go": job_bot_go, "bot_resume": job_bot_resume}
-
-
-async def fetch_media(adapter, ch, message_id: int, items: list[dict],
-                      keep_transient: bool = False) -> None:
-    """Download inbound media into DATA_DIR (size-limited, type sniffed); a file that
-    cannot be fetched keeps its description with the reason. With keep_transient, a
-    temporary failure raises instead (the job is retried later)."""
-    stored = []
-    for att in items:
-        if str(att.get("url") or "").startswith("/files/") or att.get("error"):
-            stored.append(att)  # stored by an earlier run
-            continue
-        meta = {k: v for k, v in att.items() if not k.startswith("_")}
-        try:
-            data, ctype = await adapter.download(att)
-            saved = await asyncio.to_thread(attachments.store_inbound, ch.kind, data,
-                                            att.get("file_name") or "", ctype)
-            stored.append({**meta, **saved})
-        except TransientError:
-            if keep_transient:
-                raise
-            stored.append({**meta, "error": "temporary error; not downloaded"})
-        except Exception as e:
-            log.warning("media of message %s not downloaded: %s", message_id, e)
-            stored.append({**meta, "error": str(e)[:300]})
-    await asyncio.to_thread(inbox.set_attachments, message_id, stored)
-
-
-async def fetch_profile(adapter, channel_id: int, identity_id: int, external_id: str) -> None:
-    """Name and avatar of a new client; the contact's avatar is the first channel's (L1)."""
-    prof = await adapter.profile(external_id)
-    avatar = ""
-    if prof.avatar_bytes and len(prof.avatar_bytes) <= MAX_AVATAR:
-        ext = {"image/png": "png", "image/webp": "webp"}.get(prof.avatar_content_type, "jpg")
-        safe = re.sub(r"[^A-Za-z0-9_-]", "_", external_id)[:60]
-        name = f"c{channel_id}_{safe}.{ext}"
-        avatar = await asyncio.to_thread(storage.put, f"avatars/{name}", prof.avatar_bytes)
-    await asyncio.to_thread(inbox.set_identity_profile, identity_id, prof.display_name, avatar)
 
 
 async def _record_error(channel_id: int, error: str) -> None:

@@ -6,6 +6,8 @@ API is channels/; this module only keeps the configuration."""
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from datetime import timedelta, timezone
 
 from sqlmodel import select
@@ -14,6 +16,7 @@ from messenger_app import db, settings
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel
 from messenger_app.services import events
+from messenger_app.services.event_types import ChannelsChanged
 from messenger_app.lib.errors import DomainError
 
 
@@ -40,6 +43,48 @@ def all_channels() -> list[Channel]:
 def get(channel_id: int) -> Channel | None:
     with db.session() as s:
         return s.get(Channel, channel_id)
+
+
+# -- the cached lookup of the webhook path ------------------------------------------------
+CACHE_SECONDS = 5.0  # the longest another process's change can go unseen without Redis
+_cache: dict[int, tuple[float, Channel]] = {}  # channel id -> (valid until, the row)
+_generation = 0  # bumped by every invalidation: a read that raced one is not stored
+_cache_lock = threading.Lock()
+
+
+def peek(channel_id: int) -> Channel | None:
+    """The cached row, without touching the database (None: not cached or expired)."""
+    hit = _cache.get(channel_id)
+    return hit[1] if hit is not None and hit[0] > time.monotonic() else None
+
+
+def cached(channel_id: int) -> Channel | None:
+    """get() for every webhook request: the row is kept CACHE_SECONDS and dropped as soon as
+    a channel changes (ChannelsChanged, here after its commit or from another process
+    through the bus). Treat it as read-only. An unknown id is not cached."""
+    hit = peek(channel_id)
+    if hit is not None:
+        return hit
+    gen = _generation
+    ch = get(channel_id)
+    with _cache_lock:
+        if ch is not None and gen == _generation:
+            _cache[channel_id] = (time.monotonic() + CACHE_SECONDS, ch)
+    return ch
+
+
+@events.on_event
+def _forget(event: dict) -> None:
+    global _generation
+    if event.get("kind") not in (ChannelsChanged.kind, events.RESYNC):
+        return
+    with _cache_lock:
+        _generation += 1
+        cid = event.get("channel_id")
+        if cid is None:
+            _cache.clear()
+        else:
+            _cache.pop(cid, None)
 
 
 def add_telegram(token: str, name: str = "", base_url: str = "", bot_username: str = "") -> Channel:
@@ -81,8 +126,9 @@ def add(kind: str, name: str = "", token: str = "", base_url: str = "",
                      base_url=base, config=cfg, bot_username=bot_username[:200],
                      webhook_secret=secrets.token_urlsafe(24) if spec.webhook else "")
         s.add(ch)
+        s.flush()
+        events.on_commit(s, ChannelsChanged(channel_id=ch.id))
         s.commit()
-    events.publish("channels")
     return ch
 
 
@@ -99,8 +145,8 @@ def set_enabled(channel_id: int, enabled: bool) -> None:
             raise ChannelConfigError("no such channel", code="no_channel")
         ch.enabled = enabled
         s.add(ch)
+        events.on_commit(s, ChannelsChanged(channel_id=ch.id))
         s.commit()
-    events.publish("channels")
 
 
 def save_cursor(channel_id: int, cursor: str, error: str = "") -> None:

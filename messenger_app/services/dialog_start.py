@@ -18,6 +18,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.models import Channel, ChannelIdentity, Contact
 from messenger_app.services import crm, events
+from messenger_app.services.event_types import DialogChanged
 from messenger_app.lib import phones
 
 # kinds that know a client by phone; the value says whether the operator can write first:
@@ -107,6 +108,7 @@ def _identity(contact_id: int, dialog_id: int, channel: StartChannel, digits: st
             return None
         ident = ChannelIdentity(contact_id=contact_id, channel_id=channel.id, external_id=digits)
         s.add(ident)
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=contact_id, reason="card"))
         try:
             s.commit()
         except IntegrityError:  # created at the same moment by another tab
@@ -115,5 +117,4 @@ def _identity(contact_id: int, dialog_id: int, channel: StartChannel, digits: st
                 ChannelIdentity.channel_id == channel.id, ChannelIdentity.contact_id == contact_id)
                 .order_by(ChannelIdentity.id)).first()
         ident_id = ident.id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="card")
     return ident_id

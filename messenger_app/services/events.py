@@ -1,8 +1,19 @@
 """The event bus: services publish after commit, every open tab's state listens.
 
+A write adds its typed events (services/event_types.py) to its transaction:
+
+    with db.session() as s:
+        ...
+        events.on_commit(s, DialogChanged(dialog_id=d, contact_id=c, reason="read"))
+        s.commit()
+
+They are buffered in the session (`session.info`) and sent by SQLAlchemy's after_commit
+hook once the commit went through; a rollback (or a session closed without commit) drops
+them, so a tab never hears of a write that did not happen. There is no other way to send.
+
 In-process by default. With REDIS_URL set, events go through Redis pub/sub so that
-several backend processes (or hosts) see each other's events. `publish()` is safe to call
-from any thread (services are synchronous).
+several backend processes (or hosts) see each other's events. Sending is safe from any
+thread (services are synchronous). On the wire an event is `{"kind": ..., fields}`.
 """
 
 from __future__ import annotations
@@ -13,9 +24,13 @@ import json
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from messenger_app import settings
+from messenger_app.services.event_types import Event
 
 log = logging.getLogger(__name__)
 REDIS_CHANNEL = "messenger:events"
@@ -74,8 +89,10 @@ class Bus:
 
     # -- publish ---------------------------------------------------------------------
     def publish(self, kind: str, **data: Any) -> None:
+        self.send({"kind": kind, **data})
+
+    def send(self, event: dict) -> None:
         """Never raises: callers have committed already, an event must not undo their work."""
-        event = {"kind": kind, **data}
         if self.redis_url and time.monotonic() >= self._retry_at:
             live = self.subscribed.is_set()  # read before publishing: Redis delivers it back
             try:
@@ -139,11 +156,15 @@ class Bus:
                             log.info("redis subscription is back; tabs refresh")
                         self.listener_down = False
                         if missed:
+                            _run_hooks({"kind": RESYNC})
                             self._fan_out({"kind": RESYNC})
                         was_subscribed = True
                     elif kind == "message":
                         try:
-                            self._fan_out(json.loads(msg["data"]))
+                            ev = json.loads(msg["data"])
+                            if isinstance(ev, dict):
+                                _run_hooks(ev)
+                            self._fan_out(ev)
                         except (ValueError, TypeError):
                             log.warning("ignored a malformed event on %s", REDIS_CHANNEL)
             except asyncio.CancelledError:
@@ -193,10 +214,85 @@ def bus() -> Bus:
     return _bus
 
 
-def publish(kind: str, **data: Any) -> None:
-    bus().publish(kind, **data)
+# -- the unit of work: events go out after their transaction's commit ------------------
+_KEY = "messenger_events"  # session.info: [(the (nested) transaction, event), ...]
+_READY = "messenger_events_committed"  # session.info: the events of the commit under way
+
+
+def on_commit(session: Session, *evs: Event) -> None:
+    """Send `evs` once `session`'s transaction commits; nothing if it rolls back. Raises
+    RuntimeError outside a transaction and TypeError for anything but an Event."""
+    if not session.in_transaction():
+        raise RuntimeError("events.on_commit outside a transaction: add the events before "
+                           "the commit, in the session that writes")
+    tx = session.get_nested_transaction() or session.get_transaction()
+    buf = session.info.setdefault(_KEY, [])
+    for ev in evs:
+        if not isinstance(ev, Event):
+            raise TypeError(f"not an event: {ev!r}")
+        buf.append((tx, ev))
+
+
+def deliver(wire: dict) -> None:
+    """Hand one committed event to the bus (the after-commit hook's only exit)."""
+    bus().send(wire)
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    buf = session.info.get(_KEY)
+    if not buf:
+        return
+    nested = session.get_nested_transaction()
+    if nested is not None:  # a savepoint: its events now belong to the enclosing transaction
+        session.info[_KEY] = [(nested.parent if tx is nested else tx, ev) for tx, ev in buf]
+        return
+    session.info[_KEY] = []
+    session.info[_READY] = [ev for _, ev in buf]  # sent once the connection is back in the pool
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction) -> None:
+    """The root transaction ended: after a commit its events go out (the connection is
+    released by now, so a slow Redis never holds it); otherwise (rollback, close) they are
+    dropped. A savepoint that ended without release drops its own."""
+    if transaction.parent is not None:
+        buf = session.info.get(_KEY)
+        if buf:
+            session.info[_KEY] = [(tx, ev) for tx, ev in buf if tx is not transaction]
+        return
+    session.info[_KEY] = []
+    for ev in session.info.pop(_READY, None) or ():
+        try:
+            wire = ev.wire()
+            _run_hooks(wire)  # this process's caches first, whoever listens to the bus
+            deliver(wire)
+        except Exception:  # the commit happened: an event must not turn it into an error
+            log.exception("sending %s after commit failed", ev)
 
 
 def reset() -> None:
     global _bus
     _bus = None
+    _run_hooks({"kind": RESYNC})  # another database (tests): caches start over
+
+
+# -- hooks: process-wide caches hear every event this process sends or receives ----------
+_hooks: list[Callable[[dict], None]] = []
+
+
+def on_event(fn: Callable[[dict], None]) -> Callable[[dict], None]:
+    """Register `fn(event)` for every event this process sends (right after its commit, in
+    the committing thread) or hears from other processes through Redis, and for a resync
+    ({"kind": "resync"}: anything may have changed). For cache invalidation: it must be
+    quick and must not raise."""
+    _hooks.append(fn)
+    return fn
+
+
+def _run_hooks(event: dict) -> None:
+    for fn in list(_hooks):
+        try:
+            fn(event)
+        except Exception:
+            log.exception("event hook %s failed on %s", fn, event)

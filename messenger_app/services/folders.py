@@ -24,6 +24,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.models import Contact, ContactFolder, Dialog, Folder
 from messenger_app.services import events
+from messenger_app.services.event_types import DialogChanged, FoldersChanged
 from messenger_app.lib.errors import DomainError
 
 ALL = "all"
@@ -125,9 +126,10 @@ def create(name: str, push: bool = True, sound: bool = True) -> Folder:
         last = s.exec(select(func.max(Folder.position))).one()
         folder = Folder(name=name, push=bool(push), sound=bool(sound), position=(last or 0) + 1)
         s.add(folder)
+        s.flush()
+        events.on_commit(s, FoldersChanged(folder_id=folder.id, action="created"))
         s.commit()
         s.refresh(folder)
-    events.publish("folders", folder_id=folder.id, action="created")
     return folder
 
 
@@ -138,8 +140,8 @@ def rename(folder_id: int, name: str) -> Folder:
         _check_unique(s, name, except_id=folder.id)
         folder.name = name
         s.add(folder)
+        events.on_commit(s, FoldersChanged(folder_id=folder.id, action="renamed"))
         s.commit()
-    events.publish("folders", folder_id=folder.id, action="renamed")
     return folder
 
 
@@ -152,8 +154,8 @@ def set_flags(folder_id: int, push: bool | None = None, sound: bool | None = Non
         if sound is not None:
             folder.sound = bool(sound)
         s.add(folder)
+        events.on_commit(s, FoldersChanged(folder_id=folder.id, action="flags"))
         s.commit()
-    events.publish("folders", folder_id=folder.id, action="flags")
     return folder
 
 
@@ -169,8 +171,8 @@ def reorder(folder_ids: list[int]) -> None:
         for pos, folder in enumerate([folders[i] for i in folder_ids] + rest, start=1):
             folder.position = pos
             s.add(folder)
+        events.on_commit(s, FoldersChanged(action="reordered"))
         s.commit()
-    events.publish("folders", action="reordered")
 
 
 def delete(folder_id: int) -> None:
@@ -179,8 +181,8 @@ def delete(folder_id: int) -> None:
         folder = _get(s, folder_id)
         s.execute(sa_delete(ContactFolder).where(ContactFolder.folder_id == folder.id))
         s.delete(folder)
+        events.on_commit(s, FoldersChanged(folder_id=folder_id, action="deleted"))
         s.commit()
-    events.publish("folders", folder_id=folder_id, action="deleted")
 
 
 def get(folder_id: int) -> Folder | None:
@@ -240,18 +242,15 @@ def set_contact_folders(contact_id: int, folder_ids: list[int]) -> list[int]:
         wanted.add(fid)
     for attempt in range(2):
         try:
-            changed, dialog_id = _set_members(contact_id, wanted)
+            _set_members(contact_id, wanted)
             break
         except IntegrityError:  # another tab set the same folder at the same moment: redo
             if attempt:
                 raise
-    if changed:
-        events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="folders")
-        events.publish("folders", contact_id=contact_id, action="membership")
     return sorted(wanted)
 
 
-def _set_members(contact_id: int, wanted: set[int]) -> tuple[bool, int | None]:
+def _set_members(contact_id: int, wanted: set[int]) -> None:
     with db.session() as s:
         if s.get(Contact, contact_id) is None:
             raise FolderError(f"Client {contact_id} doesn't exist.", code="no_client")
@@ -262,12 +261,13 @@ def _set_members(contact_id: int, wanted: set[int]) -> tuple[bool, int | None]:
         current = set(s.exec(select(ContactFolder.folder_id)
                              .where(ContactFolder.contact_id == contact_id)).all())
         if current == wanted:
-            return False, None
+            return
         gone = current - wanted
         if gone:
             s.execute(sa_delete(ContactFolder).where(ContactFolder.contact_id == contact_id,
                                                   ContactFolder.folder_id.in_(gone)))
         s.add_all(ContactFolder(contact_id=contact_id, folder_id=fid) for fid in wanted - current)
         dialog_id = s.exec(select(Dialog.id).where(Dialog.contact_id == contact_id)).first()
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=contact_id, reason="folders"),
+                         FoldersChanged(contact_id=contact_id, action="membership"))
         s.commit()
-    return True, dialog_id

@@ -25,6 +25,7 @@ from messenger_app.lib import storable
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import bot_jobs, events, jobs, stats
+from messenger_app.services.event_types import DialogChanged, JobsQueued, MessageChanged
 from messenger_app.lib import phones
 
 PREVIEW_CHARS = 140
@@ -101,10 +102,6 @@ def receive_many(channel_id: int, channel_kind: str, messages: list[InboundMessa
         except IntegrityError:
             if attempt:
                 raise
-    for r in results:
-        if r.created:
-            events.publish("dialog", dialog_id=r.dialog_id, contact_id=r.contact_id,
-                           reason="inbound", message_id=r.message_id)
     return results
 
 
@@ -139,7 +136,8 @@ def needs_download(attachments: list | None) -> bool:
 
 
 def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
-              profile: bool) -> None:
+              profile: bool) -> bool:
+    """The message's background work as jobs in its transaction; True when there is any."""
     if profile:
         jobs.add_in(conn, "profile", f"profile:{identity_id}",
                  {"channel_id": channel_id, "identity_id": identity_id,
@@ -148,6 +146,7 @@ def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
         digest = hashlib.sha1(msg.external_id.encode("utf-8", "replace")).hexdigest()[:24]
         jobs.add_in(conn, "media", f"media:{channel_id}:{digest}",
                  {"channel_id": channel_id, "external_id": msg.external_id})
+    return profile or needs_download(msg.attachments)
 
 
 _M, _I, _C, _D = (Message.__table__, ChannelIdentity.__table__, Contact.__table__,
@@ -173,7 +172,8 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     ext_ids = [m.external_id for m in messages]
     who = list({m.identity_external_id for m in messages})
     out: list[Received] = []
-    with db.engine().begin() as conn:
+    with db.session() as s:
+        conn = s.connection()
         known = {r.external_id: r for r in conn.execute(
             sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id)
             .where(_M.c.channel_id == channel_id, _M.c.external_id.in_(ext_ids)))}
@@ -186,6 +186,7 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         reached: dict[int, object] = {}  # identity id -> its last message's time
         firsts: dict[int, object] = {}  # contact id -> its first message's time in the batch
         bots: bool | None = None  # is any scenario published (asked once per batch)
+        jobs_added = False  # the job runner is woken only when the batch queued jobs
         for msg in messages:
             hit = known.get(msg.external_id)
             if hit is not None:
@@ -213,11 +214,13 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
                 choice_id=choice_id[:256], claimed_by="",
                 subject=msg.subject or "")).inserted_primary_key[0]
-            _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile)
+            if _add_jobs(conn, channel_id, identity_id, msg, new_identity and fetch_profile):
+                jobs_added = True
             if bots is None:
                 bots = bot_jobs.any_published(conn)
             if bots:  # the chat-bot's turn, after this commit (services/bot.py)
                 bot_jobs.add_inbound_job(conn, contact_id, message_id, now)
+                jobs_added = True
             n = bumps[dialog_id]["b_n"] + 1 if dialog_id in bumps else 1
             bumps[dialog_id] = {"b_id": dialog_id, "b_now": now, "b_n": n, "b_kind": channel_kind,
                                 "b_preview": preview_of(msg.text, msg.attachments)}
@@ -231,6 +234,12 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             conn.execute(_BUMP_DIALOG, list(bumps.values()))
             conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
             conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in firsts.items()])
+        events.on_commit(s, *[DialogChanged(dialog_id=r.dialog_id, contact_id=r.contact_id,
+                                            reason="inbound", message_id=r.message_id)
+                              for r in out if r.created])
+        if jobs_added:
+            events.on_commit(s, JobsQueued())
+        s.commit()
     return out
 
 
@@ -297,11 +306,11 @@ def set_identity_profile(identity_id: int, display_name: str = "", avatar: str =
                 contact.avatar = avatar
                 s.add(contact)
         s.add(identity)
-        s.commit()
         dialog = s.exec(select(Dialog).where(Dialog.contact_id == identity.contact_id)).first()
-    if dialog is not None:
-        events.publish("dialog", dialog_id=dialog.id, contact_id=identity.contact_id,
-                       reason="profile")
+        if dialog is not None:
+            events.on_commit(s, DialogChanged(dialog_id=dialog.id, contact_id=identity.contact_id,
+                                              reason="profile"))
+        s.commit()
 
 
 def find_message(channel_id: int, external_id: str) -> tuple[int, list[dict]] | None:
@@ -320,10 +329,9 @@ def set_attachments(message_id: int, attachments: list[dict]) -> None:
             return
         msg.attachments = storable.value(attachments)
         s.add(msg)
+        events.on_commit(s, MessageChanged(dialog_id=msg.dialog_id, contact_id=msg.contact_id,
+                                           message_id=message_id, reason="media"))
         s.commit()
-        ids = (msg.dialog_id, msg.contact_id)
-    events.publish("message", dialog_id=ids[0], contact_id=ids[1], message_id=message_id,
-                   reason="media")
 
 
 def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
@@ -338,11 +346,12 @@ def set_reachable(channel_id: int, identity_external_id: str, reachable: bool,
             return False
         ident.reachable, ident.unreachable_reason = reachable, ("" if reachable else reason[:500])
         s.add(ident)
-        s.commit()
         contact_id = ident.contact_id
         dialog = s.exec(select(Dialog).where(Dialog.contact_id == contact_id)).first()
-    if dialog is not None:
-        events.publish("dialog", dialog_id=dialog.id, contact_id=contact_id, reason="reachable")
+        if dialog is not None:
+            events.on_commit(s, DialogChanged(dialog_id=dialog.id, contact_id=contact_id,
+                                              reason="reachable"))
+        s.commit()
     return True
 
 
@@ -354,7 +363,7 @@ def mark_read(dialog_id: int) -> bool:
             return False
         dialog.unread_count = 0
         s.add(dialog)
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=dialog.contact_id,
+                                          reason="read"))
         s.commit()
-        contact_id = dialog.contact_id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="read")
     return True

@@ -22,6 +22,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models.job import JOB_DONE, JOB_FAILED, JOB_QUEUED, JOB_RUNNING, Job
 from messenger_app.services import events
+from messenger_app.services.event_types import JobsQueued
 
 CLAIM_SECONDS = 300  # a running job not finished by then is taken as abandoned
 
@@ -51,9 +52,10 @@ def add_in(conn, kind: str, key: str, payload: dict[str, Any], run_at: datetime 
 def enqueue(kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,
             max_attempts: int = 6) -> None:
     """Add a job in a transaction of its own, and wake the runner."""
-    with db.engine().begin() as conn:
-        add_in(conn, kind, key, payload, run_at, max_attempts)
-    events.publish("jobs")
+    with db.session() as s:
+        add_in(s.connection(), kind, key, payload, run_at, max_attempts)
+        events.on_commit(s, JobsQueued())
+        s.commit()
 
 
 def claim(holder: str, limit: int = 4, now: datetime | None = None) -> list[Claimed]:

@@ -13,6 +13,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import (ChannelIdentity, Contact, ContactFolder, ContactValue, Dialog,
                                   MergeLog, Message)
 from messenger_app.services import events, stats
+from messenger_app.services.event_types import DialogChanged, FoldersChanged
 from messenger_app.lib.errors import DomainError
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone", "phone_raw", "phone_digits", "avatar",
@@ -91,11 +92,11 @@ def merge(keep_id: int, other_id: int, operator_id: int | None = None) -> int:
         log = MergeLog(kept_contact_id=keep_id, merged_contact_id=other_id,
                        operator_id=operator_id, snapshot=snapshot)
         s.add(log)
+        events.on_commit(s, DialogChanged(dialog_id=kd.id, contact_id=keep_id, reason="merge"),
+                         DialogChanged(dialog_id=od.id, contact_id=other_id, reason="merge"),
+                         FoldersChanged())
         s.commit()
-        log_id, kd_id = log.id, kd.id
-    events.publish("dialog", dialog_id=kd_id, contact_id=keep_id, reason="merge")
-    events.publish("dialog", dialog_id=od.id, contact_id=other_id, reason="merge")
-    events.publish("folders")
+        log_id = log.id
     return log_id
 
 
@@ -162,12 +163,12 @@ def undo(log_id: int) -> int:
         log.undone_at = utcnow()
         s.add_all([keep, kd, log])
         stats.regroup_end(s, counted)
+        events.on_commit(s, DialogChanged(dialog_id=kd.id, contact_id=keep.id, reason="unmerge"),
+                         DialogChanged(dialog_id=od.id, contact_id=other.id, reason="unmerge"),
+                         FoldersChanged())
         s.commit()
-        ids = (kd.id, keep.id, od.id, other.id)
-    events.publish("dialog", dialog_id=ids[0], contact_id=ids[1], reason="unmerge")
-    events.publish("dialog", dialog_id=ids[2], contact_id=ids[3], reason="unmerge")
-    events.publish("folders")
-    return ids[3]
+        restored = other.id
+    return restored
 
 
 def history(contact_id: int) -> list[MergeLog]:

@@ -17,6 +17,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Dialog, Message
 from messenger_app.services import events
+from messenger_app.services.event_types import DialogChanged
 from messenger_app.lib.errors import DomainError
 
 NOTE = "note"  # both the direction and the status of a note
@@ -49,10 +50,11 @@ def add_note(dialog_id: int, operator_id: int | None, text: str) -> int:
                       status_history=[{"status": NOTE, "at": now.isoformat()}],
                       next_attempt_at=None, created_at=now, updated_at=now)
         s.add(msg)
+        s.flush()
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=dialog.contact_id,
+                                          reason="note", message_id=msg.id))
         s.commit()
-        msg_id, contact_id = msg.id, dialog.contact_id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="note",
-                   message_id=msg_id)
+        msg_id = msg.id
     return msg_id
 
 

@@ -20,6 +20,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField
 from messenger_app.models.template import MessageTemplate
 from messenger_app.services import events
+from messenger_app.services.event_types import TemplatesChanged
 from messenger_app.lib import phones
 from messenger_app.lib.errors import DomainError
 
@@ -87,9 +88,10 @@ def create(title: str, body: str, created_by: int | None = None) -> TemplateView
         t = MessageTemplate(title=title, body=body, search_key=fold(f"{title}\n{body}"),
                             created_by=created_by, created_at=now, updated_at=now)
         s.add(t)
+        s.flush()
+        events.on_commit(s, TemplatesChanged(template_id=t.id, reason="created"))
         s.commit()
         out = _view(t)
-    events.publish("templates", template_id=out.id, reason="created")
     return out
 
 
@@ -102,9 +104,9 @@ def update(template_id: int, title: str, body: str) -> TemplateView:
         t.title, t.body, t.search_key = title, body, fold(f"{title}\n{body}")
         t.updated_at = utcnow()
         s.add(t)
+        events.on_commit(s, TemplatesChanged(template_id=t.id, reason="updated"))
         s.commit()
         out = _view(t)
-    events.publish("templates", template_id=out.id, reason="updated")
     return out
 
 
@@ -114,8 +116,8 @@ def delete(template_id: int) -> bool:
         if t is None:
             return False
         s.delete(t)
+        events.on_commit(s, TemplatesChanged(template_id=template_id, reason="deleted"))
         s.commit()
-    events.publish("templates", template_id=template_id, reason="deleted")
     return True
 
 

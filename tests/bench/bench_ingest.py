@@ -94,8 +94,7 @@ def main() -> None:
     args = ap.parse_args()
     from messenger_app.services import events, inbox
 
-    events.publish = lambda *a, **k: None  # no tabs listen here: measure the storage alone
-    events.Bus.publish = lambda *a, **k: None
+    events.Bus.send = lambda *a, **k: None  # no tabs listen here: measure the storage alone
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     load_before = os.getloadavg()
     n = args.messages

@@ -42,13 +42,13 @@ def test_hub_hands_one_digest_per_burst_to_every_tab(data_dir):
     async def scenario():
         hub = live.Hub(window=0.05)
         tabs = [hub.subscribe() for _ in range(3)]
-        events.publish("dialog", dialog_id=1, reason="inbound")
+        events.bus().publish("dialog", dialog_id=1, reason="inbound")
         first = [await asyncio.wait_for(t.get(), 5) for t in tabs]
         for i in range(2, 12):  # a burst: one digest for all of it
-            events.publish("dialog", dialog_id=i, reason="inbound")
+            events.bus().publish("dialog", dialog_id=i, reason="inbound")
         second = [await asyncio.wait_for(t.get(), 5) for t in tabs]
         hub.unsubscribe(tabs[0])
-        events.publish("dialog", dialog_id=99, reason="read")
+        events.bus().publish("dialog", dialog_id=99, reason="read")
         third = [await asyncio.wait_for(t.get(), 5) for t in tabs[1:]]
         left = [t.qsize() for t in tabs]
         hub._task.cancel()
@@ -119,7 +119,7 @@ def test_a_ready_listener_hears_every_event_after_its_first_empty_digest(data_di
     async def scenario():
         feed = live.digests("test:ready", "tok", ready=True)
         first = await asyncio.wait_for(feed.__anext__(), 5)
-        events.publish("dialog", dialog_id=7, reason="inbound")
+        events.bus().publish("dialog", dialog_id=7, reason="inbound")
         second = await asyncio.wait_for(feed.__anext__(), 5)
         await feed.aclose()
         return first, second

@@ -295,7 +295,7 @@ def test_handover_rings_operators_like_a_new_message(env, monkeypatch):
     _publish(city_graph(), first_message_channels=[env.id])
     got = say(env, text="hi")
     seen = []
-    monkeypatch.setattr(events, "publish", lambda kind, **kw: seen.append((kind, kw)))
+    monkeypatch.setattr(events, "deliver", lambda ev: seen.append((ev.pop("kind"), ev)))
     say(env, choice_id="msk")
     ring = [kw for kind, kw in seen if kind == "dialog" and kw.get("handover")]
     assert len(ring) == 1 and ring[0]["reason"] == "inbound" and ring[0]["dialog_id"] == got.dialog_id

@@ -248,7 +248,7 @@ def test_every_card_write_publishes_after_commit(data_dir, monkeypatch):
         seen.append((kind, data["dialog_id"], data["contact_id"], data["reason"],
                      c.first_name, c.tag1, c.tag2, c.blacklisted, c.phone, v))
 
-    monkeypatch.setattr(events, "publish", publish)
+    monkeypatch.setattr(events, "deliver", lambda ev: publish(**ev))  # on commit
     crm.set_name(cid, "Olga", "")
     crm.set_tag1(cid, "hot")
     crm.set_tag2(cid, "vip")

@@ -35,7 +35,7 @@ def published_state(monkeypatch):
             members = sorted(s.exec(select(ContactFolder.contact_id, ContactFolder.folder_id)).all())
         got.append({"kind": kind, **data, "_names": names, "_members": members})
 
-    monkeypatch.setattr(events, "publish", record)
+    monkeypatch.setattr(events, "deliver", lambda ev: record(**ev))  # on commit
     return got
 
 

@@ -185,7 +185,7 @@ def test_receive_many_stores_a_batch_once_and_publishes_after_commit(data_dir, m
     def publish(kind, **fields):  # what the tabs hear, and what was committed by then
         seen.append((kind, fields["dialog_id"], fields["message_id"], count(Message)))
 
-    monkeypatch.setattr(events, "publish", publish)
+    monkeypatch.setattr(events, "deliver", lambda ev: publish(**ev))  # on commit
     batch = [_msg(ext="1", user="42", text="one"), _msg(ext="0", user="7", text="already stored"),
              _msg(ext="2", user="42", text="two"), _msg(ext="1", user="42", text="twice in the batch"),
              _msg(ext="3", user="43", text="new client", phone="+79991230000")]

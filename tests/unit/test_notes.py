@@ -81,7 +81,7 @@ def test_note_is_not_unread_and_not_the_preview(dialog):
 def test_note_publishes_a_dialog_event(dialog, monkeypatch):
     did, op = dialog
     seen = []
-    monkeypatch.setattr(events, "publish", lambda kind, **data: seen.append((kind, data)))
+    monkeypatch.setattr(events, "deliver", lambda ev: seen.append((ev.pop("kind"), ev)))
     nid = notes.add_note(did, op, "x")
     contact_id = _dialog(did).contact_id
     assert seen == [("dialog", {"dialog_id": did, "contact_id": contact_id, "reason": "note",

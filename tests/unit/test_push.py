@@ -413,9 +413,9 @@ def test_notifier_listens_to_the_bus(env, fake, monkeypatch):
     async def scenario():
         spy = NotifierSpy(monkeypatch)
         task = await spy.start()
-        events.publish("dialog", dialog_id=dlg, contact_id=0, reason="read")
-        events.publish("dialog", dialog_id=quiet, contact_id=0, reason="inbound", message_id=q_msg)
-        events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=msg)
+        events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="read")
+        events.bus().publish("dialog", dialog_id=quiet, contact_id=0, reason="inbound", message_id=q_msg)
+        events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=msg)
         await until(lambda: len(spy.handled) >= 2)  # both inbound events pushed (or not)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -445,7 +445,7 @@ def test_notifier_keeps_the_order_of_one_dialog(env, fake, monkeypatch):
     async def scenario():
         task = await NotifierSpy(monkeypatch).start()
         for mid in ids:
-            events.publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=mid)
+            events.bus().publish("dialog", dialog_id=dlg, contact_id=0, reason="inbound", message_id=mid)
         await asyncio.to_thread(fake.wait_for, 8)
         task.cancel()
 

@@ -16,6 +16,7 @@ from messenger_app.models.message import IN
 from messenger_app.models.scenario import ENDED, PAUSED, RUNNING, WAITING_OPERATOR, BotRun, ScenarioVersion
 from messenger_app.services import crm, events, jobs
 from messenger_app.services.bot_jobs import JOB_ATTEMPTS
+from messenger_app.services.event_types import DialogChanged, JobsQueued
 from messenger_app.services.bot.handlers import handle_go
 from messenger_app.services.bot.runs import _active_run, BotError, _end_in, _event, _new_run
 
@@ -32,12 +33,12 @@ def start(contact_id: int, scenario_id: int, by: str = "operator") -> int:
         run = _new_run(s, contact_id, dialog.id, scenario_id, by, last_inbound_id=last_in)
         # its first steps, committed with the run (a crash right after loses nothing)
         jobs.add_in(s.connection(), "bot_go", f"bot:go:{run.id}", {"run_id": run.id}, max_attempts=JOB_ATTEMPTS)
+        events.on_commit(s, JobsQueued(),
+                         DialogChanged(dialog_id=dialog.id, contact_id=contact_id, reason="bot"))
         s.commit()
         run_id, dialog_id = run.id, dialog.id
-    events.publish("jobs")
     if by == "operator":
-        crm.set_bot_paused(dialog_id, False, by="bot")
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
+        crm.set_bot_paused(dialog_id, False, by="bot")  # its own card event
     return run_id
 
 
@@ -47,9 +48,8 @@ def stop(contact_id: int) -> bool:
         if run is None:
             return False
         _end_in(s, run, "stopped")
+        events.on_commit(s, DialogChanged(dialog_id=run.dialog_id, contact_id=contact_id, reason="bot"))
         s.commit()
-        dialog_id = run.dialog_id
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
     return True
 
 
@@ -81,8 +81,8 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
                 rearm = (run.id, run.seq, "go")
         run.updated_at = now
         s.add(run)
+        events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=run.contact_id, reason="bot"))
         s.commit()
-        contact_id = run.contact_id
     if rearm is not None:
         rid, rseq, kind = rearm
         n = int(now.timestamp() * 1000)
@@ -91,7 +91,6 @@ def on_pause_changed(dialog_id: int, paused: bool) -> None:
         else:
             jobs.enqueue("bot_timer", f"bot:{kind}:{rid}:{rseq}:r{n}", {"run_id": rid, "seq": rseq, "kind": kind},
                          max_attempts=JOB_ATTEMPTS)
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="bot")
 
 
 handle_resume = handle_go

@@ -19,6 +19,7 @@ from messenger_app.models.message import IN
 from messenger_app.models.scenario import ENDED, WAITING_OPERATOR, BotRun
 from messenger_app.services import crm, events, jobs, notes, rollups, stats, templates
 from messenger_app.services.bot_jobs import JOB_ATTEMPTS
+from messenger_app.services.event_types import DialogChanged
 from messenger_app.services.scenario_engine import Action, Engine, Goto, Handover, Out, RunState, Store, Timer
 from messenger_app.services.bot.host import _DbHost
 from messenger_app.services.bot.runs import (_end_in, _event, _graph, MAX_GOTO, MAX_STEPS, _new_run, _paused,
@@ -95,8 +96,9 @@ def _handover(run: BotRun, eff: Handover) -> None:
     with db.session() as s:
         last = s.exec(select(func.max(Message.id)).where(Message.dialog_id == run.dialog_id,
                                                          Message.direction == IN)).one()
-    events.publish("dialog", dialog_id=run.dialog_id, contact_id=run.contact_id, reason="inbound",
-                   message_id=last, handover=True)
+        events.on_commit(s, DialogChanged(dialog_id=run.dialog_id, contact_id=run.contact_id,
+                                          reason="inbound", message_id=last, handover=True))
+        s.commit()  # nothing written here: the event goes out through the one path
 
 
 def _arm(run: BotRun, eff: Timer) -> datetime:
@@ -126,9 +128,10 @@ def _save(run: BotRun, state: RunState, wait_until: datetime | None = None) -> N
         elif state.ended:
             _end_in(s, row, state.ended)
         s.add(row)
+        if state.ended or state.handed_over:
+            events.on_commit(s, DialogChanged(dialog_id=run.dialog_id, contact_id=run.contact_id,
+                                              reason="bot"))
         s.commit()
-    if state.ended or state.handed_over:
-        events.publish("dialog", dialog_id=run.dialog_id, contact_id=run.contact_id, reason="bot")
 
 
 def _drive(run: BotRun, event: str, holder: str, text: str = "", choice_id: str = "", depth: int = 0) -> None:

@@ -15,6 +15,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog, Tag2Option
 from messenger_app.services import crm, events, stats
+from messenger_app.services.event_types import DialogsBulkChanged
 from messenger_app.lib import phones
 from messenger_app.lib.errors import DomainError, ErrorText
 from messenger_app.services.client_import.mapping import _Plan, _plan
@@ -117,10 +118,10 @@ def run(data: bytes, filename: str, mapping: dict,
             batches[i] = None  # type: ignore[call-overload]  # let it go
             progress((total + (i + 1) * CHUNK) // 2)
         stats.contacts_created(conn, now, report.created)
+        if report.created or report.updated:
+            events.on_commit(s, DialogsBulkChanged(reason="import", created=report.created,
+                                                   updated=report.updated))
         s.commit()
-    if report.created or report.updated:
-        events.publish("dialogs_bulk", reason="import", created=report.created,
-                       updated=report.updated)
     return report
 
 

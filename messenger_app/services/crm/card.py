@@ -2,8 +2,8 @@
 Tag 2 / blacklist, the CRM values, the bot pause, a new client by phone.
 
 Only operator edits and imports (services/client_import/) write here: data that comes from
-the messengers never does (R6). Every write is one transaction, then one event:
-`events.publish("dialog", dialog_id=..., contact_id=..., reason="card")`.
+the messengers never does (R6). Every write is one transaction that sends one event on
+commit: `DialogChanged(dialog_id=..., contact_id=..., reason="card")`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import phones
 from messenger_app.models import Contact, ContactValue, CrmField, Dialog
 from messenger_app.services import events, stats
+from messenger_app.services.event_types import DialogChanged
 from messenger_app.services.crm.fields import get_field
 from messenger_app.services.crm.tags import tag2_canonical
 from messenger_app.services.crm.values import NAME_MAX, TAG1_MAX, CrmError, limited, clean_text, parse_value
@@ -33,13 +34,15 @@ def _contact(s: Session, contact_id: int) -> Contact:
     return c
 
 
-def _card_event(contact_id: int, dialog_id: int, **extra: Any) -> None:
-    events.publish("dialog", dialog_id=dialog_id, contact_id=contact_id, reason="card", **extra)
+def _card_event(s: Session, contact_id: int, dialog_id: int, **extra: Any) -> None:
+    events.on_commit(s, DialogChanged(dialog_id=dialog_id, contact_id=contact_id, reason="card",
+                                      **extra))
 
 
-def _commit_card(s: Session, contact_id: int) -> int:
-    """Make sure the client has its dialog, commit; return the dialog id for the event."""
+def _commit_card(s: Session, contact_id: int, **extra: Any) -> int:
+    """Make sure the client has its dialog, commit with the card event; return the dialog id."""
     dialog_id = dialog_for(s, contact_id).id
+    _card_event(s, contact_id, dialog_id, **extra)
     s.commit()
     return dialog_id
 
@@ -83,8 +86,7 @@ def set_value(contact_id: int, key: str, raw: Any) -> str:
                 row = ContactValue(contact_id=contact_id, field_id=f.id)
             row.value_text, row.value_num, row.value_date = typed.text, typed.num, typed.when
             s.add(row)
-        dialog_id = _commit_card(s, contact_id)
-    _card_event(contact_id, dialog_id, field=f.key)
+        _commit_card(s, contact_id, field=f.key)
     return typed.text
 
 
@@ -98,8 +100,7 @@ def _write_contact(contact_id: int, columns: Callable[[Session], dict[str, Any]]
         for name, value in values.items():
             setattr(c, name, value)
         s.add(c)
-        dialog_id = _commit_card(s, contact_id)
-    _card_event(contact_id, dialog_id)
+        _commit_card(s, contact_id)
     return values
 
 
@@ -183,13 +184,12 @@ def set_bot_paused(dialog_id: int, paused: bool, by: str = "operator") -> bool:
             return False
         # a targeted UPDATE: a message arriving at the same moment keeps its counter bump
         s.exec(update(Dialog).where(Dialog.id == dialog_id).values(bot_paused=bool(paused)))
+        _card_event(s, d.contact_id, dialog_id, bot_paused=bool(paused), by=by)
         s.commit()
-        contact_id = d.contact_id
     if by == "operator":  # the bot's own hand-over already left its run where it belongs
         from messenger_app.services import bot
 
         bot.on_pause_changed(dialog_id, bool(paused))
-    _card_event(contact_id, dialog_id, bot_paused=bool(paused), by=by)
     return True
 
 
@@ -219,8 +219,9 @@ def create_contact(phone: str, first_name: str = "", last_name: str = "") -> tup
         dialog = Dialog(contact_id=contact.id, activity_at=now, created_at=now)
         s.add(dialog)
         stats.contacts_created(s.connection(), now, 1)
+        s.flush()
+        _card_event(s, contact.id, dialog.id, created=True)
         s.commit()
-    _card_event(contact.id, dialog.id, created=True)
     return contact, dialog
 
 

@@ -1,6 +1,6 @@
 """The CRM fields ("variables", R6) an admin defines: create, change, delete, reorder.
-Every change is one transaction, then `events.publish("crm_fields", ...)`, plus
-`events.publish("dialogs_bulk", ...)` when it rewrote many clients' values."""
+Every change is one transaction that sends `CrmFieldsChanged` on commit, plus
+`DialogsBulkChanged` when it rewrote many clients' values."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from messenger_app import db
 from messenger_app.models import ContactValue, CrmField
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.services import events
+from messenger_app.services.event_types import CrmFieldsChanged, DialogsBulkChanged
 from messenger_app.services.crm.values import (KEY_RE, LABEL_MAX, OPTION_MAX, RESERVED_KEYS, CrmError,
                                                clean_text, limited, set_positions)
 
@@ -81,9 +82,9 @@ def create_field(key: str, label: str, type: str = "text", options: Iterable[Any
         top = s.exec(select(func.max(CrmField.position))).one()
         f = CrmField(key=key, label=label, type=type, options=opts, position=(top or 0) + 1)
         s.add(f)
+        events.on_commit(s, CrmFieldsChanged(reason="created", key=key))
         s.commit()
         out = _field_dict(f)
-    events.publish("crm_fields", reason="created", key=key)
     return out
 
 
@@ -115,11 +116,11 @@ def update_field(key: str | int, label: str | None = None, options: Iterable[Any
                                                         ContactValue.value_text.not_in(f.options)))
                 cleared = res.rowcount or 0
         s.add(f)
+        events.on_commit(s, CrmFieldsChanged(reason="updated", key=f.key))
+        if cleared:
+            events.on_commit(s, DialogsBulkChanged(reason="crm_field"))
         s.commit()
         out = _field_dict(f)
-    events.publish("crm_fields", reason="updated", key=out["key"])
-    if cleared:
-        events.publish("dialogs_bulk", reason="crm_field")
     return out
 
 
@@ -129,14 +130,13 @@ def delete_field(key: str | int) -> None:
         f = get_field(s, key)
         s.exec(delete(ContactValue).where(ContactValue.field_id == f.id))
         s.delete(f)
+        events.on_commit(s, CrmFieldsChanged(reason="deleted", key=f.key),
+                         DialogsBulkChanged(reason="crm_field"))
         s.commit()
-        k = f.key
-    events.publish("crm_fields", reason="deleted", key=k)
-    events.publish("dialogs_bulk", reason="crm_field")
 
 
 def reorder_fields(keys: list[str]) -> None:
     with db.session() as s:
         set_positions(s, {f.key: f for f in s.exec(select(CrmField)).all()}, keys, "field")
+        events.on_commit(s, CrmFieldsChanged(reason="reordered"))
         s.commit()
-    events.publish("crm_fields", reason="reordered")

@@ -1,6 +1,6 @@
 """Tag 2 (R7): the closed list of options an admin keeps, and the one check a client's Tag 2
 goes through. Renaming or deleting an option rewrites the clients that had it; every change
-publishes `events.publish("tag2_options", ...)` (and "dialogs_bulk" when clients changed)."""
+sends `Tag2OptionsChanged` on commit (and `DialogsBulkChanged` when clients changed)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from messenger_app import db
 from messenger_app.models import Contact, Tag2Option
 from messenger_app.services import events
+from messenger_app.services.event_types import DialogsBulkChanged, Tag2OptionsChanged
 from messenger_app.services.crm.values import TAG2_MAX, CrmError, clean_text, limited, set_positions
 
 
@@ -39,11 +40,11 @@ def _option(s: Session, value: str) -> Tag2Option:
     return opt
 
 
-def _changed(reason: str, rewritten: int) -> None:
+def _changed(s: Session, reason: str, rewritten: int) -> None:
     """The admin list changed; when `rewritten` clients changed with it, their rows too."""
-    events.publish("tag2_options", reason=reason)
+    events.on_commit(s, Tag2OptionsChanged(reason=reason))
     if rewritten:
-        events.publish("dialogs_bulk", reason="tag2")
+        events.on_commit(s, DialogsBulkChanged(reason="tag2"))
 
 
 def list_tag2_options() -> list[str]:
@@ -60,8 +61,8 @@ def add_tag2_option(value: str) -> str:
             raise CrmError(f"Tag 2 option {value!r} already exists", code="tag2_exists", value=value)
         top = s.exec(select(func.max(Tag2Option.position))).one()
         s.add(Tag2Option(value=value, position=(top or 0) + 1))
+        events.on_commit(s, Tag2OptionsChanged(reason="added"))
         s.commit()
-    events.publish("tag2_options", reason="added")
     return value
 
 
@@ -76,9 +77,9 @@ def rename_tag2_option(old: str, new: str) -> int:
         opt.value = new
         s.add(opt)
         res = s.exec(update(Contact).where(Contact.tag2 == old).values(tag2=new))
-        s.commit()
         n = res.rowcount or 0
-    _changed("renamed", n)
+        _changed(s, "renamed", n)
+        s.commit()
     return n
 
 
@@ -88,14 +89,14 @@ def delete_tag2_option(value: str) -> int:
         opt = _option(s, value)
         res = s.exec(update(Contact).where(Contact.tag2 == value).values(tag2=""))
         s.delete(opt)
-        s.commit()
         n = res.rowcount or 0
-    _changed("deleted", n)
+        _changed(s, "deleted", n)
+        s.commit()
     return n
 
 
 def reorder_tag2_options(values: list[str]) -> None:
     with db.session() as s:
         set_positions(s, {o.value: o for o in s.exec(select(Tag2Option)).all()}, values, "Tag 2 option")
+        events.on_commit(s, Tag2OptionsChanged(reason="reordered"))
         s.commit()
-    events.publish("tag2_options", reason="reordered")

@@ -13,6 +13,7 @@ from messenger_app.models.mailing import (ACTIVE, CANCELLED, DONE, DRAFT, PAUSED
                                           RUNNING, SCHEDULED, Mailing, MailingRecipient)
 from messenger_app.models.message import QUEUED
 from messenger_app.services import events, jobs
+from messenger_app.services.event_types import MailingFeedChanged, OutboxQueued
 from messenger_app.services.mailings.automatic import _schedule_auto
 from messenger_app.services.mailings.drafts import _changed, _get, get, MailingError, _now
 from messenger_app.services.mailings.recipients import fix_recipients
@@ -31,17 +32,17 @@ def start(mailing_id: int, operator_id: int | None = None) -> str:
         if m.trigger:
             m.status, m.started_at = ACTIVE, now
             s.add(m)
+            _changed(s, m.id)
             s.commit()
             _schedule_auto(m, now)
-            _changed(m.id)
             return ACTIVE
         if m.send_at is not None and m.send_at > now:
             m.status = SCHEDULED
             s.add(m)
+            _changed(s, m.id)
             s.commit()
             jobs.enqueue("mailing_start", f"mailing_start:{m.id}:{m.send_at.isoformat()}",
                          {"mailing_id": m.id}, run_at=m.send_at)
-            _changed(m.id)
             return SCHEDULED
     fix_recipients(mailing_id)
     return RUNNING
@@ -75,8 +76,8 @@ def pause(mailing_id: int) -> None:
         # what is queued already waits too (a row being sent right now finishes)
         s.exec(update(Message).where(Message.id.in_(_in_flight(mailing_id)))
                .values(next_attempt_at=PAUSED_UNTIL))
+        _changed(s, mailing_id)
         s.commit()
-    _changed(mailing_id)
 
 
 def resume(mailing_id: int) -> None:
@@ -95,15 +96,14 @@ def resume(mailing_id: int) -> None:
         s.add(m)
         s.exec(update(Message).where(Message.id.in_(_in_flight(mailing_id)))
                .values(next_attempt_at=now))
+        _changed(s, mailing_id)  # and the lanes and the feeder look again, now
+        events.on_commit(s, OutboxQueued(channel_id=None), MailingFeedChanged())
         s.commit()
         status, auto = m.status, bool(m.trigger)
     if auto:
         _schedule_auto(get(mailing_id), now)
     if status == DRAFT:
         start(mailing_id)
-    _changed(mailing_id)
-    events.publish("outbox", channel_id=None)
-    events.publish("mailing_feed")
 
 
 def cancel(mailing_id: int) -> None:
@@ -124,5 +124,5 @@ def cancel(mailing_id: int) -> None:
         if waiting:
             s.exec(update(R).where(R.message_id.in_(waiting)).values(message_id=None))
             s.exec(delete(Message).where(Message.id.in_(waiting), Message.status == QUEUED))
+        _changed(s, mailing_id)
         s.commit()
-    _changed(mailing_id)

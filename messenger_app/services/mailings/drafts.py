@@ -15,6 +15,7 @@ from messenger_app.lib.errors import DomainError
 from messenger_app.models import Channel, Contact
 from messenger_app.models.mailing import DRAFT, SCHEDULED, Mailing
 from messenger_app.services import events, filters, mailing_audience, outbox
+from messenger_app.services.event_types import MailingChanged
 
 
 MAX_NAME = 200
@@ -129,9 +130,10 @@ def create(name: str, audience: dict | None, text: str, *, channel_id: int | Non
         m = Mailing(**values, template_id=template_id, created_by=operator_id, status=DRAFT,
                     created_at=now, updated_at=now)
         s.add(m)
+        s.flush()
+        _changed(s, m.id)
         s.commit()
         mid = m.id
-    _changed(mid)
     return mid
 
 
@@ -150,8 +152,8 @@ def update_draft(mailing_id: int, name: str, audience: dict | None, text: str, *
         if m.status == SCHEDULED:  # the new time applies: the start job is keyed by it
             m.status = DRAFT
         s.add(m)
+        _changed(s, mailing_id)
         s.commit()
-    _changed(mailing_id)
 
 
 def _get(s, mailing_id) -> Mailing:
@@ -171,8 +173,9 @@ def list_mailings(limit: int = 200) -> list[Mailing]:
         return list(s.exec(select(Mailing).order_by(Mailing.id.desc()).limit(limit)).scalars())
 
 
-def _changed(mailing_id: int) -> None:
-    events.publish("mailing", mailing_id=mailing_id)
+def _changed(s, mailing_id: int) -> None:
+    """The mailing's page and list refresh once `s` commits."""
+    events.on_commit(s, MailingChanged(mailing_id=mailing_id))
 
 
 # -- preview ---------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
     results = [_hand_over(m, *row) for row in batch]
     if results:  # one transaction for the batch (a crash before it: the dedup keys hold)
         T = MailingRecipient.__table__
-        with db.engine().begin() as conn:
+        with db.session() as s:
+            conn = s.connection()
             conn.execute(update(T).where(T.c.id == bindparam("b_id"), T.c.status == R_PENDING)
                          .values(status=bindparam("b_status"), skip_reason=bindparam("b_skip"),
                                  message_id=bindparam("b_msg"), error=bindparam("b_error")),
@@ -79,10 +80,11 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
                 n = sum(1 for r in results if r["b_status"] == status)
                 if n:
                     rollups.record(conn, metric, _now(), key=m.id, n=n)
+            if lanes:
+                _changed(s, m.id)
+            s.commit()
     if not lanes:
         _maybe_done(m)
-    elif batch:
-        _changed(m.id)
     return len(batch)
 
 
@@ -140,6 +142,6 @@ def _maybe_done(m: Mailing) -> None:
         now = _now()
         res = s.exec(update(Mailing).where(Mailing.id == m.id, Mailing.status == RUNNING)
                      .values(status=DONE, finished_at=now, updated_at=now))
+        if res.rowcount:
+            _changed(s, m.id)
         s.commit()
-    if res.rowcount:
-        _changed(m.id)

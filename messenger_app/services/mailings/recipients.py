@@ -10,6 +10,7 @@ from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog
 from messenger_app.models.mailing import (DRAFT, R_PENDING, R_SKIPPED, RUNNING, SCHEDULED, Mailing,
                                           MailingRecipient)
 from messenger_app.services import events, filters, mailing_audience, rollups
+from messenger_app.services.event_types import MailingFeedChanged
 from messenger_app.services.mailings.drafts import _changed, MailingError, _now
 
 
@@ -18,7 +19,8 @@ def fix_recipients(mailing_id: int, occurrence_condition=None, occurrence: str =
     Idempotent: a client already fixed for this occurrence is not added twice. Returns how
     many rows were added."""
     now = _now()
-    with db.engine().begin() as conn:
+    with db.session() as s:
+        conn = s.connection()
         m = conn.execute(select(Mailing.__table__).where(Mailing.id == mailing_id)).first()
         if m is None:
             raise MailingError("mailing not found", code="mailing_missing")
@@ -55,6 +57,7 @@ def fix_recipients(mailing_id: int, occurrence_condition=None, occurrence: str =
         if not m.trigger:
             conn.execute(update(Mailing.__table__).where(Mailing.id == mailing_id)
                          .values(status=RUNNING, started_at=now, updated_at=now))
-    _changed(mailing_id)
-    events.publish("mailing_feed")
+        _changed(s, mailing_id)
+        events.on_commit(s, MailingFeedChanged())
+        s.commit()
     return added

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from messenger_app.services.push.subscriptions import known_none
 from messenger_app.services.push.rules import targets_for
 from messenger_app.services.push.sending import notify_inbound
 
@@ -51,6 +52,8 @@ async def run_notifier(max_parallel: int = 4) -> None:
         while True:
             event = await queue.get()
             if event.get("kind") != "dialog" or event.get("reason") != "inbound":
+                continue
+            if known_none():  # no browser subscribed: not even a thread hop
                 continue
             dialog_id = event.get("dialog_id")
             before = last.get(dialog_id)

@@ -18,6 +18,7 @@ from messenger_app.clock import utcnow
 from messenger_app.models import Contact, Dialog, Message, Operator
 from messenger_app.models.push import PushSubscription
 from messenger_app.services.push.keys import vapid, vapid_claims
+from messenger_app.services.push.subscriptions import none_stored
 
 log = logging.getLogger("messenger.push")
 
@@ -115,6 +116,8 @@ def notify_inbound(dialog_id: int, message_id: int | None,
     blocking (network): async code calls it through asyncio.to_thread. Never raises for a
     push failure. Returns how many pushes the push services accepted."""
     try:
+        if none_stored():  # nobody subscribed (cached): nothing to read, nothing to send
+            return 0
         subs = _targets(skip_operator_ids)
         if not subs:
             return 0

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import base64
 import re
+import threading
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from messenger_app import db
 from messenger_app.models.push import PushSubscription
+from messenger_app.services import events
+from messenger_app.services.event_types import PushSubscriptionsChanged
 
 MAX_ENDPOINT = 1000  # PushSubscription.endpoint column
 MAX_PER_OPERATOR = 20  # older subscriptions of one operator are dropped beyond this
@@ -101,6 +106,7 @@ def subscribe(operator_id: int, subscription_json: dict, user_agent: str = "") -
                     row.operator_id, row.p256dh, row.auth = operator_id, p256dh, auth
                     row.user_agent = user_agent
                 s.add(row)
+                events.on_commit(s, PushSubscriptionsChanged())
                 s.commit()
                 _trim(s, operator_id)
                 return row
@@ -129,6 +135,7 @@ def unsubscribe(operator_id: int, endpoint: str) -> bool:
         if row is None:
             return False
         s.delete(row)
+        events.on_commit(s, PushSubscriptionsChanged())
         s.commit()
     return True
 
@@ -141,3 +148,38 @@ def subscriptions(operator_id: int | None = None) -> list[PushSubscription]:
         return list(s.exec(q).all())
 
 
+# -- "is there any subscription at all?", asked for every inbound message ----------------
+CACHE_SECONDS = 5.0  # the longest another process's first subscription goes unseen without Redis
+_empty_until = 0.0  # time.monotonic(): until then no subscription is stored (known)
+_generation = 0
+_lock = threading.Lock()
+
+
+def known_none() -> bool:
+    """True while no subscription is known to be stored (no database call)."""
+    return _empty_until > time.monotonic()
+
+
+def none_stored() -> bool:
+    """No browser is subscribed at all: then an inbound message has nobody to push to. Only
+    the empty answer is cached (CACHE_SECONDS, dropped by PushSubscriptionsChanged): a row
+    can appear only through subscribe(), which sends that event after its commit."""
+    global _empty_until
+    if known_none():
+        return True
+    gen = _generation
+    with db.session() as s:
+        empty = not s.exec(select(func.count()).select_from(PushSubscription)).one()
+    with _lock:
+        if empty and gen == _generation:
+            _empty_until = time.monotonic() + CACHE_SECONDS
+    return empty
+
+
+@events.on_event
+def _forget(event: dict) -> None:
+    global _empty_until, _generation
+    if event.get("kind") in (PushSubscriptionsChanged.kind, events.RESYNC):
+        with _lock:
+            _generation += 1
+            _empty_until = 0.0
