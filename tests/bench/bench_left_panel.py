@@ -244,6 +244,22 @@ def pct(samples: list[float], p: float) -> float:
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def migrated_database(data_dir: Path) -> Path:
+    """A DATA_DIR for this process (no DATABASE_URL/REDIS_URL) with its SQLite database at
+    the current schema; returns the database file. Imports the app only here."""
+    os.environ["DATA_DIR"] = str(data_dir)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.pop("REDIS_URL", None)
+    os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
+    from messenger_app import db, settings
+
+    settings.reset()
+    db.reset_engine()
+    db.migrate()
+    db.reset_engine()
+    return data_dir / "messenger.db"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clients", type=int, default=100_000)
@@ -256,20 +272,11 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-left-panel-"))
-    os.environ["DATA_DIR"] = str(tmp / "data")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
-
-    from messenger_app import db, settings
+    path = migrated_database(tmp / "data")
+    from messenger_app import db
     from messenger_app.lib import phones
     from messenger_app.services import dialog_list, folders
 
-    settings.reset()
-    db.reset_engine()
-    db.migrate()
-    db.reset_engine()
-    path = Path(os.environ["DATA_DIR"]) / "messenger.db"
     t0 = time.perf_counter()
     info = load(path, args.clients, args.messages, args.seed, args.fts)
     print(f"loaded in {info.pop('load_s'):.1f} s, ANALYZE {info.pop('analyze_s'):.1f} s "

@@ -89,18 +89,9 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-isolation-"))
-    os.environ["DATA_DIR"] = str(tmp / "prep")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("ADMIN_PASSWORD", "bench-pass-123")
-    from messenger_app import db, settings
+    from bench_left_panel import load, migrated_database
 
-    settings.reset()
-    db.reset_engine()
-    db.migrate()
-    db.reset_engine()
-    path = Path(os.environ["DATA_DIR"]) / "messenger.db"
-    from bench_left_panel import load
+    path = migrated_database(tmp / "prep")
 
     info = load(path, args.clients, args.messages, seed=1)
     print(f"database: {info.get('contacts', args.clients):,} clients, "

@@ -303,12 +303,11 @@ def _recount() -> list:
     return sorted((c[0], fmt(c[1]), c[2], c[3], c[4], n) for c, n in cells.items() if n)
 
 
-def test_random_traffic_write_path_rebuild_and_recount_agree(clock):
-    """Random inbound, operator, bot and mailing messages, notes, hand-overs, merges and
-    undos over two days: the rollups written as it happened, a rebuild, and a recount agree."""
-    import random
-
-    rnd = random.Random(14)
+def random_traffic(rnd, clock, steps: int, ticks: list[int],
+                   cuts: tuple[float, ...] = (0.4, 0.65, 0.75, 0.82, 0.9, 0.95)):
+    """`steps` random inbound, operator, bot and mailing messages, notes, hand-overs, merges
+    and undos; `cuts` are the cumulative chances of the first six kinds (the rest: undo).
+    Returns the Telegram and SMS channels and the operators' ids it used."""
     tg, sms = _ch("telegram"), _ch("sms")
     ops = _ops()
     users = [f"u{i}" for i in range(8)]
@@ -317,28 +316,37 @@ def test_random_traffic_write_path_rebuild_and_recount_agree(clock):
     def some_dialog():
         return rnd.choice([d for (d,) in _sql("SELECT DISTINCT dialog_id FROM message")])
 
-    for step in range(220):
-        clock.tick(seconds=rnd.choice([5, 40, 200, 900, 4000]))
+    for step in range(steps):
+        clock.tick(seconds=rnd.choice(ticks))
         act = rnd.random()
-        if act < 0.4 or step < 5:
+        if act < cuts[0] or step < 5:
             _say(rnd.choice([tg, sms]), rnd.choice(users))
-        elif act < 0.65:
+        elif act < cuts[1]:
             outbox.queue(some_dialog(), rnd.choice(ops), "answer")
-        elif act < 0.75:
+        elif act < cuts[2]:
             kind = rnd.choice(["bot", "mailing"])
             outbox.queue(some_dialog(), None, kind, sender_kind=kind, origin=outbox.Origin(kind, 1, kind))
-        elif act < 0.82:
+        elif act < cuts[3]:
             notes.add_note(some_dialog(), ops[0], "note")
-        elif act < 0.9:
+        elif act < cuts[4]:
             with db.engine().begin() as conn:
                 stats.handed_over(conn, some_dialog(), clock())
-        elif act < 0.95:
+        elif act < cuts[5]:
             found = _sql("SELECT contact_id FROM dialog WHERE last_message_at IS NOT NULL")
             if len(found) > 2:
                 (ca,), (cb,) = rnd.sample(found, 2)
                 logs.append(merge.merge(ca, cb))
         elif logs:
             merge.undo(logs.pop())
+    return tg, sms, ops
+
+
+def test_random_traffic_write_path_rebuild_and_recount_agree(clock):
+    """Random inbound, operator, bot and mailing messages, notes, hand-overs, merges and
+    undos over two days: the rollups written as it happened, a rebuild, and a recount agree."""
+    import random
+
+    random_traffic(random.Random(14), clock, 220, [5, 40, 200, 900, 4000])
     written = _rollup_state()
     assert written == _recount()
     stats.rebuild()

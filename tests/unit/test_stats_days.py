@@ -11,7 +11,7 @@ from sqlalchemy import text
 from messenger_app import db
 from messenger_app.services import merge, notes, outbox, rollup_days, stats
 from tests.unit.test_stats import (ZONE, _ch, _local_day_sql, _ops, _say, _sql, clock,  # noqa: F401
-                                   world)
+                                   random_traffic, world)
 
 
 @pytest.fixture
@@ -86,37 +86,8 @@ def test_another_zone_reads_the_hours(day_zone, world):
 
 
 def test_random_traffic_day_tables_equal_a_rebuild_and_the_hours(day_zone, clock):
-    rnd = random.Random(41)
-    tg, sms = _ch("telegram"), _ch("sms")
-    ops = _ops()
-    users = [f"u{i}" for i in range(8)]
-    logs = []
-
-    def some_dialog():
-        return rnd.choice([d for (d,) in _sql("SELECT DISTINCT dialog_id FROM message")])
-
-    for step in range(200):
-        clock.tick(seconds=rnd.choice([5, 40, 200, 900, 4000, 20000]))
-        act = rnd.random()
-        if act < 0.4 or step < 5:
-            _say(rnd.choice([tg, sms]), rnd.choice(users))
-        elif act < 0.65:
-            outbox.queue(some_dialog(), rnd.choice(ops), "answer")
-        elif act < 0.72:
-            kind = rnd.choice(["bot", "mailing"])
-            outbox.queue(some_dialog(), None, kind, sender_kind=kind, origin=outbox.Origin(kind, 1, kind))
-        elif act < 0.8:
-            notes.add_note(some_dialog(), ops[0], "note")
-        elif act < 0.87:
-            with db.engine().begin() as conn:
-                stats.handed_over(conn, some_dialog(), clock())
-        elif act < 0.94:
-            found = _sql("SELECT contact_id FROM dialog WHERE last_message_at IS NOT NULL")
-            if len(found) > 2:
-                (ca,), (cb,) = rnd.sample(found, 2)
-                logs.append(merge.merge(ca, cb))
-        elif logs:
-            merge.undo(logs.pop())
+    tg, sms, ops = random_traffic(random.Random(41), clock, 200, [5, 40, 200, 900, 4000, 20000],
+                   cuts=(0.4, 0.65, 0.72, 0.8, 0.87, 0.94))
     assert any(m == rollup_days.ACTIVE for m, *_ in _day_state()[0])
     written = _day_state()
     first, last = date(2026, 11, 10), clock().astimezone(timezone(timedelta(hours=5))).date()
