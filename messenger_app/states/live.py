@@ -156,7 +156,8 @@ async def digests(key: str, token: str, ready: bool = False) -> AsyncIterator[Di
     h = hub()
     q = h.subscribe()
     try:
-        if ready:
+        if ready:  # "live" only once Redis confirmed the SUBSCRIBE (at once without Redis)
+            await events.bus().ready()
             yield Digest([])
         while True:
             try:

@@ -36,6 +36,7 @@ async def run_notifier(max_parallel: int = 4) -> None:
 
     bus = events.bus()
     queue = bus.subscribe()
+    await bus.ready()  # Redis confirmed the SUBSCRIBE: no other process's event is missed
     sem = asyncio.Semaphore(max_parallel)
     last: dict[int, asyncio.Task] = {}
 
