@@ -24,6 +24,7 @@ from messenger_app.states.inbox_card import CardPanel, put
 from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
+from messenger_app.states.rows import MessageItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
@@ -51,15 +52,15 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     _unread_total: int = 0
     _folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
-    _msgs: list[dict[str, str]] = []  # the open dialog's newest page and what came since
+    _msgs: list[MessageItem] = []  # the open dialog's newest page and what came since
     # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
     # loaded sends that page alone); _heads: per block, whether its first message starts a day
     for _k in range(OLDER_SLOTS):
-        __annotations__[f"_older_{_k}"] = "list[dict[str, str]]"
+        __annotations__[f"_older_{_k}"] = "list[MessageItem]"
         locals()[f"_older_{_k}"] = []
     del _k
     _older_n: int = 0  # how many slots are filled
-    _heads: list[str] = []
+    _heads: list[bool] = []
     _has_older: bool = False
     card: dict[str, str] = {}
     card_channels: list[dict[str, str]] = []
@@ -288,7 +289,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if not self.open_id or oldest is None:
             return
         older, has_older = await inbox_live.run(
-            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0]["id"]))
+            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0].id))
         put(self, "_has_older", has_older)
         if not older:
             return

@@ -22,7 +22,7 @@ class LiveFollow:
             view_key=(self.view_mode, self.search, self.folder, self.filter_url),
             plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
             rows=max(LIST_PAGE, len(self._rows)), open_id=self.open_id,
-            first_msg=int(self._msgs[0]["id"]) if self._msgs else None)
+            first_msg=int(self._msgs[0].id) if self._msgs else None)
 
     def _announce_unread(self, batch: list[dict]) -> None:
         """One polite announcement for dialogs (other than the open one) that got new unread

@@ -14,6 +14,7 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState
+from messenger_app.states.rows import MessageItem
 
 Rows = list[dict[str, str]]
 
@@ -61,7 +62,7 @@ class AnnounceState(InboxState):
 def _slot(k: int):
     name = f"_older_{k}"
 
-    def older(self) -> list[dict[str, str]]:
+    def older(self) -> list[MessageItem]:
         return getattr(self, name)
 
     older.__name__ = older.__qualname__ = f"older_{k}"
@@ -74,7 +75,7 @@ class ThreadState(InboxState):
     older pages loaded above it, one slot var each (`older_0` right above `msgs`)."""
 
     @rx.var(deps=["_msgs"], auto_deps=False)
-    def msgs(self) -> list[dict[str, str]]:
+    def msgs(self) -> list[MessageItem]:
         return self._msgs
 
     @rx.var(deps=["_has_older"], auto_deps=False)
@@ -82,7 +83,7 @@ class ThreadState(InboxState):
         return self._has_older
 
     @rx.var(deps=["_heads"], auto_deps=False)
-    def heads(self) -> list[str]:
+    def heads(self) -> list[bool]:
         """Per block (msgs, older_0, older_1, …): whether its first message starts a day."""
         return self._heads
 

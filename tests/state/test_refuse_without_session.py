@@ -139,7 +139,7 @@ def test_valid_session_is_accepted(widget_dialog):
 
     asyncio.run(InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id)))
     InboxState.event_handlers["send"].fn(st, {"text": "answer"})
-    assert [m["text"] for m in st._messages()] == ["hi there", "answer"]
+    assert [m.text for m in st._messages()] == ["hi there", "answer"]
 
 
 def test_operator_cannot_use_admin_settings(data_dir):
