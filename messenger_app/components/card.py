@@ -201,17 +201,17 @@ def blacklist_block() -> rx.Component:
 
 def waiting_item(r) -> rx.Component:
     return rx.hstack(
-        rx.avatar(src=r["avatar"], fallback=r["initials"], size="2", radius="full"),
-        rx.vstack(rx.text(r["name"], size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
-                  rx.text(r["preview"], size="1", color_scheme="gray", class_name="msg-ellipsis",
+        rx.avatar(src=r.avatar, fallback=r.initials, size="2", radius="full"),
+        rx.vstack(rx.text(r.name, size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
+                  rx.text(r.preview, size="1", color_scheme="gray", class_name="msg-ellipsis",
                           width="100%"),
                   spacing="0", flex="1", min_width="0"),
-        rx.vstack(rx.text(r["time"], size="1", color_scheme="gray"),
-                  rx.badge(r["unread"], radius="full", variant="solid", size="1"),
+        rx.vstack(rx.text(r.time, size="1", color_scheme="gray"),
+                  rx.badge(r.unread, radius="full", variant="solid", size="1"),
                   align="end", spacing="1"),
-        on_click=S.open_dialog(r["id"]), class_name="msg-row", padding="8px", border_radius="8px",
+        on_click=S.open_dialog(r.id), class_name="msg-row", padding="8px", border_radius="8px",
         width="100%", spacing="2", align="center", cursor="pointer",
-        custom_attrs={"data-testid": "card-waiting-row", "data-id": r["id"]},
+        custom_attrs={"data-testid": "card-waiting-row", "data-id": r.id},
     )
 
 

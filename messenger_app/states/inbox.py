@@ -24,7 +24,7 @@ from messenger_app.states.inbox_card import CardPanel, put
 from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
-from messenger_app.states.rows import MessageItem
+from messenger_app.states.rows import DialogItem, MessageItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _raw(state):
 class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     # the lists the screen renders are backend vars here, shown through the substates of
     # states/inbox_views.py (a change goes out in that substate's delta only)
-    _rows: list[dict[str, str]] = []
+    _rows: list[DialogItem] = []
     has_more: bool = False
     view_mode: str = "all"  # all | unread
     search: str = ""
@@ -217,7 +217,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if not self._rows:
             return
         last = self._rows[-1]
-        after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
+        after = (datetime.fromisoformat(last.activity), int(last.id))
         page = await inbox_live.run(functools.partial(
             dialog_list.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE

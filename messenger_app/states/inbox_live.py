@@ -20,7 +20,7 @@ from messenger_app.services.dialog_list import ListRow
 from messenger_app.states import view
 from messenger_app.states.card_view import CardCrm, load_crm
 from messenger_app.states.live import Digest
-from messenger_app.states.rows import MessageItem
+from messenger_app.states.rows import DialogItem, MessageItem
 
 CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
 RELOAD_OVER = 50  # a batch touching more dialogs than this reloads the tab's page instead
@@ -169,7 +169,7 @@ async def sounds(d: Digest) -> list[int]:
     return await d.get("sounds", read_sounds, d.events)
 
 
-def _row_views(ids, tz: str) -> dict[int, dict]:
+def _row_views(ids, tz: str) -> dict[int, DialogItem]:
     """The changed rows as the list shows them (view.dialog_row), once per time zone."""
     return {did: view.dialog_row(r, tz) for did, r in dialog_list.rows(ids).items()}
 

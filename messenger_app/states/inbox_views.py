@@ -14,29 +14,26 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState
-from messenger_app.states.rows import MessageItem
-
-Rows = list[dict[str, str]]
-
+from messenger_app.states.rows import DialogItem, MessageItem
 
 class DialogListState(InboxState):
     """The dialog list's rows (L1) and which row takes the list's one tab stop."""
 
     @rx.var(deps=["_rows"], auto_deps=False)
-    def rows(self) -> list[dict[str, str]]:
+    def rows(self) -> list[DialogItem]:
         return self._rows
 
     @rx.var(deps=["_rows", "open_id"], auto_deps=False)
     def roving_row(self) -> str:
         """The dialog row that takes the list's one tab stop: the open one, else the first."""
-        ids = [r["id"] for r in self._rows]
+        ids = [r.id for r in self._rows]
         return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
 
     @rx.var(deps=["_rows"], auto_deps=False)
-    def waiting_rows(self) -> list[dict[str, str]]:
+    def waiting_rows(self) -> list[DialogItem]:
         """The card panel with no dialog open: the dialogs whose client wrote last and has
         not been read yet, first few of the list."""
-        return [r for r in self._rows if r["unread"] and not r["out"]][:6]
+        return [r for r in self._rows if r.unread and not r.out][:6]
 
 
 class FolderCountsState(InboxState):

@@ -1,5 +1,6 @@
 """The typed rows the inbox's states hold and send to the tab (Reflex serialises a dataclass
-to an object of its fields): one message of the open dialog and its files."""
+to an object of its fields): one message of the open dialog and its files, one row of the
+dialog list."""
 
 from __future__ import annotations
 
@@ -28,8 +29,7 @@ class MessageItem:
 
     id: str
     dir: str  # in | out | note
-    sender_kind: str
-    sender: str  # who, in the operator's language
+    sender: str  # who, in the operator's language (client, bot, mailing, operator)
     channel: str
     text: str
     subject: str = ""
@@ -41,3 +41,22 @@ class MessageItem:
     error: str = ""
     atts: list[AttachmentItem] = field(default_factory=list)  # C5/C4
     new_day: bool = False  # the first message of its day within its block (a separator)
+
+
+@dataclass
+class DialogItem:
+    """One row of the dialog list (L1) as it renders (states.view.dialog_row)."""
+
+    id: str
+    name: str
+    avatar: str
+    initials: str
+    channel: str  # the last message's channel; "unknown" before the first message (L2)
+    preview: str
+    out: bool  # the last message is the operator's
+    time: str  # short, in the operator's time zone
+    unread: int  # unread messages, 0 for none
+    activity: str  # ISO time of the last activity: the list's order
+    tag1: str = ""
+    tag2: str = ""
+    blacklisted: bool = False

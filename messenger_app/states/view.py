@@ -1,5 +1,6 @@
 """Turn service rows into what the components render, in the operator's time zone and
-language: typed rows (states/rows.py) for the thread, plain string dicts for the rest."""
+language: typed rows (states/rows.py) for the thread and the list, plain string dicts for
+the rest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from messenger_app.clock import utcnow
 from messenger_app.i18n.strings import EN
 from messenger_app.services.dialogs import Card, DialogRow, MessageView
 from messenger_app.services import message_details
-from messenger_app.states.rows import AttachmentItem, MessageItem
+from messenger_app.states.rows import AttachmentItem, DialogItem, MessageItem
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -57,22 +58,22 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "#"
 
 
-def dialog_row(r: DialogRow, tz: str) -> dict[str, str]:
-    return {
-        "id": str(r.id),
-        "name": r.name,
-        "avatar": r.avatar,
-        "initials": initials(r.name),
-        "channel": r.channel_kind or "unknown",  # L2: no message yet -> question mark
-        "preview": r.preview,
-        "out": "1" if r.last_direction == "out" else "",
-        "time": short_time(r.last_message_at, tz),
-        "unread": str(r.unread) if r.unread else "",
-        "activity": r.activity_at.isoformat(),
-        "tag1": getattr(r, "tag1", ""),
-        "tag2": getattr(r, "tag2", ""),
-        "blacklisted": "1" if getattr(r, "blacklisted", False) else "",
-    }
+def dialog_row(r: DialogRow, tz: str) -> DialogItem:
+    return DialogItem(
+        id=str(r.id),
+        name=r.name,
+        avatar=r.avatar,
+        initials=initials(r.name),
+        channel=r.channel_kind or "unknown",  # L2: no message yet -> question mark
+        preview=r.preview,
+        out=r.last_direction == "out",
+        time=short_time(r.last_message_at, tz),
+        unread=r.unread or 0,
+        activity=r.activity_at.isoformat(),
+        tag1=getattr(r, "tag1", ""),
+        tag2=getattr(r, "tag2", ""),
+        blacklisted=bool(getattr(r, "blacklisted", False)),
+    )
 
 
 LONG_CHARS = 1500
@@ -101,7 +102,6 @@ def message(m: MessageView, tz: str, t: dict = EN) -> MessageItem:
     return MessageItem(
         id=str(m.id),
         dir=m.direction,
-        sender_kind=m.sender_kind,
         sender=sender,
         channel=m.channel_kind or "unknown",
         text=m.text,

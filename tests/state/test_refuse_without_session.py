@@ -135,7 +135,7 @@ def test_valid_session_is_accepted(widget_dialog):
     import asyncio
 
     asyncio.run(InboxState.event_handlers["set_view"].fn(st, "all"))
-    assert [r["preview"] for r in st._rows] == ["hi there"]
+    assert [r.preview for r in st._rows] == ["hi there"]
 
     asyncio.run(InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id)))
     InboxState.event_handlers["send"].fn(st, {"text": "answer"})
