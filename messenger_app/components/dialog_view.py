@@ -165,9 +165,9 @@ def header() -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost", class_name="msg-switch",
                        on_click=S.show_panel("list"), aria_label=S.t["chats"]),
-        rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="2", radius="full"),
-        rx.vstack(rx.text(S.card["name"], weight="bold", size="3", class_name="msg-ellipsis"),
-                  rx.text(S.card["phone_display"], size="1", color_scheme="gray"),
+        rx.avatar(src=S.card.avatar, fallback=S.card.initials, size="2", radius="full"),
+        rx.vstack(rx.text(S.card.name, weight="bold", size="3", class_name="msg-ellipsis"),
+                  rx.text(S.card.phone_display, size="1", color_scheme="gray"),
                   spacing="0", flex="1", min_width="0", cursor="pointer",
                   on_click=S.show_panel("card")),
         search_button(),

@@ -275,10 +275,10 @@ class ComposerState(InboxState):
             t = templates.get(int(template_id))
         except (TypeError, ValueError):
             return
-        if t is None or not self.card.get("id"):
+        if t is None or not self.card.id:
             return
         try:
-            r = templates.render(t.body, int(self.card["id"]))
+            r = templates.render(t.body, int(self.card.id))
         except templates.TemplateError as e:
             self.composer_error = error_text(e, self.lang)
             return

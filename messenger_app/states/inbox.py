@@ -24,7 +24,7 @@ from messenger_app.states.inbox_card import CardPanel, put
 from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
-from messenger_app.states.rows import DialogItem, MessageItem
+from messenger_app.states.rows import CardItem, DialogItem, MessageItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     _older_n: int = 0  # how many slots are filled
     _heads: list[bool] = []
     _has_older: bool = False
-    card: dict[str, str] = {}
+    card: CardItem = CardItem()
     card_channels: list[dict[str, str]] = []
     crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
     routes: list[dict[str, str]] = []
@@ -264,7 +264,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
         self._show_thread([], False)
-        self.card, self.card_channels, self.routes = {}, [], []
+        self.card, self.card_channels, self.routes = CardItem(), [], []
         self.composer_error = self.no_route = ""
         self.panel = "list"
 

@@ -1,6 +1,6 @@
 """The typed rows the inbox's states hold and send to the tab (Reflex serialises a dataclass
 to an object of its fields): one message of the open dialog and its files, one row of the
-dialog list."""
+dialog list, the open dialog's client."""
 
 from __future__ import annotations
 
@@ -59,4 +59,19 @@ class DialogItem:
     activity: str  # ISO time of the last activity: the list's order
     tag1: str = ""
     tag2: str = ""
+    blacklisted: bool = False
+
+
+@dataclass
+class CardItem:
+    """The open dialog's client in the header and the card (states.view.card); empty while
+    no dialog is open."""
+
+    id: str = ""  # the contact's id
+    name: str = ""
+    initials: str = ""
+    avatar: str = ""
+    phone: str = ""
+    phone_display: str = ""
+    subscribed: str = ""  # dd.mm.yyyy HH:MM in the operator's time zone
     blacklisted: bool = False

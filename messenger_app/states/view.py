@@ -1,6 +1,6 @@
 """Turn service rows into what the components render, in the operator's time zone and
-language: typed rows (states/rows.py) for the thread and the list, plain string dicts for
-the rest."""
+language: typed rows (states/rows.py) for the thread, the list and the
+card, plain string dicts for the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from messenger_app.clock import utcnow
 from messenger_app.i18n.strings import EN
 from messenger_app.services.dialogs import Card, DialogRow, MessageView
 from messenger_app.services import message_details
-from messenger_app.states.rows import AttachmentItem, DialogItem, MessageItem
+from messenger_app.states.rows import AttachmentItem, CardItem, DialogItem, MessageItem
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -125,15 +125,15 @@ def with_day_separators(rows: list[MessageItem]) -> list[MessageItem]:
     return rows
 
 
-def card(c: Card, tz: str) -> dict[str, str]:
+def card(c: Card, tz: str) -> CardItem:
     created = local(c.created_at, tz)
-    return {
-        "id": str(c.contact_id),
-        "name": c.name,
-        "initials": initials(c.name),
-        "avatar": c.avatar,
-        "phone": c.phone,
-        "phone_display": c.phone_display,
-        "subscribed": created.strftime("%d.%m.%Y %H:%M"),
-        "blacklisted": "1" if c.blacklisted else "",
-    }
+    return CardItem(
+        id=str(c.contact_id),
+        name=c.name,
+        initials=initials(c.name),
+        avatar=c.avatar,
+        phone=c.phone,
+        phone_display=c.phone_display,
+        subscribed=created.strftime("%d.%m.%Y %H:%M"),
+        blacklisted=c.blacklisted,
+    )
