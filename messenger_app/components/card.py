@@ -34,7 +34,7 @@ def name_block() -> rx.Component:
         on_submit=C.save_name, reset_on_submit=False, width="100%",
     )
     shown = rx.hstack(
-        rx.heading(S.card["name"], size="4", text_align="center", as_="h2",
+        rx.heading(S.card.name, size="4", text_align="center", as_="h2",
                    style={"wordBreak": "break-word"}),
         rx.icon("pencil", size=13, color="var(--gray-9)", flex_shrink="0"),
         on_click=C.edit("name"), cursor="pointer", padding="2px 8px", border_radius="8px",
@@ -50,7 +50,7 @@ def name_block() -> rx.Component:
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="5", radius="full"),
+        rx.avatar(src=S.card.avatar, fallback=S.card.initials, size="5", radius="full"),
         name_block(),
         rx.hstack(
             rx.cond(S.crm.blacklisted,
@@ -70,7 +70,7 @@ def phone_block() -> rx.Component:
     shown = rx.hstack(
         rx.cond(
             S.crm.phone != "",
-            rx.link(rx.hstack(rx.icon("phone", size=14), S.card["phone_display"], align="center",
+            rx.link(rx.hstack(rx.icon("phone", size=14), S.card.phone_display, align="center",
                               spacing="1"),
                     href=S.crm.call_url, size="2",
                     target=rx.cond(S.crm.call_external, "_blank", "_self"),
@@ -201,17 +201,17 @@ def blacklist_block() -> rx.Component:
 
 def waiting_item(r) -> rx.Component:
     return rx.hstack(
-        rx.avatar(src=r["avatar"], fallback=r["initials"], size="2", radius="full"),
-        rx.vstack(rx.text(r["name"], size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
-                  rx.text(r["preview"], size="1", color_scheme="gray", class_name="msg-ellipsis",
+        rx.avatar(src=r.avatar, fallback=r.initials, size="2", radius="full"),
+        rx.vstack(rx.text(r.name, size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
+                  rx.text(r.preview, size="1", color_scheme="gray", class_name="msg-ellipsis",
                           width="100%"),
                   spacing="0", flex="1", min_width="0"),
-        rx.vstack(rx.text(r["time"], size="1", color_scheme="gray"),
-                  rx.badge(r["unread"], radius="full", variant="solid", size="1"),
+        rx.vstack(rx.text(r.time, size="1", color_scheme="gray"),
+                  rx.badge(r.unread, radius="full", variant="solid", size="1"),
                   align="end", spacing="1"),
-        on_click=S.open_dialog(r["id"]), class_name="msg-row", padding="8px", border_radius="8px",
+        on_click=S.open_dialog(r.id), class_name="msg-row", padding="8px", border_radius="8px",
         width="100%", spacing="2", align="center", cursor="pointer",
-        custom_attrs={"data-testid": "card-waiting-row", "data-id": r["id"]},
+        custom_attrs={"data-testid": "card-waiting-row", "data-id": r.id},
     )
 
 
@@ -253,8 +253,8 @@ def card_panel() -> rx.Component:
                 header(),
                 rx.separator(size="4"),
                 rx.grid(
-                    field(S.t["client_id"], rx.code(S.card["id"]), "card-id"),
-                    field(S.t["subscribed"], rx.text(S.card["subscribed"], size="2"),
+                    field(S.t["client_id"], rx.code(S.card.id), "card-id"),
+                    field(S.t["subscribed"], rx.text(S.card.subscribed, size="2"),
                           "card-subscribed"),
                     columns="2", spacing="3", width="100%",
                 ),

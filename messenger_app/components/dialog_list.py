@@ -59,24 +59,24 @@ def sr(*text) -> rx.Component:
 
 
 ROW_FIELDS = ("id", "name", "avatar", "initials", "channel", "preview", "out", "time", "unread",
-              "tag1", "tag2", "blacklisted")  # view.dialog_row()'s keys, passed one by one
+              "tag1", "tag2", "blacklisted")  # the DialogItem fields shown, passed one by one
 
 
 def dialog_row(row) -> rx.Component:
-    """One row of the list: a React.memo component keyed by the dialog's id with plain string
-    props, so a live update that moves or changes one row re-renders that row only (not the
+    """One row of the list: a React.memo component keyed by the dialog's id with plain props
+    (DialogItem's fields), so a live update that moves or changes one row re-renders that row only (not the
     fifty of the page in every open tab; bench_live.py measures the browsers' CPU)."""
-    return dialog_row_item(**{f: row[f] for f in ROW_FIELDS},
-                           active=rx.cond(S.open_id.to_string() == row["id"], "true", "false"),
-                           tab_stop=rx.cond(L.roving_row == row["id"], "0", "-1"),
-                           key=row["id"])
+    return dialog_row_item(**{f: getattr(row, f) for f in ROW_FIELDS},
+                           active=rx.cond(S.open_id.to_string() == row.id, "true", "false"),
+                           tab_stop=rx.cond(L.roving_row == row.id, "0", "-1"),
+                           key=row.id)
 
 
 @rx.memo
 def dialog_row_item(id: rx.Var[str], name: rx.Var[str], avatar: rx.Var[str],
                     initials: rx.Var[str], channel: rx.Var[str], preview: rx.Var[str],
-                    out: rx.Var[str], time: rx.Var[str], unread: rx.Var[str], tag1: rx.Var[str],
-                    tag2: rx.Var[str], blacklisted: rx.Var[str], active: rx.Var[str],
+                    out: rx.Var[bool], time: rx.Var[str], unread: rx.Var[int], tag1: rx.Var[str],
+                    tag2: rx.Var[str], blacklisted: rx.Var[bool], active: rx.Var[str],
                     tab_stop: rx.Var[str]) -> rx.Component:
     row = {"id": id, "name": name, "avatar": avatar, "initials": initials, "channel": channel,
            "preview": preview, "out": out, "time": time, "unread": unread, "tag1": tag1,
@@ -100,7 +100,7 @@ def _dialog_row(row, active, tab_stop) -> rx.Component:
                 rx.text(row["name"], weight="medium", size="2", class_name="msg-ellipsis",
                         custom_attrs=tid("dialog-row-name")),
                 rx.cond(row["channel"] != "unknown", sr(", ", S.t["kind_" + row["channel"]], ",")),
-                rx.cond(row["blacklisted"] != "",
+                rx.cond(row["blacklisted"],
                         rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted", role="img",
                                custom_attrs={"data-testid": "dialog-row-blacklisted",
                                              "title": S.t["blacklisted"],
@@ -112,8 +112,8 @@ def _dialog_row(row, active, tab_stop) -> rx.Component:
                     rx.text(S.t["no_messages_yet"], size="1", color_scheme="gray",
                             class_name="msg-ellipsis msg-muted", width="100%"),
                     rx.fragment(
-                        rx.cond(row["out"] == "1", sr(S.t["a11y_outgoing"], " ")),
-                        rx.text(rx.cond(row["out"] == "1",
+                        rx.cond(row["out"], sr(S.t["a11y_outgoing"], " ")),
+                        rx.text(rx.cond(row["out"],
                                         rx.el.span("↪ ", custom_attrs={"aria-hidden": "true"})),
                                 row["preview"], size="1",
                                 color_scheme="gray", class_name="msg-ellipsis", width="100%",
@@ -124,7 +124,7 @@ def _dialog_row(row, active, tab_stop) -> rx.Component:
         rx.vstack(
             sr(", "),
             rx.text(row["time"], size="1", color_scheme="gray", custom_attrs=tid("dialog-row-time")),
-            rx.cond(row["unread"] != "",
+            rx.cond(row["unread"] > 0,
                     rx.hstack(
                         sr(", ", S.t["a11y_unread_prefix"]),
                         rx.badge(row["unread"], radius="full", variant="solid", size="1",

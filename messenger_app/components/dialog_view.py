@@ -9,13 +9,7 @@ from messenger_app.components.message_search import search_button, search_panel
 from messenger_app.states.composer import ComposerState as C
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState as S
 from messenger_app.states.inbox_views import ThreadState as T
-
-
-def _atts(m) -> rx.Var:
-    """The message's files: view.message() keeps them as a JSON string (string-only dicts)."""
-    raw = m["atts"]
-    return rx.Var(_js_expr=f"(({raw}) ? JSON.parse({raw}) : [])", _var_type=list[dict[str, str]],
-                  _var_data=raw._get_all_var_data())
+from messenger_app.states.rows import AttachmentItem
 
 
 def _file_link(a) -> rx.Component:
@@ -62,23 +56,24 @@ def attachment(a) -> rx.Component:
 
 
 MESSAGE_FIELDS = ("id", "dir", "sender", "channel", "text", "subject", "short", "time", "day",
-                  "new_day", "status", "status_label", "error", "atts")  # what view.message() gives and is shown
+                  "new_day", "status", "status_label", "error", "atts")  # the MessageItem fields shown
 
 
 def message(m, new_day=None) -> rx.Component:
-    """One message: a React.memo component keyed by its id with plain string props, so an
-    older page or a new message renders only those messages, not every one already shown."""
-    props = {f: m[f] for f in MESSAGE_FIELDS}
+    """One message: a React.memo component keyed by its id with plain props (MessageItem's
+    fields), so an older page or a new message renders only those messages, not every one
+    already shown."""
+    props = {f: getattr(m, f) for f in MESSAGE_FIELDS}
     if new_day is not None:
         props["new_day"] = new_day
-    return message_item(**props, key=m["id"])
+    return message_item(**props, key=m.id)
 
 
 def block(msgs: rx.Var, head: int) -> rx.Component:
     """One block of the thread (ThreadState.msgs or an older page's slot). Whether its first
     message starts a day depends on the block above, so it comes from ThreadState.heads."""
     return rx.foreach(msgs, lambda m, i: message(m, rx.cond(i == 0, T.heads[head],
-                                                            m["new_day"])))
+                                                            m.new_day)))
 
 
 def thread() -> rx.Component:
@@ -91,8 +86,9 @@ def thread() -> rx.Component:
 @rx.memo
 def message_item(id: rx.Var[str], dir: rx.Var[str], sender: rx.Var[str], channel: rx.Var[str],
                  text: rx.Var[str], subject: rx.Var[str], short: rx.Var[str], time: rx.Var[str],
-                 day: rx.Var[str], new_day: rx.Var[str], status: rx.Var[str],
-                 status_label: rx.Var[str], error: rx.Var[str], atts: rx.Var[str]) -> rx.Component:
+                 day: rx.Var[str], new_day: rx.Var[bool], status: rx.Var[str],
+                 status_label: rx.Var[str], error: rx.Var[str],
+                 atts: rx.Var[list[AttachmentItem]]) -> rx.Component:
     return _message({"id": id, "dir": dir, "sender": sender, "channel": channel, "text": text,
                      "subject": subject, "short": short, "time": time, "day": day, "new_day": new_day, "status": status,
                      "status_label": status_label, "error": error, "atts": atts})
@@ -103,7 +99,7 @@ def _message(m) -> rx.Component:
     note = m["dir"] == "note"
     mine = out | note
     return rx.fragment(
-        rx.cond(m["new_day"] == "1",
+        rx.cond(m["new_day"],
                 rx.center(rx.badge(m["day"], variant="surface", color_scheme="gray", radius="full"),
                           padding="10px 0 4px", custom_attrs=tid("day-separator"))),
         rx.flex(
@@ -112,8 +108,8 @@ def _message(m) -> rx.Component:
                         rx.hstack(rx.icon("lock", size=12), rx.text(S.t["note_label"], size="1"),
                                   spacing="1", align="center", class_name="msg-note-label",
                                   custom_attrs=tid("message-note-label"))),
-                rx.cond(m["atts"] != "",
-                        rx.vstack(rx.foreach(_atts(m), attachment), spacing="2",
+                rx.cond(m["atts"].length() > 0,
+                        rx.vstack(rx.foreach(m["atts"], attachment), spacing="2",
                                   class_name="msg-atts", custom_attrs=tid("message-attachments"))),
                 rx.cond(m["subject"] != "",
                         rx.text(m["subject"], size="2", weight="bold", as_="div",
@@ -169,9 +165,9 @@ def header() -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost", class_name="msg-switch",
                        on_click=S.show_panel("list"), aria_label=S.t["chats"]),
-        rx.avatar(src=S.card["avatar"], fallback=S.card["initials"], size="2", radius="full"),
-        rx.vstack(rx.text(S.card["name"], weight="bold", size="3", class_name="msg-ellipsis"),
-                  rx.text(S.card["phone_display"], size="1", color_scheme="gray"),
+        rx.avatar(src=S.card.avatar, fallback=S.card.initials, size="2", radius="full"),
+        rx.vstack(rx.text(S.card.name, weight="bold", size="3", class_name="msg-ellipsis"),
+                  rx.text(S.card.phone_display, size="1", color_scheme="gray"),
                   spacing="0", flex="1", min_width="0", cursor="pointer",
                   on_click=S.show_panel("card")),
         search_button(),

@@ -275,10 +275,10 @@ class ComposerState(InboxState):
             t = templates.get(int(template_id))
         except (TypeError, ValueError):
             return
-        if t is None or not self.card.get("id"):
+        if t is None or not self.card.id:
             return
         try:
-            r = templates.render(t.body, int(self.card["id"]))
+            r = templates.render(t.body, int(self.card.id))
         except templates.TemplateError as e:
             self.composer_error = error_text(e, self.lang)
             return
@@ -415,7 +415,7 @@ class ComposerState(InboxState):
             self.panel = "dialog"
             inbox.mark_read(did)
             self.search_did = did if self.search_scope == "dialog" else self.search_did
-        if not any(m["id"] == str(mid) for m in self._messages()):
+        if not any(m.id == str(mid) for m in self._messages()):
             need = min(message_details.count_from(did, mid) + 10, JUMP_MAX)
             page = dialogs.messages(did, limit=need + 1)
             self._show_thread([view.message(m, self.tz, self.t) for m in page[-need:]],

@@ -24,6 +24,7 @@ from messenger_app.states.inbox_card import CardPanel, put
 from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
+from messenger_app.states.rows import CardItem, DialogItem, MessageItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def _raw(state):
 class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     # the lists the screen renders are backend vars here, shown through the substates of
     # states/inbox_views.py (a change goes out in that substate's delta only)
-    _rows: list[dict[str, str]] = []
+    _rows: list[DialogItem] = []
     has_more: bool = False
     view_mode: str = "all"  # all | unread
     search: str = ""
@@ -51,17 +52,17 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     _unread_total: int = 0
     _folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
-    _msgs: list[dict[str, str]] = []  # the open dialog's newest page and what came since
+    _msgs: list[MessageItem] = []  # the open dialog's newest page and what came since
     # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
     # loaded sends that page alone); _heads: per block, whether its first message starts a day
     for _k in range(OLDER_SLOTS):
-        __annotations__[f"_older_{_k}"] = "list[dict[str, str]]"
+        __annotations__[f"_older_{_k}"] = "list[MessageItem]"
         locals()[f"_older_{_k}"] = []
     del _k
     _older_n: int = 0  # how many slots are filled
-    _heads: list[str] = []
+    _heads: list[bool] = []
     _has_older: bool = False
-    card: dict[str, str] = {}
+    card: CardItem = CardItem()
     card_channels: list[dict[str, str]] = []
     crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
     routes: list[dict[str, str]] = []
@@ -216,7 +217,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if not self._rows:
             return
         last = self._rows[-1]
-        after = (datetime.fromisoformat(last["activity"]), int(last["id"]))
+        after = (datetime.fromisoformat(last.activity), int(last.id))
         page = await inbox_live.run(functools.partial(
             dialog_list.list_page, limit=LIST_PAGE + 1, after=after, **self._query()))
         self.has_more = len(page) > LIST_PAGE
@@ -263,7 +264,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
         self._show_thread([], False)
-        self.card, self.card_channels, self.routes = {}, [], []
+        self.card, self.card_channels, self.routes = CardItem(), [], []
         self.composer_error = self.no_route = ""
         self.panel = "list"
 
@@ -288,7 +289,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if not self.open_id or oldest is None:
             return
         older, has_older = await inbox_live.run(
-            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0]["id"]))
+            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0].id))
         put(self, "_has_older", has_older)
         if not older:
             return

@@ -4,9 +4,11 @@ of new unread messages."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from messenger_app.states import inbox_live, view
+from messenger_app.states.rows import DialogItem
 
 LIST_PAGE = 50
 ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
@@ -22,7 +24,7 @@ class LiveFollow:
             view_key=(self.view_mode, self.search, self.folder, self.filter_url),
             plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
             rows=max(LIST_PAGE, len(self._rows)), open_id=self.open_id,
-            first_msg=int(self._msgs[0]["id"]) if self._msgs else None)
+            first_msg=int(self._msgs[0].id) if self._msgs else None)
 
     def _announce_unread(self, batch: list[dict]) -> None:
         """One polite announcement for dialogs (other than the open one) that got new unread
@@ -36,7 +38,7 @@ class LiveFollow:
                     or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
                 continue
             fresh.append(did)
-        names = [r["name"] for did in fresh for r in self._rows if r["id"] == str(did) and r["unread"]]
+        names = [r.name for did in fresh for r in self._rows if r.id == str(did) and r.unread]
         if names:
             self._announced = {**{d: t for d, t in self._announced.items()
                                   if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
@@ -69,11 +71,11 @@ class LiveFollow:
         Reflex's proxies and no re-check of the whole list's type on assignment."""
         rows = getattr(self._rows, "__wrapped__", self._rows)  # the plain list, to read
         key = str(did)
-        old = next((i for i, r in enumerate(rows) if r["id"] == key), None)
+        old = next((i for i, r in enumerate(rows) if r.id == key), None)
         if fresh is None:
             new = None
-        elif isinstance(fresh, dict):  # already as the view shows it (inbox_live.read)
-            new = dict(fresh)  # the digest's copy is shared by every tab: not this one
+        elif isinstance(fresh, DialogItem):  # already as the view shows it (inbox_live.read)
+            new = dataclasses.replace(fresh)  # the digest's copy is shared by every tab: not this one
         else:
             new = view.dialog_row(fresh, self.tz)
         if old is not None and new is not None and rows[old] == new:
@@ -82,9 +84,9 @@ class LiveFollow:
             del self._rows[old]
         if new is None:
             return
-        at = (new["activity"], did)
+        at = (new.activity, did)
         pos = 0
-        while pos < len(rows) and (rows[pos]["activity"], int(rows[pos]["id"])) > at:
+        while pos < len(rows) and (rows[pos].activity, int(rows[pos].id)) > at:
             pos += 1
         if pos < len(rows) or not self.has_more:  # beyond the loaded page: not shown yet
             self._rows.insert(pos, new)

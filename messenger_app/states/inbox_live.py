@@ -20,6 +20,7 @@ from messenger_app.services.dialog_list import ListRow
 from messenger_app.states import view
 from messenger_app.states.card_view import CardCrm, load_crm
 from messenger_app.states.live import Digest
+from messenger_app.states.rows import DialogItem, MessageItem
 
 CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
 RELOAD_OVER = 50  # a batch touching more dialogs than this reloads the tab's page instead
@@ -42,7 +43,7 @@ def read_card(did: int) -> CardData | None:
 
 
 def read_messages(did: int, tz: str, t: dict, since_id: int | None = None,
-                  before_id: int | None = None, limit: int = dialogs.PAGE) -> tuple[list[dict], bool]:
+                  before_id: int | None = None, limit: int = dialogs.PAGE) -> tuple[list[MessageItem], bool]:
     """Up to `limit` messages as the view shows them, and whether there are older ones."""
     page = dialogs.messages(did, before_id=before_id, since_id=since_id, limit=limit + 1)
     more = len(page) > limit
@@ -114,7 +115,7 @@ class Update:
     found: int | None = None
     card: CardData | None = None
     card_gone: bool = False
-    msgs: list[dict] | None = None
+    msgs: list[MessageItem] | None = None
     open_id: int = 0
     view_key: tuple = ()
 
@@ -168,7 +169,7 @@ async def sounds(d: Digest) -> list[int]:
     return await d.get("sounds", read_sounds, d.events)
 
 
-def _row_views(ids, tz: str) -> dict[int, dict]:
+def _row_views(ids, tz: str) -> dict[int, DialogItem]:
     """The changed rows as the list shows them (view.dialog_row), once per time zone."""
     return {did: view.dialog_row(r, tz) for did, r in dialog_list.rows(ids).items()}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from messenger_app.services import dialogs
 from messenger_app.states import view
+from messenger_app.states.rows import MessageItem
 
 OLDER_SLOTS = 24  # older pages kept in vars of their own (flat paging); beyond, the last grows
 
@@ -17,15 +18,15 @@ OLDER_SLOTS = 24  # older pages kept in vars of their own (flat paging); beyond,
 class ThreadPages:
     """InboxState's helpers for the blocks (a plain mixin: no vars, no event handlers)."""
 
-    def _blocks(self) -> list[list[dict[str, str]]]:
+    def _blocks(self) -> list[list[MessageItem]]:
         """The shown messages in blocks, newest first: _msgs, then _older_0, _older_1, …"""
         return [self._msgs] + [getattr(self, f"_older_{k}") for k in range(self._older_n)]
 
-    def _messages(self) -> list[dict[str, str]]:
+    def _messages(self) -> list[MessageItem]:
         """Every shown message of the open dialog, oldest first."""
         return [m for b in reversed(self._blocks()) for m in b]
 
-    def _show_thread(self, msgs: list[dict[str, str]], has_older: bool) -> None:
+    def _show_thread(self, msgs: list[MessageItem], has_older: bool) -> None:
         """A new newest page (another dialog opened, or jumped to): the older pages go."""
         for k in range(self._older_n):
             setattr(self, f"_older_{k}", [])
@@ -42,14 +43,14 @@ class ThreadPages:
         heads = []
         for i, b in enumerate(blocks):
             above = next((o for o in blocks[i + 1:] if o), None)
-            heads.append("1" if b and (above is None or above[-1]["day"] != b[0]["day"]) else "")
-        heads += [""] * (OLDER_SLOTS + 1 - len(heads))
+            heads.append(bool(b) and (above is None or above[-1].day != b[0].day))
+        heads += [False] * (OLDER_SLOTS + 1 - len(heads))
         if heads != self._heads:
             self._heads = heads
 
     def _refresh_messages(self) -> None:
         """Re-read the newest block (a message sent or retried): not the older pages."""
-        since = int(self._msgs[0]["id"]) if self._msgs else None
+        since = int(self._msgs[0].id) if self._msgs else None
         fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
         self._msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
         self._set_heads()
@@ -58,9 +59,9 @@ class ThreadPages:
         """Re-read the block that shows this message (its status changed)."""
         for k in range(self._older_n):
             b = getattr(self, f"_older_{k}")
-            if b and int(b[0]["id"]) <= message_id <= int(b[-1]["id"]):
-                fresh = dialogs.messages(self.open_id, since_id=int(b[0]["id"]),
-                                         before_id=int(b[-1]["id"]) + 1, limit=len(b) + 50)
+            if b and int(b[0].id) <= message_id <= int(b[-1].id):
+                fresh = dialogs.messages(self.open_id, since_id=int(b[0].id),
+                                         before_id=int(b[-1].id) + 1, limit=len(b) + 50)
                 setattr(self, f"_older_{k}", view.with_day_separators(
                     [view.message(m, self.tz, self.t) for m in fresh]))
                 self._set_heads()

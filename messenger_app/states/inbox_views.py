@@ -14,28 +14,26 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState
-
-Rows = list[dict[str, str]]
-
+from messenger_app.states.rows import DialogItem, MessageItem
 
 class DialogListState(InboxState):
     """The dialog list's rows (L1) and which row takes the list's one tab stop."""
 
     @rx.var(deps=["_rows"], auto_deps=False)
-    def rows(self) -> list[dict[str, str]]:
+    def rows(self) -> list[DialogItem]:
         return self._rows
 
     @rx.var(deps=["_rows", "open_id"], auto_deps=False)
     def roving_row(self) -> str:
         """The dialog row that takes the list's one tab stop: the open one, else the first."""
-        ids = [r["id"] for r in self._rows]
+        ids = [r.id for r in self._rows]
         return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
 
     @rx.var(deps=["_rows"], auto_deps=False)
-    def waiting_rows(self) -> list[dict[str, str]]:
+    def waiting_rows(self) -> list[DialogItem]:
         """The card panel with no dialog open: the dialogs whose client wrote last and has
         not been read yet, first few of the list."""
-        return [r for r in self._rows if r["unread"] and not r["out"]][:6]
+        return [r for r in self._rows if r.unread and not r.out][:6]
 
 
 class FolderCountsState(InboxState):
@@ -61,7 +59,7 @@ class AnnounceState(InboxState):
 def _slot(k: int):
     name = f"_older_{k}"
 
-    def older(self) -> list[dict[str, str]]:
+    def older(self) -> list[MessageItem]:
         return getattr(self, name)
 
     older.__name__ = older.__qualname__ = f"older_{k}"
@@ -74,7 +72,7 @@ class ThreadState(InboxState):
     older pages loaded above it, one slot var each (`older_0` right above `msgs`)."""
 
     @rx.var(deps=["_msgs"], auto_deps=False)
-    def msgs(self) -> list[dict[str, str]]:
+    def msgs(self) -> list[MessageItem]:
         return self._msgs
 
     @rx.var(deps=["_has_older"], auto_deps=False)
@@ -82,7 +80,7 @@ class ThreadState(InboxState):
         return self._has_older
 
     @rx.var(deps=["_heads"], auto_deps=False)
-    def heads(self) -> list[str]:
+    def heads(self) -> list[bool]:
         """Per block (msgs, older_0, older_1, …): whether its first message starts a day."""
         return self._heads
 

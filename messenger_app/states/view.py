@@ -1,5 +1,6 @@
-"""Turn service rows into the plain string dicts the components render, in the operator's
-time zone and language."""
+"""Turn service rows into what the components render, in the operator's time zone and
+language: typed rows (states/rows.py) for the thread, the list and the
+card, plain string dicts for the rest."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from messenger_app.clock import utcnow
 from messenger_app.i18n.strings import EN
 from messenger_app.services.dialogs import Card, DialogRow, MessageView
 from messenger_app.services import message_details
+from messenger_app.states.rows import AttachmentItem, CardItem, DialogItem, MessageItem
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -56,28 +58,34 @@ def initials(name: str) -> str:
     return "".join(p[0] for p in parts[:2]).upper() or "#"
 
 
-def dialog_row(r: DialogRow, tz: str) -> dict[str, str]:
-    return {
-        "id": str(r.id),
-        "name": r.name,
-        "avatar": r.avatar,
-        "initials": initials(r.name),
-        "channel": r.channel_kind or "unknown",  # L2: no message yet -> question mark
-        "preview": r.preview,
-        "out": "1" if r.last_direction == "out" else "",
-        "time": short_time(r.last_message_at, tz),
-        "unread": str(r.unread) if r.unread else "",
-        "activity": r.activity_at.isoformat(),
-        "tag1": getattr(r, "tag1", ""),
-        "tag2": getattr(r, "tag2", ""),
-        "blacklisted": "1" if getattr(r, "blacklisted", False) else "",
-    }
+def dialog_row(r: DialogRow, tz: str) -> DialogItem:
+    return DialogItem(
+        id=str(r.id),
+        name=r.name,
+        avatar=r.avatar,
+        initials=initials(r.name),
+        channel=r.channel_kind or "unknown",  # L2: no message yet -> question mark
+        preview=r.preview,
+        out=r.last_direction == "out",
+        time=short_time(r.last_message_at, tz),
+        unread=r.unread or 0,
+        activity=r.activity_at.isoformat(),
+        tag1=getattr(r, "tag1", ""),
+        tag2=getattr(r, "tag2", ""),
+        blacklisted=bool(getattr(r, "blacklisted", False)),
+    )
 
 
 LONG_CHARS = 1500
 
 
-def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
+def attachments(attachments) -> list[AttachmentItem]:
+    """A message's files as the thread shows them (C5/C4)."""
+    return [AttachmentItem(**{**a, "inline": a["inline"] == "1"})
+            for a in message_details.attachment_rows(attachments)]
+
+
+def message(m: MessageView, tz: str, t: dict = EN) -> MessageItem:
     d = local(m.created_at, tz)
     if m.sender_kind == "client":
         sender = t.get("sender_client", "Client")
@@ -91,43 +99,41 @@ def message(m: MessageView, tz: str, t: dict = EN) -> dict[str, str]:
         sender = t.get("role_operator", "Operator")
     else:
         sender = m.sender_name
-    return {
-        "id": str(m.id),
-        "dir": m.direction,
-        "sender_kind": m.sender_kind,
-        "sender": sender,
-        "channel": m.channel_kind or "unknown",
-        "text": m.text,
-        "subject": m.subject,
+    return MessageItem(
+        id=str(m.id),
+        dir=m.direction,
+        sender=sender,
+        channel=m.channel_kind or "unknown",
+        text=m.text,
+        subject=m.subject,
         # a long message shows its first LONG_CHARS characters and "Show all" (C2)
-        "short": (m.text[:LONG_CHARS].rstrip() + "…") if len(m.text) > LONG_CHARS else "",
-        "time": d.strftime("%H:%M"),
-        "day": day_label(m.created_at, tz, t),
-        "status": m.status if m.direction == "out" else "",
-        "status_label": t.get(f"status_{m.status}", m.status) if m.direction == "out" else "",
-        "error": m.error,
-        # C5/C4: the message's files, display-ready, as JSON (these dicts hold strings only)
-        "atts": message_details.attachments_json(m.attachments),
-    }
+        short=(m.text[:LONG_CHARS].rstrip() + "…") if len(m.text) > LONG_CHARS else "",
+        time=d.strftime("%H:%M"),
+        day=day_label(m.created_at, tz, t),
+        status=m.status if m.direction == "out" else "",
+        status_label=t.get(f"status_{m.status}", m.status) if m.direction == "out" else "",
+        error=m.error,
+        atts=attachments(m.attachments),  # C5/C4: the message's files, display-ready
+    )
 
 
-def with_day_separators(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+def with_day_separators(rows: list[MessageItem]) -> list[MessageItem]:
     prev = None
     for r in rows:
-        r["new_day"] = "1" if r["day"] != prev else ""
-        prev = r["day"]
+        r.new_day = r.day != prev
+        prev = r.day
     return rows
 
 
-def card(c: Card, tz: str) -> dict[str, str]:
+def card(c: Card, tz: str) -> CardItem:
     created = local(c.created_at, tz)
-    return {
-        "id": str(c.contact_id),
-        "name": c.name,
-        "initials": initials(c.name),
-        "avatar": c.avatar,
-        "phone": c.phone,
-        "phone_display": c.phone_display,
-        "subscribed": created.strftime("%d.%m.%Y %H:%M"),
-        "blacklisted": "1" if c.blacklisted else "",
-    }
+    return CardItem(
+        id=str(c.contact_id),
+        name=c.name,
+        initials=initials(c.name),
+        avatar=c.avatar,
+        phone=c.phone,
+        phone_display=c.phone_display,
+        subscribed=created.strftime("%d.%m.%Y %H:%M"),
+        blacklisted=c.blacklisted,
+    )

@@ -75,7 +75,7 @@ def test_phone_is_validated_and_stored(opened):
 def test_names_tags_and_blacklist(opened):
     inbox, card, cid, _did = opened
     call(card, "save_name", {"first_name": " Анна ", "last_name": "Ли"})
-    assert inbox.card["name"] == "Анна Ли"
+    assert inbox.card.name == "Анна Ли"
     call(card, "save_tag1", {"value": "VIP client"})
     assert inbox.crm.tag1 == "VIP client"
     call(card, "set_tag2", "gold")

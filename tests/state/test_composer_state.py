@@ -3,7 +3,6 @@ the detail modal (C4), search and jump (X4); TemplatesState CRUD (C6)."""
 
 import asyncio
 import io
-import json
 from pathlib import Path
 
 from reflex.state import State
@@ -56,12 +55,12 @@ def test_note_is_stored_never_queued_and_leaves_the_list_alone(data_dir):
     _call(st, ComposerState, "toggle_note")
     assert st.note_mode
     _call(st, ComposerState, "send", {"text": "call back after 6"})
-    assert [(m["dir"], m["text"], m["sender"]) for m in st._messages()][-1] == ("note", "call back after 6", "Olga")
+    assert [(m.dir, m.text, m.sender) for m in st._messages()][-1] == ("note", "call back after 6", "Olga")
     assert outbox.due() == []
     assert dialog_list.row(got.dialog_id).preview == "hello"
     _call(st, ComposerState, "toggle_note")
     _call(st, ComposerState, "send", {"text": "real answer"})
-    assert st._messages()[-1]["dir"] == "out" and len(outbox.due()) == 1
+    assert st._messages()[-1].dir == "out" and len(outbox.due()) == 1
 
 
 def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
@@ -90,10 +89,10 @@ def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
     _call(st, ComposerState, "send", {"text": ""})  # files alone may be sent
     assert st.pending == [] and st.composer_error == ""
     last = st._messages()[-1]
-    atts = json.loads(last["atts"])
-    assert last["dir"] == "out" and atts[0]["name"] == "pic.png" and atts[0]["media"] == "img"
+    atts = last.atts
+    assert last.dir == "out" and atts[0].name == "pic.png" and atts[0].media == "img"
     with db.session() as s:
-        m = s.get(Message, int(last["id"]))
+        m = s.get(Message, int(last.id))
         assert m.attachments[0]["mime_type"] == "image/png" and m.status == "queued"
     # too big: refused with the reason, nothing pending
     _call(st, ComposerState, "upload", [_upload("big.bin", b"\0" * (attachments.MAX_UPLOAD + 1))])
@@ -129,7 +128,7 @@ def test_detail_search_and_jump(data_dir):
     _, token = _session(data_dir)
     st = _state(ComposerState, token)
     _call(st, InboxState, "open_dialog", str(first.dialog_id))
-    assert len(st._messages()) == 50 and st._messages()[0]["id"] != str(first.message_id)
+    assert len(st._messages()) == 50 and st._messages()[0].id != str(first.message_id)
     _call(st, ComposerState, "open_detail", str(first.message_id))
     assert st.detail_open and st.detail["id"] == str(first.message_id)
     assert st.detail["channel"] == "widget" and st.detail["dir"] == "in"
@@ -139,7 +138,7 @@ def test_detail_search_and_jump(data_dir):
     assert [s.text for s in st.hits[0].segments if s.mark] == ["parcel", "zx81"]
     result = _call(st, ComposerState, "jump", str(first.message_id))
     assert f"__msgJumpTo({first.message_id})" in repr(result)
-    assert st._messages()[0]["id"] == str(first.message_id) and len(st._messages()) == 61
+    assert st._messages()[0].id == str(first.message_id) and len(st._messages()) == 61
     assert _call(st, ComposerState, "jump", "987654") is None
 
 

@@ -43,7 +43,7 @@ def test_subject_on_an_email_route(data_dir):
         subjects = [m.subject for m in s.query(Message).filter(Message.direction == "out")
                     .order_by(Message.id)]
     assert subjects == ["Re: Order status", "Winter sale"]
-    assert [m["subject"] for m in st._messages()][-2:] == ["Re: Order status", "Winter sale"]
+    assert [m.subject for m in st._messages()][-2:] == ["Re: Order status", "Winter sale"]
 
     _call(st, ComposerState, "toggle_note")
     assert not st.route_has_subject  # a note has no subject

@@ -53,7 +53,7 @@ def test_new_unread_messages_are_announced_once_per_burst(inbox, monkeypatch):
     got_b = widget.send(b, "second visitor")
     call(inbox, "set_view", "all")
     call(inbox, "open_dialog", str(got_a.dialog_id))
-    name_b = next(r["name"] for r in inbox._rows if r["id"] == str(got_b.dialog_id))
+    name_b = next(r.name for r in inbox._rows if r.id == str(got_b.dialog_id))
 
     widget.send(b, "hello?")
     live(inbox, [inbound(got_b.dialog_id)])
@@ -83,7 +83,7 @@ def test_the_list_has_one_tab_stop_on_the_open_row_or_the_first(inbox):
     got_b = widget.send(b, "second")
     call(inbox, "set_view", "all")
     shown = inbox.substates[DialogListState.get_name()]  # what the list renders from
-    assert shown.roving_row == shown.rows[0]["id"] == str(got_b.dialog_id)  # newest first
+    assert shown.roving_row == shown.rows[0].id == str(got_b.dialog_id)  # newest first
     call(inbox, "open_dialog", str(got_a.dialog_id))
     assert shown.roving_row == str(got_a.dialog_id)
     call(inbox, "close_dialog")

@@ -181,10 +181,10 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     got = widget.send(visitor, "hello")
     st = _state(InboxState, token)
     call(st, "set_view", "all")
-    assert st._rows[0]["unread"] == "1" and st._unread_total == 1
+    assert st._rows[0].unread == 1 and st._unread_total == 1
     call(st, "open_dialog", str(got.dialog_id))  # reading it
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "read"}])
-    assert st._rows[0]["unread"] == "" and st._unread_total == 0
+    assert st._rows[0].unread == 0 and st._unread_total == 0
     vip = folders.create("VIP")
     live(st, [{"kind": "folders", "folder_id": vip.id, "action": "created"}])
     assert [f["name"] for f in st._folder_items] == ["All chats", "With operator", "VIP"]
@@ -194,14 +194,14 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     crm.set_bot_paused(got.dialog_id, True)
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "card"},
               {"kind": "folders", "action": "membership"}])
-    assert (st._rows[0]["tag1"], st._rows[0]["unread"]) == ("vip", "")
+    assert (st._rows[0].tag1, st._rows[0].unread) == ("vip", 0)
     assert [f["unread"] for f in st._folder_items] == ["0", "0", "0"]
     assert call(st, "set_view", "unread") is None and st._rows == [] and st.found == 0
     # a new message: the counters of every folder the client is in go up, live
     widget.send(visitor, "again")
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "inbound"}])
     assert [f["unread"] for f in st._folder_items] == ["1", "1", "1"]
-    assert [r["id"] for r in st._rows] == [str(got.dialog_id)] and st.found == 1
+    assert [r.id for r in st._rows] == [str(got.dialog_id)] and st.found == 1
 
 
 def test_builder_number_variable_and_channel_words(token):

@@ -79,7 +79,7 @@ def test_twenty_tabs_share_one_read_of_rows_and_counters(token, monkeypatch):
     asyncio.run(all_tabs())
     assert len(rows) == 1 and len(counters) == 1  # once for twenty tabs
     for t in tabs:
-        assert (t._rows[0]["preview"], t._rows[0]["unread"], t._unread_total) == ("second", "2", 1)
+        assert (t._rows[0].preview, t._rows[0].unread, t._unread_total) == ("second", 2, 1)
 
 
 def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monkeypatch):
@@ -87,7 +87,7 @@ def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monk
     bob = widget.send(widget.new_visitor(), "from bob", name="Bob")
     plain, found = _tab(token), _tab(token)
     asyncio.run(InboxState.event_handlers["set_search"].fn(found, "Ann"))
-    assert [r["name"] for r in found._rows] == ["Ann"] and found.found == 1
+    assert [r.name for r in found._rows] == ["Ann"] and found.found == 1
     pages = _counting(monkeypatch, dialog_list, "list_page")
     digest = live.Digest([{"kind": "dialog", "dialog_id": d.dialog_id, "reason": "inbound"}
                           for d in (ann, bob)])
@@ -99,8 +99,8 @@ def test_a_filtered_tab_asks_only_whether_the_changed_dialogs_belong(token, monk
     widget.send(widget.new_visitor(), "someone else", name="Carl")  # not in this digest
     asyncio.run(both())
     assert pages == []  # no page reloaded: one membership query instead
-    assert [r["name"] for r in found._rows] == ["Ann"] and found.found == 1
-    assert sorted(r["name"] for r in plain._rows) == ["Ann", "Bob"]
+    assert [r.name for r in found._rows] == ["Ann"] and found.found == 1
+    assert sorted(r.name for r in plain._rows) == ["Ann", "Bob"]
 
 
 def test_a_signed_out_tab_stops_listening(token):

@@ -135,11 +135,11 @@ def test_valid_session_is_accepted(widget_dialog):
     import asyncio
 
     asyncio.run(InboxState.event_handlers["set_view"].fn(st, "all"))
-    assert [r["preview"] for r in st._rows] == ["hi there"]
+    assert [r.preview for r in st._rows] == ["hi there"]
 
     asyncio.run(InboxState.event_handlers["open_dialog"].fn(st, str(widget_dialog.dialog_id)))
     InboxState.event_handlers["send"].fn(st, {"text": "answer"})
-    assert [m["text"] for m in st._messages()] == ["hi there", "answer"]
+    assert [m.text for m in st._messages()] == ["hi there", "answer"]
 
 
 def test_operator_cannot_use_admin_settings(data_dir):

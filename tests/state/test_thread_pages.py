@@ -16,6 +16,7 @@ from messenger_app.models import Message
 from messenger_app.services import auth, channels, inbox, widget
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState
 from messenger_app.states.inbox_views import DialogListState, ThreadState
+from messenger_app.states.rows import MessageItem
 from tests.sessions import sign_in
 
 
@@ -52,7 +53,7 @@ def _dialog(n: int, old: int = 0) -> tuple[int, list[int]]:
 
 def _sent_messages(delta: dict) -> int:
     return sum(len(v) for part in delta.values() for v in part.values()
-               if isinstance(v, list) and v and isinstance(v[0], dict) and "dir" in v[0])
+               if isinstance(v, list) and v and isinstance(v[0], MessageItem))
 
 
 def test_an_older_page_is_sent_alone_and_days_stay_right(data_dir):
@@ -60,7 +61,7 @@ def test_an_older_page_is_sent_alone_and_days_stay_right(data_dir):
     root, st = _tab(data_dir)
     thread = st.substates[ThreadState.get_name()]
     call(st, "open_dialog", str(did))
-    assert [m["id"] for m in thread.msgs] == [str(i) for i in ids[80:]] and thread.has_older
+    assert [m.id for m in thread.msgs] == [str(i) for i in ids[80:]] and thread.has_older
     root._clean()
 
     call(st, "load_older")
@@ -69,16 +70,16 @@ def test_an_older_page_is_sent_alone_and_days_stay_right(data_dir):
     assert set(delta) == {ThreadState.get_full_name()}
     sent = {k.removesuffix("_rx_state_") for k in delta[ThreadState.get_full_name()]}
     assert "older_0" in sent and "msgs" not in sent and _sent_messages(delta) == 50
-    assert [m["id"] for m in thread.older_0] == [str(i) for i in ids[30:80]]
+    assert [m.id for m in thread.older_0] == [str(i) for i in ids[30:80]]
     root._clean()
 
     call(st, "load_older")
     delta = root.get_delta()
     assert _sent_messages(delta) == 30 and not thread.has_older
-    assert [m["id"] for m in st._messages()] == [str(i) for i in ids]
+    assert [m.id for m in st._messages()] == [str(i) for i in ids]
     # the newest page goes on the day of the page above it; the first page of today starts
     # a day (the page above ended two days ago); the oldest page starts one too
-    assert thread.heads[:3] == ["", "1", "1"]
+    assert thread.heads[:3] == [False, True, True]
     root._clean()
     assert call(st, "load_older") is None and _sent_messages(root.get_delta()) == 0
 
@@ -91,12 +92,12 @@ def test_pages_beyond_the_slots_join_the_oldest_and_a_new_dialog_clears_them(dat
     call(st, "open_dialog", str(did))
     for _ in range(OLDER_SLOTS + 1):
         call(st, "load_older")
-    assert [m["id"] for m in st._messages()] == [str(i) for i in ids]
+    assert [m.id for m in st._messages()] == [str(i) for i in ids]
     assert len(getattr(thread, f"older_{OLDER_SLOTS - 1}")) == 100 and not thread.has_older
     call(st, "open_dialog", str(other))
     assert len(st._messages()) == 3 and all(not getattr(thread, f"older_{k}")
                                             for k in range(OLDER_SLOTS))
-    assert thread.heads[0] == "1"
+    assert thread.heads[0] is True
 
 
 def test_a_retry_in_an_older_page_is_read_again_there(data_dir, monkeypatch):
@@ -114,7 +115,7 @@ def test_a_retry_in_an_older_page_is_read_again_there(data_dir, monkeypatch):
     root._clean()
     call(st, "retry", str(ids[5]))
     assert retried == [ids[5]]
-    assert st._older_0[5]["text"] == "edited" and _sent_messages(root.get_delta()) == 30
+    assert st._older_0[5].text == "edited" and _sent_messages(root.get_delta()) == 30
     assert call(st, "retry", "x1") is None and retried == [ids[5]]
 
 

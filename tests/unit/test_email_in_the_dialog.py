@@ -23,7 +23,7 @@ def test_subject_and_long_text_in_the_dialog(data_dir):
         text=long_text, subject="Re: Order status"))
 
     first, second = (view.message(m, "UTC") for m in dialogs.messages(got.dialog_id))
-    assert first["subject"] == "Order status" and first["short"] == ""
-    assert second["subject"] == "Re: Order status" and second["text"] == long_text
-    assert len(second["short"]) == view.LONG_CHARS + 1 and second["short"].endswith("…")
+    assert first.subject == "Order status" and first.short == ""
+    assert second.subject == "Re: Order status" and second.text == long_text
+    assert len(second.short) == view.LONG_CHARS + 1 and second.short.endswith("…")
     assert message_details.detail(got.message_id)["subject"] == "Order status"

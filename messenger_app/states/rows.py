@@ -1,0 +1,77 @@
+"""The typed rows the inbox's states hold and send to the tab (Reflex serialises a dataclass
+to an object of its fields): one message of the open dialog and its files, one row of the
+dialog list, the open dialog's client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class AttachmentItem:
+    """One file of a message, display-ready (services.message_details.attachment_rows)."""
+
+    kind: str = "document"
+    url: str = ""  # "" when the file is missing
+    name: str = "file"
+    mime: str = ""
+    size: str = ""  # human-readable ("12 KB")
+    inline: bool = False  # the UI may show it in place
+    media: str = ""  # img | audio | video | "" (a link): proved by the stored bytes
+    error: str = ""
+    width: str = ""  # pixels of an image, "" when unknown (HTML attribute values)
+    height: str = ""
+
+
+@dataclass
+class MessageItem:
+    """One message of the open dialog as the thread renders it (states.view.message)."""
+
+    id: str
+    dir: str  # in | out | note
+    sender: str  # who, in the operator's language (client, bot, mailing, operator)
+    channel: str
+    text: str
+    subject: str = ""
+    short: str = ""  # a long message's start with "…", "" when it is shown whole (C2)
+    time: str = ""  # HH:MM in the operator's time zone
+    day: str = ""  # its day label (Today, Yesterday, dd.mm.yyyy)
+    status: str = ""  # an outgoing message's delivery status, else ""
+    status_label: str = ""
+    error: str = ""
+    atts: list[AttachmentItem] = field(default_factory=list)  # C5/C4
+    new_day: bool = False  # the first message of its day within its block (a separator)
+
+
+@dataclass
+class DialogItem:
+    """One row of the dialog list (L1) as it renders (states.view.dialog_row)."""
+
+    id: str
+    name: str
+    avatar: str
+    initials: str
+    channel: str  # the last message's channel; "unknown" before the first message (L2)
+    preview: str
+    out: bool  # the last message is the operator's
+    time: str  # short, in the operator's time zone
+    unread: int  # unread messages, 0 for none
+    activity: str  # ISO time of the last activity: the list's order
+    tag1: str = ""
+    tag2: str = ""
+    blacklisted: bool = False
+
+
+@dataclass
+class CardItem:
+    """The open dialog's client in the header and the card (states.view.card); empty while
+    no dialog is open."""
+
+    id: str = ""  # the contact's id
+    name: str = ""
+    initials: str = ""
+    avatar: str = ""
+    phone: str = ""
+    phone_display: str = ""
+    subscribed: str = ""  # dd.mm.yyyy HH:MM in the operator's time zone
+    blacklisted: bool = False
