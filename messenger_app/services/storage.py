@@ -156,41 +156,31 @@ class S3Storage:
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=bytes(data))
 
-    def get(self, key: str) -> bytes | None:
+    def _object(self, call, key: str) -> dict | None:
+        """The bucket's answer for this key, None when there is no such object."""
         from botocore.exceptions import ClientError
 
         try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
+            return call(Bucket=self.bucket, Key=self._name(key))
         except ClientError as e:
             if self._missing(e):
                 return None
             raise
-        return obj["Body"].read()
+
+    def get(self, key: str) -> bytes | None:
+        obj = self._object(self.client.get_object, key)
+        return None if obj is None else obj["Body"].read()
 
     def size(self, key: str) -> int | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as e:
-            if self._missing(e):
-                return None
-            raise
-        return int(head["ContentLength"])
+        head = self._object(self.client.head_object, key)
+        return None if head is None else int(head["ContentLength"])
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
 
     def stream(self, key: str) -> Iterator[bytes] | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            obj = self.client.get_object(Bucket=self.bucket, Key=self._name(key))
-        except ClientError as e:
-            if self._missing(e):
-                return None
-            raise
-        return obj["Body"].iter_chunks(CHUNK)
+        obj = self._object(self.client.get_object, key)
+        return None if obj is None else obj["Body"].iter_chunks(CHUNK)
 
     def local_file(self, key: str) -> Path | None:
         """A local copy (stored keys never change their bytes: a new file gets a new key),
