@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.base import RequestLog, control_routes
+from tests.fakes.base import RequestLog, control_routes, request_params
 from tests.fakes.media import PNG_BYTES, make_png  # noqa: F401  (tests import them from here too)
 from tests.fakes.runner import FailureRules, ThreadedServer
 
@@ -134,10 +134,7 @@ class FakeTelegramState(FailureRules, RequestLog):
                            phone: str | None = None) -> list[int]:
         """A private-chat message from a user (text, and/or a shared own contact)."""
         user = self.register_user(user_id, first_name, last_name, username, with_photo)
-        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        for key in ("last_name", "username"):
-            if key in user:
-                chat[key] = user[key]
+        chat = _private_chat(user["id"], user)
         bodies: list[dict] = []
         if text or not phone:
             bodies.append({"text": text})
@@ -258,8 +255,7 @@ class FakeTelegramState(FailureRules, RequestLog):
             message = {
                 "message_id": self._next_message_id(chat_id),
                 "from": self.bot_user(),
-                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "chat": _private_chat(chat_id, user),
                 "date": int(time.time()),
                 "text": text,
             }
@@ -298,8 +294,7 @@ class FakeTelegramState(FailureRules, RequestLog):
             message = {
                 "message_id": message_id,
                 "from": self.bot_user(),
-                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "chat": _private_chat(chat_id, user),
                 "date": int(time.time()),
             }
             if field == "photo":
@@ -326,9 +321,7 @@ class FakeTelegramState(FailureRules, RequestLog):
             if entry is None:
                 raise ApiError(400, "Bad Request: chat not found")
             user = entry["user"]
-            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                    **{k: user[k] for k in ("last_name", "username") if k in user},
-                    "accent_color_id": 0, "max_reaction_count": 11}
+            chat = {**_private_chat(chat_id, user), "accent_color_id": 0, "max_reaction_count": 11}
             if entry["photo"]:
                 chat["photo"] = {"small_file_id": f"small-{chat_id}", "small_file_unique_id": f"s{chat_id}",
                                  "big_file_id": f"big-{chat_id}", "big_file_unique_id": f"b{chat_id}"}
@@ -391,6 +384,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _private_chat(chat_id: int, user: dict) -> dict:
+    """The Bot API's Chat of a private chat with `user`."""
+    return {"id": chat_id, "type": "private", "first_name": user["first_name"],
+            **{k: user[k] for k in ("last_name", "username") if k in user}}
+
+
 def _error(code: int, description: str, parameters: dict | None = None) -> JSONResponse:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
@@ -398,28 +397,19 @@ def _error(code: int, description: str, parameters: dict | None = None) -> JSONR
     return JSONResponse(body, status_code=code)
 
 
+async def _upload_or_value(value: Any) -> Any:
+    if not isinstance(value, StarletteUploadFile):
+        return value
+    data = await value.read()
+    return {"__upload__": True, "file_name": value.filename or "", "mime_type": value.content_type or "",
+            "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 async def _params(request: Request) -> dict:
     """Query string, then form or JSON body — the real API accepts all of them. An uploaded
     file becomes {"__upload__": True, "file_name", "mime_type", "size", "sha256"}."""
-    params: dict[str, Any] = dict(request.query_params)
-    ctype = request.headers.get("content-type", "")
-    if request.method == "POST":
-        if "json" in ctype:
-            try:
-                body = await request.json()
-            except ValueError:
-                raise ApiError(400, "Bad Request: invalid JSON body") from None
-            if isinstance(body, dict):
-                params.update(body)
-        elif "form" in ctype:
-            form = await request.form()
-            for key, value in form.multi_items():
-                if isinstance(value, StarletteUploadFile):
-                    data = await value.read()
-                    value = {"__upload__": True, "file_name": value.filename or "",
-                             "mime_type": value.content_type or "", "size": len(data),
-                             "sha256": hashlib.sha256(data).hexdigest()}
-                params[key] = value
+    params = await request_params(request, invalid_json=ApiError(400, "Bad Request: invalid JSON body"),
+                                  form_value=_upload_or_value)
     for key in ("allowed_updates", "reply_markup"):  # JSON-serialised in query/form
         if isinstance(params.get(key), str):
             try:

@@ -20,3 +20,18 @@ def dialog(data_dir):
     """(dialog id, operator id): a visitor wrote "hello"; an operator ("Ольга") can answer."""
     op = factories.operator(display_name="Ольга")
     return factories.dialog("hello").dialog_id, op.id
+
+
+@pytest.fixture
+def push_env(data_dir, monkeypatch):
+    """The data dir, with push and presence reset before and after and the push options
+    (PUSH_ALL_CHATS, SOUND_ALL_CHATS, VAPID_SUBJECT) unset."""
+    from messenger_app.services import presence, push
+
+    for name in ("PUSH_ALL_CHATS", "SOUND_ALL_CHATS", "VAPID_SUBJECT"):
+        monkeypatch.delenv(name, raising=False)
+    push.reset()
+    presence.reset()
+    yield data_dir
+    push.reset()
+    presence.reset()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from messenger_app import db
 from messenger_app.models import Contact, Dialog, Message, Operator
 from messenger_app.models.push import PushSubscription
-from messenger_app.services import presence, push
+from messenger_app.services import push
 from tests.services import WebPushTestingServer
 
 
@@ -21,17 +21,6 @@ def service():
     server = WebPushTestingServer()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def env(data_dir, monkeypatch):
-    for name in ("PUSH_ALL_CHATS", "SOUND_ALL_CHATS", "VAPID_SUBJECT"):
-        monkeypatch.delenv(name, raising=False)
-    push.reset()
-    presence.reset()
-    yield data_dir
-    push.reset()
-    presence.reset()
 
 
 def operator(name: str) -> int:
@@ -65,7 +54,7 @@ def browser(service, operator_id: int) -> str:
     return sub["clientHash"]
 
 
-def test_push_is_accepted_and_decrypts_at_a_real_push_service(env, service):
+def test_push_is_accepted_and_decrypts_at_a_real_push_service(push_env, service):
     olga = operator("olga")
     client_hash = browser(service, olga)
     dlg, msg = dialog("Здравствуйте! Where is my order?")
@@ -87,7 +76,7 @@ def test_headers_push_services_expect():
     assert h["Urgency"] == "high" and h["Topic"] == "dialog-7"
 
 
-def test_an_expired_subscription_answers_410_and_is_removed(env, service):
+def test_an_expired_subscription_answers_410_and_is_removed(push_env, service):
     olga = operator("olga")
     gone, kept = browser(service, olga), browser(service, olga)
     service.expire(gone)

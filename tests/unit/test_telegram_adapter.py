@@ -25,6 +25,7 @@ from messenger_app.channels.base import (  # noqa: E402
 )
 from messenger_app.channels.telegram.adapter import TelegramChannel  # noqa: E402
 from messenger_app.channels.telegram.updates import parse_update  # noqa: E402
+from tests.fake_fixtures import module_fake, reset_over_http  # noqa: E402
 from tests.waits import until
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
@@ -32,16 +33,7 @@ TOKEN = "424242:SECRET-abcDEF"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeTelegramServer(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    httpx.post(f"{server.url}/_fake/reset").raise_for_status()
-    return server
+server, fake = module_fake(lambda: FakeTelegramServer(token=TOKEN), reset=reset_over_http)
 
 
 def ctl(fake, path, payload=None):
