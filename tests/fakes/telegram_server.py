@@ -238,15 +238,19 @@ class FakeTelegramState(FailureRules, RequestLog):
             with self._lock:
                 self._waiters.discard((loop, event))
 
+    def _check_reachable(self, chat_id: int | None) -> None:
+        """The Bot API's error for a chat the bot cannot write to (call under the lock)."""
+        if chat_id is None or chat_id not in self.users:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
     def send_message(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
         text = str(params.get("text") or "")
         markup = _check_markup(params.get("reply_markup"))
         with self._lock:
-            if chat_id is None or chat_id not in self.users:
-                raise ApiError(400, "Bad Request: chat not found")
-            if chat_id in self.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            self._check_reachable(chat_id)
             if not text.strip():
                 raise ApiError(400, "Bad Request: message text is empty")
             if len(text) > 4096:
@@ -275,10 +279,7 @@ class FakeTelegramState(FailureRules, RequestLog):
         upload = params.get(field)
         markup = _check_markup(params.get("reply_markup"))
         with self._lock:
-            if chat_id is None or chat_id not in self.users:
-                raise ApiError(400, "Bad Request: chat not found")
-            if chat_id in self.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            self._check_reachable(chat_id)
             if not isinstance(upload, dict) or not upload.get("__upload__"):
                 raise ApiError(400, f"Bad Request: there is no {field} in the request")
             if not upload["size"]:
@@ -314,12 +315,18 @@ class FakeTelegramState(FailureRules, RequestLog):
                               "reply_markup": markup})
         return message
 
+    def _registered(self, params: dict, key: str, missing: str) -> tuple[int, dict]:
+        """(id, entry) of the registered user whose id is params[key] (call under the lock);
+        otherwise the Bot API's 400 "Bad Request: <missing>"."""
+        user_id = _int(params.get(key))
+        entry = self.users.get(user_id) if user_id is not None else None
+        if entry is None:
+            raise ApiError(400, f"Bad Request: {missing}")
+        return user_id, entry
+
     def get_chat(self, params: dict) -> dict:
-        chat_id = _int(params.get("chat_id"))
         with self._lock:
-            entry = self.users.get(chat_id) if chat_id is not None else None
-            if entry is None:
-                raise ApiError(400, "Bad Request: chat not found")
+            chat_id, entry = self._registered(params, "chat_id", "chat not found")
             user = entry["user"]
             chat = {**_private_chat(chat_id, user), "accent_color_id": 0, "max_reaction_count": 11}
             if entry["photo"]:
@@ -329,11 +336,8 @@ class FakeTelegramState(FailureRules, RequestLog):
         return chat
 
     def get_user_profile_photos(self, params: dict) -> dict:
-        user_id = _int(params.get("user_id"))
         with self._lock:
-            entry = self.users.get(user_id) if user_id is not None else None
-            if entry is None:
-                raise ApiError(400, "Bad Request: user not found")
+            user_id, entry = self._registered(params, "user_id", "user not found")
             if not entry["photo"] or (_int(params.get("offset")) or 0) > 0:
                 return {"total_count": 1 if entry["photo"] else 0, "photos": []}
             sizes = []

@@ -35,3 +35,20 @@ def push_env(data_dir, monkeypatch):
     yield data_dir
     push.reset()
     presence.reset()
+
+
+@pytest.fixture
+def receive_many_calls(monkeypatch):
+    """The external ids of each inbox.receive_many call, one list a call, in order (the
+    calls still store): how many transactions a batch took."""
+    from messenger_app.services import inbox
+
+    calls = []
+    real = inbox.receive_many
+
+    def counting(channel_id, kind, messages, *args, **kwargs):
+        calls.append([m.external_id for m in messages])
+        return real(channel_id, kind, messages, *args, **kwargs)
+
+    monkeypatch.setattr(inbox, "receive_many", counting)
+    return calls

@@ -22,11 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlmodel import select
 
 from messenger_app import db, settings
-from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message, Operator
+from messenger_app.models import Dialog, Folder, Message
 from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.push import PushSubscription
 from messenger_app.services import app_secrets, events, presence, push
 from messenger_app.services.push import notifier as push_notifier
+from tests.factories import operator_row as operator
+from tests.factories import unread_dialog as dialog
 from tests.fakes.push_browser import Browser, b64u, unb64u
 from tests.fakes.push_service import FakePushService
 from tests.services import RedisServer, free_port
@@ -40,39 +42,12 @@ def fake():
         yield f
 
 
-def operator(name: str, active: bool = True) -> int:
-    with db.session() as s:
-        op = Operator(username=name, display_name=name, password_hash="x", active=active)
-        s.add(op)
-        s.commit()
-        return op.id
-
-
 def folder(name: str, push_on: bool = True, sound_on: bool = True) -> int:
     with db.session() as s:
         f = Folder(name=name, push=push_on, sound=sound_on)
         s.add(f)
         s.commit()
         return f.id
-
-
-def dialog(first_name: str = "Anna", last_name: str = "Petrova", folders: tuple = (),
-           text: str = "hello there") -> tuple[int, int]:
-    """(dialog id, message id) of a client with one inbound message."""
-    with db.session() as s:
-        c = Contact(first_name=first_name, last_name=last_name)
-        s.add(c)
-        s.flush()
-        d = Dialog(contact_id=c.id, last_preview=text[:140], unread_count=1)
-        s.add(d)
-        s.flush()
-        m = Message(dialog_id=d.id, contact_id=c.id, direction="in", sender_kind="client",
-                    text=text, channel_kind="telegram")
-        s.add(m)
-        for fid in folders:
-            s.add(ContactFolder(contact_id=c.id, folder_id=fid))
-        s.commit()
-        return d.id, m.id
 
 
 def inbound(dialog_id: int, message_id: int) -> dict:
