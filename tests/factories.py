@@ -54,3 +54,45 @@ def count(model, *where) -> int:
     """How many rows of `model` (matching `where`) the database holds."""
     with db.session() as s:
         return s.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def operator_row(name: str, active: bool = True) -> int:
+    """An operator row that cannot sign in (no real password hash), for tests of who gets
+    what (push, routing) that never log in; its id."""
+    with db.session() as s:
+        op = Operator(username=name, display_name=name, password_hash="x", active=active)
+        s.add(op)
+        s.commit()
+        return op.id
+
+
+def unread_dialog(first_name: str = "Anna", last_name: str = "Petrova", folders: tuple = (),
+                  text: str = "hello there") -> tuple[int, int]:
+    """(dialog id, message id) of a client, in `folders` (ids), with one unread inbound
+    Telegram message."""
+    from messenger_app.models import ContactFolder
+
+    with db.session() as s:
+        c = Contact(first_name=first_name, last_name=last_name)
+        s.add(c)
+        s.flush()
+        d = Dialog(contact_id=c.id, last_preview=text[:140], unread_count=1)
+        s.add(d)
+        s.flush()
+        m = Message(dialog_id=d.id, contact_id=c.id, direction="in", sender_kind="client",
+                    text=text, channel_kind="telegram")
+        s.add(m)
+        for fid in folders:
+            s.add(ContactFolder(contact_id=c.id, folder_id=fid))
+        s.commit()
+        return d.id, m.id
+
+
+def whatsapp_channel(fake):
+    """A WhatsApp channel "WA" talking to the fake Cloud API `fake` (tests/fakes/whatsapp_server.py)
+    with the fake's token, phone number id, app secret and verify token."""
+    from messenger_app.services import channels
+
+    return channels.add("whatsapp", "WA", token=fake.token, base_url=fake.api_url,
+                        config={"phone_number_id": fake.phone_number_id, "app_secret": fake.app_secret,
+                                "verify_token": fake.verify_token})

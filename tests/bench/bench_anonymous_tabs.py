@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.running import optional_redis  # noqa: E402
+
 HEADERS = {"host": "localhost:3000", "origin": "http://localhost:3000", "upgrade": "websocket",
            "connection": "Upgrade", "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131",
            "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
@@ -95,13 +97,7 @@ def main() -> None:
     results = [("baseline: router data per connection", base, ""),
                ("MEMORY state manager (heap)", mem, f"held {expiry} s after the last event"),
                ("disk written by MEMORY", written, "")]
-    try:
-        from tests.services import RedisServer
-
-        server = RedisServer(tmp)
-    except Exception as e:  # no redis-server here
-        print(f"(no REDIS run: {e})")
-        server = None
+    server = optional_redis(tmp)
     if server is not None:
         try:
             import redis

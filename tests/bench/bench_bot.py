@@ -28,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.running import fresh_database  # noqa: E402
+
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
@@ -40,22 +42,17 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=300)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-bot-"))
-    os.environ.update(DATA_DIR=str(tmp / "data"), BOT_DEBOUNCE_SECONDS="0")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
+    os.environ["BOT_DEBOUNCE_SECONDS"] = "0"
+    fresh_database(tmp / "data")
     from sqlmodel import func, select
 
-    from messenger_app import db, settings
+    from messenger_app import db
     from messenger_app.channels.base import InboundMessage
     from messenger_app.models import Message
     from messenger_app.models.scenario import BotRun
-    from messenger_app.services import bot, channels, crm, events, inbox, jobs, scenarios
+    from messenger_app.services import bot, channels, crm, inbox, jobs, scenarios
     from tests.scenario_graphs import city_graph
 
-    settings.reset()
-    db.reset_engine()
-    events.reset()
-    db.migrate()
     crm.create_field("city", "City")
     ch = channels.add("vk", token="vk-token", config={"group_id": "5"}, base_url="http://127.0.0.1:9")
     for k in range(args.samples):  # the baseline's clients: known before the bot, no run

@@ -18,7 +18,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -62,20 +61,13 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import (CHROMIUM, CHROMIUM_ARGS, goto, login, new_page,
-                                    start_app)
+    from tests.bench.running import app_with_sms_channel
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, goto, login, new_page
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-dialog-"))
-    app = start_app(tmp, "http://127.0.0.1:9")
-    try:
-        os.environ["DATA_DIR"] = str(app.data_dir)
-        from messenger_app import db, settings
+    with app_with_sms_channel("bench-dialog-") as (app, ch):
         from messenger_app.channels.base import InboundMessage
-        from messenger_app.services import channels, inbox
+        from messenger_app.services import inbox
 
-        settings.reset()
-        db.reset_engine()
-        ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
         for i in range(49):  # a full first page of other dialogs
             inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
                           fetch_profile=False)
@@ -121,8 +113,6 @@ def main() -> None:
                 pages.append((ms, shown, sum(received) - before))
             browser.close()
         load_after = os.getloadavg()
-    finally:
-        app.stop()
     fl = statistics.median(floor)
     print(f"dialog of {args.messages} messages; load average before {load_before[0]:.2f} "
           f"after {load_after[0]:.2f} ({os.cpu_count()} cores); floor (HTTP round trip) "

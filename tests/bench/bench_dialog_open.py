@@ -13,7 +13,6 @@ older page, and the history search. Prints p50 / p95 and the ratio to the bare q
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -25,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.running import fresh_database  # noqa: E402
 
 TEXTS = ["Здравствуйте! Подскажите стоимость доставки?", "Hi! Is the blue jacket still available?",
          "Спасибо, всё получила 👍", "Can I change the delivery address for my order?",
@@ -59,17 +60,12 @@ def main() -> None:
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-dialog-"))
-    os.environ["DATA_DIR"] = str(tmp)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    from messenger_app import db, settings
+    fresh_database(tmp)
+    from messenger_app import db
     from messenger_app.channels.base import InboundMessage
     from messenger_app.services import auth, channels, dialogs, inbox, outbox, search
     from messenger_app.states import view
 
-    settings.reset()
-    db.reset_engine()
-    db.migrate()
     try:
         op = auth.create_operator("op", "password-123", display_name="Olga")
         tg = channels.add_telegram("123456:AAbbccddeeffgghhiijjkkllmmnnoopp", base_url="http://127.0.0.1:9")

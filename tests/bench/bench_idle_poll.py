@@ -21,23 +21,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.running import fresh_database  # noqa: E402
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 
 
 def run(seconds: float, at_once: bool) -> tuple[float, int, int]:
     from sqlalchemy import event
 
-    from messenger_app import db, settings, workers
-    from messenger_app.services import channels, events
+    from messenger_app import db, workers
+    from messenger_app.services import channels
     from tests.fakes.telegram_server import FakeTelegramServer
 
-    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="bench-idle-")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    settings.reset()
-    db.reset_engine()
-    events.reset()
-    db.migrate()
+    fresh_database(Path(tempfile.mkdtemp(prefix="bench-idle-")))
     writes = [0]
 
     def count(conn, cursor, statement, *a):

@@ -10,7 +10,6 @@ sqlite3 `executemany` of the same rows into a bare table (same pragmas) in the s
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sqlite3
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.running import fresh_database  # noqa: E402
 
 FIRST = ["Анна", "Иван", "Мария", "Дмитрий", "Olivia", "James", "Елена", "Сергей"]
 LAST = ["Иванова", "Петров", "Smith", "Кузнецов", "Garcia", "Попова"]
@@ -48,16 +49,10 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    os.environ["DATA_DIR"] = str(tmp / "data")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-
-    from messenger_app import db, settings
+    fresh_database(tmp / "data")
+    from messenger_app import db
     from messenger_app.services import client_import, crm
 
-    settings.reset()
-    db.reset_engine()
-    db.migrate()
     crm.create_field("city", "Город", "text")
     crm.create_field("amount", "Сумма", "number")
 

@@ -27,19 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.running import fresh_database  # noqa: E402
+
 
 def fresh_db(tmp: Path, name: str):
-    from messenger_app import db, settings
-    from messenger_app.services import events
+    from messenger_app import db
 
     data = tmp / name
-    os.environ["DATA_DIR"] = str(data)
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    settings.reset()
-    db.reset_engine()
-    events.reset()
-    db.migrate()
+    fresh_database(data)
     from messenger_app.models import Channel
 
     with db.session() as s:

@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench.running import app_with_sms_channel, hook_url, proc_stats  # noqa: E402
 
 OBSERVER = """() => {
   window.__seen = {};
@@ -59,13 +60,7 @@ def proc_group_cpu(pgid: int) -> tuple[float, int]:
     tick = os.sysconf("SC_CLK_TCK")
     page = os.sysconf("SC_PAGE_SIZE")
     cpu, rss = 0.0, 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
+    for _pid, fields in proc_stats():
         if int(fields[2]) != pgid:  # field 5 (pgrp) is index 2 after the name
             continue
         cpu += (int(fields[11]) + int(fields[12])) / tick
@@ -83,15 +78,9 @@ def descendants_cpu(root: int) -> float:
     """CPU seconds of every process below `root` (the browser started by Playwright)."""
     tick = os.sysconf("SC_CLK_TCK")
     parent, cpu = {}, {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parent[int(pid)] = int(fields[1])
-        cpu[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+    for pid, fields in proc_stats():
+        parent[pid] = int(fields[1])
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
     total = 0.0
     for pid in cpu:
         p = parent.get(pid)
@@ -181,20 +170,9 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import start_app
-
-    tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
     load_before = os.getloadavg()
-    app = start_app(tmp, "http://127.0.0.1:9")
-    try:
-        os.environ["DATA_DIR"] = str(app.data_dir)
-        from messenger_app import db, settings
-        from messenger_app.services import channels
-
-        settings.reset()
-        db.reset_engine()
-        ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
-        hook = f"{app.url}/hooks/{ch.id}/{ch.webhook_secret}"
+    with app_with_sms_channel("bench-live-") as (app, ch):
+        hook = hook_url(app, ch)
         rows = []
         with sync_playwright() as pw:
             for run_id, n in enumerate(int(x) for x in args.tabs.split(",")):
@@ -205,8 +183,6 @@ def main() -> None:
                       f"backend CPU {r['cpu_ms']:6.1f} ms/msg  browser CPU {r['browser_ms']:6.0f} ms/msg  RSS {r['rss'] / 2**20:.0f} MiB  "
                       f"(webhook answered p50 {r['post_p50']:.0f} ms; floor: HTTP round trip "
                       f"p50 {r['floor_p50']:.1f} ms)", flush=True)
-    finally:
-        app.stop()
     load_after = os.getloadavg()
     print(f"\n{args.messages} messages per run; load average before {load_before[0]:.2f} "
           f"after {load_after[0]:.2f} ({os.cpu_count()} cores)")

@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.running import fresh_database  # noqa: E402
+
 TOKEN = "123456:AAbbccddeeffgghhiijjkkllmmnnoopp_qq"
 RATE = 30.0  # Telegram's bulk limit for one bot: what the lane paces to
 
@@ -133,14 +135,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30.0)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-mailing-"))
-    os.environ["DATA_DIR"] = str(tmp / "data")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.pop("REDIS_URL", None)
-    from messenger_app import db, workers
+    fresh_database(tmp / "data")
+    from messenger_app import workers
     from messenger_app.services import channels, filters, mailing_report, mailings
     from tests.fakes.telegram_server import FakeTelegramServer
 
-    db.migrate()
     fake = FakeTelegramServer(token=TOKEN)
     fake.__enter__()
     try:

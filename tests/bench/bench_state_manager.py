@@ -26,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench.running import optional_redis  # noqa: E402
+
 
 def rows(i: int) -> list[dict[str, str]]:
     return [{"id": str(n), "name": f"Client {n}", "avatar": "", "initials": "CL",
@@ -102,13 +104,7 @@ def main() -> None:
     # events further apart than the 2 s debounce: every event pickles every tab's state
     results["DISK, a write per event"] = asyncio.run(run(
         StateManagerDisk(_write_debounce_seconds=0), tokens, args.events, InboxState))
-    try:
-        from tests.services import RedisServer
-
-        server = RedisServer(tmp)
-    except Exception as e:  # no redis-server here
-        print(f"(no REDIS run: {e})")
-        server = None
+    server = optional_redis(tmp)
     if server is not None:
         try:
             import redis.asyncio as aredis

@@ -17,7 +17,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -27,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from bench_live import pct, proc_group_cpu  # noqa: E402
+from tests.bench.running import app_with_sms_channel, hook_url  # noqa: E402
 
 
 def hammer(url: str, jobs: list, concurrency: int, method: str = "POST") -> tuple[float, list[float]]:
@@ -73,19 +73,10 @@ def main() -> None:
     ap.add_argument("--profile", default="",
                     help="file: py-spy (requirements-dev) samples the backend during the webhooks")
     args = ap.parse_args()
-    from tests.e2e.conftest import start_app
+    with app_with_sms_channel("bench-webhook-") as (app, ch):
+        from messenger_app import db
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-webhook-"))
-    app = start_app(tmp, "http://127.0.0.1:9")
-    try:
-        os.environ["DATA_DIR"] = str(app.data_dir)
-        from messenger_app import db, settings
-        from messenger_app.services import channels
-
-        settings.reset()
-        db.reset_engine()
-        ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
-        hook = f"{app.url}/hooks/{ch.id}/{ch.webhook_secret}"
+        hook = hook_url(app, ch)
         # warm up both paths (first connections, caches), then the floor, then the webhook
         hammer(f"{app.url}/ping", [None] * 200, args.concurrency, "GET")
         hammer(hook, [{"from": "+70000000000", "text": f"warm {i}", "id": f"warm-{i}"}
@@ -112,8 +103,6 @@ def main() -> None:
         with db.engine().connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM message WHERE channel_id = :c "
                                        "AND external_id LIKE 'b-%'"), {"c": ch.id}).scalar()
-    finally:
-        app.stop()
     print(f"SMS webhook over HTTP, {args.messages} messages from {args.clients} clients, "
           f"concurrency {args.concurrency}, production app on SQLite ({os.cpu_count()} cores)")
     print(f"load average before {load_before[0]:.2f} after {load_after[0]:.2f}")

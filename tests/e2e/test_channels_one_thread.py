@@ -8,7 +8,7 @@ import urllib.request
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import goto, login, new_page, unique
-from tests.e2e.test_telegram import _fake
+from tests.fake_fixtures import control
 from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
                                          DEFAULT_TOKEN, FakeWhatsAppState)
 
@@ -54,8 +54,8 @@ def test_telegram_whatsapp_sms_make_one_dialog(browser, app, fake_tg):
         first = unique("Omni").replace(" ", "")
         t1, t2, t3 = unique("via Telegram"), unique("via WhatsApp"), unique("via SMS")
         # 1. Telegram, with the user's own shared contact (their phone)
-        _fake(fake_tg, "/_fake/user_message", {"user_id": 555000111, "first_name": first,
-                                               "text": t1, "phone": "+" + PHONE_DIGITS})
+        control(fake_tg, "user_message", {"user_id": 555000111, "first_name": first,
+                                          "text": t1, "phone": "+" + PHONE_DIGITS})
         row = inbox.get_by_test_id("dialog-row").filter(
             has=inbox.get_by_test_id("dialog-row-name").filter(has_text=first))
         expect(row).to_have_count(1)

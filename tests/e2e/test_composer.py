@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import (SHOTS_DIR, ROOT, TG_TOKEN, goto, login, new_page, open_widget, row_by_id,
                                 row_with, unique, widget_say)
 from tests.e2e.test_dialog import admin_name, app_db, open_dialog
-from tests.e2e.test_telegram import _fake
 from tests.e2e.waits import settled, until
+from tests.fake_fixtures import control
 
 DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
@@ -43,7 +43,7 @@ def sha(data: bytes) -> str:
 
 
 def sent_to(fake_tg, chat_id: int) -> list[dict]:
-    return [m for m in _fake(fake_tg, "/_fake/sent") if m["chat_id"] == chat_id]
+    return [m for m in control(fake_tg, "sent") if m["chat_id"] == chat_id]
 
 
 def wait_sent(page, fake_tg, chat_id: int, count: int) -> list[dict]:
@@ -66,15 +66,15 @@ def connect_telegram(page, fake_tg) -> None:
         page.get_by_test_id("channel-field-base_url").fill(fake_tg.url)
         page.get_by_test_id("channel-connect").click()
         expect(rows).to_have_count(1)
-    until(lambda: _fake(fake_tg, "/_fake/stats").get("getUpdates"), timeout=10,
+    until(lambda: control(fake_tg, "stats").get("getUpdates"), timeout=10,
           what="the app polling the connected bot")
 
 
 def telegram_client(page, fake_tg, user_id: int, first: str, text: str) -> dict:
     """A Telegram user writes to the bot; returns their dialog as the operator's list shows it."""
     last = unique("Tg").replace(" ", "")
-    _fake(fake_tg, "/_fake/user_message", {"user_id": user_id, "first_name": first,
-                                           "last_name": last, "text": text})
+    control(fake_tg, "user_message", {"user_id": user_id, "first_name": first,
+                                      "last_name": last, "text": text})
     row = page.get_by_test_id("dialog-row").filter(
         has=page.get_by_test_id("dialog-row-name").filter(has_text=last))
     expect(row).to_have_count(1, timeout=15000)
@@ -412,7 +412,7 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
     fake_tg.state.files["shot-photo"] = "photos/shot.png"
     fake_tg.state.file_bytes["photos/shot.png"] = (gradient_png(240, 180, (40, 60, 140), (90, 150, 230)),
                                                    "image/png")
-    _fake(fake_tg, "/_fake/raw_update", {"update": {"message": {
+    control(fake_tg, "raw_update", {"update": {"message": {
         "message_id": 9001, "date": 1767225600, "caption": "Like this one, but in blue",
         "from": {"id": client["user_id"], "is_bot": False, "first_name": "Maria"},
         "chat": {"id": client["user_id"], "type": "private", "first_name": "Maria"},
@@ -436,9 +436,9 @@ def test_zz_screenshots(tg, app, new_context, fake_tg):
     box.fill("Wants delivery on Friday — check the size M stock before confirming.")
     box.press("Enter")
     desk.get_by_test_id("composer-note").click()
-    _fake(fake_tg, "/_fake/user_message", {"user_id": client["user_id"], "first_name": "Maria",
-                                           "last_name": client["last"],
-                                           "text": "Thanks! I'll take it 🙂"})
+    control(fake_tg, "user_message", {"user_id": client["user_id"], "first_name": "Maria",
+                                      "last_name": client["last"],
+                                      "text": "Thanks! I'll take it 🙂"})
     expect(view.get_by_test_id("message")).to_have_count(6)
     expect(view.get_by_test_id("message-status").last).to_have_attribute("data-status", "sent",
                                                                          timeout=15000)

@@ -17,6 +17,7 @@ from tests.e2e.conftest import login, unique
 from tests.e2e.test_composer import PDF, gradient_png
 from tests.e2e.test_dialog import open_dialog
 from tests.e2e.test_left_panel import services
+from tests.fake_fixtures import all_started
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.fakes.viber_server import FakeViberServer
 from tests.fakes.vk_server import FakeVkServer
@@ -35,15 +36,8 @@ def sha(data: bytes) -> str:
 def fakes():
     servers = {"whatsapp": FakeWhatsAppServer(), "vk": FakeVkServer(), "viber": FakeViberServer(),
                "email": FakeSmtpServer(user=MAIL_USER, password=MAIL_PASSWORD)}
-    started = []
-    try:
-        for server in servers.values():
-            server.start()
-            started.append(server)
+    with all_started(servers):
         yield servers
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture(scope="module")

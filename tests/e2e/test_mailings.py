@@ -2,9 +2,7 @@
 the blacklisted client skipped in the preview and the report clicking through to that client;
 axe-clean at 1366x768 and 390x844."""
 
-import json
 import re
-import urllib.request
 
 from playwright.sync_api import expect
 
@@ -12,14 +10,6 @@ from tests.e2e.conftest import TG_TOKEN, goto
 from tests.e2e.crm_helpers import letters
 
 MAIL_USER_ID = 777000333
-
-
-def _fake(fake_tg, path: str, body: dict | None = None):
-    req = urllib.request.Request(fake_tg.url + path, method="POST" if body is not None else "GET",
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return json.loads(r.read())
 
 
 def _connect_telegram(page, fake_tg) -> None:

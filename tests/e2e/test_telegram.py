@@ -1,25 +1,16 @@
 """Telegram end to end against the fake Bot API: connect on /settings, inbound with name and
 avatar, reply; stored avatars are for operators only."""
 
-import json
 import re
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import TG_TOKEN, goto, login, new_page, unique
 from tests.e2e.waits import until
+from tests.fake_fixtures import control
 
 TG_USER_ID = 777000111
-
-
-def _fake(fake_tg, path: str, body: dict | None = None):
-    req = urllib.request.Request(fake_tg.url + path, method="POST" if body is not None else "GET",
-                                 data=json.dumps(body).encode() if body is not None else None,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=5) as r:
-        return json.loads(r.read())
 
 
 def _telegram_rows(page):
@@ -45,16 +36,16 @@ def tg_dialog(browser, app, fake_tg):
         expect(_telegram_rows(admin)).to_have_count(1)
         expect(admin.get_by_test_id("settings-error")).to_have_count(0)
         # the bot is polled: the fake sees getUpdates soon after
-        until(lambda: _fake(fake_tg, "/_fake/stats").get("getUpdates"), timeout=10,
+        until(lambda: control(fake_tg, "stats").get("getUpdates"), timeout=10,
               what="the app polling the connected bot")
 
         inbox = new_page(ctx)
         goto(inbox, "/")
         first, last = "Ivan", unique("Petrov").replace(" ", "")
         text = unique("Hi from Telegram")
-        _fake(fake_tg, "/_fake/user_message", {"user_id": TG_USER_ID, "first_name": first,
-                                               "last_name": last, "text": text,
-                                               "with_photo": True})
+        control(fake_tg, "user_message", {"user_id": TG_USER_ID, "first_name": first,
+                                          "last_name": last, "text": text,
+                                          "with_photo": True})
         name = f"{first} {last}"
         row = inbox.get_by_test_id("dialog-row").filter(
             has=inbox.get_by_test_id("dialog-row-name").filter(has_text=last))
@@ -100,8 +91,8 @@ def test_telegram_inbound_shows_name_icon_avatar_and_reply_is_sent(tg_dialog, op
     mine = view.get_by_test_id("message").filter(has_text=answer)
     expect(mine.get_by_test_id("message-status")).to_have_attribute("data-status", "sent")
     expect(mine.get_by_test_id("message-channel")).to_have_attribute("data-channel", "telegram")
-    sent = [m for m in _fake(fake_tg, "/_fake/sent") if m["text"] == answer]
-    assert len(sent) == 1, _fake(fake_tg, "/_fake/sent")
+    sent = [m for m in control(fake_tg, "sent") if m["text"] == answer]
+    assert len(sent) == 1, control(fake_tg, "sent")
     assert sent[0]["chat_id"] == TG_USER_ID
 
 
@@ -110,9 +101,9 @@ def test_second_telegram_message_updates_the_same_row_live(tg_dialog, operator, 
     row = rows.filter(has=operator.get_by_test_id("dialog-row-name").filter(has_text=tg_dialog["name"]))
     expect(row).to_have_count(1)
     text = unique("One more from Telegram")
-    _fake(fake_tg, "/_fake/user_message", {"user_id": TG_USER_ID, "text": text,
-                                           "first_name": tg_dialog["name"].split()[0],
-                                           "last_name": tg_dialog["name"].split()[1]})
+    control(fake_tg, "user_message", {"user_id": TG_USER_ID, "text": text,
+                                      "first_name": tg_dialog["name"].split()[0],
+                                      "last_name": tg_dialog["name"].split()[1]})
     expect(rows.first.get_by_test_id("dialog-row-preview")).to_have_text(text)
     expect(rows.first).to_have_attribute("data-id", tg_dialog["dialog_id"])
     expect(row).to_have_count(1)

@@ -12,7 +12,8 @@ from messenger_app.services import filters
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, goto, login, new_page, start_app, stop_session_app
 from tests.e2e.crm_helpers import letters, new_client
 from tests.e2e.test_accessibility import SIZES, axe_violations
-from tests.e2e.test_mailings import MAIL_USER_ID, _connect_telegram, _fake
+from tests.e2e.test_mailings import MAIL_USER_ID, _connect_telegram
+from tests.fake_fixtures import control
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,8 @@ def test_a_mailing_from_a_filter_skips_the_blacklisted_and_reports(mail_browser,
         _connect_telegram(page, fake_tg)
         family = "Mail" + letters()
         # a Telegram client who wrote, and a client made by hand who is blacklisted
-        _fake(fake_tg, "/_fake/user_message", {"user_id": MAIL_USER_ID, "first_name": "Tanya",
-                                               "last_name": family, "text": "hello shop"})
+        control(fake_tg, "user_message", {"user_id": MAIL_USER_ID, "first_name": "Tanya",
+                                          "last_name": family, "text": "hello shop"})
         goto(page, "/")
         expect(page.get_by_test_id("dialog-row-name").filter(has_text=family)).to_have_count(1,
                                                                                          timeout=40000)
@@ -74,7 +75,7 @@ def test_a_mailing_from_a_filter_skips_the_blacklisted_and_reports(mail_browser,
         expect(page.get_by_test_id("mailing-progress")).to_have_attribute("data-finished", "1",
                                                                           timeout=20000)
         expect(page.get_by_test_id("mailing-status")).to_have_attribute("data-status", "done")
-        sent = [m for m in _fake(fake_tg, "/_fake/sent") if text in (m.get("text") or "")]
+        sent = [m for m in control(fake_tg, "sent") if text in (m.get("text") or "")]
         assert [(m["chat_id"], m["text"]) for m in sent] == [(MAIL_USER_ID, f"Hi Tanya! {text}")]
         expect(page.get_by_test_id("report-sent")).to_have_text("1")
         assert not axe_violations(page)

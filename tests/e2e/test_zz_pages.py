@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import (SHOTS_DIR, ADMIN_PASSWORD, ADMIN_USER, CHROMIUM, CHROMIUM_ARGS, WAIT_MS, goto,
-                                hydrated_after, new_page, path_of_url, start_app, stop_session_app)
+                                login, new_page, path_of_url, start_app, stop_session_app)
 from tests.e2e.waits import settled
 
 DESKTOP = {"width": 1366, "height": 768}
@@ -83,14 +83,8 @@ def _context(chromium, app, lang: str, phone: bool):
 
 
 def _login(ctx):
-    page = new_page(ctx)
-    goto(page, "/login")
-    page.get_by_test_id("login-username").fill(ADMIN_USER)
-    page.get_by_test_id("login-password").fill(ADMIN_PASSWORD)
-    before = page._e2e_hydration.count
-    page.get_by_test_id("login-submit").click()
-    page.wait_for_url(lambda u: path_of_url(u) == "/")
-    hydrated_after(page, before)
+    """The admin signed in (conftest.login), with the demo's dialogs listed."""
+    page = login(ctx)
     expect(page.get_by_test_id("dialog-row").first).to_be_visible()
     return page
 

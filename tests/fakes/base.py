@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import itertools
 import threading
-from typing import Any, Callable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 import httpx
 from starlette.applications import Starlette
@@ -147,8 +147,13 @@ class FakeState(FailureRules, RequestLog):
                 self._waiters.discard((loop, event))
 
 
-async def request_params(request: Request) -> dict[str, Any]:
-    """Query string, then a form or JSON body."""
+async def request_params(request: Request, *, invalid_json: Exception | None = None,
+                         not_object: Exception | None = None,
+                         form_value: Callable[[Any], Awaitable[Any]] | None = None) -> dict[str, Any]:
+    """Query string, then a form or JSON body. A JSON body that does not parse raises
+    `invalid_json`, one that parses to something else than an object raises `not_object`
+    (without them such a body is ignored); `form_value` turns each form value (an upload,
+    say) into the param's value (default: as it is)."""
     params: dict[str, Any] = dict(request.query_params)
     ctype = request.headers.get("content-type", "")
     if request.method == "POST":
@@ -156,17 +161,24 @@ async def request_params(request: Request) -> dict[str, Any]:
             try:
                 body = await request.json()
             except ValueError:
-                body = None
-            if isinstance(body, dict):
-                params.update(body)
+                if invalid_json is not None:
+                    raise invalid_json from None
+            else:
+                if isinstance(body, dict):
+                    params.update(body)
+                elif not_object is not None:
+                    raise not_object
         elif "form" in ctype:
-            params.update(dict(await request.form()))
+            for key, value in (await request.form()).multi_items():
+                params[key] = await form_value(value) if form_value else value
     return params
 
 
-def control_routes(state) -> list[Route]:
-    """/_fake/{reset,sent,stats,requests}: every fake's state has reset(), _lock, sent,
-    stats and requests (the Telegram fake's too)."""
+def control_routes(state, sent_view: Callable[[dict], dict] | None = None,
+                   stats: bool = True) -> list[Route]:
+    """/_fake/{reset,sent,stats,requests}: every fake's state has reset(), _lock, sent and
+    requests, and stats unless `stats` is false (the Telegram and SMS fakes' too).
+    `sent_view`: what /_fake/sent shows of each sent record (default: all of it)."""
 
     async def reset(request: Request) -> Response:
         state.reset()
@@ -174,9 +186,9 @@ def control_routes(state) -> list[Route]:
 
     async def sent(request: Request) -> Response:
         with state._lock:
-            return JSONResponse(list(state.sent))
+            return JSONResponse([sent_view(s) for s in state.sent] if sent_view else list(state.sent))
 
-    async def stats(request: Request) -> Response:
+    async def stats_(request: Request) -> Response:
         with state._lock:
             return JSONResponse(dict(state.stats))
 
@@ -187,7 +199,7 @@ def control_routes(state) -> list[Route]:
     return [
         Route("/_fake/reset", reset, methods=["POST"]),
         Route("/_fake/sent", sent, methods=["GET"]),
-        Route("/_fake/stats", stats, methods=["GET"]),
+        *([Route("/_fake/stats", stats_, methods=["GET"])] if stats else []),
         Route("/_fake/requests", requests, methods=["GET"]),
     ]
 
@@ -236,7 +248,10 @@ def post_webhook(url: str, raw: bytes, headers: dict[str, str], timeout: float =
 
 
 class FakeServer(ThreadedServer):
-    """Runs a fake's Starlette app in a background thread on 127.0.0.1 (free port by default)."""
+    """Runs a fake's Starlette app in a background thread on 127.0.0.1 (free port by default).
+    `api_path`: where the channel's API stands below the root (`api_url`)."""
+
+    api_path = ""
 
     def __init__(self, state: FakeState, app_factory: Callable[[FakeState], Starlette],
                  host: str = "127.0.0.1", port: int = 0):
@@ -247,6 +262,11 @@ class FakeServer(ThreadedServer):
     def _before_stop(self) -> None:
         self.state.closing = True
         self.state.notify()
+
+    @property
+    def api_url(self) -> str:
+        """The base_url for the channel's adapter."""
+        return f"{self.url}{self.api_path}"
 
 
 def run_cli(name: str, make_state: Callable[[argparse.Namespace], FakeState],

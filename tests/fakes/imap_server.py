@@ -21,13 +21,14 @@ As a process: python -m tests.fakes.imap_server --port 1143 --user u --password 
 
 from __future__ import annotations
 
-import argparse
 import re
 import socketserver
 import threading
 import time
 from email.message import Message
 from typing import Any
+
+from tests.fakes.runner import Startable, login_server_args, serve_until_interrupted
 
 DEFAULT_USER = "support@example.com"
 DEFAULT_PASSWORD = "imap-secret"
@@ -294,7 +295,7 @@ class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-class FakeImapServer:
+class FakeImapServer(Startable):
     def __init__(self, user: str = DEFAULT_USER, password: str = DEFAULT_PASSWORD,
                  uidvalidity: int = 1000, host: str = "127.0.0.1", port: int = 0):
         self.state = FakeImapState(user, password, uidvalidity)
@@ -388,28 +389,11 @@ class FakeImapServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeImapServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake IMAP4rev1 server")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=1143)
-    parser.add_argument("--user", default=DEFAULT_USER)
-    parser.add_argument("--password", default=DEFAULT_PASSWORD)
-    args = parser.parse_args(argv)
+    args = login_server_args("Fake IMAP4rev1 server", 1143, DEFAULT_USER, DEFAULT_PASSWORD, argv)
     server = FakeImapServer(args.user, args.password, host=args.host, port=args.port)
-    print(f"fake IMAP on {server.host}:{server.port} user={args.user}", flush=True)
-    server.start()
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    serve_until_interrupted(server, lambda: f"fake IMAP on {server.host}:{server.port} user={args.user}")
 
 
 if __name__ == "__main__":

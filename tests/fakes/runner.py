@@ -3,14 +3,48 @@ default). Every fake server of tests/fakes/ is one of these."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 
-class ThreadedServer:
+class Startable:
+    """`with server:` starts it and stops it after; the subclass has start() (returning
+    self) and stop()."""
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def login_server_args(description: str, default_port: int, default_user: str | None,
+                      default_password: str | None, argv: list[str] | None) -> argparse.Namespace:
+    """--host, --port, --user, --password of a fake mail server run as a process."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=default_port)
+    parser.add_argument("--user", default=default_user)
+    parser.add_argument("--password", default=default_password)
+    return parser.parse_args(argv)
+
+
+def serve_until_interrupted(server: Startable, banner: Callable[[], str]) -> None:
+    """Start `server`, print banner(), and run until Ctrl-C (then stop it)."""
+    server.start()
+    print(banner(), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+class ThreadedServer(Startable):
     name = "fake"
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0):
@@ -50,13 +84,6 @@ class ThreadedServer:
         if self._thread:
             self._thread.join(timeout=5)
         self._sock.close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
 
 class FailureRules:
     """Failure injection shared by the fake APIs: "the next N calls of METHOD fail like

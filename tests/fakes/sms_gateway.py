@@ -38,7 +38,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.fakes.base import control_routes, request_params
 from tests.fakes.runner import ThreadedServer
+
+
+class _BadBody(ValueError):
+    """A JSON send body that is no JSON object: answered 400 with its text."""
 
 
 class FakeSmsState:
@@ -149,20 +154,12 @@ def _render(status: int, body: Any, extra: dict[str, str]) -> Response:
 
 def create_app(state: FakeSmsState) -> Starlette:
     async def send(request: Request) -> Response:
-        params: dict[str, Any] = dict(request.query_params)
+        try:
+            params = await request_params(request, invalid_json=_BadBody("invalid JSON"),
+                                          not_object=_BadBody("expected an object"))
+        except _BadBody as exc:
+            return JSONResponse({"status": "error", "error": str(exc)}, status_code=400)
         ctype = request.headers.get("content-type", "")
-        if request.method == "POST":
-            if "json" in ctype:
-                try:
-                    body = await request.json()
-                except ValueError:
-                    return JSONResponse({"status": "error", "error": "invalid JSON"}, status_code=400)
-                if not isinstance(body, dict):
-                    return JSONResponse({"status": "error", "error": "expected an object"},
-                                        status_code=400)
-                params.update(body)
-            elif "form" in ctype:
-                params.update(dict(await request.form()))
         if state.delay:
             generation = state.generation
             await asyncio.sleep(state.delay)
@@ -170,14 +167,6 @@ def create_app(state: FakeSmsState) -> Starlette:
                 return JSONResponse({"status": "error", "error": "stale"}, status_code=503)
         headers = {k.lower(): v for k, v in request.headers.items()}
         return _render(*state.handle(request.method, params, headers, ctype.split(";")[0]))
-
-    async def ctl_sent(request: Request) -> Response:
-        with state._lock:
-            return JSONResponse([{k: v for k, v in s.items() if k != "headers"} for s in state.sent])
-
-    async def ctl_requests(request: Request) -> Response:
-        with state._lock:
-            return JSONResponse(list(state.requests))
 
     async def ctl_fail(request: Request) -> Response:
         b = await request.json()
@@ -194,18 +183,14 @@ def create_app(state: FakeSmsState) -> Starlette:
         state.response_mode = str((await request.json()).get("mode", "json"))
         return JSONResponse({"ok": True})
 
-    async def ctl_reset(request: Request) -> Response:
-        state.reset()
-        return JSONResponse({"ok": True})
-
     return Starlette(routes=[
         Route("/send", send, methods=["GET", "POST"]),
-        Route("/_fake/sent", ctl_sent, methods=["GET"]),
-        Route("/_fake/requests", ctl_requests, methods=["GET"]),
         Route("/_fake/fail", ctl_fail, methods=["POST"]),
         Route("/_fake/invalid", ctl_invalid, methods=["POST"]),
         Route("/_fake/mode", ctl_mode, methods=["POST"]),
-        Route("/_fake/reset", ctl_reset, methods=["POST"]),
+        # reset, sent (without the request headers), requests; no call stats here
+        *control_routes(state, sent_view=lambda s: {k: v for k, v in s.items() if k != "headers"},
+                        stats=False),
     ])
 
 

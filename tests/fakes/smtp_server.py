@@ -16,7 +16,6 @@ As a process: python -m tests.fakes.smtp_server --port 1025
 
 from __future__ import annotations
 
-import argparse
 import socket
 import threading
 import time
@@ -26,6 +25,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.fakes.runner import Startable, login_server_args, serve_until_interrupted
 
 
 def _free_port(host: str) -> int:
@@ -85,7 +86,7 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
-class FakeSmtpServer:
+class FakeSmtpServer(Startable):
     def __init__(self, user: str | None = None, password: str | None = None,
                  host: str = "127.0.0.1", port: int = 0):
         self.user, self.password = user, password
@@ -156,27 +157,11 @@ class FakeSmtpServer:
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "FakeSmtpServer":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Fake SMTP server (records messages)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=1025)
-    parser.add_argument("--user", default=None)
-    parser.add_argument("--password", default=None)
-    args = parser.parse_args(argv)
-    server = FakeSmtpServer(args.user, args.password, args.host, args.port).start()
-    print(f"fake SMTP on {args.host}:{args.port}", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
+    args = login_server_args("Fake SMTP server (records messages)", 1025, None, None, argv)
+    server = FakeSmtpServer(args.user, args.password, args.host, args.port)
+    serve_until_interrupted(server, lambda: f"fake SMTP on {args.host}:{args.port}")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.base import RequestLog, control_routes
+from tests.fakes.base import RequestLog, control_routes, request_params
 from tests.fakes.media import PNG_BYTES, make_png  # noqa: F401  (tests import them from here too)
 from tests.fakes.runner import FailureRules, ThreadedServer
 
@@ -134,10 +134,7 @@ class FakeTelegramState(FailureRules, RequestLog):
                            phone: str | None = None) -> list[int]:
         """A private-chat message from a user (text, and/or a shared own contact)."""
         user = self.register_user(user_id, first_name, last_name, username, with_photo)
-        chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-        for key in ("last_name", "username"):
-            if key in user:
-                chat[key] = user[key]
+        chat = _private_chat(user["id"], user)
         bodies: list[dict] = []
         if text or not phone:
             bodies.append({"text": text})
@@ -241,15 +238,19 @@ class FakeTelegramState(FailureRules, RequestLog):
             with self._lock:
                 self._waiters.discard((loop, event))
 
+    def _check_reachable(self, chat_id: int | None) -> None:
+        """The Bot API's error for a chat the bot cannot write to (call under the lock)."""
+        if chat_id is None or chat_id not in self.users:
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
     def send_message(self, params: dict) -> dict:
         chat_id = _int(params.get("chat_id"))
         text = str(params.get("text") or "")
         markup = _check_markup(params.get("reply_markup"))
         with self._lock:
-            if chat_id is None or chat_id not in self.users:
-                raise ApiError(400, "Bad Request: chat not found")
-            if chat_id in self.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            self._check_reachable(chat_id)
             if not text.strip():
                 raise ApiError(400, "Bad Request: message text is empty")
             if len(text) > 4096:
@@ -258,8 +259,7 @@ class FakeTelegramState(FailureRules, RequestLog):
             message = {
                 "message_id": self._next_message_id(chat_id),
                 "from": self.bot_user(),
-                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "chat": _private_chat(chat_id, user),
                 "date": int(time.time()),
                 "text": text,
             }
@@ -279,10 +279,7 @@ class FakeTelegramState(FailureRules, RequestLog):
         upload = params.get(field)
         markup = _check_markup(params.get("reply_markup"))
         with self._lock:
-            if chat_id is None or chat_id not in self.users:
-                raise ApiError(400, "Bad Request: chat not found")
-            if chat_id in self.blocked:
-                raise ApiError(403, "Forbidden: bot was blocked by the user")
+            self._check_reachable(chat_id)
             if not isinstance(upload, dict) or not upload.get("__upload__"):
                 raise ApiError(400, f"Bad Request: there is no {field} in the request")
             if not upload["size"]:
@@ -298,8 +295,7 @@ class FakeTelegramState(FailureRules, RequestLog):
             message = {
                 "message_id": message_id,
                 "from": self.bot_user(),
-                "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                         **{k: user[k] for k in ("last_name", "username") if k in user}},
+                "chat": _private_chat(chat_id, user),
                 "date": int(time.time()),
             }
             if field == "photo":
@@ -319,16 +315,20 @@ class FakeTelegramState(FailureRules, RequestLog):
                               "reply_markup": markup})
         return message
 
+    def _registered(self, params: dict, key: str, missing: str) -> tuple[int, dict]:
+        """(id, entry) of the registered user whose id is params[key] (call under the lock);
+        otherwise the Bot API's 400 "Bad Request: <missing>"."""
+        user_id = _int(params.get(key))
+        entry = self.users.get(user_id) if user_id is not None else None
+        if entry is None:
+            raise ApiError(400, f"Bad Request: {missing}")
+        return user_id, entry
+
     def get_chat(self, params: dict) -> dict:
-        chat_id = _int(params.get("chat_id"))
         with self._lock:
-            entry = self.users.get(chat_id) if chat_id is not None else None
-            if entry is None:
-                raise ApiError(400, "Bad Request: chat not found")
+            chat_id, entry = self._registered(params, "chat_id", "chat not found")
             user = entry["user"]
-            chat = {"id": chat_id, "type": "private", "first_name": user["first_name"],
-                    **{k: user[k] for k in ("last_name", "username") if k in user},
-                    "accent_color_id": 0, "max_reaction_count": 11}
+            chat = {**_private_chat(chat_id, user), "accent_color_id": 0, "max_reaction_count": 11}
             if entry["photo"]:
                 chat["photo"] = {"small_file_id": f"small-{chat_id}", "small_file_unique_id": f"s{chat_id}",
                                  "big_file_id": f"big-{chat_id}", "big_file_unique_id": f"b{chat_id}"}
@@ -336,11 +336,8 @@ class FakeTelegramState(FailureRules, RequestLog):
         return chat
 
     def get_user_profile_photos(self, params: dict) -> dict:
-        user_id = _int(params.get("user_id"))
         with self._lock:
-            entry = self.users.get(user_id) if user_id is not None else None
-            if entry is None:
-                raise ApiError(400, "Bad Request: user not found")
+            user_id, entry = self._registered(params, "user_id", "user not found")
             if not entry["photo"] or (_int(params.get("offset")) or 0) > 0:
                 return {"total_count": 1 if entry["photo"] else 0, "photos": []}
             sizes = []
@@ -391,6 +388,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _private_chat(chat_id: int, user: dict) -> dict:
+    """The Bot API's Chat of a private chat with `user`."""
+    return {"id": chat_id, "type": "private", "first_name": user["first_name"],
+            **{k: user[k] for k in ("last_name", "username") if k in user}}
+
+
 def _error(code: int, description: str, parameters: dict | None = None) -> JSONResponse:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
     if parameters:
@@ -398,28 +401,19 @@ def _error(code: int, description: str, parameters: dict | None = None) -> JSONR
     return JSONResponse(body, status_code=code)
 
 
+async def _upload_or_value(value: Any) -> Any:
+    if not isinstance(value, StarletteUploadFile):
+        return value
+    data = await value.read()
+    return {"__upload__": True, "file_name": value.filename or "", "mime_type": value.content_type or "",
+            "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 async def _params(request: Request) -> dict:
     """Query string, then form or JSON body — the real API accepts all of them. An uploaded
     file becomes {"__upload__": True, "file_name", "mime_type", "size", "sha256"}."""
-    params: dict[str, Any] = dict(request.query_params)
-    ctype = request.headers.get("content-type", "")
-    if request.method == "POST":
-        if "json" in ctype:
-            try:
-                body = await request.json()
-            except ValueError:
-                raise ApiError(400, "Bad Request: invalid JSON body") from None
-            if isinstance(body, dict):
-                params.update(body)
-        elif "form" in ctype:
-            form = await request.form()
-            for key, value in form.multi_items():
-                if isinstance(value, StarletteUploadFile):
-                    data = await value.read()
-                    value = {"__upload__": True, "file_name": value.filename or "",
-                             "mime_type": value.content_type or "", "size": len(data),
-                             "sha256": hashlib.sha256(data).hexdigest()}
-                params[key] = value
+    params = await request_params(request, invalid_json=ApiError(400, "Bad Request: invalid JSON body"),
+                                  form_value=_upload_or_value)
     for key in ("allowed_updates", "reply_markup"):  # JSON-serialised in query/form
         if isinstance(params.get(key), str):
             try:

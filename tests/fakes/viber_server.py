@@ -388,15 +388,11 @@ def create_app(state: FakeViberState) -> Starlette:
 
 class FakeViberServer(FakeServer):
     name = "viber"
+    api_path = "/pa"  # the base_url for ViberChannel: api_url
 
     def __init__(self, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0):
         self.token = token
         super().__init__(FakeViberState(token), create_app, host, port)
-
-    @property
-    def api_url(self) -> str:
-        """The base_url for ViberChannel."""
-        return f"{self.url}/pa"
 
 
 def main(argv: list[str] | None = None) -> None:

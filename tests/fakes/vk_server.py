@@ -524,16 +524,12 @@ def create_app(state: FakeVkState) -> Starlette:
 
 class FakeVkServer(FakeServer):
     name = "vk"
+    api_path = "/method"  # the base_url for VkChannel: api_url
 
     def __init__(self, token: str = DEFAULT_TOKEN, group_id: int = DEFAULT_GROUP_ID,
                  host: str = "127.0.0.1", port: int = 0):
         self.token, self.group_id = token, group_id
         super().__init__(FakeVkState(token, group_id), create_app, host, port)
-
-    @property
-    def api_url(self) -> str:
-        """The base_url for VkChannel."""
-        return f"{self.url}/method"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -433,6 +433,7 @@ def create_app(state: FakeWhatsAppState) -> Starlette:
 
 class FakeWhatsAppServer(FakeServer):
     name = "whatsapp"
+    api_path = "/v21.0"  # the base_url for WhatsAppChannel: api_url
 
     def __init__(self, token: str = DEFAULT_TOKEN, phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
                  app_secret: str = DEFAULT_APP_SECRET, verify_token: str = DEFAULT_VERIFY_TOKEN,
@@ -441,11 +442,6 @@ class FakeWhatsAppServer(FakeServer):
         self.app_secret, self.verify_token = app_secret, verify_token
         super().__init__(FakeWhatsAppState(token, phone_number_id, app_secret, verify_token),
                          create_app, host, port)
-
-    @property
-    def api_url(self) -> str:
-        """The base_url for WhatsAppChannel."""
-        return f"{self.url}/v21.0"
 
 
 def main(argv: list[str] | None = None) -> None:

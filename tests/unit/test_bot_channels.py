@@ -18,9 +18,9 @@ from messenger_app import api, db, settings, workers
 from messenger_app.models import Dialog, Message
 from messenger_app.models.scenario import BotRun
 from messenger_app.services import channels, crm, scenarios
+from tests import factories
 from tests.fakes.telegram_server import FakeTelegramServer
-from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID, DEFAULT_TOKEN,
-                                         DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
+from tests.fakes.whatsapp_server import FakeWhatsAppServer
 from tests.scenario_graphs import city_graph
 from tests.waits import until
 
@@ -86,9 +86,7 @@ def test_telegram_inline_keyboard_and_callback_query(bot_env):
 
 def test_whatsapp_reply_buttons_through_the_webhook_route(bot_env):
     with FakeWhatsAppServer() as fake, TestClient(api.build()) as client:
-        ch = channels.add("whatsapp", "WA", token=DEFAULT_TOKEN, base_url=fake.api_url,
-                          config={"phone_number_id": DEFAULT_PHONE_NUMBER_ID, "app_secret": DEFAULT_APP_SECRET,
-                                  "verify_token": DEFAULT_VERIFY_TOKEN})
+        ch = factories.whatsapp_channel(fake)
         url = f"/hooks/{ch.id}/{ch.webhook_secret}"
         _publish(ch.id)
 

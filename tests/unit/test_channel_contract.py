@@ -32,6 +32,7 @@ from messenger_app.channels.telegram.adapter import TelegramChannel
 from messenger_app.channels.vk.events import parse_event as vk_parse_event
 from messenger_app.models import Message
 from messenger_app.services import attachments, auth, channels, inbox, outbox, widget
+from tests.fake_fixtures import all_started
 from tests.fakes.base import PDF_BYTES
 from tests.fakes.runner import ThreadedServer
 from tests.fakes.sms_gateway import FakeSmsGateway
@@ -81,15 +82,8 @@ def fakes():
                "sms": FakeSmsGateway(api_key=SMS_KEY),
                "email": FakeSmtpServer(user=MAIL_USER, password=MAIL_PASSWORD),
                "app": ThreadedServer(api.build())}
-    started = []
-    try:
-        for server in servers.values():
-            server.start()
-            started.append(server)
+    with all_started(servers):
         yield servers
-    finally:
-        for server in started:
-            server.stop()
 
 
 @pytest.fixture
@@ -113,20 +107,23 @@ def _client(channel, msg: InboundMessage) -> int:
 
 # -- per kind: connect the channel to its fake, make a client, read what arrived -----------
 
+
+async def _telegram_poll(ch) -> list:
+    """What the Telegram worker's next poll of the channel `ch` brings (no long poll)."""
+    adapter = TelegramChannel(ch.token, ch.base_url, poll_timeout=0)
+    try:
+        return (await adapter.poll(""))[0]
+    finally:
+        await adapter.close()
+
+
 def setup_telegram(f):
     """The client writes to the bot; the adapter's poll parses it."""
     fake = f["telegram"]
     ch = channels.add_telegram(TG_TOKEN, base_url=fake.url)
     fake.state.queue_user_message(501, "Anna", text="hi")
 
-    async def poll():
-        adapter = TelegramChannel(ch.token, ch.base_url, poll_timeout=0)
-        try:
-            return (await adapter.poll(""))[0]
-        finally:
-            await adapter.close()
-
-    [msg] = asyncio.run(poll())
+    [msg] = asyncio.run(_telegram_poll(ch))
     return _client(ch, msg)
 
 
@@ -389,14 +386,7 @@ def _telegram_press(f, ch):
     [sent] = [s for s in fake.state.sent if s.get("reply_markup")]
     fake.state.press_button(501, sent["message_id"], data="later")
 
-    async def poll():
-        adapter = TelegramChannel(ch.token, ch.base_url, poll_timeout=0)
-        try:
-            return (await adapter.poll(""))[0]
-        finally:
-            await adapter.close()
-
-    return [m for m in asyncio.run(poll()) if m.choice_id]
+    return [m for m in asyncio.run(_telegram_poll(ch)) if m.choice_id]
 
 
 def _vk_press(f, ch):

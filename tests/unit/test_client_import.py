@@ -393,7 +393,8 @@ def test_xlsx_import_with_typed_cells_and_gaps(data_dir):
     assert _values(_by_phone("+79991234568").id) == {"born": "2001-01-02", "vip": "no", "amount": "7"}
 
 
-def _fill_base():
+def _fields_and_tags():
+    """The CRM fields and the Tag 2 option the round trip needs, in a base of its own."""
     crm.create_field("city", "Город", "text")
     crm.create_field("amount", "Сумма", "number")
     crm.create_field("born", "Дата рождения", "date")
@@ -401,6 +402,10 @@ def _fill_base():
     crm.create_field("site", "Сайт", "link")
     crm.create_field("size", "Размер", "select", ["S", "M"])
     crm.add_tag2_option("Золото")
+
+
+def _fill_base():
+    _fields_and_tags()
     a, _ = crm.create_contact("+79991234567", "Анна", "Иванова")
     crm.set_tag1(a.id, "-горячий")
     crm.set_tag2(a.id, "Золото")
@@ -444,13 +449,7 @@ def test_xlsx_round_trip(data_dir, monkeypatch, tmp_path):
     assert wb.worksheets[0].cell(row=3, column=3).data_type == "s"  # text, never a formula
 
     _switch_to_a_fresh_database(monkeypatch, tmp_path)
-    crm.create_field("city", "Город", "text")
-    crm.create_field("amount", "Сумма", "number")
-    crm.create_field("born", "Дата рождения", "date")
-    crm.create_field("vip", "VIP", "bool")
-    crm.create_field("site", "Сайт", "link")
-    crm.create_field("size", "Размер", "select", ["S", "M"])
-    crm.add_tag2_option("Золото")
+    _fields_and_tags()
     pv = client_import.preview(first, "export.xlsx")
     assert pv.suggested_mapping["id"] == "" and pv.suggested_mapping["blacklisted"] == ""
     assert pv.suggested_mapping["born"] == "var:born"

@@ -30,6 +30,7 @@ from messenger_app.channels.email import (
     strip_quoted,
 )
 from messenger_app.services import attachments
+from tests.fake_fixtures import module_fake
 from tests.fakes.imap_server import FakeImapServer
 from tests.fakes.smtp_server import FakeSmtpServer
 from tests.stored_files import outbound_file, stored
@@ -50,16 +51,8 @@ def imap():
         yield server
 
 
-@pytest.fixture(scope="module")
-def smtp_server():
-    with FakeSmtpServer(user=USER, password=SMTP_PASSWORD) as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(smtp_server):
-    smtp_server.reset()
-    return smtp_server
+smtp_server, smtp = module_fake(lambda: FakeSmtpServer(user=USER, password=SMTP_PASSWORD),
+                                reset=lambda server: server.reset(), name="smtp", server_name="smtp_server")
 
 
 def make_channel(imap=None, smtp=None, **overrides) -> EmailChannel:

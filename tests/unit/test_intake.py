@@ -22,20 +22,8 @@ def _msg(i, **kw):
                           text=f"text {i}", **kw)
 
 
-def _counting(monkeypatch):
-    calls = []
-    real = inbox.receive_many
-
-    def wrapper(channel_id, kind, messages, *args, **kwargs):
-        calls.append([m.external_id for m in messages])
-        return real(channel_id, kind, messages, *args, **kwargs)
-
-    monkeypatch.setattr(inbox, "receive_many", wrapper)
-    return calls
-
-
-def test_waiting_requests_share_one_transaction_and_keep_their_own_results(sms, monkeypatch):
-    calls = _counting(monkeypatch)
+def test_waiting_requests_share_one_transaction_and_keep_their_own_results(sms, receive_many_calls):
+    calls = receive_many_calls
     requests = [[_msg(i)] for i in range(7)] + [[_msg(7), _msg(8, problem="unreadable")]]
 
     async def scenario():

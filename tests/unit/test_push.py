@@ -22,11 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from sqlmodel import select
 
 from messenger_app import db, settings
-from messenger_app.models import Contact, ContactFolder, Dialog, Folder, Message, Operator
+from messenger_app.models import Dialog, Folder, Message
 from messenger_app.models.app_secret import AppSecret
 from messenger_app.models.push import PushSubscription
 from messenger_app.services import app_secrets, events, presence, push
 from messenger_app.services.push import notifier as push_notifier
+from tests.factories import operator_row as operator
+from tests.factories import unread_dialog as dialog
 from tests.fakes.push_browser import Browser, b64u, unb64u
 from tests.fakes.push_service import FakePushService
 from tests.services import RedisServer, free_port
@@ -35,28 +37,9 @@ from tests.waits import until
 
 # -- helpers ---------------------------------------------------------------------------
 @pytest.fixture
-def env(data_dir, monkeypatch):
-    for name in ("PUSH_ALL_CHATS", "SOUND_ALL_CHATS", "VAPID_SUBJECT"):
-        monkeypatch.delenv(name, raising=False)
-    push.reset()
-    presence.reset()
-    yield data_dir
-    push.reset()
-    presence.reset()
-
-
-@pytest.fixture
 def fake():
     with FakePushService() as f:
         yield f
-
-
-def operator(name: str, active: bool = True) -> int:
-    with db.session() as s:
-        op = Operator(username=name, display_name=name, password_hash="x", active=active)
-        s.add(op)
-        s.commit()
-        return op.id
 
 
 def folder(name: str, push_on: bool = True, sound_on: bool = True) -> int:
@@ -65,25 +48,6 @@ def folder(name: str, push_on: bool = True, sound_on: bool = True) -> int:
         s.add(f)
         s.commit()
         return f.id
-
-
-def dialog(first_name: str = "Anna", last_name: str = "Petrova", folders: tuple = (),
-           text: str = "hello there") -> tuple[int, int]:
-    """(dialog id, message id) of a client with one inbound message."""
-    with db.session() as s:
-        c = Contact(first_name=first_name, last_name=last_name)
-        s.add(c)
-        s.flush()
-        d = Dialog(contact_id=c.id, last_preview=text[:140], unread_count=1)
-        s.add(d)
-        s.flush()
-        m = Message(dialog_id=d.id, contact_id=c.id, direction="in", sender_kind="client",
-                    text=text, channel_kind="telegram")
-        s.add(m)
-        for fid in folders:
-            s.add(ContactFolder(contact_id=c.id, folder_id=fid))
-        s.commit()
-        return d.id, m.id
 
 
 def inbound(dialog_id: int, message_id: int) -> dict:
@@ -123,11 +87,11 @@ def _stored_pem() -> bytes:
         return s.get(AppSecret, push.VAPID_SECRET).value.encode()
 
 
-def test_vapid_key_is_created_in_the_database_and_reused(env):
+def test_vapid_key_is_created_in_the_database_and_reused(push_env):
     key = push.public_key_b64()
     raw = unb64u(key)
     assert len(raw) == 65 and raw[0] == 4 and "=" not in key
-    assert not (env / "vapid_private.pem").exists()  # nothing host-local
+    assert not (push_env / "vapid_private.pem").exists()  # nothing host-local
     # the row holds the private half of exactly this public key
     private = serialization.load_pem_private_key(_stored_pem(), password=None)
     assert private.public_key().public_bytes(
@@ -137,7 +101,7 @@ def test_vapid_key_is_created_in_the_database_and_reused(env):
     assert push.public_key_b64() == key and _stored_pem() == pem
 
 
-def test_racing_creators_agree_on_the_first_key(env, monkeypatch):
+def test_racing_creators_agree_on_the_first_key(push_env, monkeypatch):
     first = app_secrets.get_or_create("k", lambda: "first")
     real_get = app_secrets.get
     calls = []
@@ -151,9 +115,9 @@ def test_racing_creators_agree_on_the_first_key(env, monkeypatch):
     assert real_get("k") == "first"
 
 
-def test_a_key_file_of_an_older_install_is_imported(env):
+def test_a_key_file_of_an_older_install_is_imported(push_env):
     old = ec.generate_private_key(ec.SECP256R1())
-    (env / "vapid_private.pem").write_bytes(old.private_bytes(
+    (push_env / "vapid_private.pem").write_bytes(old.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
     raw = old.public_key().public_bytes(serialization.Encoding.X962,
@@ -161,7 +125,7 @@ def test_a_key_file_of_an_older_install_is_imported(env):
     assert unb64u(push.public_key_b64()) == raw  # old subscriptions stay valid
 
 
-def test_vapid_key_of_another_database_is_another_key(env, tmp_path, monkeypatch):
+def test_vapid_key_of_another_database_is_another_key(push_env, tmp_path, monkeypatch):
     first = push.public_key_b64()
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "other"))
     settings.reset()
@@ -170,7 +134,7 @@ def test_vapid_key_of_another_database_is_another_key(env, tmp_path, monkeypatch
     assert push.public_key_b64() != first
 
 
-def test_two_hosts_with_one_database_give_the_same_key(env, tmp_path):
+def test_two_hosts_with_one_database_give_the_same_key(push_env, tmp_path):
     """Two processes, each with its own DATA_DIR (two hosts), one database."""
     shared = dict(os.environ, DATABASE_URL=settings.get().database_url)
     keys = set()
@@ -231,14 +195,14 @@ def with_(**changes):
     (with_(keys__auth="<script>"), "base64url"),
     (with_(expirationTime="tomorrow"), "expirationTime"),
 ])
-def test_subscribe_refuses_bad_subscriptions(env, data, message):
+def test_subscribe_refuses_bad_subscriptions(push_env, data, message):
     op = operator("olga")
     with pytest.raises(push.PushError, match=message):
         push.subscribe(op, data, "UA")
     assert rows() == []
 
 
-def test_subscribe_upserts_by_endpoint_and_unsubscribe_is_per_operator(env):
+def test_subscribe_upserts_by_endpoint_and_unsubscribe_is_per_operator(push_env):
     olga, ivan = operator("olga"), operator("ivan")
     push.subscribe(olga, GOOD, "Firefox")
     again = Browser(GOOD["endpoint"]).json  # same endpoint, fresh keys, now ivan's browser
@@ -255,7 +219,7 @@ def test_subscribe_upserts_by_endpoint_and_unsubscribe_is_per_operator(env):
     assert [r.endpoint for r in rows()] == [local["endpoint"]]
 
 
-def test_one_operator_keeps_a_bounded_number_of_subscriptions(env):
+def test_one_operator_keeps_a_bounded_number_of_subscriptions(push_env):
     olga = operator("olga")
     for i in range(push.MAX_PER_OPERATOR + 5):
         push.subscribe(olga, Browser(f"https://push.example.com/{i}").json)
@@ -266,7 +230,7 @@ def test_one_operator_keeps_a_bounded_number_of_subscriptions(env):
 
 
 # -- rules ----------------------------------------------------------------------------------
-def test_folder_rules_for_push_and_sound(env, monkeypatch):
+def test_folder_rules_for_push_and_sound(push_env, monkeypatch):
     loud = folder("VIP", push_on=True, sound_on=True)
     quiet = folder("Archive", push_on=False, sound_on=False)
     sound_only = folder("Shop", push_on=False, sound_on=True)
@@ -292,7 +256,7 @@ def test_folder_rules_for_push_and_sound(env, monkeypatch):
 
 
 # -- sending ----------------------------------------------------------------------------------
-def test_push_is_encrypted_signed_and_sent_once_per_subscription(env, fake):
+def test_push_is_encrypted_signed_and_sent_once_per_subscription(push_env, fake):
     olga = operator("olga")
     phone, laptop = Browser(fake.endpoint("phone")), Browser(fake.endpoint("laptop"))
     push.subscribe(olga, phone.json, "Android")
@@ -322,7 +286,7 @@ def test_push_is_encrypted_signed_and_sent_once_per_subscription(env, fake):
     assert all(r.last_success_at is not None for r in rows())
 
 
-def test_vapid_subject_comes_from_the_environment(env, fake, monkeypatch):
+def test_vapid_subject_comes_from_the_environment(push_env, fake, monkeypatch):
     monkeypatch.setenv("VAPID_SUBJECT", "mailto:ops@example.com")
     settings.reset()
     push.subscribe(operator("olga"), Browser(fake.endpoint("a")).json)
@@ -331,7 +295,7 @@ def test_vapid_subject_comes_from_the_environment(env, fake, monkeypatch):
     assert check_vapid(fake.wait_for(1)[0]["headers"], fake.url)["sub"] == "mailto:ops@example.com"
 
 
-def test_folder_with_push_off_sends_nothing(env, fake):
+def test_folder_with_push_off_sends_nothing(push_env, fake):
     push.subscribe(operator("olga"), Browser(fake.endpoint("a")).json)
     dlg, msg = dialog(folders=(folder("Archive", push_on=False),))
     assert push.notify_for_event(inbound(dlg, msg)) == 0
@@ -340,7 +304,7 @@ def test_folder_with_push_off_sends_nothing(env, fake):
     assert fake.received == []  # notify_* returns once every push was answered: none went
 
 
-def test_operator_looking_at_the_dialog_gets_no_push(env, fake, monkeypatch):
+def test_operator_looking_at_the_dialog_gets_no_push(push_env, fake, monkeypatch):
     olga, ivan, gone = operator("olga"), operator("ivan"), operator("fired", active=False)
     push.subscribe(olga, Browser(fake.endpoint("olga")).json)
     push.subscribe(ivan, Browser(fake.endpoint("ivan")).json)
@@ -360,7 +324,7 @@ def test_operator_looking_at_the_dialog_gets_no_push(env, fake, monkeypatch):
     assert push.notify_for_event(inbound(dlg, msg)) == 2  # a silent tab stops counting
 
 
-def test_gone_subscriptions_are_deleted_and_failures_never_raise(env, fake):
+def test_gone_subscriptions_are_deleted_and_failures_never_raise(push_env, fake):
     olga = operator("olga")
     for name, status in (("gone410", 410), ("gone404", 404), ("busy500", 500), ("slow429", 429)):
         fake.fail(name, status)
@@ -405,7 +369,7 @@ class NotifierSpy:
         return task
 
 
-def test_notifier_listens_to_the_bus(env, fake, monkeypatch):
+def test_notifier_listens_to_the_bus(push_env, fake, monkeypatch):
     push.subscribe(operator("olga"), Browser(fake.endpoint("olga")).json)
     quiet, q_msg = dialog("Quiet", folders=(folder("Archive", push_on=False),))
     dlg, msg = dialog("Vera", text="first")
@@ -426,7 +390,7 @@ def test_notifier_listens_to_the_bus(env, fake, monkeypatch):
     assert fake.received[0]["name"] == "olga"
 
 
-def test_notifier_keeps_the_order_of_one_dialog(env, fake, monkeypatch):
+def test_notifier_keeps_the_order_of_one_dialog(push_env, fake, monkeypatch):
     """Pushes of one dialog go out one after another (the last one shown must be the newest
     message), even when the push service answers slowly and unevenly."""
     fake.jitter = 0.15
@@ -479,12 +443,12 @@ def check_presence_rules(monkeypatch):
         presence.viewing(1, 10, "x" * 1000)
 
 
-def test_presence_in_process(env, monkeypatch):
+def test_presence_in_process(push_env, monkeypatch):
     check_presence_rules(monkeypatch)
 
 
 @pytest.fixture
-def redis_url(env, tmp_path, monkeypatch):
+def redis_url(push_env, tmp_path, monkeypatch):
     server = RedisServer(tmp_path)
     monkeypatch.setenv("REDIS_URL", server.url)
     settings.reset()
@@ -513,7 +477,7 @@ def test_presence_in_redis_is_shared_by_processes(redis_url):
     assert presence.operators_viewing(70) == set()
 
 
-def test_presence_falls_back_to_memory_when_redis_is_down(env, monkeypatch):
+def test_presence_falls_back_to_memory_when_redis_is_down(push_env, monkeypatch):
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
     settings.reset()
     presence.reset()
@@ -525,7 +489,7 @@ def test_presence_falls_back_to_memory_when_redis_is_down(env, monkeypatch):
 
 # -- HTTP routes ------------------------------------------------------------------------------
 @pytest.fixture
-def client(env):
+def client(push_env):
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 

@@ -10,9 +10,10 @@ import pytest
 from sqlmodel import select
 
 from messenger_app import db
-from messenger_app.models import Contact, Dialog, Message, Operator
 from messenger_app.models.push import PushSubscription
-from messenger_app.services import presence, push
+from messenger_app.services import push
+from tests.factories import operator_row as operator
+from tests.factories import unread_dialog
 from tests.services import WebPushTestingServer
 
 
@@ -23,40 +24,6 @@ def service():
     server.stop()
 
 
-@pytest.fixture
-def env(data_dir, monkeypatch):
-    for name in ("PUSH_ALL_CHATS", "SOUND_ALL_CHATS", "VAPID_SUBJECT"):
-        monkeypatch.delenv(name, raising=False)
-    push.reset()
-    presence.reset()
-    yield data_dir
-    push.reset()
-    presence.reset()
-
-
-def operator(name: str) -> int:
-    with db.session() as s:
-        op = Operator(username=name, display_name=name, password_hash="x", active=True)
-        s.add(op)
-        s.commit()
-        return op.id
-
-
-def dialog(text: str) -> tuple[int, int]:
-    with db.session() as s:
-        c = Contact(first_name="Анна", last_name="Петрова")
-        s.add(c)
-        s.flush()
-        d = Dialog(contact_id=c.id, last_preview=text[:140], unread_count=1)
-        s.add(d)
-        s.flush()
-        m = Message(dialog_id=d.id, contact_id=c.id, direction="in", sender_kind="client",
-                    text=text, channel_kind="telegram")
-        s.add(m)
-        s.commit()
-        return d.id, m.id
-
-
 def browser(service, operator_id: int) -> str:
     """What push.js does in a browser: subscribe with our key, hand the subscription to us."""
     sub = service.subscribe(push.public_key_b64())
@@ -65,10 +32,10 @@ def browser(service, operator_id: int) -> str:
     return sub["clientHash"]
 
 
-def test_push_is_accepted_and_decrypts_at_a_real_push_service(env, service):
+def test_push_is_accepted_and_decrypts_at_a_real_push_service(push_env, service):
     olga = operator("olga")
     client_hash = browser(service, olga)
-    dlg, msg = dialog("Здравствуйте! Where is my order?")
+    dlg, msg = unread_dialog("Анна", "Петрова", text="Здравствуйте! Where is my order?")
 
     assert push.notify_inbound(dlg, msg) == 1  # 201 from the service (was 400: no Content-Type)
     (received,) = service.notifications(client_hash)
@@ -87,11 +54,11 @@ def test_headers_push_services_expect():
     assert h["Urgency"] == "high" and h["Topic"] == "dialog-7"
 
 
-def test_an_expired_subscription_answers_410_and_is_removed(env, service):
+def test_an_expired_subscription_answers_410_and_is_removed(push_env, service):
     olga = operator("olga")
     gone, kept = browser(service, olga), browser(service, olga)
     service.expire(gone)
-    dlg, msg = dialog("hello")
+    dlg, msg = unread_dialog("Анна", "Петрова", text="hello")
 
     assert push.notify_inbound(dlg, msg) == 1  # the kept one
     with db.session() as s:

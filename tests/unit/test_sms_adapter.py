@@ -27,22 +27,14 @@ from messenger_app.channels.sms.inbound import parse_webhook
 from messenger_app.channels.sms.kind import KIND as sms_kind
 from messenger_app.channels.sms.reports import parse_status
 from messenger_app.channels.sms.webhook import WebhookError, verify_secret
+from tests.fake_fixtures import module_fake
 from tests.fakes.sms_gateway import FakeSmsGateway
 
 API_KEY = "sk-live-SECRET-9f8e7d"
 FORM = "application/x-www-form-urlencoded"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeSmsGateway(api_key=API_KEY) as gw:
-        yield gw
-
-
-@pytest.fixture
-def gw(server):
-    server.state.reset()
-    return server
+server, gw = module_fake(lambda: FakeSmsGateway(api_key=API_KEY), name="gw")
 
 
 def config(gw, **overrides) -> SmsConfig:

@@ -8,7 +8,6 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +24,7 @@ from messenger_app.channels.base import (  # noqa: E402
 )
 from messenger_app.channels.telegram.adapter import TelegramChannel  # noqa: E402
 from messenger_app.channels.telegram.updates import parse_update  # noqa: E402
+from tests.fake_fixtures import control, module_fake, reset_over_http  # noqa: E402
 from tests.waits import until
 from tests.fakes.telegram_server import FakeTelegramServer  # noqa: E402
 
@@ -32,25 +32,7 @@ TOKEN = "424242:SECRET-abcDEF"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeTelegramServer(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    httpx.post(f"{server.url}/_fake/reset").raise_for_status()
-    return server
-
-
-def ctl(fake, path, payload=None):
-    if payload is None:
-        response = httpx.get(f"{fake.url}/_fake/{path}")
-    else:
-        response = httpx.post(f"{fake.url}/_fake/{path}", json=payload)
-    response.raise_for_status()
-    return response.json()
+server, fake = module_fake(lambda: FakeTelegramServer(token=TOKEN), reset=reset_over_http)
 
 
 def channel(fake, token=TOKEN, poll_timeout=0):
@@ -60,9 +42,9 @@ def channel(fake, token=TOKEN, poll_timeout=0):
 @pytest.mark.asyncio
 async def test_poll_maps_messages_and_advances_cursor(fake):
     ids = []
-    ids += ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "last_name": "Lee",
+    ids += control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "last_name": "Lee",
                                       "username": "annlee", "text": "hello"})["update_ids"]
-    ids += ctl(fake, "user_message", {"user_id": 202, "first_name": "Bob", "text": "second"})["update_ids"]
+    ids += control(fake, "user_message", {"user_id": 202, "first_name": "Bob", "text": "second"})["update_ids"]
     ch = channel(fake)
     assert isinstance(ch, PollingChannel)
     try:
@@ -81,21 +63,21 @@ async def test_poll_maps_messages_and_advances_cursor(fake):
     assert abs((datetime.now(timezone.utc).replace(tzinfo=None) - ann.sent_at).total_seconds()) < 60
     assert ann.raw["update_id"] == ids[0] and ann.attachments == [] and ann.phone == ""
     # the adapter asks for the right update kinds and a long-poll timeout
-    params = [r["params"] for r in ctl(fake, "requests") if r["method"] == "getUpdates"][-1]
+    params = [r["params"] for r in control(fake, "requests") if r["method"] == "getUpdates"][-1]
     assert params["allowed_updates"] == ["message", "edited_message", "callback_query"]
     assert params["timeout"] == 0 and "offset" not in params
 
 
 @pytest.mark.asyncio
 async def test_offset_confirms_updates(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "one"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "one"})
     ch = channel(fake)
     try:
         first, cursor = await ch.poll("")
         again, cursor2 = await ch.poll(cursor)
         assert [m.text for m in first] == ["one"]
         assert again == [] and cursor2 == cursor  # nothing new, cursor kept
-        ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "two"})
+        control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "two"})
         # even an empty cursor now gets only the unconfirmed update: "one" was dropped
         fresh, cursor3 = await ch.poll("")
         assert [m.text for m in fresh] == ["two"]
@@ -115,7 +97,7 @@ async def test_skipped_updates_still_advance_cursor(fake):
     callback = {"callback_query": {"id": "1", "from": {"id": 7, "is_bot": False, "first_name": "G"},
                                    "chat_instance": "x", "data": "d"}}
     for update in (group, channel_post, callback):
-        last = ctl(fake, "raw_update", {"update": update})["update_id"]
+        last = control(fake, "raw_update", {"update": update})["update_id"]
     ch = channel(fake)
     try:
         messages, cursor = await ch.poll("")
@@ -134,18 +116,18 @@ async def test_attachments_contact_and_edits(fake):
     base = {"from": user, "chat": chat, "date": 1700000000}
     photo = [{"file_id": "p-small", "file_unique_id": "a", "width": 90, "height": 90, "file_size": 10},
              {"file_id": "p-big", "file_unique_id": "b", "width": 800, "height": 600, "file_size": 900}]
-    ctl(fake, "raw_update", {"update": {"message": {**base, "message_id": 1, "photo": photo,
+    control(fake, "raw_update", {"update": {"message": {**base, "message_id": 1, "photo": photo,
                                                     "caption": "look"}}})
-    ctl(fake, "raw_update", {"update": {"message": {**base, "message_id": 2, "document": {
+    control(fake, "raw_update", {"update": {"message": {**base, "message_id": 2, "document": {
         "file_id": "d1", "file_unique_id": "d", "file_name": "a.pdf", "mime_type": "application/pdf",
         "file_size": 1234}}}})
-    ctl(fake, "raw_update", {"update": {"message": {**base, "message_id": 3, "voice": {
+    control(fake, "raw_update", {"update": {"message": {**base, "message_id": 3, "voice": {
         "file_id": "v1", "file_unique_id": "v", "duration": 2, "mime_type": "audio/ogg"}}}})
-    ctl(fake, "raw_update", {"update": {"message": {**base, "message_id": 4, "contact": {
+    control(fake, "raw_update", {"update": {"message": {**base, "message_id": 4, "contact": {
         "phone_number": "+15550001", "first_name": "Cat", "user_id": 55}}}})
-    ctl(fake, "raw_update", {"update": {"message": {**base, "message_id": 5, "contact": {
+    control(fake, "raw_update", {"update": {"message": {**base, "message_id": 5, "contact": {
         "phone_number": "+15550002", "first_name": "Friend", "user_id": 99}}}})
-    ctl(fake, "raw_update", {"update": {"edited_message": {**base, "message_id": 1, "photo": photo,
+    control(fake, "raw_update", {"update": {"edited_message": {**base, "message_id": 1, "photo": photo,
                                                            "caption": "look!", "edit_date": 1700000100}}})
     ch = channel(fake)
     try:
@@ -168,14 +150,14 @@ async def test_attachments_contact_and_edits(fake):
 
 @pytest.mark.asyncio
 async def test_send_reaches_fake_and_returns_external_id(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
     ch = channel(fake)
     try:
         result = await ch.send("101", OutboundMessage(text="Hello Ann"))
         result2 = await ch.send("101", OutboundMessage(text="Again"))
     finally:
         await ch.close()
-    sent = ctl(fake, "sent")
+    sent = control(fake, "sent")
     assert [(s["chat_id"], s["text"]) for s in sent] == [(101, "Hello Ann"), (101, "Again")]
     assert result.external_id == f"101:{sent[0]['message_id']}" == "101:2"
     assert result2.external_id == "101:3"
@@ -184,18 +166,18 @@ async def test_send_reaches_fake_and_returns_external_id(fake):
 
 @pytest.mark.asyncio
 async def test_choices_become_an_inline_keyboard_and_a_press_comes_back(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
     ch = channel(fake)
     try:
         _, cursor = await ch.poll("")
         result = await ch.send("101", OutboundMessage(
             text="Which size?", choices=[Choice("size:s", "Small"), Choice("size:л", "Large")]))
-        [sent] = ctl(fake, "sent")
+        [sent] = control(fake, "sent")
         assert sent["reply_markup"] == {"inline_keyboard": [
             [{"text": "Small", "callback_data": "size:s"}],
             [{"text": "Large", "callback_data": "size:л"}]]}
         message_id = int(result.external_id.split(":")[1])
-        query_id = ctl(fake, "press", {"user_id": 101, "message_id": message_id, "index": 1})[
+        query_id = control(fake, "press", {"user_id": 101, "message_id": message_id, "index": 1})[
             "callback_query_id"]
         messages, cursor2 = await ch.poll(cursor)
     finally:
@@ -206,22 +188,22 @@ async def test_choices_become_an_inline_keyboard_and_a_press_comes_back(fake):
     assert press.display_name == "Ann" and press.attachments == []
     assert int(cursor2) == int(cursor) + 1
     # the press was answered, so the client's spinner stops
-    assert ctl(fake, "answered") == [{"callback_query_id": query_id}]
+    assert control(fake, "answered") == [{"callback_query_id": query_id}]
 
 
 @pytest.mark.asyncio
 async def test_a_press_survives_a_failing_answer_and_unknown_data_is_its_own_text(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
     ch = channel(fake)
     try:
         _, cursor = await ch.poll("")
         result = await ch.send("101", OutboundMessage(text="Pick", choices=[Choice("a", "A")]))
         message_id = int(result.external_id.split(":")[1])
-        ctl(fake, "press", {"user_id": 101, "message_id": message_id, "data": "old-button"})
-        ctl(fake, "fail", {"method": "answerCallbackQuery", "status": 500})
+        control(fake, "press", {"user_id": 101, "message_id": message_id, "data": "old-button"})
+        control(fake, "fail", {"method": "answerCallbackQuery", "status": 500})
         messages, cursor2 = await ch.poll(cursor)
         assert [(m.choice_id, m.text) for m in messages] == [("old-button", "old-button")]
-        assert ctl(fake, "answered") == [] and int(cursor2) == int(cursor) + 1
+        assert control(fake, "answered") == [] and int(cursor2) == int(cursor) + 1
         # the same press twice (a redelivered update) keeps one external id
         again = parse_update(messages[0].raw)
         assert again.external_id == messages[0].external_id
@@ -231,24 +213,24 @@ async def test_a_press_survives_a_failing_answer_and_unknown_data_is_its_own_tex
 
 @pytest.mark.asyncio
 async def test_a_button_id_telegram_would_refuse_is_refused_before_sending(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
     ch = channel(fake)
     try:
         for bad in ("", "x" * 65, "я" * 33):  # 66 bytes in UTF-8
             with pytest.raises(PermanentError, match="1-64 bytes"):
                 await ch.send("101", OutboundMessage(text="Pick", choices=[Choice(bad, "A")]))
-        assert ctl(fake, "sent") == []
+        assert control(fake, "sent") == []
         await ch.send("101", OutboundMessage(text="Pick", choices=[Choice("я" * 32, "A")]))
-        assert len(ctl(fake, "sent")) == 1
+        assert len(control(fake, "sent")) == 1
     finally:
         await ch.close()
 
 
 @pytest.mark.asyncio
 async def test_profile_downloads_avatar(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "last_name": "Lee",
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "last_name": "Lee",
                                "username": "annlee", "text": "hi", "with_photo": True})
-    ctl(fake, "user_message", {"user_id": 202, "first_name": "Bob", "text": "hi"})
+    control(fake, "user_message", {"user_id": 202, "first_name": "Bob", "text": "hi"})
     ch = channel(fake)
     try:
         ann = await ch.profile("101")
@@ -261,10 +243,10 @@ async def test_profile_downloads_avatar(fake):
     assert ann.avatar_content_type == "image/png"
     assert bob.display_name == "Bob"
     assert bob.avatar_bytes is None
-    stats = ctl(fake, "stats")
+    stats = control(fake, "stats")
     assert stats["getFile"] == 1 and stats["file"] == 1
     # the largest size was fetched
-    get_file = [r for r in ctl(fake, "requests") if r["method"] == "getFile"][0]
+    get_file = [r for r in control(fake, "requests") if r["method"] == "getFile"][0]
     assert get_file["params"]["file_id"] == "photo-101-x"
 
 
@@ -280,8 +262,8 @@ async def test_profile_of_unknown_chat_is_unreachable(fake):
 
 @pytest.mark.asyncio
 async def test_429_is_transient_with_retry_after(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
-    ctl(fake, "fail", {"method": "sendMessage", "status": 429, "times": 1, "retry_after": 7})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "fail", {"method": "sendMessage", "status": 429, "times": 1, "retry_after": 7})
     ch = channel(fake)
     try:
         with pytest.raises(TransientError) as info:
@@ -291,15 +273,15 @@ async def test_429_is_transient_with_retry_after(fake):
         assert (await ch.send("101", OutboundMessage(text="x"))).external_id.startswith("101:")
     finally:
         await ch.close()
-    assert ctl(fake, "stats")["sendMessage"] == 2
-    assert len(ctl(fake, "sent")) == 1
+    assert control(fake, "stats")["sendMessage"] == 2
+    assert len(control(fake, "sent")) == 1
 
 
 @pytest.mark.asyncio
 async def test_500_and_malformed_json_are_transient(fake):
-    ctl(fake, "fail", {"method": "getUpdates", "status": 500})
-    ctl(fake, "fail", {"method": "getUpdates", "status": 200, "body": "<html>not json"})
-    ctl(fake, "fail", {"method": "getUpdates", "status": 502, "body": "<html>Bad Gateway</html>"})
+    control(fake, "fail", {"method": "getUpdates", "status": 500})
+    control(fake, "fail", {"method": "getUpdates", "status": 200, "body": "<html>not json"})
+    control(fake, "fail", {"method": "getUpdates", "status": 502, "body": "<html>Bad Gateway</html>"})
     ch = channel(fake)
     try:
         for _ in range(3):
@@ -314,8 +296,8 @@ async def test_500_and_malformed_json_are_transient(fake):
 
 @pytest.mark.asyncio
 async def test_blocked_user_is_unreachable(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
-    ctl(fake, "block", {"user_id": 101})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "block", {"user_id": 101})
     ch = channel(fake)
     try:
         with pytest.raises(UnreachableError) as info:
@@ -323,13 +305,13 @@ async def test_blocked_user_is_unreachable(fake):
     finally:
         await ch.close()
     assert "blocked by the user" in str(info.value)
-    assert ctl(fake, "sent") == []
+    assert control(fake, "sent") == []
 
 
 @pytest.mark.asyncio
 async def test_injected_403_is_unreachable(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
-    ctl(fake, "fail", {"method": "sendMessage", "status": 403,
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "fail", {"method": "sendMessage", "status": 403,
                        "description": "Forbidden: bot can't initiate conversation with a user"})
     ch = channel(fake)
     try:
@@ -341,7 +323,7 @@ async def test_injected_403_is_unreachable(fake):
 
 @pytest.mark.asyncio
 async def test_other_4xx_is_permanent(fake):
-    ctl(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
+    control(fake, "user_message", {"user_id": 101, "first_name": "Ann", "text": "hi"})
     ch = channel(fake)
     try:
         with pytest.raises(PermanentError, match="message text is empty") as info:
@@ -404,7 +386,7 @@ async def test_long_poll_returns_promptly_when_message_arrives(fake):
         task = asyncio.create_task(ch.poll(""))
         await until(lambda: _held(fake))  # the server holds the poll open: it is really waiting
         assert not task.done()
-        await asyncio.to_thread(ctl, fake, "user_message",
+        await asyncio.to_thread(control, fake, "user_message",
                                 {"user_id": 101, "first_name": "Ann", "text": "wake up"})
         messages, cursor = await asyncio.wait_for(task, 20)  # long before the 30 s poll timeout
     finally:

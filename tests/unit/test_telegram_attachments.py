@@ -14,6 +14,7 @@ from messenger_app.channels.base import (Choice, OutboundFile, OutboundMessage, 
                                          TransientError, UnreachableError)
 from messenger_app.channels.telegram.adapter import TelegramChannel
 from messenger_app.services import attachments
+from tests.fake_fixtures import module_fake, reset_over_http
 from tests.fakes.base import OGG_BYTES, PDF_BYTES
 from tests.fakes.telegram_server import FakeTelegramServer, make_png
 from tests.stored_files import outbound_file, stored
@@ -24,17 +25,12 @@ PNG = make_png(16, 12, (10, 200, 30))
 VOICE = b"OggS\x00\x02" + b"\x00" * 22 + b"\x13OpusHead" + b"\x01" * 60
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeTelegramServer(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    httpx.post(f"{server.url}/_fake/reset").raise_for_status()
+def _reset_with_ann(server) -> None:
+    reset_over_http(server)
     server.state.register_user(USER, "Ann")
-    return server
+
+
+server, fake = module_fake(lambda: FakeTelegramServer(token=TOKEN), reset=_reset_with_ann)
 
 
 def sent(fake) -> list[dict]:

@@ -27,6 +27,7 @@ from messenger_app.channels.viber import (
     ViberChannel,
     verify_signature,
 )
+from tests.fake_fixtures import module_fake
 from tests.fakes.base import PDF_BYTES, PNG_BYTES, WebhookReceiver, outbound_file, post_webhook
 from tests.fakes.viber_server import SIGNATURE_HEADER, FakeViberServer
 from tests.fakes.viber_server import sign as viber_sign
@@ -35,16 +36,7 @@ TOKEN = "4453b6ac1234SECRET-e02c5f12174805f9-9d3a35bd42b6ae26"
 USER = "01234567890A="
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeViberServer(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    server.state.reset()
-    return server
+server, fake = module_fake(lambda: FakeViberServer(token=TOKEN))
 
 
 @pytest_asyncio.fixture

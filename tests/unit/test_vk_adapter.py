@@ -23,6 +23,7 @@ from messenger_app.channels.vk.adapter import VkChannel
 from messenger_app.channels.vk.events import _choice_of
 from messenger_app.channels.vk.kind import KIND as vk_kind
 from messenger_app.channels.vk.outbound import stable_random_id
+from tests.fake_fixtures import module_fake
 from tests.waits import until
 from tests.fakes.base import OGG_BYTES, PDF_BYTES, PNG_BYTES, outbound_file
 from tests.fakes.vk_server import FakeVkServer
@@ -31,16 +32,7 @@ TOKEN = "vk1.a.SECRET-community-token-XYZ"
 GROUP = 229876543
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeVkServer(token=TOKEN, group_id=GROUP) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    server.state.reset()
-    return server
+server, fake = module_fake(lambda: FakeVkServer(token=TOKEN, group_id=GROUP))
 
 
 def channel(fake, token=TOKEN, poll_wait=0, group_id=GROUP):

@@ -21,10 +21,10 @@ from starlette.testclient import TestClient
 from messenger_app import api
 from messenger_app.models import Message
 from messenger_app.services import channels, widget
-from tests.fakes.viber_server import FakeViberServer
-from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
-                                         DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
+from tests import factories
 from tests.factories import count
+from tests.fakes.viber_server import FakeViberServer
+from tests.fakes.whatsapp_server import FakeWhatsAppServer
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 150)
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -126,10 +126,7 @@ def probe(data_dir, caplog):
 
 def test_whatsapp_webhook_fuzz(probe):
     with FakeWhatsAppServer() as fake:
-        ch = channels.add("whatsapp", "WA", token=DEFAULT_TOKEN, base_url=fake.api_url,
-                          config={"phone_number_id": DEFAULT_PHONE_NUMBER_ID,
-                                  "app_secret": DEFAULT_APP_SECRET,
-                                  "verify_token": DEFAULT_VERIFY_TOKEN})
+        ch = factories.whatsapp_channel(fake)
         url = f"/hooks/{ch.id}/{ch.webhook_secret}"
         good = [fake.state.text_message("79991234567", "hi", "Anna"),
                 fake.state.status_webhook("wamid.X", "79991234567", "failed", 131047),

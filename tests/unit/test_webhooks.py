@@ -13,10 +13,10 @@ from starlette.testclient import TestClient
 from messenger_app import api, db, workers
 from messenger_app.models import ChannelIdentity, Message
 from messenger_app.services import auth, channels, dialog_list, dialogs, jobs, outbox
-from tests.fakes.viber_server import FakeViberServer
-from tests.fakes.whatsapp_server import (DEFAULT_APP_SECRET, DEFAULT_PHONE_NUMBER_ID,
-                                         DEFAULT_TOKEN, DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer)
+from tests import factories
 from tests.factories import count
+from tests.fakes.viber_server import FakeViberServer
+from tests.fakes.whatsapp_server import DEFAULT_VERIFY_TOKEN, FakeWhatsAppServer
 
 
 @pytest.fixture
@@ -28,10 +28,7 @@ def client(data_dir):
 @pytest.fixture
 def wa(data_dir):
     with FakeWhatsAppServer() as fake:
-        ch = channels.add("whatsapp", "WA", token=DEFAULT_TOKEN, base_url=fake.api_url,
-                          config={"phone_number_id": DEFAULT_PHONE_NUMBER_ID,
-                                  "app_secret": DEFAULT_APP_SECRET,
-                                  "verify_token": DEFAULT_VERIFY_TOKEN})
+        ch = factories.whatsapp_channel(fake)
         yield fake, ch, f"/hooks/{ch.id}/{ch.webhook_secret}"
 
 
@@ -308,22 +305,13 @@ def test_sms_status_batch_with_a_bad_record_applies_the_good_ones(client, data_d
                           headers={"Content-Type": "application/json"})
     assert one_bad.status_code == 400
 def test_a_batch_is_one_transaction_and_a_database_refusal_spares_the_rest(client, wa,
-                                                                         monkeypatch):
+                                                                         receive_many_calls):
     """The batch's good messages are stored together (one inbox.receive_many call); a
     message the database itself refuses (here a trigger) is left out, on the channel's
     health, and the others are still stored."""
     from sqlalchemy import text
 
-    from messenger_app.services import inbox
-
-    calls = []
-    real = inbox.receive_many
-
-    def counting(channel_id, kind, messages, *args, **kwargs):
-        calls.append([m.external_id for m in messages])
-        return real(channel_id, kind, messages, *args, **kwargs)
-
-    monkeypatch.setattr(inbox, "receive_many", counting)
+    calls = receive_many_calls
     fake, ch, url = wa
 
     def post(*ids):

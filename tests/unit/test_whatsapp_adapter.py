@@ -26,6 +26,7 @@ from messenger_app.channels.whatsapp.kind import KIND as whatsapp_kind
 from messenger_app.channels.whatsapp.outbound import WhatsAppTemplate, _media_type
 from messenger_app.channels.whatsapp.webhook import verify_challenge, verify_signature
 from messenger_app.channels.whatsapp.window import WINDOW_CLOSED, window_open
+from tests.fake_fixtures import module_fake
 from tests.fakes.base import (OGG_BYTES, PDF_BYTES, PNG_BYTES, WebhookReceiver, outbound_file,
                               post_webhook)
 from tests.fakes.whatsapp_server import SIGNATURE_HEADER, FakeWhatsAppServer
@@ -37,17 +38,8 @@ VERIFY = "verify-me-789"
 WA = "15551234567"
 
 
-@pytest.fixture(scope="module")
-def server():
-    with FakeWhatsAppServer(token=TOKEN, phone_number_id=PNID, app_secret=APP_SECRET,
-                            verify_token=VERIFY) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(server):
-    server.state.reset()
-    return server
+server, fake = module_fake(lambda: FakeWhatsAppServer(token=TOKEN, phone_number_id=PNID,
+                                                       app_secret=APP_SECRET, verify_token=VERIFY))
 
 
 @pytest_asyncio.fixture
