@@ -79,6 +79,19 @@ def script_times(profile: dict) -> dict[str, float]:
     return out
 
 
+def top_functions(profile: dict, n: int = 25) -> list[tuple[float, str]]:
+    """The n functions with the most self time: (ms, 'name file:line')."""
+    self_us = collections.Counter()
+    for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        self_us[sample] += dt
+    by_fn = collections.Counter()
+    for n_ in profile["nodes"]:
+        cf = n_["callFrame"]
+        key = f"{cf.get('functionName') or '(anon)'} {cf.get('url', '').split('/')[-1]}:{cf.get('lineNumber')}"
+        by_fn[key] += self_us.get(n_["id"], 0) / 1000
+    return [(ms, k) for k, ms in by_fn.most_common(n)]
+
+
 def trace_tab(ctx, repeat_index: int, verbose: bool):
     tab = ctx.new_page()
     tab.add_init_script(PROBE)
@@ -132,6 +145,9 @@ def trace_tab(ctx, repeat_index: int, verbose: bool):
         print("  script self time by file (CDP profiler):")
         for k, v in sorted(scripts.items(), key=lambda kv: -kv[1])[:15]:
             print(f"    {v:7.1f} ms  {k}")
+        print("  top functions by self time:")
+        for ms, k in top_functions(profile):
+            print(f"    {ms:7.1f} ms  {k}")
     return row
 
 
