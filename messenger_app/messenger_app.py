@@ -5,7 +5,8 @@ import contextlib
 
 import reflex as rx
 
-from messenger_app import api, event_errors, frame_policy, log_config, session_cookie, workers
+from messenger_app import (api, asset_cache, event_errors, frame_policy, log_config, session_cookie,
+                           workers)
 from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
@@ -45,8 +46,10 @@ app = rx.App(
         rx.script(src="/sound.js"),
         rx.script(src="/composer.js"),  # drafts, emoji/templates, drop, shortcuts (C5, C8, X5)
     ],
-    # routes, who may frame, and the session cookie's token → key on the websocket handshake
-    api_transformer=[api.build(), frame_policy.middleware, session_cookie.middleware],
+    # routes, who may frame, the session cookie's token → key on the websocket handshake,
+    # how long browsers keep the built files
+    api_transformer=[api.build(), frame_policy.middleware, session_cookie.middleware,
+                     asset_cache.middleware],
     backend_exception_handler=event_errors.handle,
 )
 app.add_page(inbox_page, route="/", title="Messenger", on_load=InboxState.on_load)
