@@ -21,19 +21,13 @@ from messenger_app.states import inbox_live, live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm
 from messenger_app.states.inbox_card import CardPanel, put
-from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow
+from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow, raw as _raw
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
 from messenger_app.states.rows import CardItem, DialogItem, MessageItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
-CARD_LISTS = inbox_live.CARD_LISTS  # events without a dialog id
-
-
-def _raw(state):
-    """The state a background task's proxy wraps (the proxy itself outside a task)."""
-    return getattr(state, "__wrapped__", state)
 
 
 class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
@@ -400,7 +394,3 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                         yield rx.call_script(f"window.__msgPlaySound && window.__msgPlaySound({mid})")
         finally:
             presence.left(token)
-
-    def _tick(self, token: str) -> None:
-        """Tell presence which dialog this operator is looking at (no push for it, N1)."""
-        inbox_live.tick(self._session(), token, self.open_id)

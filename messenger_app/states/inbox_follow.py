@@ -14,8 +14,17 @@ LIST_PAGE = 50
 ANNOUNCE_QUIET = 30.0  # seconds before a dialog's new unread messages are announced again
 
 
+def raw(state):
+    """The state a background task's proxy wraps (the proxy itself outside a task)."""
+    return getattr(state, "__wrapped__", state)
+
+
 class LiveFollow:
     """InboxState's helpers for the live path (a plain mixin: no vars, no event handlers)."""
+
+    def _tick(self, token: str) -> None:
+        """Tell presence which dialog this operator is looking at (no push for it, N1)."""
+        inbox_live.tick(self._session(), token, self.open_id)
 
     def _live_snapshot(self) -> inbox_live.Snapshot:
         q = self._query()
