@@ -1,6 +1,7 @@
-"""The typed rows the inbox's states hold and send to the tab (Reflex serialises a dataclass
-to an object of its fields): one message of the open dialog and its files, one row of the
-dialog list, the open dialog's client."""
+"""The typed rows the states hold and send to the tab (Reflex serialises a dataclass to an
+object of its fields): one message of the open dialog and its files, one row of the dialog
+list, the open dialog's client, its channels and the routes to answer by, one folder of the
+left panel, one message of the website widget."""
 
 from __future__ import annotations
 
@@ -75,3 +76,57 @@ class CardItem:
     phone_display: str = ""
     subscribed: str = ""  # dd.mm.yyyy HH:MM in the operator's time zone
     blacklisted: bool = False
+
+
+@dataclass
+class ChannelItem:
+    """One channel of the open dialog's client in the card (R1)."""
+
+    kind: str
+    name: str  # the connected channel's name
+    who: str = ""  # the client's name or username there
+    address: str = ""  # e-mail address, phone, ... ("" when the channel has none)
+    reachable: bool = True
+    reason: str = ""  # why it is not reachable
+
+
+@dataclass
+class RouteItem:
+    """A channel the composer can answer the open dialog by (C7); shown disabled with a reason."""
+
+    id: str  # the client's channel identity id
+    kind: str
+    name: str
+    reason: str = ""  # why it cannot be used, in the operator's language; "" = usable
+
+
+@dataclass
+class FolderItem:
+    """One folder of the left panel with its unread dialogs (L7-L9)."""
+
+    id: str  # "all" | "operator" | a custom folder's id
+    name: str
+    unread: int = 0
+    builtin: bool = False
+    push: bool = False
+    sound: bool = False
+
+
+@dataclass
+class ChoiceItem:
+    """A button under one of our messages in the widget (B1)."""
+
+    id: str
+    label: str
+
+
+@dataclass
+class WidgetItem:
+    """One message of the visitor's thread on /widget (states.widget)."""
+
+    id: str
+    dir: str  # in | out
+    text: str
+    time: str  # HH:MM
+    atts: list[AttachmentItem] = field(default_factory=list)  # urls signed for the visitor
+    choices: list[ChoiceItem] = field(default_factory=list)  # outbound messages only
