@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import tid
+from messenger_app.components.common import live_marker, tid
 from messenger_app.components.page_header import page_header
 from messenger_app.states.contacts import ContactsState as S
 from messenger_app.states.contacts_import import MAX_IMPORT_BYTES
@@ -336,5 +336,6 @@ def contacts_page() -> rx.Component:
             spacing="3", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1200px",
             margin="0 auto", width="100%", role="main",
         ),
+        live_marker(),
         min_height="100dvh", background="var(--gray-a2)",
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import COMPOSER_KEYS, lang_marker, logo, tid
+from messenger_app.components.common import COMPOSER_KEYS, lang_marker, live_marker, logo, tid
 from messenger_app.states.widget import WidgetState as W
 
 
@@ -101,5 +101,6 @@ def widget_page() -> rx.Component:
             border_top="1px solid var(--gray-a4)",
         ),
         lang_marker(W),
+        live_marker(),
         spacing="0", height="100dvh", width="100%", role="main",
     )

@@ -121,8 +121,11 @@ class ContactsState(ContactsImport, BrowserZone, AuthState):
             if self._operator() is None:
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.digests(f"contacts:{token}", token)) as feed:
+        async with contextlib.aclosing(live.digests(f"contacts:{token}", token, ready=True)) as feed:
             async for digest in feed:
+                if digest.subscribed:  # the page says it is live (components/common.live_marker)
+                    yield rx.call_script(live.LIVE_ON_JS)
+                    continue
                 async with self:
                     if self.router.url.path.rstrip("/") != "/contacts":
                         return  # the tab went to another page

@@ -84,8 +84,11 @@ class WidgetState(rx.State):
             if not widget.valid_token(self.visitor):
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.digests(f"widget:{token}", token)) as feed:
+        async with contextlib.aclosing(live.digests(f"widget:{token}", token, ready=True)) as feed:
             async for digest in feed:
+                if digest.subscribed:  # the page says it is live (components/common.live_marker)
+                    yield rx.call_script(live.LIVE_ON_JS)
+                    continue
                 if not digest.events:
                     continue
                 async with self:
