@@ -1,7 +1,8 @@
 """The typed rows the states hold and send to the tab (Reflex serialises a dataclass to an
 object of its fields): one message of the open dialog and its files, one row of the dialog
 list, the open dialog's client, its channels and the routes to answer by, one folder of the
-left panel, one message of the website widget."""
+left panel, one client of the Contacts table, one connected channel in the settings, one
+message of the website widget."""
 
 from __future__ import annotations
 
@@ -130,3 +131,37 @@ class WidgetItem:
     time: str  # HH:MM
     atts: list[AttachmentItem] = field(default_factory=list)  # urls signed for the visitor
     choices: list[ChoiceItem] = field(default_factory=list)  # outbound messages only
+
+
+@dataclass
+class ContactItem:
+    """One client of the Contacts table (L6; states.contacts)."""
+
+    dialog_id: str
+    id: str  # the contact's id
+    name: str
+    initials: str
+    phone: str = ""
+    tag1: str = ""
+    tag2: str = ""
+    blacklisted: bool = False
+    subscribed: str = ""  # dd.mm.yyyy in the operator's time zone
+    activity: str = ""  # the last message's short time, "" for none
+    paused: bool = False  # the bot handed the dialog to an operator
+
+
+@dataclass
+class ConnectedChannelItem:
+    """One connected channel on /settings (states.settings)."""
+
+    id: str
+    kind: str
+    name: str
+    label: str  # the kind's label
+    enabled: bool = True
+    polling: bool = False  # the kind polls its provider (else a webhook)
+    last_poll: str = "—"  # dd.mm.yyyy HH:MM:SS UTC
+    last_error: str = ""
+    health: str = ""  # off | failing | never | stalled | polling | waiting | ok
+    bot: str = ""  # @bot_username, "" when it has none
+    webhook: str = ""  # the URL the provider calls, "" for a polling kind
