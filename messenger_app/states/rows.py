@@ -1,8 +1,8 @@
 """The typed rows the states hold and send to the tab (Reflex serialises a dataclass to an
 object of its fields): one message of the open dialog and its files, one row of the dialog
 list, the open dialog's client, its channels and the routes to answer by, one folder of the
-left panel, one client of the Contacts table, one connected channel in the settings, one
-message of the website widget."""
+left panel, a channel to start a dialog by, one client of the Contacts table, one connected
+channel in the settings, one message of the website widget."""
 
 from __future__ import annotations
 
@@ -165,3 +165,14 @@ class ConnectedChannelItem:
     health: str = ""  # off | failing | never | stalled | polling | waiting | ok
     bot: str = ""  # @bot_username, "" when it has none
     webhook: str = ""  # the URL the provider calls, "" for a polling kind
+
+
+@dataclass
+class StartChannelItem:
+    """A channel the operator may start a new dialog by (L6; states.new_dialog)."""
+
+    id: str
+    kind: str
+    name: str
+    limit: str = ""  # "" | template | client_first: what the channel lets an operator start with
+    can: bool = False  # it can write first
