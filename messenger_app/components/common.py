@@ -97,6 +97,12 @@ def lang_marker(state) -> rx.Component:
     return rx.el.span(id="msg-lang", hidden=True, custom_attrs={"data-lang": state.lang})
 
 
+def live_marker() -> rx.Component:
+    """#msg-live: data-live="on" once the page's live listener is subscribed (states/live.py
+    LIVE_ON_JS); browser tests wait on it before they make something happen elsewhere."""
+    return rx.el.div(id="msg-live", hidden=True)
+
+
 def live_region(text, testid: str = "live-status") -> rx.Component:
     """A polite status message for screen readers (WCAG 4.1.3); visually hidden."""
     return rx.el.div(text, role="status", class_name="msg-sr-only",

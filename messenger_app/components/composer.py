@@ -120,13 +120,13 @@ def channel_choice() -> rx.Component:
             rx.select.content(rx.foreach(
                 C.routes,
                 lambda r: rx.select.item(
-                    rx.hstack(channel_icon(r["kind"], "14px"), rx.text(r["name"]),
-                              rx.cond(r["reason"] != "",
-                                      rx.text("— ", r["reason"], size="1", color_scheme="gray")),
+                    rx.hstack(channel_icon(r.kind, "14px"), rx.text(r.name),
+                              rx.cond(r.reason != "",
+                                      rx.text("— ", r.reason, size="1", color_scheme="gray")),
                               align="center", spacing="1"),
-                    value=r["id"], disabled=r["reason"] != "",
+                    value=r.id, disabled=r.reason != "",
                     custom_attrs={"data-testid": "composer-channel-option",
-                                  "data-kind": r["kind"]}))),
+                                  "data-kind": r.kind}))),
             value=C.route_id, on_change=C.set_route, size="1",
         ),
         align="center", spacing="1", min_width="0",

@@ -11,45 +11,46 @@ from messenger_app.states.inbox_views import FolderCountsState as FC
 
 def folder_name(item):
     """Built-in folders are named in the operator's language."""
-    return rx.match(item["id"], ("all", S.t["all_chats"]), ("operator", S.t["with_operator"]),
-                    item["name"])
+    return rx.match(item.id, ("all", S.t["all_chats"]), ("operator", S.t["with_operator"]),
+                    item.name)
 
 
 def folder_item(item) -> rx.Component:
     name = folder_name(item)
-    active = S.folder == item["id"]
+    active = S.folder == item.id
     # the row holds two controls side by side (no control inside another, WCAG 4.1.2): the
     # folder itself (a button: icon, name, unread) and its gear; a click anywhere on the row
     # picks the folder
     return rx.hstack(
         rx.el.button(
-            rx.match(item["id"],
+            rx.match(item.id,
                      ("all", rx.icon("messages-square", size=16, class_name="msg-folder-icon")),
                      ("operator", rx.icon("headset", size=16, class_name="msg-folder-icon")),
                      rx.icon("folder", size=16, class_name="msg-folder-icon")),
             rx.text(name, size="2", class_name="msg-ellipsis msg-folder-name", flex="1",
                     weight=rx.cond(active, "medium", "regular"), as_="span",
                     custom_attrs={"data-testid": "folder-name", "title": name}),
-            rx.cond(item["unread"] != "0",
+            rx.cond(item.unread > 0,
                     rx.fragment(
-                        rx.badge(item["unread"], size="1", radius="full",
+                        rx.badge(item.unread, size="1", radius="full",
                                  variant=rx.cond(active, "solid", "soft"),
                                  custom_attrs={"data-testid": "folder-unread",
-                                               "title": item["unread"] + " " + S.t["folder_unread_title"]}),
+                                               "title": item.unread.to_string() + " "
+                                               + S.t["folder_unread_title"]}),
                         rx.el.span(" ", S.t["folder_unread_title"], class_name="msg-sr-only"))),
             type="button", class_name="msg-folder-pick",
             custom_attrs={"aria-pressed": rx.cond(active, "true", "false")},
         ),
-        rx.cond(item["builtin"] == "",
+        rx.cond(~item.builtin,
                 rx.icon_button(rx.icon("settings", size=14), size="1", variant="ghost",
                                color_scheme="gray", class_name="msg-folder-gear",
-                               on_click=F.edit_folder(item["id"]).stop_propagation,
+                               on_click=F.edit_folder(item.id).stop_propagation,
                                aria_label=S.t["folder_settings"] + ": " + name.to(str),
                                custom_attrs={"data-testid": "folder-settings",
                                              "title": S.t["folder_settings"]})),
         align="center", spacing="2", width="100%", class_name="msg-folder",
-        on_click=S.set_folder(item["id"]),
-        custom_attrs={"data-testid": "folder-item", "data-id": item["id"],
+        on_click=S.set_folder(item.id),
+        custom_attrs={"data-testid": "folder-item", "data-id": item.id,
                       "data-active": rx.cond(active, "true", "false"), "title": name},
     )
 
@@ -57,7 +58,7 @@ def folder_item(item) -> rx.Component:
 def current_folder_name():
     """The shown folder's name, for the collapsed header."""
     return rx.foreach(FC.folder_items, lambda f: rx.cond(
-        (f["id"] == S.folder) & (S.folder != "all"),
+        (f.id == S.folder) & (S.folder != "all"),
         rx.text("· ", folder_name(f), size="1", color_scheme="indigo", weight="medium",
                 class_name="msg-ellipsis")))
 

@@ -8,11 +8,11 @@ from messenger_app.states.new_dialog import NewDialogState as ND
 
 
 def _option(c) -> rx.Component:
-    limit = rx.match(c["limit"], ("template", ND.t["nd_limit_template"]),
+    limit = rx.match(c.limit, ("template", ND.t["nd_limit_template"]),
                      ("client_first", ND.t["nd_limit_client_first"]), "")
     return rx.el.option(
-        c["name"], rx.cond(limit != "", rx.fragment(" — ", limit)),
-        value=c["id"], disabled=c["can"] == "",
+        c.name, rx.cond(limit != "", rx.fragment(" — ", limit)),
+        value=c.id, disabled=~c.can,
     )
 
 
@@ -44,7 +44,7 @@ def new_dialog_dialog() -> rx.Component:
                         rx.hstack(
                             rx.cond(ND.nd_channel != NO_CHANNEL,
                                     rx.foreach(ND.nd_channels, lambda c: rx.cond(
-                                        c["id"] == ND.nd_channel, channel_icon(c["kind"], "20px"))),
+                                        c.id == ND.nd_channel, channel_icon(c.kind, "20px"))),
                                     rx.icon("user-plus", size=20, color="var(--gray-10)")),
                             rx.el.select(
                                 rx.foreach(ND.nd_channels, _option),

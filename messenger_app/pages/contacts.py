@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import tid
+from messenger_app.components.common import live_marker, tid
 from messenger_app.components.page_header import page_header
 from messenger_app.states.contacts import ContactsState as S
 from messenger_app.states.contacts_import import MAX_IMPORT_BYTES
@@ -19,43 +19,43 @@ ACCEPT = {
 def contact_row(r) -> rx.Component:
     return rx.table.row(
         rx.table.cell(rx.hstack(
-            rx.avatar(fallback=r["initials"], size="2", radius="full"),
+            rx.avatar(fallback=r.initials, size="2", radius="full"),
             rx.vstack(
                 # the row opens the dialog on a click; the name is its link for the keyboard
-                rx.link(rx.text(rx.cond(r["name"] != "", r["name"], S.t["no_name"]), weight="medium",
-                                size="2", color=rx.cond(r["name"] != "", "inherit", "var(--gray-11)"),
+                rx.link(rx.text(rx.cond(r.name != "", r.name, S.t["no_name"]), weight="medium",
+                                size="2", color=rx.cond(r.name != "", "inherit", "var(--gray-11)"),
                                 class_name="msg-ellipsis", custom_attrs=tid("contact-row-name")),
-                        href="/?dialog=" + r["dialog_id"], color="inherit", underline="hover",
+                        href="/?dialog=" + r.dialog_id, color="inherit", underline="hover",
                         min_width="0"),
-                rx.text("#", r["id"], size="1", color_scheme="gray"),
+                rx.text("#", r.id, size="1", color_scheme="gray"),
                 spacing="0", min_width="0"),
             align="center", spacing="2", min_width="0")),
-        rx.table.cell(rx.text(r["phone"], size="2", white_space="nowrap",
+        rx.table.cell(rx.text(r.phone, size="2", white_space="nowrap",
                               custom_attrs=tid("contact-row-phone"))),
         rx.table.cell(rx.hstack(
-            rx.cond(r["tag1"] != "", rx.badge(r["tag1"], variant="soft", color_scheme="gray")),
-            rx.cond(r["tag2"] != "", rx.badge(r["tag2"], variant="soft")),
+            rx.cond(r.tag1 != "", rx.badge(r.tag1, variant="soft", color_scheme="gray")),
+            rx.cond(r.tag2 != "", rx.badge(r.tag2, variant="soft")),
             spacing="1", wrap="wrap", custom_attrs=tid("contact-row-tags"))),
         rx.table.cell(rx.hstack(
-            rx.cond(r["blacklisted"] != "",
+            rx.cond(r.blacklisted,
                     rx.badge(rx.icon("ban", size=12), S.t["blacklisted"], color_scheme="red",
                              variant="soft", custom_attrs=tid("contact-row-blacklisted"))),
-            rx.cond(r["paused"] != "",
+            rx.cond(r.paused,
                     rx.badge(rx.icon("headset", size=12), S.t["with_operator"],
                              color_scheme="amber", variant="soft")),
-            rx.cond((r["blacklisted"] == "") & (r["paused"] == ""),
+            rx.cond(~r.blacklisted & ~r.paused,
                     rx.text(S.t["status_active"], size="1", color_scheme="gray")),
             spacing="1", wrap="wrap")),
-        rx.table.cell(rx.text(r["subscribed"], size="2", white_space="nowrap", as_="span",
+        rx.table.cell(rx.text(r.subscribed, size="2", white_space="nowrap", as_="span",
                               custom_attrs=tid("contact-row-subscribed")),
                       custom_attrs={"data-label": S.t["subscribed"]}),
-        rx.table.cell(rx.text(rx.cond(r["activity"] != "", r["activity"], "—"), size="2", as_="span",
+        rx.table.cell(rx.text(rx.cond(r.activity != "", r.activity, "—"), size="2", as_="span",
                               color_scheme="gray", white_space="nowrap"),
                       custom_attrs={"data-label": S.t["last_message"]}),
-        on_click=rx.redirect("/?dialog=" + r["dialog_id"]),
+        on_click=rx.redirect("/?dialog=" + r.dialog_id),
         class_name="msg-row", align="center",
-        custom_attrs={**tid("contact-row"), "data-id": r["id"], "data-dialog": r["dialog_id"],
-                      "data-blacklisted": rx.cond(r["blacklisted"] != "", "true", "false")},
+        custom_attrs={**tid("contact-row"), "data-id": r.id, "data-dialog": r.dialog_id,
+                      "data-blacklisted": rx.cond(r.blacklisted, "true", "false")},
     )
 
 
@@ -336,5 +336,6 @@ def contacts_page() -> rx.Component:
             spacing="3", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1200px",
             margin="0 auto", width="100%", role="main",
         ),
+        live_marker(),
         min_height="100dvh", background="var(--gray-a2)",
     )

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import field_label, tid
+from messenger_app.components.common import field_label, live_marker, tid
 from messenger_app.components.page_header import page_header
 from messenger_app.models.crm import FIELD_TYPES
 from messenger_app.states.crm_settings import CrmSettingsState as S
@@ -223,5 +223,6 @@ def crm_settings_page() -> rx.Component:
             spacing="4", padding=rx.breakpoints(initial="12px", sm="20px"), max_width="1000px",
             margin="0 auto", width="100%",
         ),
+        live_marker(),
         min_height="100dvh", background="var(--gray-a2)",
     )

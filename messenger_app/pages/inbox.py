@@ -4,7 +4,8 @@ import reflex as rx
 
 from messenger_app.components.card import card_panel
 from messenger_app.components.common import (icon_button, icon_link, labelled_button, labelled_link,
-                                             lang_marker, lang_switch, live_region, logo, tid)
+                                             lang_marker, lang_switch, live_marker, live_region,
+                                             logo, tid)
 from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
 from messenger_app.components.shortcuts import top_bar_tools
@@ -75,7 +76,7 @@ def inbox_page() -> rx.Component:
         rx.box(list_panel(), dialog_panel(), card_panel(), class_name="msg-body", role="main"),
         lang_marker(S),
         live_region(A.announcement),
-        rx.el.div(id="msg-live", hidden=True),  # data-live="on" once the tab follows live updates
+        live_marker(),
         class_name="msg-app",
         custom_attrs={"data-panel": S.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
     )

@@ -12,10 +12,10 @@ HEALTH_COLOR = {"off": "gray", "failing": "red", "never": "amber", "stalled": "r
 
 
 def health_badge(ch) -> rx.Component:
-    return rx.badge(S.t["health_" + ch["health"]],
-                    color_scheme=rx.match(ch["health"], *HEALTH_COLOR.items(), "gray"),
+    return rx.badge(S.t["health_" + ch.health],
+                    color_scheme=rx.match(ch.health, *HEALTH_COLOR.items(), "gray"),
                     variant="soft", custom_attrs={"data-testid": "channel-health",
-                                                  "data-health": ch["health"]})
+                                                  "data-health": ch.health})
 
 
 def channel_row(ch) -> rx.Component:
@@ -23,43 +23,43 @@ def channel_row(ch) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(
-                channel_icon(ch["kind"], "24px"),
-                rx.vstack(rx.text(ch["name"], weight="medium", class_name="msg-ellipsis",
+                channel_icon(ch.kind, "24px"),
+                rx.vstack(rx.text(ch.name, weight="medium", class_name="msg-ellipsis",
                                   max_width="100%"),
-                          rx.text(S.t["kind_" + ch["kind"]], " ", ch["bot"], size="1",
+                          rx.text(S.t["kind_" + ch.kind], " ", ch.bot, size="1",
                                   color_scheme="gray"),
                           spacing="0", min_width="0", flex="1"),
                 health_badge(ch),
                 align="center", width="100%", spacing="3"),
-            rx.cond(ch["health"] == "failing",
-                    rx.text(ch["last_error"], size="1", color="var(--red-11)",
+            rx.cond(ch.health == "failing",
+                    rx.text(ch.last_error, size="1", color="var(--red-11)",
                             style={"wordBreak": "break-word"})),
-            rx.cond(ch["webhook"] != "",
+            rx.cond(ch.webhook != "",
                     rx.vstack(rx.text("Webhook URL", size="1", color_scheme="gray"),
-                              rx.code(ch["webhook"], size="1", style={"wordBreak": "break-all"},
+                              rx.code(ch.webhook, size="1", style={"wordBreak": "break-all"},
                                       custom_attrs={"data-testid": "channel-webhook"}),
                               spacing="0", width="100%"),
-                    rx.cond((ch["polling"] == "1") & (ch["health"] != "off"),
+                    rx.cond(ch.polling & (ch.health != "off"),
                             rx.hstack(rx.text(S.t["last_poll"], size="1", color_scheme="gray"),
-                                      rx.text(ch["last_poll"], size="1"), spacing="2"))),
+                                      rx.text(ch.last_poll, size="1"), spacing="2"))),
             rx.spacer(),
-            rx.cond(S.check_id == ch["id"],
+            rx.cond(S.check_id == ch.id,
                     rx.text(S.check_text, size="1", role="status",
                             color=rx.cond(S.check_ok, "var(--green-11)", "var(--red-11)"),
                             style={"wordBreak": "break-word"},
                             custom_attrs={"data-testid": "channel-test-result"})),
-            rx.cond(ch["kind"] != "widget",
+            rx.cond(ch.kind != "widget",
                     rx.hstack(rx.spacer(),
                               rx.button(S.t["email_test_connection"], size="1", variant="soft",
-                                        color_scheme="gray", loading=S.checking == ch["id"],
-                                        on_click=S.test_channel(ch["id"]),
+                                        color_scheme="gray", loading=S.checking == ch.id,
+                                        on_click=S.test_channel(ch.id),
                                         custom_attrs={"data-testid": "channel-test"}),
-                              rx.button(rx.cond(ch["enabled"] == "1", S.t["disable"], S.t["enable"]),
-                                        size="1", variant="soft", on_click=S.toggle(ch["id"])),
+                              rx.button(rx.cond(ch.enabled, S.t["disable"], S.t["enable"]),
+                                        size="1", variant="soft", on_click=S.toggle(ch.id)),
                               width="100%")),
             spacing="2", width="100%", height="100%"),
-        custom_attrs={"data-testid": "channel-row", "data-id": ch["id"], "data-kind": ch["kind"],
-                      "data-enabled": rx.cond(ch["enabled"] == "1", "true", "false")},
+        custom_attrs={"data-testid": "channel-row", "data-id": ch.id, "data-kind": ch.kind,
+                      "data-enabled": rx.cond(ch.enabled, "true", "false")},
     )
 
 

@@ -2,61 +2,54 @@
 
 import reflex as rx
 
-from messenger_app.components.common import COMPOSER_KEYS, lang_marker, logo, tid
+from messenger_app.components.common import COMPOSER_KEYS, lang_marker, live_marker, logo, tid
 from messenger_app.states.widget import WidgetState as W
-
-
-def _json_list(raw) -> rx.Var:
-    """A JSON list kept as a string in the item dict (items hold strings only)."""
-    return rx.Var(_js_expr=f"(({raw}) ? JSON.parse({raw}) : [])", _var_type=list[dict[str, str]],
-                  _var_data=raw._get_all_var_data())
 
 
 def _file(a) -> rx.Component:
     """A file of the message: pictures, audio and video in place (only when the stored bytes
     proved the type), anything else as a download link."""
-    attrs = {"data-testid": "widget-attachment", "data-media": a["media"], "data-name": a["name"]}
+    attrs = {"data-testid": "widget-attachment", "data-media": a.media, "data-name": a.name}
     return rx.match(
-        a["media"],
-        ("img", rx.el.a(rx.el.img(src=a["url"], alt=a["name"], loading="lazy",
+        a.media,
+        ("img", rx.el.a(rx.el.img(src=a.url, alt=a.name, loading="lazy",
                                   class_name="msg-att-img"),
-                        href=a["url"], target="_blank", title=a["name"],
+                        href=a.url, target="_blank", title=a.name,
                         class_name="msg-att-img-link", custom_attrs=attrs)),
-        ("audio", rx.el.audio(src=a["url"], controls=True, preload="metadata",
+        ("audio", rx.el.audio(src=a.url, controls=True, preload="metadata",
                               class_name="msg-att-audio", custom_attrs=attrs)),
-        ("video", rx.el.video(src=a["url"], controls=True, preload="metadata",
+        ("video", rx.el.video(src=a.url, controls=True, preload="metadata",
                               class_name="msg-att-video", custom_attrs=attrs)),
         rx.el.a(rx.hstack(rx.icon("file-text", size=18),
-                          rx.text(a["name"], size="2", class_name="msg-ellipsis", max_width="220px"),
-                          rx.text(a["size"], size="1", color="var(--gray-11)"),
+                          rx.text(a.name, size="2", class_name="msg-ellipsis", max_width="220px"),
+                          rx.text(a.size, size="1", color="var(--gray-11)"),
                           spacing="2", align="center", class_name="msg-file"),
-                href=a["url"], download=a["name"], class_name="msg-file-link",
+                href=a.url, download=a.name, class_name="msg-file-link",
                 custom_attrs=attrs),
     )
 
 
 def _choice(c) -> rx.Component:
-    return rx.button(c["label"], type="button", variant="surface", size="2", radius="large",
-                     on_click=W.choose(c["id"]), white_space="normal", height="auto",
+    return rx.button(c.label, type="button", variant="surface", size="2", radius="large",
+                     on_click=W.choose(c.id), white_space="normal", height="auto",
                      padding_y="6px",
-                     custom_attrs={"data-testid": "widget-choice", "data-id": c["id"]})
+                     custom_attrs={"data-testid": "widget-choice", "data-id": c.id})
 
 
 def bubble(m) -> rx.Component:
-    out = m["dir"] == "out"  # the operator's answer
+    out = m.dir == "out"  # the operator's answer
     return rx.flex(
-        rx.box(rx.cond(m["atts"] != "",
-                       rx.vstack(rx.foreach(_json_list(m["atts"]), _file), spacing="2",
-                                 class_name="msg-atts")),
-               rx.cond(m["text"] != "", rx.text(m["text"], size="2", as_="div")),
-               rx.cond(m["choices"] != "",
-                       rx.flex(rx.foreach(_json_list(m["choices"]), _choice), wrap="wrap",
+        rx.box(rx.cond(m.atts.length() > 0,
+                       rx.vstack(rx.foreach(m.atts, _file), spacing="2", class_name="msg-atts")),
+               rx.cond(m.text != "", rx.text(m.text, size="2", as_="div")),
+               rx.cond(m.choices.length() > 0,
+                       rx.flex(rx.foreach(m.choices, _choice), wrap="wrap",
                                gap="6px", padding_top="6px",
                                custom_attrs={"data-testid": "widget-choices"})),
-               rx.text(m["time"], size="1", color="var(--gray-11)", text_align="right"),
+               rx.text(m.time, size="1", color="var(--gray-11)", text_align="right"),
                class_name=rx.cond(out, "msg-bubble msg-bubble-in", "msg-bubble msg-bubble-out")),
         justify=rx.cond(out, "start", "end"), width="100%", padding="3px 12px",
-        custom_attrs={"data-testid": "widget-message", "data-dir": m["dir"]},
+        custom_attrs={"data-testid": "widget-message", "data-dir": m.dir},
     )
 
 
@@ -108,5 +101,6 @@ def widget_page() -> rx.Component:
             border_top="1px solid var(--gray-a4)",
         ),
         lang_marker(W),
+        live_marker(),
         spacing="0", height="100dvh", width="100%", role="main",
     )

@@ -7,7 +7,6 @@ the safe, display-ready form of Message.attachments for the thread and the compo
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlalchemy import func
@@ -66,12 +65,6 @@ def attachment_rows(attachments) -> list[dict[str, str]]:
                     "error": str(a.get("error") or "")[:300],
                     "width": str(a.get("width") or ""), "height": str(a.get("height") or "")})
     return out
-
-
-def attachments_json(attachments) -> str:
-    """attachment_rows() as JSON: the thread's message dicts hold strings only."""
-    rows = attachment_rows(attachments)
-    return json.dumps(rows, ensure_ascii=False) if rows else ""
 
 
 def _iso(dt: datetime | None) -> str:

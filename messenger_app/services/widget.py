@@ -4,7 +4,6 @@ browser; the channel's identity id is a hash of it, so operators never see the s
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import uuid
 
@@ -155,10 +154,10 @@ def _visitor_url(att: dict) -> str:
     return url[len(base):] if url.startswith(base) else url
 
 
-def view(token: str, rows: list[Message] | None = None) -> list[dict[str, str]]:
-    """The visitor's thread for the widget page: {"id", "dir", "text", "time", "atts" (JSON
-    of display rows whose urls are signed, or ""), "choices" (JSON list of {"id", "label"},
-    buttons on outbound messages only, or "")}."""
+def view(token: str, rows: list[Message] | None = None) -> list[dict]:
+    """The visitor's thread for the widget page: {"id", "dir", "text", "time", "atts" (the
+    display rows of message_details.attachment_rows, their urls signed), "choices" ({"id",
+    "label"} buttons, on outbound messages only)}; states/view.widget_item types it."""
     items = []
     for m in history(token) if rows is None else rows:
         atts = attachment_rows(m.attachments)
@@ -168,6 +167,5 @@ def view(token: str, rows: list[Message] | None = None) -> list[dict[str, str]]:
         choices = _choices(m.choices) if m.direction == "out" else []
         items.append({"id": str(m.id), "dir": m.direction, "text": m.text,
                       "time": m.created_at.strftime("%H:%M"),
-                      "atts": json.dumps(atts, ensure_ascii=False) if atts else "",
-                      "choices": json.dumps(choices, ensure_ascii=False) if choices else ""})
+                      "atts": atts, "choices": choices})
     return items

@@ -22,6 +22,7 @@ from messenger_app.services import (attachments, dialogs, inbox, message_details
 from messenger_app.states import message_detail, view
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
+from messenger_app.states.rows import RouteItem
 
 JUMP_MAX = 5000  # messages loaded at most to show a found one in its thread
 
@@ -78,7 +79,7 @@ class ComposerState(InboxState):
         """Why the chosen route cannot carry files at all ("" = it can): the paperclip is
         disabled with this reason (SMS)."""
         route = self._route()
-        if route is None or registry.capabilities(route["kind"]).max_files:
+        if route is None or registry.capabilities(route.kind).max_files:
             return ""
         return self._no_files(route)
 
@@ -87,8 +88,8 @@ class ComposerState(InboxState):
         """The chosen route's kind takes a subject (e-mail): the composer offers one, for
         starting a new thread (empty: "Re: " the conversation's subject)."""
         route = self._route()
-        return bool(route and not self.note_mode and registry.get(route["kind"]) is not None
-                    and registry.get(route["kind"]).identity_address == "email")
+        return bool(route and not self.note_mode and registry.get(route.kind) is not None
+                    and registry.get(route.kind).identity_address == "email")
 
     @rx.var
     def route_refusal(self) -> str:
@@ -97,10 +98,10 @@ class ComposerState(InboxState):
         route, pending = self._route(), self.pending_by.get(str(self.open_id), [])
         if route is None or not pending or self.note_mode:
             return ""
-        caps = registry.capabilities(route["kind"])
+        caps = registry.capabilities(route.kind)
         code = caps.refuse_reason([{"file_size": int(a.get("bytes") or 0),
                                     "mime_type": a.get("mime") or ""} for a in pending], [])
-        name = route["name"] or route["kind"]
+        name = route.name or route.kind
         reason = {
             "files_not_supported": lambda: self._no_files(route),
             "too_many_files": lambda: self.t["att_route_too_many"].format(channel=name,
@@ -111,12 +112,12 @@ class ComposerState(InboxState):
         }.get(code)
         return self.t["att_route_refused"].format(reason=reason()) if reason else ""
 
-    def _route(self) -> dict[str, str] | None:
-        return next((r for r in self.routes if r["id"] == self.route_id), None)
+    def _route(self) -> RouteItem | None:
+        return next((r for r in self.routes if r.id == self.route_id), None)
 
-    def _no_files(self, route: dict[str, str]) -> str:
-        return self.t.get(f"att_no_files_{route['kind']}") or self.t["att_no_files"].format(
-            channel=route["name"] or route["kind"])
+    def _no_files(self, route: RouteItem) -> str:
+        return self.t.get(f"att_no_files_{route.kind}") or self.t["att_no_files"].format(
+            channel=route.name or route.kind)
 
     @rx.var
     def warning_shown(self) -> str:

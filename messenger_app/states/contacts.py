@@ -18,6 +18,7 @@ from messenger_app.services import auth, client_import, contacts, crm, dialog_li
 from messenger_app.states import live, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.contacts_import import ContactsImport
+from messenger_app.states.rows import ContactItem
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 PAGE = contacts.PAGE
@@ -33,22 +34,22 @@ def _read(search: str, page: int) -> tuple[int, int, list, Exception | None]:
         return 0, page, [], e
 
 
-def _row(r: contacts.ContactRow, tz: str) -> dict[str, str]:
+def _row(r: contacts.ContactRow, tz: str) -> ContactItem:
     name = f"{r.first_name} {r.last_name}".strip()
     subscribed = view.local(r.created_at, tz)
-    return {
-        "dialog_id": str(r.dialog_id), "id": str(r.contact_id),
-        "name": name, "initials": view.initials(name or "#"),
-        "phone": r.phone_display, "tag1": r.tag1, "tag2": r.tag2,
-        "blacklisted": "1" if r.blacklisted else "",
-        "subscribed": subscribed.strftime("%d.%m.%Y") if subscribed else "",
-        "activity": view.short_time(r.last_message_at, tz) if r.last_message_at else "",
-        "paused": "1" if r.bot_paused else "",
-    }
+    return ContactItem(
+        dialog_id=str(r.dialog_id), id=str(r.contact_id),
+        name=name, initials=view.initials(name or "#"),
+        phone=r.phone_display, tag1=r.tag1, tag2=r.tag2,
+        blacklisted=bool(r.blacklisted),
+        subscribed=subscribed.strftime("%d.%m.%Y") if subscribed else "",
+        activity=view.short_time(r.last_message_at, tz) if r.last_message_at else "",
+        paused=bool(r.bot_paused),
+    )
 
 
 class ContactsState(ContactsImport, BrowserZone, AuthState):
-    rows: list[dict[str, str]] = []
+    rows: list[ContactItem] = []
     search: str = ""
     page: int = 0
     total: int = 0
@@ -121,8 +122,11 @@ class ContactsState(ContactsImport, BrowserZone, AuthState):
             if self._operator() is None:
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.digests(f"contacts:{token}", token)) as feed:
+        async with contextlib.aclosing(live.digests(f"contacts:{token}", token, ready=True)) as feed:
             async for digest in feed:
+                if digest.subscribed:  # the page says it is live (components/common.live_marker)
+                    yield rx.call_script(live.LIVE_ON_JS)
+                    continue
                 async with self:
                     if self.router.url.path.rstrip("/") != "/contacts":
                         return  # the tab went to another page

@@ -84,8 +84,11 @@ class CrmSettingsState(AuthState):
             if op is None or op.role != ADMIN:
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.digests(f"crm:{token}", token)) as feed:
+        async with contextlib.aclosing(live.digests(f"crm:{token}", token, ready=True)) as feed:
             async for digest in feed:
+                if digest.subscribed:  # the page says it is live (components/common.live_marker)
+                    yield rx.call_script(live.LIVE_ON_JS)
+                    continue
                 async with self:
                     if self.router.url.path.rstrip("/") != "/crm":
                         return  # the tab went to another page

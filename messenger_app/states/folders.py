@@ -40,12 +40,11 @@ class FoldersState(InboxState):
     @rx.event
     @operator_required
     def edit_folder(self, folder_id: str):
-        item = next((f for f in self._folder_items if f["id"] == str(folder_id) and not f["builtin"]),
-                    None)
+        item = next((f for f in self._folder_items if f.id == str(folder_id) and not f.builtin), None)
         if item is None:  # a built-in folder, or deleted meanwhile
             return
-        self.form_id, self.form_name = item["id"], item["name"]
-        self.form_push, self.form_sound = bool(item["push"]), bool(item["sound"])
+        self.form_id, self.form_name = item.id, item.name
+        self.form_push, self.form_sound = item.push, item.sound
         self.form_error, self.confirm_delete, self.form_open = "", False, True
 
     @rx.event
@@ -72,8 +71,8 @@ class FoldersState(InboxState):
             return self.t["folder_err_long"]
         builtin = {folders.builtin_name(k, lang).casefold()
                    for k in folders.BUILTINS for lang in ("en", "ru")}
-        taken = {f["name"].casefold() for f in self._folder_items
-                 if not f["builtin"] and f["id"] != self.form_id}
+        taken = {f.name.casefold() for f in self._folder_items
+                 if not f.builtin and f.id != self.form_id}
         if name.casefold() in builtin | taken:
             return self.t["folder_err_taken"]
         return ""

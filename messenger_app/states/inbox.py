@@ -24,7 +24,8 @@ from messenger_app.states.inbox_card import CardPanel, put
 from messenger_app.states.inbox_follow import LIST_PAGE, LiveFollow, raw as _raw
 from messenger_app.states.inbox_follow import ANNOUNCE_QUIET  # noqa: F401 (kept importable here)
 from messenger_app.states.inbox_thread import OLDER_SLOTS, ThreadPages
-from messenger_app.states.rows import CardItem, DialogItem, MessageItem
+from messenger_app.states.rows import (CardItem, ChannelItem, DialogItem, FolderItem, MessageItem,
+                                        RouteItem)
 from messenger_app.states.zone_search import BrowserZone, ask_zone, clean_search
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     found: int = -1  # how many dialogs the list would show in all (-1: not shown)
     list_error: str = ""
     _unread_total: int = 0
-    _folder_items: list[dict[str, str]] = []  # L7-L9: the folder list with unread counters
+    _folder_items: list[FolderItem] = []  # L7-L9: the folder list with unread counters
     open_id: int = 0
     _msgs: list[MessageItem] = []  # the open dialog's newest page and what came since
     # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
@@ -57,9 +58,9 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     _heads: list[bool] = []
     _has_older: bool = False
     card: CardItem = CardItem()
-    card_channels: list[dict[str, str]] = []
+    card_channels: list[ChannelItem] = []
     crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
-    routes: list[dict[str, str]] = []
+    routes: list[RouteItem] = []
     route_id: str = ""
     composer_error: str = ""
     no_route: str = ""  # why no channel can reach the open dialog's client ("" = one can)
@@ -158,14 +159,13 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
 
     def _show_folders(self, items) -> bool:
         """Show the folder list; True when the folder being shown is gone (now "all")."""
-        folder_items = [{"id": str(f.id), "name": f.name, "unread": str(f.unread),
-                         "builtin": "1" if f.builtin else "", "push": "1" if f.push else "",
-                         "sound": "1" if f.sound else ""} for f in items]
+        folder_items = [FolderItem(id=str(f.id), name=f.name, unread=f.unread, builtin=f.builtin,
+                                   push=f.push, sound=f.sound) for f in items]
         if folder_items != self._folder_items:  # unchanged: nothing to send to the tab
             self._folder_items = folder_items
         if self._unread_total != items[0].unread:
             self._unread_total = items[0].unread  # "All chats": every dialog with unread messages
-        if self.folder not in {i["id"] for i in folder_items}:
+        if self.folder not in {i.id for i in folder_items}:
             self.folder = "all"
             return True
         return False
@@ -299,7 +299,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     @rx.event
     @operator_required
     def set_route(self, identity_id: str):
-        if identity_id in {r["id"] for r in self.routes if not r["reason"]}:
+        if identity_id in {r.id for r in self.routes if not r.reason}:
             self.route_id = identity_id
 
     @rx.event

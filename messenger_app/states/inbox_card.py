@@ -6,6 +6,7 @@ from __future__ import annotations
 from messenger_app.services import dialogs, outbox
 from messenger_app.states import inbox_live, view
 from messenger_app.states.card_view import load_crm
+from messenger_app.states.rows import ChannelItem, RouteItem
 
 
 def put(state, name: str, value) -> None:
@@ -34,21 +35,21 @@ class CardPanel:
     def _show_card(self, data: inbox_live.CardData) -> None:
         c = data.card
         t = self.t
-        routes = [{"id": str(r.identity_id), "kind": r.channel_kind, "name": r.channel_name,
-                   "reason": self._route_reason(r)}
+        routes = [RouteItem(id=str(r.identity_id), kind=r.channel_kind, name=r.channel_name,
+                            reason=self._route_reason(r))
                   for r in data.routes]
-        usable = [r["id"] for r in routes if not r["reason"]]
+        usable = [r.id for r in routes if not r.reason]
         # only what changed is set: an equal value set again would still go to the tab and
         # re-render every component bound to this state (a live update of the open dialog)
         put(self, "card", view.card(c, self.tz))
         put(self, "crm", data.crm)
-        put(self, "card_channels", [{"kind": ch["kind"], "name": ch["name"],
-                                      "who": ch["display_name"] or ch["username"],
-                                      "address": ch.get("address", ""),
-                                      "reachable": "1" if ch["reachable"] else "",
-                                      "reason": ch["reason"]} for ch in c.channels])
+        put(self, "card_channels", [ChannelItem(kind=ch["kind"], name=ch["name"],
+                                                who=ch["display_name"] or ch["username"],
+                                                address=ch.get("address", ""),
+                                                reachable=bool(ch["reachable"]),
+                                                reason=ch["reason"]) for ch in c.channels])
         put(self, "routes", routes)
         put(self, "no_route", "" if usable else t["composer_no_channel"].format(
-            reason=routes[0]["reason"] if routes else t["route_none"]))
+            reason=routes[0].reason if routes else t["route_none"]))
         if self.route_id not in usable:
             self.route_id = usable[0] if usable else ""

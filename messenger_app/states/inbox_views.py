@@ -14,7 +14,7 @@ from __future__ import annotations
 import reflex as rx
 
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState
-from messenger_app.states.rows import DialogItem, MessageItem
+from messenger_app.states.rows import DialogItem, FolderItem, MessageItem
 
 class DialogListState(InboxState):
     """The dialog list's rows (L1) and which row takes the list's one tab stop."""
@@ -40,7 +40,7 @@ class FolderCountsState(InboxState):
     """The folder list with its unread counters (L7-L9) and the "Unread" badge."""
 
     @rx.var(deps=["_folder_items"], auto_deps=False)
-    def folder_items(self) -> list[dict[str, str]]:
+    def folder_items(self) -> list[FolderItem]:
         return self._folder_items
 
     @rx.var(deps=["_unread_total"], auto_deps=False)

@@ -29,8 +29,8 @@ from messenger_app.services import events
 log = logging.getLogger("messenger.live")
 RETRY = (0.2, 0.5, 1.0, 2.0, 5.0)  # seconds between tries while the state store is down
 RELOAD = "reload"  # apply(): the tab's state is gone, reload the page
-# the inbox page's marker (pages/inbox.py) once its listener is subscribed: browser tests
-# wait on it instead of a fixed pause after the page loads
+# a live page's marker (components/common.live_marker) once its listener is subscribed:
+# browser tests wait on it instead of a fixed pause after the page loads
 LIVE_ON_JS = "(document.getElementById('msg-live') || {dataset: {}}).dataset.live = 'on'"
 LIVE_OFF_JS = "(document.getElementById('msg-live') || {dataset: {}}).dataset.live = ''"
 RELOAD_JS = "window.location.reload()"
@@ -42,9 +42,11 @@ WINDOW = 0.05  # seconds: events closer together than this reach the tabs as one
 class Digest:
     """One batch of bus events and what tabs read for it, computed once (see module doc)."""
 
-    def __init__(self, batch: list[dict], memo: dict | None = None):
+    def __init__(self, batch: list[dict], memo: dict | None = None, subscribed: bool = False):
         self.events = batch
         self._memo: dict[Any, asyncio.Future] = {} if memo is None else memo
+        # digests(ready=True)'s first, empty digest: from now on no event is missed
+        self.subscribed = subscribed
 
     @property
     def touched(self) -> set[int]:
@@ -146,11 +148,14 @@ async def digests(key: str, token: str, ready: bool = False) -> AsyncIterator[Di
     """The hub's digests for one tab (several pending ones combined); an empty Digest
     every TICK seconds of quiet (for periodic work such as presence). Ends when the tab
     disconnects. A second listener for the same tab ends at once. With `ready`, an empty
-    Digest also comes first, once subscribed: from then on no event is missed (the tab can
-    say it is live). Use with contextlib.aclosing()."""
+    Digest with `subscribed` set also comes first, once subscribed: from then on no event is
+    missed (the tab can say it is live, LIVE_ON_JS); a second listener gets just that one,
+    as the first already follows the tab. Use with contextlib.aclosing()."""
     me = asyncio.current_task()
     running = _LISTENERS.get(key)
     if running is not None and not running.done() and running is not me:
+        if ready:  # that listener already follows this tab (the same client token)
+            yield Digest([], subscribed=True)
         return
     _LISTENERS[key] = me
     h = hub()
@@ -158,7 +163,7 @@ async def digests(key: str, token: str, ready: bool = False) -> AsyncIterator[Di
     try:
         if ready:  # "live" only once Redis confirmed the SUBSCRIBE (at once without Redis)
             await events.bus().ready()
-            yield Digest([])
+            yield Digest([], subscribed=True)
         while True:
             try:
                 pending = [await asyncio.wait_for(q.get(), timeout=TICK)]

@@ -8,6 +8,7 @@ import reflex as rx
 from messenger_app.services import dialog_start
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
+from messenger_app.states.rows import StartChannelItem
 
 NO_CHANNEL = "0"
 
@@ -16,7 +17,7 @@ class NewDialogState(InboxState):
     nd_open: bool = False
     nd_phone: str = ""
     nd_channel: str = NO_CHANNEL
-    nd_channels: list[dict[str, str]] = []  # {id, kind, name, limit, can}
+    nd_channels: list[StartChannelItem] = []
     nd_can_start: bool = False  # some connected channel can write first
     nd_error: str = ""
 
@@ -24,8 +25,8 @@ class NewDialogState(InboxState):
     @operator_required
     def open_new_dialog(self):
         chans = dialog_start.start_channels()
-        self.nd_channels = [{"id": str(c.id), "kind": c.kind, "name": c.name, "limit": c.limit,
-                             "can": "1" if c.can_start else ""} for c in chans]
+        self.nd_channels = [StartChannelItem(id=str(c.id), kind=c.kind, name=c.name, limit=c.limit,
+                                             can=bool(c.can_start)) for c in chans]
         usable = [c for c in chans if c.can_start]
         self.nd_can_start = bool(usable)
         if self.nd_channel not in {str(c.id) for c in usable}:
@@ -41,7 +42,7 @@ class NewDialogState(InboxState):
     @operator_required
     def set_nd_channel(self, value: str):
         value = str(value)
-        if value == NO_CHANNEL or value in {c["id"] for c in self.nd_channels if c["can"]}:
+        if value == NO_CHANNEL or value in {c.id for c in self.nd_channels if c.can}:
             self.nd_channel, self.nd_error = value, ""
 
     @rx.event

@@ -1,6 +1,8 @@
-"""The typed rows the inbox's states hold and send to the tab (Reflex serialises a dataclass
-to an object of its fields): one message of the open dialog and its files, one row of the
-dialog list, the open dialog's client."""
+"""The typed rows the states hold and send to the tab (Reflex serialises a dataclass to an
+object of its fields): one message of the open dialog and its files, one row of the dialog
+list, the open dialog's client, its channels and the routes to answer by, one folder of the
+left panel, a channel to start a dialog by, one client of the Contacts table, one connected
+channel in the settings, one message of the website widget."""
 
 from __future__ import annotations
 
@@ -75,3 +77,102 @@ class CardItem:
     phone_display: str = ""
     subscribed: str = ""  # dd.mm.yyyy HH:MM in the operator's time zone
     blacklisted: bool = False
+
+
+@dataclass
+class ChannelItem:
+    """One channel of the open dialog's client in the card (R1)."""
+
+    kind: str
+    name: str  # the connected channel's name
+    who: str = ""  # the client's name or username there
+    address: str = ""  # e-mail address, phone, ... ("" when the channel has none)
+    reachable: bool = True
+    reason: str = ""  # why it is not reachable
+
+
+@dataclass
+class RouteItem:
+    """A channel the composer can answer the open dialog by (C7); shown disabled with a reason."""
+
+    id: str  # the client's channel identity id
+    kind: str
+    name: str
+    reason: str = ""  # why it cannot be used, in the operator's language; "" = usable
+
+
+@dataclass
+class FolderItem:
+    """One folder of the left panel with its unread dialogs (L7-L9)."""
+
+    id: str  # "all" | "operator" | a custom folder's id
+    name: str
+    unread: int = 0
+    builtin: bool = False
+    push: bool = False
+    sound: bool = False
+
+
+@dataclass
+class ChoiceItem:
+    """A button under one of our messages in the widget (B1)."""
+
+    id: str
+    label: str
+
+
+@dataclass
+class WidgetItem:
+    """One message of the visitor's thread on /widget (states.widget)."""
+
+    id: str
+    dir: str  # in | out
+    text: str
+    time: str  # HH:MM
+    atts: list[AttachmentItem] = field(default_factory=list)  # urls signed for the visitor
+    choices: list[ChoiceItem] = field(default_factory=list)  # outbound messages only
+
+
+@dataclass
+class ContactItem:
+    """One client of the Contacts table (L6; states.contacts)."""
+
+    dialog_id: str
+    id: str  # the contact's id
+    name: str
+    initials: str
+    phone: str = ""
+    tag1: str = ""
+    tag2: str = ""
+    blacklisted: bool = False
+    subscribed: str = ""  # dd.mm.yyyy in the operator's time zone
+    activity: str = ""  # the last message's short time, "" for none
+    paused: bool = False  # the bot handed the dialog to an operator
+
+
+@dataclass
+class ConnectedChannelItem:
+    """One connected channel on /settings (states.settings)."""
+
+    id: str
+    kind: str
+    name: str
+    label: str  # the kind's label
+    enabled: bool = True
+    polling: bool = False  # the kind polls its provider (else a webhook)
+    last_poll: str = "—"  # dd.mm.yyyy HH:MM:SS UTC
+    last_error: str = ""
+    health: str = ""  # off | failing | never | stalled | polling | waiting | ok
+    bot: str = ""  # @bot_username, "" when it has none
+    webhook: str = ""  # the URL the provider calls, "" for a polling kind
+
+
+@dataclass
+class StartChannelItem:
+    """A channel the operator may start a new dialog by (L6; states.new_dialog)."""
+
+    id: str
+    kind: str
+    name: str
+    limit: str = ""  # "" | template | client_first: what the channel lets an operator start with
+    can: bool = False  # it can write first

@@ -11,6 +11,7 @@ from messenger_app.i18n.errors import error_text
 from messenger_app.lib.errors import DomainError
 from messenger_app.services import channels, stats
 from messenger_app.states.auth import AuthState, admin_required
+from messenger_app.states.rows import ConnectedChannelItem
 
 CONNECTABLE = [k for k, spec in registry.KINDS.items() if spec.connectable]
 
@@ -40,7 +41,7 @@ def _fields(kind: str, t: dict[str, str]) -> list[dict[str, str]]:
 class SettingsState(AuthState):
     billed_now: int = 0  # B3
     billed_month: int = 0
-    items: list[dict[str, str]] = []
+    items: list[ConnectedChannelItem] = []
     error: str = ""
     notice: str = ""
     widget_snippet: str = ""
@@ -69,17 +70,17 @@ class SettingsState(AuthState):
 
     def _reload(self) -> None:
         channels.widget_channel()
-        self.items = [{
-            "id": str(ch.id), "kind": ch.kind, "name": ch.name,
-            "label": registry.KINDS[ch.kind].label if ch.kind in registry.KINDS else ch.kind,
-            "enabled": "1" if ch.enabled else "",
-            "polling": "1" if ch.kind in registry.KINDS and registry.KINDS[ch.kind].polling else "",
-            "last_poll": ch.last_poll_at.strftime("%d.%m.%Y %H:%M:%S UTC") if ch.last_poll_at else "—",
-            "last_error": ch.last_error,
-            "health": channels.health(ch),
-            "bot": f"@{ch.bot_username}" if ch.bot_username else "",
-            "webhook": channels.webhook_url(ch),
-        } for ch in channels.all_channels()]
+        self.items = [ConnectedChannelItem(
+            id=str(ch.id), kind=ch.kind, name=ch.name,
+            label=registry.KINDS[ch.kind].label if ch.kind in registry.KINDS else ch.kind,
+            enabled=bool(ch.enabled),
+            polling=ch.kind in registry.KINDS and registry.KINDS[ch.kind].polling,
+            last_poll=ch.last_poll_at.strftime("%d.%m.%Y %H:%M:%S UTC") if ch.last_poll_at else "—",
+            last_error=ch.last_error or "",
+            health=channels.health(ch),
+            bot=f"@{ch.bot_username}" if ch.bot_username else "",
+            webhook=channels.webhook_url(ch),
+        ) for ch in channels.all_channels()]
         url = app_settings.get().public_url
         self.widget_snippet = (f'<iframe src="{url}/widget" title="Chat" '
                                'style="position:fixed;bottom:16px;right:16px;width:360px;'

@@ -1,6 +1,6 @@
 """Turn service rows into what the components render, in the operator's time zone and
-language: typed rows (states/rows.py) for the thread, the list and the
-card, plain string dicts for the rest."""
+language: typed rows (states/rows.py) for the thread, the list, the card and the widget,
+plain string dicts for the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from messenger_app.clock import utcnow
 from messenger_app.i18n.strings import EN
 from messenger_app.services.dialogs import Card, DialogRow, MessageView
 from messenger_app.services import message_details
-from messenger_app.states.rows import AttachmentItem, CardItem, DialogItem, MessageItem
+from messenger_app.states.rows import (AttachmentItem, CardItem, ChoiceItem, DialogItem, MessageItem,
+                                        WidgetItem)
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -79,10 +80,21 @@ def dialog_row(r: DialogRow, tz: str) -> DialogItem:
 LONG_CHARS = 1500
 
 
+def attachment_item(row: dict[str, str]) -> AttachmentItem:
+    """One row of message_details.attachment_rows, typed."""
+    return AttachmentItem(**{**row, "inline": row["inline"] == "1"})
+
+
 def attachments(attachments) -> list[AttachmentItem]:
     """A message's files as the thread shows them (C5/C4)."""
-    return [AttachmentItem(**{**a, "inline": a["inline"] == "1"})
-            for a in message_details.attachment_rows(attachments)]
+    return [attachment_item(a) for a in message_details.attachment_rows(attachments)]
+
+
+def widget_item(m: dict) -> WidgetItem:
+    """One message of services.widget.view as the widget page renders it."""
+    return WidgetItem(id=m["id"], dir=m["dir"], text=m["text"], time=m["time"],
+                      atts=[attachment_item(a) for a in m["atts"]],
+                      choices=[ChoiceItem(id=c["id"], label=c["label"]) for c in m["choices"]])
 
 
 def message(m: MessageView, tz: str, t: dict = EN) -> MessageItem:

@@ -9,8 +9,9 @@ import reflex as rx
 
 from messenger_app.i18n.strings import EN, LANGS
 from messenger_app.services import events, widget
-from messenger_app.states import live
+from messenger_app.states import live, view
 from messenger_app.states.auth import without_string_table
+from messenger_app.states.rows import WidgetItem
 
 
 # WidgetRefused.code -> what the visitor reads, in the widget's language (the same texts as
@@ -26,7 +27,7 @@ def refusal_text(e: widget.WidgetRefused, lang: str) -> str:
 class WidgetState(rx.State):
     visitor: str = rx.LocalStorage("", name="msg_widget_visitor", sync=True)
     lang: str = rx.LocalStorage("en", name="msg_lang", sync=True)
-    items: list[dict[str, str]] = []
+    items: list[WidgetItem] = []
     error: str = ""
     _contact_id: int = 0
 
@@ -49,7 +50,7 @@ class WidgetState(rx.State):
 
     def _show(self, rows) -> None:
         self._contact_id = rows[0].contact_id if rows else 0
-        self.items = widget.view(self.visitor, rows)
+        self.items = [view.widget_item(m) for m in widget.view(self.visitor, rows)]
 
     @rx.event
     def send(self, form: dict):
@@ -83,8 +84,11 @@ class WidgetState(rx.State):
             if not widget.valid_token(self.visitor):
                 return
             token = self.router.session.client_token
-        async with contextlib.aclosing(live.digests(f"widget:{token}", token)) as feed:
+        async with contextlib.aclosing(live.digests(f"widget:{token}", token, ready=True)) as feed:
             async for digest in feed:
+                if digest.subscribed:  # the page says it is live (components/common.live_marker)
+                    yield rx.call_script(live.LIVE_ON_JS)
+                    continue
                 if not digest.events:
                     continue
                 async with self:

@@ -4,7 +4,8 @@
 
 What a live update costs the state manager: for every event, every tab's state is taken
 with modify_state(), its InboxState gets a new list of rows (a page of 50 rows and 50
-messages, like a real inbox tab), and the manager stores it again. Runs each manager in
+messages, like a real inbox tab: the typed DialogItem/MessageItem rows of states/rows.py in
+its `_rows` and `_msgs`), and the manager stores it again. Runs each manager in
 the same run: MEMORY, DISK (Reflex's default: an in-memory copy plus pickles to .states/
 debounced by 2 s: measured both with the writes coalesced, as in a burst, and with one
 write per event, as when events are more than 2 s apart), and REDIS (a local redis-server
@@ -29,17 +30,22 @@ sys.path.insert(0, str(ROOT))
 from tests.bench.running import optional_redis  # noqa: E402
 
 
-def rows(i: int) -> list[dict[str, str]]:
-    return [{"id": str(n), "name": f"Client {n}", "avatar": "", "initials": "CL",
-             "channel": "telegram", "preview": f"message {i} " + "x" * 60, "out": "",
-             "time": "12:00", "unread": str(i % 5), "activity": "2026-06-01T12:00:00",
-             "tag1": "vip", "tag2": "", "blacklisted": ""} for n in range(50)]
+def rows(i: int) -> list:
+    """A page of the dialog list as InboxState holds it (states/rows.py)."""
+    from messenger_app.states.rows import DialogItem
+
+    return [DialogItem(id=str(n), name=f"Client {n}", avatar="", initials="CL", channel="telegram",
+                       preview=f"message {i} " + "x" * 60, out=False, time="12:00", unread=i % 5,
+                       activity="2026-06-01T12:00:00", tag1="vip") for n in range(50)]
 
 
-def msgs() -> list[dict[str, str]]:
-    return [{"id": str(n), "dir": "in", "text": "Здравствуйте! " * 5, "time": "12:00",
-             "day": "01.06.2026", "new_day": "", "sender": "Client", "status": "received",
-             "channel": "telegram"} for n in range(50)]
+def msgs() -> list:
+    """The open dialog's newest page as InboxState holds it."""
+    from messenger_app.states.rows import MessageItem
+
+    return [MessageItem(id=str(n), dir="in", sender="Client", channel="telegram",
+                        text="Здравствуйте! " * 5, time="12:00", day="01.06.2026",
+                        status="received") for n in range(50)]
 
 
 async def run(manager, tokens, events: int, inbox_cls) -> float:
@@ -49,7 +55,7 @@ async def run(manager, tokens, events: int, inbox_cls) -> float:
     for t in tokens:  # every tab has its state once before the timing
         async with manager.modify_state(BaseStateToken(ident=t, cls=State)) as root:
             st = await root.get_state(inbox_cls)
-            st.rows, st.msgs = rows(0), msgs()
+            st._rows, st._msgs = rows(0), msgs()
     if hasattr(manager, "_write_queue"):
         await manager.close()
     c = time.process_time()
@@ -57,7 +63,7 @@ async def run(manager, tokens, events: int, inbox_cls) -> float:
         for t in tokens:
             async with manager.modify_state(BaseStateToken(ident=t, cls=State)) as root:
                 st = await root.get_state(inbox_cls)
-                st.rows = rows(i)
+                st._rows = rows(i)
     if hasattr(manager, "_write_queue"):
         await manager.close()  # the debounced pickles: part of the cost
     return time.process_time() - c
@@ -70,13 +76,13 @@ async def floor(tokens, events: int, inbox_cls) -> float:
     for t in tokens:
         root = State(_reflex_internal_init=True)
         st = await root.get_state(inbox_cls)
-        st.rows, st.msgs = rows(0), msgs()
+        st._rows, st._msgs = rows(0), msgs()
         states[t] = root
     c = time.process_time()
     for i in range(1, events + 1):
         for t in tokens:
             st = await states[t].get_state(inbox_cls)
-            st.rows = rows(i)
+            st._rows = rows(i)
     return time.process_time() - c
 
 

@@ -262,14 +262,12 @@ def hydrated_after(page, before: int, timeout_ms: int = HYDRATE_MS) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"{page.url}: the page's state did not load in {timeout_ms} ms")
         page.wait_for_timeout(50)
-    # the inbox's live listener starts right after on_load: its page marks when it is
-    # subscribed (InboxState.listen); pages without the marker (Contacts, /crm, the
-    # widget) still get the fixed pause until their listeners mark it too
+    # a live page's listener starts right after on_load: the page marks when it is
+    # subscribed (#msg-live, components/common.live_marker: the inbox, Contacts, /crm, the
+    # widget); a page without the marker has no listener to wait for
     state = page.evaluate("() => { const el = document.getElementById('msg-live');"
                           " return el ? el.dataset.live || 'off' : 'none'; }")
-    if state == "none":
-        page.wait_for_timeout(150)
-    elif state != "on":
+    if state == "off":
         page.wait_for_function("() => document.getElementById('msg-live')?.dataset.live === 'on'",
                                timeout=max(1000, deadline_left(deadline)))
 

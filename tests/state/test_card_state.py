@@ -211,7 +211,7 @@ def test_new_client_and_contacts_page(session):
         st, {"phone": "8 999 765-43-21", "first_name": "Олег"})
     assert "/?dialog=" in repr(result) and st.new_error == ""
     ContactsState.event_handlers["set_search"].fn(st, "765 43")
-    assert [(r["name"], r["phone"]) for r in st.rows] == [("Олег", "+7 999 765-43-21")]
+    assert [(r.name, r.phone) for r in st.rows] == [("Олег", "+7 999 765-43-21")]
     ContactsState.event_handlers["set_search"].fn(st, "олег")
     assert st.total == 1
 

@@ -24,7 +24,7 @@ def _client_on_telegram_and_sms():
 
 
 def _route(st, kind):
-    return next(r["id"] for r in st.routes if r["kind"] == kind)
+    return next(r.id for r in st.routes if r.kind == kind)
 
 
 def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data_dir):
@@ -32,7 +32,7 @@ def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data
     auth.create_operator("op", "password-123")
     st = _state(ComposerState, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(did))
-    assert {r["kind"] for r in st.routes} == {"telegram", "sms"}
+    assert {r.kind for r in st.routes} == {"telegram", "sms"}
     _call(st, InboxState, "set_route", _route(st, "telegram"))
     assert st.attach_block == ""
     _call(st, InboxState, "set_route", _route(st, "sms"))

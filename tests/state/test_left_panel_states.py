@@ -144,13 +144,13 @@ def test_new_dialog_errors_then_opens(token):
 def test_folders_form_create_rename_delete(token):
     st = _state(FoldersState, token)
     st._reload_folders()
-    assert [f["id"] for f in st._folder_items] == ["all", "operator"]
+    assert [f.id for f in st._folder_items] == ["all", "operator"]
     call(st, "new_folder")
     call(st, "set_form_push", False)
     call(st, "save_folder", {"name": "  VIP   clients "})
-    assert not st.form_open and [f["name"] for f in st._folder_items][2:] == ["VIP clients"]
+    assert not st.form_open and [f.name for f in st._folder_items][2:] == ["VIP clients"]
     vip = st._folder_items[2]
-    assert (vip["push"], vip["sound"]) == ("", "1")
+    assert (vip.push, vip.sound) == (False, True)
     call(st, "new_folder")
     call(st, "save_folder", {"name": "vip CLIENTS"})
     assert st.form_error == "A folder with this name already exists." and st.form_open
@@ -160,15 +160,15 @@ def test_folders_form_create_rename_delete(token):
     assert st.form_error == "Give the folder a name."
     call(st, "edit_folder", "operator")  # built-ins have no settings
     assert st.form_id == ""
-    call(st, "edit_folder", vip["id"])
-    assert (st.form_id, st.form_name, st.form_push) == (vip["id"], "VIP clients", False)
+    call(st, "edit_folder", vip.id)
+    assert (st.form_id, st.form_name, st.form_push) == (vip.id, "VIP clients", False)
     call(st, "set_form_sound", False)
     call(st, "save_folder", {"name": "Gold"})
-    assert [(f["name"], f["sound"]) for f in st._folder_items][2:] == [("Gold", "")]
+    assert [(f.name, f.sound) for f in st._folder_items][2:] == [("Gold", False)]
     # delete the folder being shown: back to All chats
-    call(st, "set_folder", vip["id"])
-    assert st.folder == vip["id"]
-    call(st, "edit_folder", vip["id"])
+    call(st, "set_folder", vip.id)
+    assert st.folder == vip.id
+    call(st, "edit_folder", vip.id)
     call(st, "ask_delete_folder", True)
     assert st.confirm_delete
     call(st, "delete_folder")
@@ -187,7 +187,7 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     assert st._rows[0].unread == 0 and st._unread_total == 0
     vip = folders.create("VIP")
     live(st, [{"kind": "folders", "folder_id": vip.id, "action": "created"}])
-    assert [f["name"] for f in st._folder_items] == ["All chats", "With operator", "VIP"]
+    assert [f.name for f in st._folder_items] == ["All chats", "With operator", "VIP"]
     # operator actions: tag, folder, pause: the row keeps its tags and stays read
     crm.set_tag1(got.contact_id, "vip")
     folders.set_contact_folders(got.contact_id, [vip.id])
@@ -195,12 +195,12 @@ def test_listener_keeps_tags_refreshes_folders_and_never_marks_unread(token):
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "card"},
               {"kind": "folders", "action": "membership"}])
     assert (st._rows[0].tag1, st._rows[0].unread) == ("vip", 0)
-    assert [f["unread"] for f in st._folder_items] == ["0", "0", "0"]
+    assert [f.unread for f in st._folder_items] == [0, 0, 0]
     assert call(st, "set_view", "unread") is None and st._rows == [] and st.found == 0
     # a new message: the counters of every folder the client is in go up, live
     widget.send(visitor, "again")
     live(st, [{"kind": "dialog", "dialog_id": got.dialog_id, "reason": "inbound"}])
-    assert [f["unread"] for f in st._folder_items] == ["1", "1", "1"]
+    assert [f.unread for f in st._folder_items] == [1, 1, 1]
     assert [r.id for r in st._rows] == [str(got.dialog_id)] and st.found == 1
 
 

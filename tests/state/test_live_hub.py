@@ -125,4 +125,28 @@ def test_a_ready_listener_hears_every_event_after_its_first_empty_digest(data_di
         return first, second
 
     first, second = asyncio.run(scenario())
-    assert first.events == [] and second.touched == {7}
+    assert first.events == [] and first.subscribed and second.touched == {7}
+    assert not second.subscribed
+
+
+def test_a_second_ready_listener_of_a_tab_gets_the_subscribed_digest_and_ends(data_dir, monkeypatch):
+    """A page loaded again in the same tab (the same client token) while its first listener
+    still runs: that listener follows the tab, so the second one only says the page is live."""
+    monkeypatch.setattr(live, "_connected", lambda token: True)
+
+    async def scenario():
+        async def follow():
+            async for d in live.digests("test:twice", "tok", ready=True):
+                if not d.subscribed:
+                    return d
+
+        first = asyncio.ensure_future(follow())
+        while "test:twice" not in live._LISTENERS:
+            await asyncio.sleep(0)
+        second = [d async for d in live.digests("test:twice", "tok", ready=True)]
+        events.bus().publish("dialog", dialog_id=8, reason="inbound")
+        return second, await asyncio.wait_for(first, 5)
+
+    second, heard = asyncio.run(scenario())
+    assert [(d.events, d.subscribed) for d in second] == [([], True)]
+    assert heard.touched == {8}

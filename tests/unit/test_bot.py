@@ -311,8 +311,6 @@ def test_handover_rings_operators_like_a_new_message(env, monkeypatch):
 def test_widget_visitor_walks_the_scenario(env):
     """The website chat: the visitor's page shows the bot's buttons, a press comes back as the
     button (widget.send with its choice id) and the answer lands in the CRM."""
-    import json
-
     from messenger_app.services import widget
 
     wch = channels.widget_channel()
@@ -322,7 +320,7 @@ def test_widget_visitor_walks_the_scenario(env):
     asyncio.run(workers.run_due_jobs())
     thread = widget.view(token)
     assert [m["text"] for m in thread] == ["Hello", "Hello, Vera!", "Which city?"]
-    assert [c["id"] for c in json.loads(thread[-1]["choices"])] == ["msk", "spb"]
+    assert [c["id"] for c in thread[-1]["choices"]] == ["msk", "spb"]
     widget.send(token, "", choice_id="spb")
     asyncio.run(workers.run_due_jobs())
     assert widget.view(token)[-1]["text"] == "We will write to you in St Petersburg."

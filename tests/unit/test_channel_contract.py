@@ -293,11 +293,11 @@ def arrived_widget(f) -> Arrived:
             continue
         if item["text"]:
             got.texts.append(item["text"])
-        for att in json.loads(item["atts"] or "[]"):
+        for att in item["atts"]:
             r = httpx.get(f["app"].url + att["url"])
             assert r.status_code == 200, att
             got.files.append((att["name"], sha(r.content)))
-        got.buttons += [(c["id"], c["label"]) for c in json.loads(item["choices"] or "[]")]
+        got.buttons += [(c["id"], c["label"]) for c in item["choices"]]
     return got
 
 

@@ -1,7 +1,6 @@
 """services/message_details: display-ready attachments (inline media only when proven) and the
 full detail of one message (C4)."""
 
-import json
 
 from messenger_app.services import attachments, message_details, notes, outbox, widget
 from tests.fakes.base import OGG_BYTES, PDF_BYTES
@@ -26,8 +25,6 @@ def test_attachment_rows_render_media_only_when_inline(data_dir):
         {"kind": "voice", "file_id": "abc", "error": "telegram getFile: too big"}, "junk"])
     assert [(r["url"], r["media"]) for r in odd] == [("", ""), ("", ""), ("", "")]
     assert odd[2]["name"] == "voice" and "too big" in odd[2]["error"]
-    assert message_details.attachments_json([]) == ""
-    assert json.loads(message_details.attachments_json([png]))[0]["media"] == "img"
     assert message_details.human_size(5 * 1048576) == "5.0 MB" and message_details.human_size(None) == ""
 
 
