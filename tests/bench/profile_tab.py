@@ -22,7 +22,6 @@ import collections
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -68,26 +67,21 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, goto, login, start_app
+    from tests.bench.running import app_with_sms_channel, hook_url
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, goto, login
 
-    app = start_app(Path(tempfile.mkdtemp(prefix="profile-tab-")), "http://127.0.0.1:9")
     load_before = os.getloadavg()
-    try:
-        os.environ["DATA_DIR"] = str(app.data_dir)
-        from messenger_app import db, settings
+    with app_with_sms_channel("profile-tab-") as (app, ch):
         from messenger_app.channels.base import InboundMessage
-        from messenger_app.services import channels, inbox
+        from messenger_app.services import inbox
 
-        settings.reset()
-        db.reset_engine()
-        ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
         for i in range(49):
             inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
                           fetch_profile=False)
         big = inbox.receive_many(ch.id, "sms", [
             InboundMessage(f"b{i}", "+79990000001", f"message {i} " + "words " * 8)
             for i in range(300)], fetch_profile=False)[0].dialog_id
-        hook = f"{app.url}/hooks/{ch.id}/{ch.webhook_secret}"
+        hook = hook_url(app, ch)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             ctx = browser.new_context(base_url=app.url, viewport={"width": 1366, "height": 768})
@@ -139,8 +133,6 @@ def main() -> None:
                     totals[name][0].update(trace(lambda: live(args.messages)))
                     totals[name][1].update(trace(opens))
             browser.close()
-    finally:
-        app.stop()
     load_after = os.getloadavg()
     print(f"renderer main-thread CPU, ms ({args.rounds} rounds; load average before "
           f"{load_before[0]:.2f} after {load_after[0]:.2f}, {os.cpu_count()} cores)")

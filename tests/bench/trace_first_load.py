@@ -15,12 +15,12 @@ line is the median over the tabs. A diagnostic, not a pass/fail benchmark.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import collections
 import json
 import os
 import statistics
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,25 +158,18 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login, start_app
+    from tests.bench.running import app_with_sms_channel
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login
 
-    app = None
-    if args.url:
-        url = args.url
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="trace-load-"))
-        app = start_app(tmp, "http://127.0.0.1:9")
-        url = app.url
-    try:
-        if app:
-            os.environ["DATA_DIR"] = str(app.data_dir)
-            from messenger_app import db, settings
+    with contextlib.ExitStack() as stack:
+        if args.url:
+            url = args.url
+        else:
+            app, ch = stack.enter_context(app_with_sms_channel("trace-load-"))
+            url = app.url
             from messenger_app.channels.base import InboundMessage
-            from messenger_app.services import channels, inbox
+            from messenger_app.services import inbox
 
-            settings.reset()
-            db.reset_engine()
-            ch = channels.add("sms", "SMS", config={"send_url": "http://127.0.0.1:9/send"})
             for i in range(50):
                 inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"hi {i}"),
                               fetch_profile=False)
@@ -188,9 +181,6 @@ def main() -> None:
             login(ctx)
             rows = [trace_tab(ctx, i, verbose=i in (0, args.tabs - 1)) for i in range(args.tabs)]
             browser.close()
-    finally:
-        if app:
-            app.stop()
     print(f"\nload average {load[0]:.2f} → {os.getloadavg()[0]:.2f}; medians over {args.tabs} new tabs:")
     for key in rows[0]:
         vals = [r[key] for r in rows if isinstance(r[key], (int, float))]
