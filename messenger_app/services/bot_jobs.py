@@ -14,9 +14,12 @@ from messenger_app.services import jobs
 JOB_ATTEMPTS = 40
 
 
+_ANY_VERSION = select(ScenarioVersion.id).limit(1)  # built once: it runs for every inbound batch
+
+
 def any_published(conn) -> bool:
     """Is any scenario published? (installs without a bot add no job)"""
-    return conn.execute(select(ScenarioVersion.id).limit(1)).first() is not None
+    return conn.execute(_ANY_VERSION).first() is not None
 
 
 def add_inbound_job(conn, contact_id: int, message_id: int, now: datetime) -> None:

@@ -123,9 +123,7 @@ def _typed_choice(conn, dialog_id: int, text: str) -> str:
     or a client who types instead of pressing)."""
     if not text or len(text) > 200 or dialog_id is None:
         return ""
-    last = conn.execute(sa_select(_M.c.choices).where(_M.c.dialog_id == dialog_id,
-                                                     _M.c.direction == OUT)
-                        .order_by(_M.c.id.desc()).limit(1)).scalar()
+    last = conn.execute(_LAST_CHOICES, {"d": dialog_id}).scalar()
     return match_choice(text, list(last or []))
 
 
@@ -161,6 +159,14 @@ _FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_mess
                                    ).values(first_message_at=bindparam("b_now"))
 _REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
     last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
+_KNOWN = sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
+    _M.c.channel_id == bindparam("ch"), _M.c.external_id.in_(bindparam("ext", expanding=True)))
+_IDENTS = sa_select(_I.c.id, _I.c.contact_id, _I.c.external_id).where(
+    _I.c.channel_id == bindparam("ch"), _I.c.external_id.in_(bindparam("ext", expanding=True)))
+_DIALOGS = sa_select(_D.c.contact_id, _D.c.id).where(
+    _D.c.contact_id.in_(bindparam("contacts", expanding=True)))
+_LAST_CHOICES = sa_select(_M.c.choices).where(_M.c.dialog_id == bindparam("d"), _M.c.direction == OUT
+                                              ).order_by(_M.c.id.desc()).limit(1)
 
 
 def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
@@ -175,13 +181,11 @@ def _store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     with db.session() as s:
         conn = s.connection()
         known = {r.external_id: r for r in conn.execute(
-            sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id)
-            .where(_M.c.channel_id == channel_id, _M.c.external_id.in_(ext_ids)))}
+            _KNOWN, {"ch": channel_id, "ext": ext_ids})}
         idents = {r.external_id: (r.id, r.contact_id) for r in conn.execute(
-            sa_select(_I.c.id, _I.c.contact_id, _I.c.external_id)
-            .where(_I.c.channel_id == channel_id, _I.c.external_id.in_(who)))}
-        dialogs = dict(conn.execute(sa_select(_D.c.contact_id, _D.c.id).where(
-            _D.c.contact_id.in_({c for _, c in idents.values()}))).all()) if idents else {}
+            _IDENTS, {"ch": channel_id, "ext": who})}
+        dialogs = dict(conn.execute(_DIALOGS, {"contacts": sorted({c for _, c in idents.values()})}
+                                    ).all()) if idents else {}
         bumps: dict[int, dict] = {}  # dialog id -> its counters after this batch
         reached: dict[int, object] = {}  # identity id -> its last message's time
         firsts: dict[int, object] = {}  # contact id -> its first message's time in the batch

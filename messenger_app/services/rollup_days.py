@@ -39,17 +39,29 @@ DIALOG_ACTIVE = "dialog_active"  # the hourly metric the day tables keep differe
 ACTIVE, OPERATOR_DIALOG = "active_dialogs", "operator_dialog"
 
 
+_ZONE = select(_Z.c.zone).limit(1)
+_DAY_COUNTS = select(_DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n).where(
+    _DD.c.day.in_(bindparam("days", expanding=True)), _DD.c.dialog_id.in_(bindparam("dialogs", expanding=True)))
+_UPSERTS: dict[tuple, object] = {}  # (dialect, table) -> its statement, built once
+
+
 def kept_zone(conn) -> str | None:
     """The zone the day tables are kept for, None when they are not."""
-    return conn.execute(select(_Z.c.zone).limit(1)).scalar()
+    return conn.execute(_ZONE).scalar()
 
 
-def _upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
+def upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
+    """Add each row's `n` to its counter (INSERT … ON CONFLICT (keys) DO UPDATE SET
+    n = n + excluded.n). The statement is built once per dialect and table: building it
+    (the `excluded` columns) cost more CPU than running it, on every inbound message."""
     if not rows:
         return
-    mod = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = mod.insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
+    stmt = _UPSERTS.get((conn.dialect.name, table.name))
+    if stmt is None:
+        mod = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = mod.insert(table)
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
+        _UPSERTS[(conn.dialect.name, table.name)] = stmt
     conn.execute(stmt, rows)
 
 
@@ -84,7 +96,7 @@ def mirror(conn, cells: dict[tuple, int]) -> None:
         _presence(conn, pres, days)
     rows = [{"metric": c[0], "day": c[1], "channel_id": c[2], "operator_id": c[3], "key": c[4], "n": n}
             for c, n in days.items() if n]
-    _upsert(conn, _RD, ["metric", "day", "channel_id", "operator_id", "key"], rows)
+    upsert(conn, _RD, ["metric", "day", "channel_id", "operator_id", "key"], rows)
     gone = [{k: r[k] for k in ("metric", "day", "channel_id", "operator_id", "key")} for r in rows if r["n"] < 0]
     if gone:  # a merge took counts back: drop the cells that reached zero
         conn.execute(delete(_RD).where(_RD.c.n == 0, *[_RD.c[k] == bindparam("b_" + k) for k in gone[0]]),
@@ -96,9 +108,8 @@ def _presence(conn, pres: dict[tuple, int], days: dict[tuple, int]) -> None:
     that become (or stop being) active at a level that day into active_dialogs ±1."""
     pairs = {(d, dlg) for d, dlg, _, _ in pres}
     before: dict[tuple, dict[tuple, int]] = defaultdict(dict)
-    found = conn.execute(select(_DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n)
-                         .where(_DD.c.day.in_(sorted({d for d, _ in pairs})),
-                                _DD.c.dialog_id.in_(sorted({g for _, g in pairs}))))
+    found = conn.execute(_DAY_COUNTS, {"days": sorted({d for d, _ in pairs}),
+                                       "dialogs": sorted({g for _, g in pairs})})
     for d, dlg, ch, op, n in found:
         if isinstance(d, str):
             d = date.fromisoformat(d)
@@ -117,7 +128,7 @@ def _presence(conn, pres: dict[tuple, int], days: dict[tuple, int]) -> None:
             days[(ACTIVE, d, ch, op, "")] -= 1
     rows = [{"day": d, "dialog_id": g, "channel_id": ch, "operator_id": op, "n": n}
             for (d, g, ch, op), n in pres.items() if n]
-    _upsert(conn, _DD, ["day", "dialog_id", "channel_id", "operator_id"], rows)
+    upsert(conn, _DD, ["day", "dialog_id", "channel_id", "operator_id"], rows)
     if any(r["n"] < 0 for r in rows):
         conn.execute(delete(_DD).where(_DD.c.n <= 0, _DD.c.day.in_(sorted({d for d, _ in pairs})),
                                        _DD.c.dialog_id.in_(sorted({g for _, g in pairs}))))

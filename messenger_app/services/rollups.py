@@ -18,8 +18,6 @@ from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Iterable
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from messenger_app.models import Rollup
 from messenger_app.services import rollup_days
 
@@ -65,12 +63,7 @@ def add(conn, cells: dict[tuple, int]) -> None:
              "key": c[4], "n": n} for c, n in cells.items() if n]
     if not rows:
         return
-    mod = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = mod.insert(_T)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["metric", "bucket", "channel_id", "operator_id", "key"],
-        set_={"n": _T.c.n + stmt.excluded.n})
-    conn.execute(stmt, rows)
+    rollup_days.upsert(conn, _T, ["metric", "bucket", "channel_id", "operator_id", "key"], rows)
     rollup_days.mirror(conn, cells)  # the same change per local day of the reporting zone
 
 
