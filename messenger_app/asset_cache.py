@@ -10,6 +10,8 @@ every time (`no-cache`: a 304 when unchanged), so a new build reaches the next t
 
 from __future__ import annotations
 
+from messenger_app.lib.response_headers import default_header
+
 ASSETS_PREFIX = "/assets/"
 HASHED = b"public, max-age=31536000, immutable"
 REVALIDATE = b"no-cache"
@@ -29,22 +31,9 @@ def policy_for(method: str, path: str, status: int, content_type: bytes) -> byte
 def middleware(app):
     """Adds Cache-Control (policy_for) to HTTP responses that do not set one."""
 
-    async def wrapped(scope, receive, send):
-        if scope.get("type") != "http":
-            return await app(scope, receive, send)
-        method, path = scope.get("method") or "GET", scope.get("path") or "/"
+    def value_for(scope: dict, start: dict) -> bytes | None:
+        content_type = dict((k.lower(), v) for k, v in start.get("headers") or []).get(b"content-type", b"")
+        return policy_for(scope.get("method") or "GET", scope.get("path") or "/",
+                          start.get("status", 200), content_type)
 
-        async def send_with_cache(message):
-            if message.get("type") == "http.response.start":
-                headers = list(message.get("headers") or [])
-                names = {k.lower(): v for k, v in headers}
-                if b"cache-control" not in names:
-                    value = policy_for(method, path, message.get("status", 200),
-                                       names.get(b"content-type", b""))
-                    if value is not None:
-                        message = {**message, "headers": [*headers, (b"cache-control", value)]}
-            await send(message)
-
-        await app(scope, receive, send_with_cache)
-
-    return wrapped
+    return default_header(app, b"cache-control", value_for)

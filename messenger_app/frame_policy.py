@@ -6,6 +6,7 @@ can overlay the operator's inbox (clickjacking)."""
 from __future__ import annotations
 
 from messenger_app import settings
+from messenger_app.lib.response_headers import default_header
 
 WIDGET_PATH = "/widget"
 
@@ -19,20 +20,5 @@ def policy_for(path: str) -> str:
 
 def middleware(app):
     """Adds Content-Security-Policy: frame-ancestors … to every HTTP response without one."""
-
-    async def wrapped(scope, receive, send):
-        if scope.get("type") != "http":
-            return await app(scope, receive, send)
-        csp = policy_for(scope.get("path") or "/").encode()
-
-        async def send_with_policy(message):
-            if message.get("type") == "http.response.start":
-                headers = list(message.get("headers") or [])
-                if not any(k.lower() == b"content-security-policy" for k, _ in headers):
-                    headers.append((b"content-security-policy", csp))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await app(scope, receive, send_with_policy)
-
-    return wrapped
+    return default_header(app, b"content-security-policy",
+                          lambda scope, _start: policy_for(scope.get("path") or "/").encode())
