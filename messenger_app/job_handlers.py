@@ -11,7 +11,7 @@ from messenger_app import adapters
 from messenger_app.channels.base import PermanentError, TransientError
 from messenger_app.inbound import fetch_media, fetch_profile
 from messenger_app.process_id import holder
-from messenger_app.services import bot, channels, inbox, jobs
+from messenger_app.services import bot, channels, inbound_batch, inbox, jobs
 
 log = logging.getLogger("messenger.workers")
 
@@ -66,7 +66,7 @@ async def job_profile(payload: dict, last_try: bool) -> None:
 async def job_media(payload: dict, last_try: bool) -> None:
     ch, adapter = await _job_channel(payload)
     found = await asyncio.to_thread(inbox.find_message, ch.id, str(payload["external_id"]))
-    if found is None or not inbox.needs_download(found[1]):
+    if found is None or not inbound_batch.needs_download(found[1]):
         return  # gone, or done by an earlier run
     await fetch_media(adapter, ch, found[0], found[1], keep_transient=not last_try)
 

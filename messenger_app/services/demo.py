@@ -18,7 +18,7 @@ from messenger_app import db
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Contact, Dialog, Message
 from messenger_app.lib import phones
-from messenger_app.services.inbox import preview_of
+from messenger_app.services.inbound_batch import preview_of
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from messenger_app.models.message import FAILED, OUT, QUEUED
 from messenger_app.services import events, stats
 from messenger_app.services.event_types import DialogChanged, MessageChanged, OutboxQueued
 from messenger_app.lib.errors import DomainError
-from messenger_app.services.inbox import preview_of
+from messenger_app.services.inbound_batch import preview_of
 from messenger_app.services.outbox_delivery import (  # noqa: F401 (outbox.* callers)
     CLAIM_SECONDS, DELIVERY_UNKNOWN, MAX_ATTEMPTS, THREAD_LOOKBACK, Outcome, build_message, claim,
     claim_next, deliver, deliver_claimed, recover_stale, thread_subject)

@@ -219,3 +219,35 @@ def test_receive_many_joins_a_phone_from_another_channel(data_dir):
         _msg(ext="w2", user="79991234567", phone="89991234567", text="again")])
     assert {g.contact_id for g in got} == {a.contact_id} and got[0].dialog_id == a.dialog_id
     assert dialog_list.row(a.dialog_id).unread == 3
+
+
+def _buttons_sent(dialog_id, contact_id, channel_id):
+    """The last message we sent in the dialog had two buttons."""
+    with db.session() as s:
+        s.add(Message(dialog_id=dialog_id, contact_id=contact_id, channel_id=channel_id,
+                      channel_kind="telegram", direction="out", sender_kind="bot", text="Which city?",
+                      status="sent", choices=[{"id": "msk", "label": "Moscow"},
+                                              {"id": "spb", "label": "St Petersburg"}]))
+        s.commit()
+
+
+def _choice(message_id):
+    with db.session() as s:
+        return s.get(Message, message_id).choice_id
+
+
+def test_a_typed_answer_to_the_last_buttons_is_their_choice_in_any_channel(data_dir):
+    """Known sender, a new sender joined by phone (the dialog existed) and a batch: the
+    buttons of the last message we sent are read with the sender and a typed label or
+    number is that button's choice; anything else is none."""
+    tg, wa = _channel(), _channel("whatsapp", "wa")
+    first = inbox.receive(tg.id, "telegram", _msg(ext="1", user="42", phone="+79991234567"))
+    _buttons_sent(first.dialog_id, first.contact_id, tg.id)
+    typed = inbox.receive(tg.id, "telegram", _msg(ext="2", user="42", text=" moscow! "))
+    other_channel = inbox.receive(wa.id, "whatsapp", _msg(ext="w1", user="79991234567", text="2",
+                                                          phone="89991234567"))
+    assert other_channel.new_identity and other_channel.dialog_id == first.dialog_id
+    batch = inbox.receive_many(tg.id, "telegram", [_msg(ext="3", user="42", text="St Petersburg"),
+                                                   _msg(ext="4", user="42", text="Kazan"),
+                                                   _msg(ext="5", user="77", text="1")])
+    assert [_choice(r.message_id) for r in (typed, other_channel, *batch)] == ["msk", "spb", "spb", "", ""]

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from messenger_app import db
 from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel
-from messenger_app.services import (auth, client_import, crm, inbox, merge, notes, outbox,
+from messenger_app.services import (auth, client_import, crm, inbound_batch, inbox, merge, notes, outbox,
                                     rollups, stats)
 
 # the module, not the re-exported card() function of the same name
@@ -42,7 +42,7 @@ class Clock:
 @pytest.fixture
 def clock(data_dir, monkeypatch):
     c = Clock(T0)
-    for mod in (inbox, outbox, crm, crm_card, notes, merge, client_import):
+    for mod in (inbound_batch, outbox, crm, crm_card, notes, merge, client_import):
         monkeypatch.setattr(mod, "utcnow", c, raising=False)
     return c
 
@@ -358,7 +358,7 @@ def test_postgres_write_path_rebuild_and_report_agree(postgres, monkeypatch):
     """The same on PostgreSQL: upserts, the SQL rebuild (date_trunc) and the local days."""
     db.migrate()
     c = Clock(T0)
-    for mod in (inbox, outbox, crm, notes, merge):
+    for mod in (inbound_batch, outbox, crm, notes, merge):
         monkeypatch.setattr(mod, "utcnow", c, raising=False)
     tg = _ch("telegram")
     olga, _ = _ops()

@@ -125,13 +125,13 @@ def test_a_dst_change_in_the_kept_zone(data_dir, clock, monkeypatch):
 
 def test_postgres_day_tables_equal_the_hours_and_a_rebuild(postgres, monkeypatch):
     """The same on PostgreSQL: the write path's upserts, the SQL build and the day report."""
-    from tests.unit.test_stats import Clock, T0, crm, inbox
+    from tests.unit.test_stats import Clock, T0, crm, inbound_batch
 
     monkeypatch.setenv("REPORT_TZ", ZONE)
     db.migrate()
     stats.rebuild()
     c = Clock(T0)
-    for mod in (inbox, outbox, crm, notes, merge):
+    for mod in (inbound_batch, outbox, crm, notes, merge):
         monkeypatch.setattr(mod, "utcnow", c, raising=False)
     tg, sms = _ch("telegram"), _ch("sms")
     olga, ivan = _ops()

@@ -91,7 +91,7 @@ class Simulation:
     def answer(self, text: str | None = None, choice_id: str | None = None) -> list[SimOutput]:
         if not choice_id and text:
             node = self.engine.node(self.state.step) or {}
-            from messenger_app.services.inbox import match_choice
+            from messenger_app.services.inbound_batch import match_choice
             choice_id = match_choice(text, (node.get("data") or {}).get("buttons") or [])
         return self._play("answer", text or "", choice_id or "")
 

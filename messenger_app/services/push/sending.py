@@ -35,7 +35,7 @@ def _shorten(text: str, limit: int = BODY_CHARS) -> str:
 def build_payload(dialog_id: int, message_id: int | None) -> dict | None:
     """What the service worker shows: {title, body, tag, url, dialog_id, message_id}."""
     from messenger_app.services.dialogs import contact_name
-    from messenger_app.services.inbox import preview_of
+    from messenger_app.services.inbound_batch import preview_of
 
     with db.session() as s:
         dialog = s.get(Dialog, dialog_id)

@@ -1,7 +1,7 @@
 """Statistics (X9) and billed subscribers (B3), read from the hourly rollups.
 
 Write path (each hook runs inside the transaction of the write it counts):
-- inbox._store        -> received(conn, message_ids)     before the contacts' first_message_at is set
+- inbox._store        -> received(conn, messages, unbilled) the rows it wrote, before first_message_at is set
 - inbox._new_identity -> contact_created(conn, contact_id)
 - crm.create_contact / client_import -> contact_created(...) / contacts_created(conn, at, n)
 - outbox.queue        -> queued(conn, message_id)        also times a human reply

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select
+from sqlalchemy import and_, func, insert, or_, select
 
 from messenger_app.models import Contact, Handover, Message
 from messenger_app.services import rollups as R
 from messenger_app.services.stats.times import bin_of
 
 _M, _C, _H = Message.__table__, Contact.__table__, Handover.__table__
-# built once: on the inbound path building a statement cost more CPU than running it
-_RECEIVED = select(_M.c.dialog_id, _M.c.contact_id, _M.c.channel_id, _M.c.created_at).where(
-    _M.c.id.in_(bindparam("ids", expanding=True)))
-_UNBILLED = select(_C.c.id).where(_C.c.id.in_(bindparam("ids", expanding=True)),
-                                  _C.c.first_message_at.is_(None))
 
 
 def _is_human(sender_kind: str, origin_kind: str | None) -> bool:
@@ -27,21 +22,18 @@ def _out_key(sender_kind: str, origin_kind: str | None) -> str:
     return origin_kind or sender_kind or "operator"
 
 
-def received(conn, message_ids: list[int]) -> None:
-    """inbox: new inbound messages (call before the clients' first_message_at is set)."""
-    if not message_ids:
-        return
-    rows = conn.execute(_RECEIVED, {"ids": list(message_ids)}).all()
+def received(conn, messages: list[tuple[int, int, int, datetime]],
+             unbilled: dict[int, datetime]) -> None:
+    """inbox: new inbound messages, as (dialog id, contact id, channel id, created_at) — the
+    caller wrote them and passes them rather than have them read back; `unbilled`: the
+    clients among them whose first message this is (first_message_at not set yet), with
+    that message's time."""
     cells = R.counter()
-    firsts: dict[int, datetime] = {}
-    for r in rows:
-        cells[R.cell(R.MSG_IN, r.created_at, r.channel_id)] += 1
-        cells[R.cell(R.DIALOG_ACTIVE, r.created_at, r.channel_id, 0, r.dialog_id)] += 1
-        if r.contact_id not in firsts or r.created_at < firsts[r.contact_id]:
-            firsts[r.contact_id] = r.created_at
-    unbilled = conn.execute(_UNBILLED, {"ids": list(firsts)}).scalars()
-    for cid in unbilled:
-        cells[R.cell(R.BILLED_NEW, firsts[cid])] += 1
+    for dialog_id, _contact_id, channel_id, at in messages:
+        cells[R.cell(R.MSG_IN, at, channel_id)] += 1
+        cells[R.cell(R.DIALOG_ACTIVE, at, channel_id, 0, dialog_id)] += 1
+    for at in unbilled.values():
+        cells[R.cell(R.BILLED_NEW, at)] += 1
     R.add(conn, cells)
 
 
