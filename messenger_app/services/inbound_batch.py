@@ -24,6 +24,7 @@ from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import bot_jobs, events, jobs, stats
 from messenger_app.services.event_types import DialogChanged, JobsQueued
+from messenger_app.services.sql_lists import OneOrMany
 
 PREVIEW_CHARS = 140
 
@@ -98,19 +99,20 @@ _FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_mess
                                    ).values(first_message_at=bindparam("b_now"))
 _REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
     last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
-_KNOWN = sa_select(_M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
-    _M.c.channel_id == bindparam("ch"), _M.c.external_id.in_(bindparam("ext", expanding=True)))
+_KNOWN = OneOrMany(lambda member: sa_select(
+    _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
+    _M.c.channel_id == bindparam("ch"), member(_M.c.external_id, "ext")))
 _LAST_CHOICES = sa_select(_M.c.choices).where(_M.c.dialog_id == bindparam("d"), _M.c.direction == OUT
                                               ).order_by(_M.c.id.desc()).limit(1)
 # The batch's known senders with, in the same statement, what the path needs of each: the
 # client's dialog, whether the client was ever billed (first_message_at) and the buttons of
 # the last message we sent there (a typed answer to them is the button's choice).
-_IDENTS = sa_select(
+_IDENTS = OneOrMany(lambda member: sa_select(
     _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _D.c.id.label("dialog_id"),
     sa_select(_M.c.choices).where(_M.c.dialog_id == _D.c.id, _M.c.direction == OUT)
     .order_by(_M.c.id.desc()).limit(1).correlate(_D).scalar_subquery().label("choices"),
 ).select_from(_I.join(_C, _C.c.id == _I.c.contact_id).outerjoin(_D, _D.c.contact_id == _C.c.id)).where(
-    _I.c.channel_id == bindparam("ch"), _I.c.external_id.in_(bindparam("ext", expanding=True)))
+    _I.c.channel_id == bindparam("ch"), member(_I.c.external_id, "ext")))
 _INSERT_MESSAGES = _M.insert().returning(_M.c.id, sort_by_parameter_order=True)
 
 
@@ -136,11 +138,10 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     out: list[Received | None] = []
     with db.session() as s:
         conn = s.connection()
-        known = {r.external_id: r for r in conn.execute(
-            _KNOWN, {"ch": channel_id, "ext": ext_ids})}
+        known = {r.external_id: r for r in _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids})}
         senders = {r.external_id: _Sender(r.id, r.contact_id, r.dialog_id, r.first_message_at is not None,
                                           r.choices)
-                   for r in conn.execute(_IDENTS, {"ch": channel_id, "ext": who})} if len(known) < len(
+                   for r in _IDENTS.execute(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
             messages) else {}
         rows: list[dict] = []  # the new messages, in batch order
         new: list[tuple[int, InboundMessage, _Sender, bool]] = []  # (slot in out, msg, sender, new?)

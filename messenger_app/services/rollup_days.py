@@ -33,6 +33,7 @@ from sqlalchemy import and_, bindparam, case, cast, delete, func, insert, litera
 from sqlalchemy.dialects import postgresql, sqlite
 
 from messenger_app.models import DialogDay, Rollup, RollupDay, StatsZone
+from messenger_app.services.sql_lists import OneOrMany
 
 _T, _RD, _DD, _Z = Rollup.__table__, RollupDay.__table__, DialogDay.__table__, StatsZone.__table__
 DIALOG_ACTIVE = "dialog_active"  # the hourly metric the day tables keep differently
@@ -40,8 +41,9 @@ ACTIVE, OPERATOR_DIALOG = "active_dialogs", "operator_dialog"
 
 
 _ZONE = select(_Z.c.zone).limit(1)
-_DAY_COUNTS = select(_DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n).where(
-    _DD.c.day.in_(bindparam("days", expanding=True)), _DD.c.dialog_id.in_(bindparam("dialogs", expanding=True)))
+_DAY_COUNTS = OneOrMany(lambda member: select(
+    _DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n).where(
+    member(_DD.c.day, "days"), member(_DD.c.dialog_id, "dialogs")))
 _UPSERTS: dict[tuple, object] = {}  # (dialect, table) -> its statement, built once
 
 
@@ -108,7 +110,7 @@ def _presence(conn, pres: dict[tuple, int], days: dict[tuple, int]) -> None:
     that become (or stop being) active at a level that day into active_dialogs ±1."""
     pairs = {(d, dlg) for d, dlg, _, _ in pres}
     before: dict[tuple, dict[tuple, int]] = defaultdict(dict)
-    found = conn.execute(_DAY_COUNTS, {"days": sorted({d for d, _ in pairs}),
+    found = _DAY_COUNTS.execute(conn, {"days": sorted({d for d, _ in pairs}),
                                        "dialogs": sorted({g for _, g in pairs})})
     for d, dlg, ch, op, n in found:
         if isinstance(d, str):

@@ -4,7 +4,6 @@ of new unread messages."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from messenger_app.states import inbox_live, view
@@ -83,8 +82,8 @@ class LiveFollow:
         old = next((i for i, r in enumerate(rows) if r.id == key), None)
         if fresh is None:
             new = None
-        elif isinstance(fresh, DialogItem):  # already as the view shows it (inbox_live.read)
-            new = dataclasses.replace(fresh)  # the digest's copy is shared by every tab: not this one
+        elif isinstance(fresh, DialogItem):  # already as the view shows it (inbox_live.read):
+            new = fresh  # frozen, so every tab shares it and what it sends is made once
         else:
             new = view.dialog_row(fresh, self.tz)
         if old is not None and new is not None and rows[old] == new:

@@ -6,7 +6,9 @@ channel in the settings, one message of the website widget."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+from reflex_base.utils.serializers import serializer
 
 
 @dataclass
@@ -45,9 +47,10 @@ class MessageItem:
     new_day: bool = False  # the first message of its day within its block (a separator)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DialogItem:
-    """One row of the dialog list (L1) as it renders (states.view.dialog_row)."""
+    """One row of the dialog list (L1) as it renders (states.view.dialog_row). Frozen: a
+    changed row is a new row (dataclasses.replace), so what it sends can be kept with it."""
 
     id: str
     name: str
@@ -62,6 +65,24 @@ class DialogItem:
     tag1: str = ""
     tag2: str = ""
     blacklisted: bool = False
+
+    def __getstate__(self) -> dict:  # a pickled state (disk, Redis) keeps the fields alone
+        return {k: v for k, v in self.__dict__.items() if k != "_wire"}
+
+
+_DIALOG_FIELDS = tuple(f.name for f in fields(DialogItem))
+
+
+@serializer
+def _dialog_item_wire(row: DialogItem):
+    """What a row sends, made once per row: a live update resends the whole list to every
+    tab, and all rows but the changed one are the objects the tab already had, so each tab
+    builds one row's fields instead of fifty (no return type: the Var stays a DialogItem)."""
+    wire = row.__dict__.get("_wire")
+    if wire is None:
+        wire = {name: getattr(row, name) for name in _DIALOG_FIELDS}
+        object.__setattr__(row, "_wire", wire)
+    return wire
 
 
 @dataclass
