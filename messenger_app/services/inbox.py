@@ -91,13 +91,17 @@ def dialog_for(s: Session, contact_id: int) -> Dialog:
 
 def set_identity_profile(identity_id: int, display_name: str = "", avatar: str = "") -> None:
     """Store what the channel's profile call returned. The contact's avatar is the first
-    channel's that has one (L1); names typed in the CRM are never overwritten (R6)."""
+    channel's that has one (L1); names typed in the CRM are never overwritten (R6). A
+    profile that changes nothing (a channel without profiles, the same name again) writes
+    nothing and tells no tab: every open tab would redo its list for it."""
+    display_name = display_name[:300]
     with db.session() as s:
         identity = s.get(ChannelIdentity, identity_id)
-        if identity is None:
+        if identity is None or ((not display_name or display_name == identity.display_name)
+                                and (not avatar or avatar == identity.avatar)):
             return
         if display_name:
-            identity.display_name = display_name[:300]
+            identity.display_name = display_name
         if avatar:
             identity.avatar = avatar
             contact = s.get(Contact, identity.contact_id)

@@ -12,13 +12,14 @@ over all tabs and messages, how long the webhook itself took to answer, the back
 process group from /proc) and its RSS, and the floor measured in the same run: a bare
 HTTP round trip from a tab to the same backend (fetch('/ping')). The tabs are not polled:
 each one's wait is a promise its observer resolves (polling 20 tabs every 20 ms took CPU the
-renderers needed). Also printed: the CPU of the browser's processes per message.
+renderers needed). Also printed: the CPU of the browser's processes per message, and the
+backend's CPU per second with the tabs open and nothing arriving (measured for IDLE_SECONDS
+before the messages): "net" is the per-message CPU less that upkeep over the run's time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -68,6 +69,7 @@ def proc_group_cpu(pgid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+IDLE_SECONDS = 8.0
 WAIT = """([marker, ms]) => window.__seen[marker] ?? new Promise((resolve) => {
   (window.__waiting[marker] = window.__waiting[marker] || []).push(resolve);
   setTimeout(() => resolve(null), ms);
@@ -129,7 +131,15 @@ def run_tabs(pw, app, hook: str, n_tabs: int, n_msgs: int, run_id: int,
                  "--rate", "200", "--format", "raw", "-o", f"{profile}-{n_tabs}tabs.txt"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(2)
+        # the backend's CPU with the tabs open and nothing arriving (the server's and the
+        # listeners' own upkeep), so the per-message figure can be given net of it
+        idle0, _ = proc_group_cpu(app.proc.pid)
+        w0 = time.monotonic()
+        time.sleep(IDLE_SECONDS)
+        idle1, _ = proc_group_cpu(app.proc.pid)
+        idle_rate = (idle1 - idle0) / (time.monotonic() - w0)
         cpu0, _ = proc_group_cpu(app.proc.pid)
+        run0 = time.monotonic()
         browser_cpu0 = descendants_cpu(os.getpid())
         lat, missing, posts = [], 0, []
         for i in range(n_msgs):
@@ -148,6 +158,7 @@ def run_tabs(pw, app, hook: str, n_tabs: int, n_msgs: int, run_id: int,
                     lat.append(seen - t0)
             time.sleep(0.3)  # messages apart, as from different people
         cpu1, rss = proc_group_cpu(app.proc.pid)
+        run_s = time.monotonic() - run0
         browser_cpu1 = descendants_cpu(os.getpid())
         if spy is not None:
             spy.send_signal(2)
@@ -157,6 +168,8 @@ def run_tabs(pw, app, hook: str, n_tabs: int, n_msgs: int, run_id: int,
         browser.close()
     return {"tabs": n_tabs, "p50": pct(lat, 50), "p95": pct(lat, 95), "max": max(lat),
             "missing": missing, "cpu_ms": (cpu1 - cpu0) / n_msgs * 1000, "rss": rss,
+            "idle_ms_s": idle_rate * 1000,
+            "net_ms": max(0.0, cpu1 - cpu0 - idle_rate * run_s) / n_msgs * 1000,
             "browser_ms": (browser_cpu1 - browser_cpu0) / n_msgs * 1000,
             "floor_p50": statistics.median(floor), "post_p50": statistics.median(posts)}
 
@@ -180,17 +193,20 @@ def main() -> None:
                 r = rows[-1]
                 print(f"{n:3} tabs: p50 {r['p50']:6.0f} ms  p95 {r['p95']:6.0f} ms  "
                       f"max {r['max']:6.0f} ms  missing {r['missing']}  "
-                      f"backend CPU {r['cpu_ms']:6.1f} ms/msg  browser CPU {r['browser_ms']:6.0f} ms/msg  RSS {r['rss'] / 2**20:.0f} MiB  "
+                      f"backend CPU {r['cpu_ms']:6.1f} ms/msg (net of idle {r['net_ms']:.1f}; idle "
+                      f"{r['idle_ms_s']:.0f} ms/s)  browser CPU {r['browser_ms']:6.0f} ms/msg  RSS {r['rss'] / 2**20:.0f} MiB  "
                       f"(webhook answered p50 {r['post_p50']:.0f} ms; floor: HTTP round trip "
                       f"p50 {r['floor_p50']:.1f} ms)", flush=True)
     load_after = os.getloadavg()
     print(f"\n{args.messages} messages per run; load average before {load_before[0]:.2f} "
           f"after {load_after[0]:.2f} ({os.cpu_count()} cores)")
     print(f"{'tabs':>4} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'x floor (p50)':>14} "
-          f"{'CPU ms/msg':>11} {'browser ms':>11} {'RSS MiB':>8} {'POST p50':>9}")
+          f"{'CPU ms/msg':>11} {'net ms/msg':>11} {'idle ms/s':>10} {'browser ms':>11} {'RSS MiB':>8} "
+          f"{'POST p50':>9}")
     for r in rows:
         print(f"{r['tabs']:4} {r['p50']:7.0f} {r['p95']:7.0f} {r['max']:7.0f} "
-              f"{r['p50'] / r['floor_p50']:14.1f} {r['cpu_ms']:11.1f} {r['browser_ms']:11.0f} "
+              f"{r['p50'] / r['floor_p50']:14.1f} {r['cpu_ms']:11.1f} {r['net_ms']:11.1f} "
+              f"{r['idle_ms_s']:10.0f} {r['browser_ms']:11.0f} "
               f"{r['rss'] / 2**20:8.0f} "
               f"{r['post_p50']:9.0f}")
 

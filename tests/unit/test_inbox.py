@@ -109,6 +109,22 @@ def test_profile_never_overwrites_crm_names(data_dir):
     assert dialog_list.row(got.dialog_id).name.startswith("Typed by operator")
 
 
+def test_a_profile_that_changes_nothing_tells_no_tab(data_dir, monkeypatch):
+    ch = _channel()
+    got = inbox.receive(ch.id, ch.kind, _msg())  # display name "Anna Ivanova"
+    heard = []
+    monkeypatch.setattr(events, "deliver", lambda ev: heard.append(ev))
+    inbox.set_identity_profile(got.identity_id)  # a channel without profiles (SMS)
+    inbox.set_identity_profile(got.identity_id, display_name="Anna Ivanova")  # the same again
+    assert heard == []
+    inbox.set_identity_profile(got.identity_id, display_name="Anna I.", avatar="/files/avatars/a.jpg")
+    inbox.set_identity_profile(got.identity_id, avatar="/files/avatars/a.jpg")
+    assert [(e["kind"], e["reason"]) for e in heard] == [("dialog", "profile")]
+    with db.session() as s:
+        ident = s.get(ChannelIdentity, got.identity_id)
+        assert (ident.display_name, ident.avatar) == ("Anna I.", "/files/avatars/a.jpg")
+
+
 def test_mark_read_clears_counter_and_publishes(data_dir):
     import asyncio
 
