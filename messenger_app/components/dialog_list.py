@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import tid
+from messenger_app.components.common import plain_avatar, tid
 from messenger_app.components.filter_builder import filter_dialog
 from messenger_app.components.folders import folders_section
 from messenger_app.components.new_dialog import new_dialog_dialog
@@ -91,25 +91,6 @@ def _text(*children, size: str, cls: str = "", gray: bool = True, **attrs) -> rx
                    custom_attrs={**({"data-accent-color": "gray"} if gray else {}), **attrs})
 
 
-def _avatar(row) -> rx.Component:
-    """What rx.avatar(size="3", radius="full") shows, as plain elements: the initials, and
-    the picture over them when there is one (a picture that fails to load shows nothing, so
-    the initials under it stay visible). Radix's Avatar rendered each row twice on mount
-    (an empty fallback, then the initials once its image status settled)."""
-    initials = row["initials"]
-    return rx.el.span(
-        rx.el.span(initials, class_name=rx.cond(
-            initials.length() == 1, "rt-AvatarFallback rt-one-letter",
-            rx.cond(initials.length() == 2, "rt-AvatarFallback rt-two-letters",
-                    "rt-AvatarFallback"))),
-        rx.cond(row["avatar"] != "",
-                rx.el.img(src=row["avatar"], alt="", class_name="rt-AvatarImage msg-drow-img")),
-        class_name="rt-reset rt-AvatarRoot rt-r-size-3 rt-variant-soft msg-drow-avatar",
-        # the test id is on the avatar itself (an <img> inside only when there is a picture)
-        custom_attrs={"data-radius": "full", "aria-hidden": "true", **tid("dialog-row-avatar")},
-    )
-
-
 def _dialog_row(row, active, tab_stop) -> rx.Component:
     """One dialog: a listbox option whose content is its one accessible name — client,
     channel, last message (yours or theirs), tags, time, "N unread", blacklisted.
@@ -117,7 +98,8 @@ def _dialog_row(row, active, tab_stop) -> rx.Component:
     the text, badges and avatar): no style props, which emotion serialises on every render,
     and no Radix/lucide components in the fifty rows of a first load (issue 11)."""
     return rx.el.div(
-        _avatar(row),
+        # the test id is on the avatar itself (an <img> inside only when there is a picture)
+        plain_avatar(row["initials"], row["avatar"], **tid("dialog-row-avatar")),
         rx.el.div(
             rx.el.div(
                 rx.el.img(src="/channels/" + row["channel"] + ".svg", alt=row["channel"],
