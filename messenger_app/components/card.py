@@ -10,7 +10,7 @@ import reflex as rx
 
 from messenger_app.components.merge import merge_block
 
-from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.common import channel_icon, plain_avatar, tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
 from messenger_app.states.inbox_views import DialogListState as L
@@ -201,7 +201,7 @@ def blacklist_block() -> rx.Component:
 
 def waiting_item(r) -> rx.Component:
     return rx.hstack(
-        rx.avatar(src=r.avatar, fallback=r.initials, size="2", radius="full"),
+        plain_avatar(r.initials, r.avatar, size="2"),
         rx.vstack(rx.text(r.name, size="2", weight="medium", class_name="msg-ellipsis", width="100%"),
                   rx.text(r.preview, size="1", color_scheme="gray", class_name="msg-ellipsis",
                           width="100%"),

@@ -19,6 +19,23 @@ def channel_icon(kind, size: str = "16px", testid: str = "") -> rx.Component:
                     data_channel=kind)
 
 
+def plain_avatar(initials, src, size: str = "3", **attrs) -> rx.Component:
+    """What rx.avatar(size=..., radius="full") shows, as plain elements with Radix's own
+    static classes: the initials, and the picture over them when there is one (a picture that
+    fails to load shows nothing, so the initials under it stay visible). Radix's Avatar
+    rendered twice on mount (an empty fallback, then the initials once its image status
+    settled); lists of them are on the inbox's first load (issue 11)."""
+    return rx.el.span(
+        rx.el.span(initials, class_name=rx.cond(
+            initials.length() == 1, "rt-AvatarFallback rt-one-letter",
+            rx.cond(initials.length() == 2, "rt-AvatarFallback rt-two-letters",
+                    "rt-AvatarFallback"))),
+        rx.cond(src != "", rx.el.img(src=src, alt="", class_name="rt-AvatarImage msg-avatar-img")),
+        class_name=f"rt-reset rt-AvatarRoot rt-r-size-{size} rt-variant-soft msg-avatar",
+        custom_attrs={"data-radius": "full", "aria-hidden": "true", **attrs},
+    )
+
+
 def logo(size: str = "28px") -> rx.Component:
     return rx.center(rx.icon("messages-square", size=16, color="white"), width=size, height=size,
                      border_radius="8px", background="var(--accent-9)", flex_shrink="0")

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.common import plain_avatar, tid
 from messenger_app.components.filter_builder import filter_dialog
 from messenger_app.components.folders import folders_section
 from messenger_app.components.new_dialog import new_dialog_dialog
@@ -34,21 +34,21 @@ LOAD_MORE_JS = """(function () {
 })()"""
 
 
+def _badge(text, color: str, testid: str) -> rx.Component:
+    """A soft Radix badge as a plain <span> with Radix's own static classes (no component)."""
+    return rx.el.span(text, class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-soft msg-tag",
+                      custom_attrs={"data-accent-color": color, "data-testid": testid,
+                                    "title": text})
+
+
 def row_tags(row) -> rx.Component:
     """Tag 1 / Tag 2 (R7) on the row (L1)."""
     return rx.cond(
         (row["tag1"] != "") | (row["tag2"] != ""),
-        rx.hstack(
-            rx.cond(row["tag1"] != "",
-                    rx.badge(row["tag1"], size="1", variant="soft", color_scheme="gray",
-                             class_name="msg-tag", custom_attrs={"data-testid": "dialog-row-tag1",
-                                                                 "title": row["tag1"]})),
-            rx.cond(row["tag2"] != "",
-                    rx.badge(row["tag2"], size="1", variant="soft", color_scheme="indigo",
-                             class_name="msg-tag", custom_attrs={"data-testid": "dialog-row-tag2",
-                                                                 "title": row["tag2"]})),
-            spacing="1", width="100%", min_width="0", overflow="hidden",
-            custom_attrs=tid("dialog-row-tags"),
+        rx.el.div(
+            rx.cond(row["tag1"] != "", _badge(row["tag1"], "gray", "dialog-row-tag1")),
+            rx.cond(row["tag2"] != "", _badge(row["tag2"], "indigo", "dialog-row-tag2")),
+            class_name="msg-drow-tags", custom_attrs=tid("dialog-row-tags"),
         ),
     )
 
@@ -84,57 +84,67 @@ def dialog_row_item(id: rx.Var[str], name: rx.Var[str], avatar: rx.Var[str],
     return _dialog_row(row, active == "true", tab_stop)
 
 
+def _text(*children, size: str, cls: str = "", gray: bool = True, **attrs) -> rx.Component:
+    """What rx.text(size=..., color_scheme="gray") renders — a <p> with Radix's static text
+    classes — without the Text component and its per-render prop extraction."""
+    return rx.el.p(*children, class_name=f"rt-Text rt-r-size-{size} {cls}".strip(),
+                   custom_attrs={**({"data-accent-color": "gray"} if gray else {}), **attrs})
+
+
 def _dialog_row(row, active, tab_stop) -> rx.Component:
     """One dialog: a listbox option whose content is its one accessible name — client,
-    channel, last message (yours or theirs), tags, time, "N unread", blacklisted."""
-    return rx.hstack(
-        # the test id sits on a wrapper: Radix passes extra props of an avatar to its <img>,
-        # which only exists once a picture has loaded
-        rx.box(rx.avatar(src=row["avatar"], fallback=row["initials"], size="3", radius="full"),
-               flex_shrink="0", line_height="0", custom_attrs={**tid("dialog-row-avatar"),
-                                                               "aria-hidden": "true"}),
-        rx.vstack(
-            rx.hstack(
-                rx.box(channel_icon(row["channel"], "14px", "dialog-row-channel"), line_height="0",
-                       flex_shrink="0", custom_attrs={"aria-hidden": "true"}),
-                rx.text(row["name"], weight="medium", size="2", class_name="msg-ellipsis",
-                        custom_attrs=tid("dialog-row-name")),
+    channel, last message (yours or theirs), tags, time, "N unread", blacklisted.
+    Plain elements with static classes (assets/app.css `.msg-drow-*`, Radix's own classes for
+    the text, badges and avatar): no style props, which emotion serialises on every render,
+    and no Radix/lucide components in the fifty rows of a first load (issue 11)."""
+    return rx.el.div(
+        # the test id is on the avatar itself (an <img> inside only when there is a picture)
+        plain_avatar(row["initials"], row["avatar"], **tid("dialog-row-avatar")),
+        rx.el.div(
+            rx.el.div(
+                rx.el.img(src="/channels/" + row["channel"] + ".svg", alt=row["channel"],
+                          title=row["channel"], class_name="msg-drow-channel",
+                          custom_attrs={"data-channel": row["channel"], "aria-hidden": "true",
+                                        **tid("dialog-row-channel")}),
+                _text(row["name"], size="2", cls="rt-r-weight-medium msg-ellipsis", gray=False,
+                      **tid("dialog-row-name")),
                 rx.cond(row["channel"] != "unknown", sr(", ", S.t["kind_" + row["channel"]], ",")),
                 rx.cond(row["blacklisted"],
-                        rx.box(rx.icon("ban", size=13), class_name="msg-blacklisted", role="img",
-                               custom_attrs={"data-testid": "dialog-row-blacklisted",
-                                             "title": S.t["blacklisted"],
-                                             "aria-label": S.t["blacklisted"]})),
-                spacing="1", align="center", width="100%", min_width="0",
+                        rx.el.span(class_name="msg-blacklisted", role="img",
+                                   custom_attrs={"data-testid": "dialog-row-blacklisted",
+                                                 "title": S.t["blacklisted"],
+                                                 "aria-label": S.t["blacklisted"]})),
+                class_name="msg-drow-head",
             ),
             rx.cond(row["channel"] == "unknown",
                     # L2: no message yet
-                    rx.text(S.t["no_messages_yet"], size="1", color_scheme="gray",
-                            class_name="msg-ellipsis msg-muted", width="100%"),
+                    _text(S.t["no_messages_yet"], size="1",
+                          cls="msg-ellipsis msg-muted msg-drow-line"),
                     rx.fragment(
                         rx.cond(row["out"], sr(S.t["a11y_outgoing"], " ")),
-                        rx.text(rx.cond(row["out"],
-                                        rx.el.span("↪ ", custom_attrs={"aria-hidden": "true"})),
-                                row["preview"], size="1",
-                                color_scheme="gray", class_name="msg-ellipsis", width="100%",
-                                custom_attrs=tid("dialog-row-preview")))),
+                        _text(rx.cond(row["out"],
+                                      rx.el.span("↪ ", custom_attrs={"aria-hidden": "true"})),
+                              row["preview"], size="1", cls="msg-ellipsis msg-drow-line",
+                              **tid("dialog-row-preview")))),
             row_tags(row),
-            spacing="1", flex="1", min_width="0",
+            class_name="msg-drow-main",
         ),
-        rx.vstack(
+        rx.el.div(
             sr(", "),
-            rx.text(row["time"], size="1", color_scheme="gray", custom_attrs=tid("dialog-row-time")),
+            _text(row["time"], size="1", **tid("dialog-row-time")),
             rx.cond(row["unread"] > 0,
-                    rx.hstack(
+                    rx.el.div(
                         sr(", ", S.t["a11y_unread_prefix"]),
-                        rx.badge(row["unread"], radius="full", variant="solid", size="1",
-                                 custom_attrs=tid("dialog-row-unread")),
+                        rx.el.span(row["unread"],
+                                   class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-solid",
+                                   custom_attrs={"data-radius": "full",
+                                                 **tid("dialog-row-unread")}),
                         sr(S.t["a11y_unread_suffix"]),
-                        spacing="0"),
-                    rx.box(height="18px")),
-            align="end", spacing="1", flex_shrink="0",
+                        class_name="msg-drow-unread"),
+                    rx.el.div(class_name="msg-drow-gap")),
+            class_name="msg-drow-side",
         ),
-        padding="10px 12px", spacing="3", align="center", width="100%", class_name="msg-row",
+        class_name="msg-row msg-drow",
         on_click=S.open_dialog(row["id"]),
         # a listbox option (WCAG 2.1.1, 4.1.2): one tab stop for the list (roving tabindex,
         # arrows move, Enter opens: assets/composer.js), the open dialog is the selected one

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import channel_icon, tid
+from messenger_app.components.common import tid
 from messenger_app.components.composer import composer
 from messenger_app.components.message_detail import detail_modal
 from messenger_app.components.message_search import search_button, search_panel
@@ -100,10 +100,11 @@ def _message(m) -> rx.Component:
     mine = out | note
     return rx.fragment(
         rx.cond(m["new_day"],
-                rx.center(rx.badge(m["day"], variant="surface", color_scheme="gray", radius="full"),
-                          padding="10px 0 4px", custom_attrs=tid("day-separator"))),
-        rx.flex(
-            rx.box(
+                rx.el.div(rx.el.span(m["day"], class_name="rt-reset rt-Badge rt-r-size-1 rt-variant-surface",
+                                     custom_attrs={"data-accent-color": "gray", "data-radius": "full"}),
+                          class_name="msg-day", custom_attrs=tid("day-separator"))),
+        rx.el.div(
+            rx.el.div(
                 rx.cond(note,
                         rx.hstack(rx.icon("lock", size=12), rx.text(S.t["note_label"], size="1"),
                                   spacing="1", align="center", class_name="msg-note-label",
@@ -128,23 +129,34 @@ def _message(m) -> rx.Component:
                                            custom_attrs=tid("message-text-full"))),
                                class_name="msg-long"),
                         rx.cond(m["text"] != "",
-                                rx.text(m["text"], size="2", as_="div",
-                                        custom_attrs=tid("message-text")))),
-                rx.hstack(
-                    rx.cond(~note, channel_icon(m["channel"], "12px", "message-channel")),
-                    rx.text(m["sender"], size="1", custom_attrs=tid("message-sender")),
-                    rx.text("·", size="1"),
-                    rx.text(m["time"], size="1", custom_attrs=tid("message-time")),
+                                rx.el.div(m["text"], class_name="rt-Text rt-r-size-2",
+                                          custom_attrs=tid("message-text")))),
+                # the bottom line as plain elements with static classes (.msg-meta-line):
+                # fifty of them render when a dialog opens (issue 11)
+                rx.el.div(
+                    rx.cond(~note, rx.el.img(src="/channels/" + m["channel"] + ".svg",
+                                             alt=m["channel"], title=m["channel"],
+                                             class_name="msg-meta-channel",
+                                             custom_attrs={"data-channel": m["channel"],
+                                                           **tid("message-channel")})),
+                    rx.el.p(m["sender"], class_name="rt-Text rt-r-size-1",
+                            custom_attrs=tid("message-sender")),
+                    rx.el.p("·", class_name="rt-Text rt-r-size-1"),
+                    rx.el.p(m["time"], class_name="rt-Text rt-r-size-1",
+                            custom_attrs=tid("message-time")),
                     rx.cond(m["status"] != "",
-                            rx.text(m["status_label"], size="1",
-                                    color=rx.cond(m["status"] == "failed", "var(--red-11)", "inherit"),
-                                    title=m["error"], custom_attrs=tid("message-status"),
-                                    data_status=m["status"])),
-                    spacing="1", align="center", padding_top="2px",
-                    justify=rx.cond(mine, "end", "start"), class_name="msg-meta",
+                            rx.el.p(m["status_label"],
+                                    class_name=rx.cond(m["status"] == "failed",
+                                                       "rt-Text rt-r-size-1 msg-status-failed",
+                                                       "rt-Text rt-r-size-1"),
+                                    title=m["error"],
+                                    custom_attrs={**tid("message-status"),
+                                                  "data-status": m["status"]})),
+                    class_name="msg-meta msg-meta-line",
                     on_click=C.open_detail(m["id"]), role="button", tab_index=0,
                     title=S.t["msg_details_open"],
-                    custom_attrs=tid("message-meta"),
+                    custom_attrs={**tid("message-meta"),
+                                  "data-mine": rx.cond(mine, "true", "false")},
                 ),
                 # beside the line, not inside it: no control within a control (4.1.2)
                 rx.cond(m["status"] == "failed",
@@ -155,8 +167,9 @@ def _message(m) -> rx.Component:
                 class_name=rx.cond(note, "msg-bubble msg-bubble-note",
                                    rx.cond(out, "msg-bubble msg-bubble-out", "msg-bubble msg-bubble-in")),
             ),
-            justify=rx.cond(mine, "end", "start"), width="100%", padding="3px 16px",
-            custom_attrs={"data-testid": "message", "data-id": m["id"], "data-dir": m["dir"]},
+            class_name="msg-mrow",
+            custom_attrs={"data-testid": "message", "data-id": m["id"], "data-dir": m["dir"],
+                          "data-mine": rx.cond(mine, "true", "false")},
         ),
     )
 
