@@ -10,6 +10,7 @@ import re
 
 from sqlalchemy.exc import OperationalError
 
+from messenger_app.channels import registry
 from messenger_app.channels.base import TransientError
 from messenger_app.services import attachments, inbox, storage
 
@@ -22,7 +23,7 @@ async def store_inbound(ch, msg) -> inbox.Received:
     durable jobs committed with it (inbox.receive); the job runner picks them up."""
     from messenger_app.services import mailings
 
-    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg)
+    got = await asyncio.to_thread(inbox.receive, ch.id, ch.kind, msg, _profiles(ch.kind))
     if got.created and mailings.is_stop_word(msg.text):  # a reply "STOP" to a mailing
         await asyncio.to_thread(mailings.opt_out, got.contact_id, got.dialog_id, msg.text)
     return got
@@ -37,7 +38,15 @@ async def store_inbound_many(ch, messages: list) -> list:
     return await asyncio.to_thread(_store_many, ch.id, ch.kind, list(messages))
 
 
+def _profiles(kind: str) -> bool:
+    """Whether a new client of this kind gets a profile job (SMS has no profiles: a job per
+    new client that can only find nothing would be a claim, a run and a finish for nothing)."""
+    spec = registry.get(kind)
+    return spec is None or spec.profiles
+
+
 def _store_many(channel_id: int, kind: str, messages: list) -> list:
+    profiles = _profiles(kind)
     out: list = [None] * len(messages)
     good: list[tuple[int, object]] = []
     for i, msg in enumerate(messages):
@@ -48,14 +57,15 @@ def _store_many(channel_id: int, kind: str, messages: list) -> list:
     if not good:
         return out
     try:
-        for (i, _), got in zip(good, inbox.receive_many(channel_id, kind, [m for _, m in good])):
+        stored = inbox.receive_many(channel_id, kind, [m for _, m in good], profiles)
+        for (i, _), got in zip(good, stored):
             out[i] = got
     except OperationalError:
         raise
     except Exception:  # noqa: BLE001 — the database refused one of them (the batch is rolled
         for i, msg in good:  # back): one by one, so only that one is left out
             try:
-                out[i] = inbox.receive(channel_id, kind, msg)
+                out[i] = inbox.receive(channel_id, kind, msg, profiles)
             except OperationalError:
                 raise
             except Exception as e:  # noqa: BLE001

@@ -217,6 +217,7 @@ class ChannelKind:
     custom_base_url: bool = False  # /settings offers "API base URL" (a local server or emulator)
     probe_on_save: bool = False  # adapter.get_me() must work before the channel is saved
     identity_address: str = ""  # what an identity's external_id is: "email" | "phone" | "" (an id)
+    profiles: bool = True  # adapter.profile() can name a client: a new client gets a profile job
     # After saving, adapters with `on_connect(webhook_url)` are called (Viber: set_webhook).
 
     @property

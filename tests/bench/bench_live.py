@@ -128,7 +128,7 @@ def run_tabs(pw, app, hook: str, n_tabs: int, n_msgs: int, run_id: int,
         if profile:  # py-spy on the backend while the messages go out (collapsed stacks)
             spy = subprocess.Popen(
                 ["py-spy", "record", "--pid", str(app.proc.pid), "--subprocesses",
-                 "--rate", "200", "--format", "raw", "-o", f"{profile}-{n_tabs}tabs.txt"],
+                 "--rate", "200", "--gil", "--format", "raw", "-o", f"{profile}-{n_tabs}tabs.txt"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(2)
         # the backend's CPU with the tabs open and nothing arriving (the server's and the
@@ -179,7 +179,8 @@ def main() -> None:
     ap.add_argument("--tabs", default="1,5,10,20")
     ap.add_argument("--messages", type=int, default=20)
     ap.add_argument("--profile", default="",
-                    help="path prefix: py-spy (requirements-dev) samples the backend per run")
+                    help="path prefix: py-spy (requirements-dev) samples the backend per run "
+                         "(the thread holding the GIL: where the Python CPU goes)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 

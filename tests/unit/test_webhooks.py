@@ -153,6 +153,7 @@ def test_sms_webhook_secret_and_form_body(client, data_dir):
     assert count(Message) == 1
     row = dialog_list.list_page()[0]
     assert row.channel_kind == "sms" and dialogs.card(row.id).phone == "+79991112233"
+    assert jobs.pending() == []  # SMS has no profiles: a new client there gets no profile job
 
 
 def test_one_client_across_whatsapp_and_sms(client, wa):

@@ -20,7 +20,7 @@ def _validate(token: str, config: dict) -> dict:
 
 KIND = ChannelKind(
     "sms", "SMS gateway", _build, webhook=True, validate=_validate,
-    identity_address="phone",
+    identity_address="phone", profiles=False,  # SMS knows a client's number, nothing else
     fields=(SettingField("send_url", "Send URL", required=True),
             SettingField("method", "Method (GET/POST)"), SettingField("body_format", "Body (form/json)"),
             SettingField("sender", "Sender id"), SettingField("auth_header", "Auth header name"),
