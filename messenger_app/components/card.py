@@ -14,6 +14,7 @@ from messenger_app.components.common import channel_icon, plain_avatar, tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
 from messenger_app.states.inbox_views import DialogListState as L
+from messenger_app.states.open_dialog import OpenDialogState as O
 from messenger_app.components.card_crm import folders_block, tags_block, variables_block
 from messenger_app.components.card_fields import (ACCENT_EDIT, error_line, field, pencil,
                                                  save_cancel, section, text_editor, _key)
@@ -22,10 +23,10 @@ from messenger_app.components.card_fields import (ACCENT_EDIT, error_line, field
 def name_block() -> rx.Component:
     editor = rx.form(
         rx.vstack(
-            rx.input(name="first_name", default_value=S.crm.first_name, auto_focus=True,
+            rx.input(name="first_name", default_value=O.crm.first_name, auto_focus=True,
                      placeholder=S.t["first_name"], size="2", width="100%", auto_complete="off",
                      custom_attrs=tid("card-name-first")),
-            rx.input(name="last_name", default_value=S.crm.last_name,
+            rx.input(name="last_name", default_value=O.crm.last_name,
                      placeholder=S.t["last_name"], size="2", width="100%", auto_complete="off",
                      custom_attrs=tid("card-name-last")),
             rx.hstack(rx.spacer(), save_cancel(), width="100%"),
@@ -34,7 +35,7 @@ def name_block() -> rx.Component:
         on_submit=C.save_name, reset_on_submit=False, width="100%",
     )
     shown = rx.hstack(
-        rx.heading(S.card.name, size="4", text_align="center", as_="h2",
+        rx.heading(O.card.name, size="4", text_align="center", as_="h2",
                    style={"wordBreak": "break-word"}),
         rx.icon("pencil", size=13, color="var(--gray-9)", flex_shrink="0"),
         on_click=C.edit("name"), cursor="pointer", padding="2px 8px", border_radius="8px",
@@ -50,13 +51,13 @@ def name_block() -> rx.Component:
 
 def header() -> rx.Component:
     return rx.vstack(
-        rx.avatar(src=S.card.avatar, fallback=S.card.initials, size="5", radius="full"),
+        rx.avatar(src=O.card.avatar, fallback=O.card.initials, size="5", radius="full"),
         name_block(),
         rx.hstack(
-            rx.cond(S.crm.blacklisted,
+            rx.cond(O.crm.blacklisted,
                     rx.badge(rx.icon("ban", size=12), S.t["blacklisted"], color_scheme="red",
                              variant="soft", custom_attrs=tid("card-blacklisted-badge"))),
-            rx.cond(S.crm.bot_paused,
+            rx.cond(O.crm.bot_paused,
                     rx.badge(rx.icon("headset", size=12), S.t["with_operator"], color_scheme="amber",
                              variant="soft")),
             spacing="2", justify="center", wrap="wrap",
@@ -69,11 +70,11 @@ def header() -> rx.Component:
 def phone_block() -> rx.Component:
     shown = rx.hstack(
         rx.cond(
-            S.crm.phone != "",
-            rx.link(rx.hstack(rx.icon("phone", size=14), S.card.phone_display, align="center",
+            O.crm.phone != "",
+            rx.link(rx.hstack(rx.icon("phone", size=14), O.card.phone_display, align="center",
                               spacing="1"),
-                    href=S.crm.call_url, size="2",
-                    target=rx.cond(S.crm.call_external, "_blank", "_self"),
+                    href=O.crm.call_url, size="2",
+                    target=rx.cond(O.crm.call_external, "_blank", "_self"),
                     rel="noopener noreferrer", title=S.t["call"],
                     custom_attrs=tid("card-phone-link")),
             rx.text(S.t["no_phone"], size="2", color_scheme="gray"),
@@ -84,7 +85,7 @@ def phone_block() -> rx.Component:
     return rx.vstack(
         rx.text(S.t["phone"], size="1", color_scheme="gray"),
         rx.cond(C.editing == _key("phone"),
-                text_editor("phone", S.crm.phone, C.save_phone, input_type="tel",
+                text_editor("phone", O.crm.phone, C.save_phone, input_type="tel",
                             input_mode="tel", placeholder="+7 999 123-45-67"),
                 shown),
         error_line("phone"),
@@ -95,8 +96,8 @@ def phone_block() -> rx.Component:
 def channels_block() -> rx.Component:
     return rx.vstack(
         rx.text(S.t["channels"], size="1", color_scheme="gray"),
-        rx.cond(S.card_channels.length() > 0,
-                rx.foreach(S.card_channels, lambda ch: rx.hstack(
+        rx.cond(O.card_channels.length() > 0,
+                rx.foreach(O.card_channels, lambda ch: rx.hstack(
                     channel_icon(ch.kind, "16px"),
                     rx.vstack(
                         rx.text(rx.cond(ch.who != "", ch.who, ch.address), size="2",
@@ -117,7 +118,7 @@ def channels_block() -> rx.Component:
 
 # -- R5 --------------------------------------------------------------------------------------
 def bot_block() -> rx.Component:
-    paused = S.crm.bot_paused
+    paused = O.crm.bot_paused
     return section(
         "automation",
         rx.hstack(
@@ -142,7 +143,7 @@ def bot_block() -> rx.Component:
 
 def scenario_line() -> rx.Component:
     """B1: the scenario running for this client and its step; start one, or stop it."""
-    crm_ = S.crm
+    crm_ = O.crm
     status = rx.match(crm_.bot_status, ("paused", S.t["card_bot_status_paused"]),
                       ("waiting_operator", S.t["card_bot_status_waiting_operator"]),
                       S.t["card_bot_status_running"])
@@ -185,7 +186,7 @@ def scenario_line() -> rx.Component:
 
 # -- R4 --------------------------------------------------------------------------------------
 def blacklist_block() -> rx.Component:
-    on = S.crm.blacklisted
+    on = O.crm.blacklisted
     return section(
         "blacklist",
         rx.button(rx.cond(on, rx.icon("undo-2", size=14), rx.icon("ban", size=14)),
@@ -244,7 +245,7 @@ def card_panel() -> rx.Component:
     # it grow past the panel width of app.css and squeeze the dialog
     return rx.box(rx.box(
         rx.cond(
-            S.open_id > 0,
+            O.open_id > 0,
             rx.vstack(
                 rx.hstack(rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost",
                                          class_name="msg-switch", on_click=S.show_panel("dialog"),
@@ -253,8 +254,8 @@ def card_panel() -> rx.Component:
                 header(),
                 rx.separator(size="4"),
                 rx.grid(
-                    field(S.t["client_id"], rx.code(S.card.id), "card-id"),
-                    field(S.t["subscribed"], rx.text(S.card.subscribed, size="2"),
+                    field(S.t["client_id"], rx.code(O.card.id), "card-id"),
+                    field(S.t["subscribed"], rx.text(O.card.subscribed, size="2"),
                           "card-subscribed"),
                     columns="2", spacing="3", width="100%",
                 ),

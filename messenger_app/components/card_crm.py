@@ -6,6 +6,7 @@ import reflex as rx
 from messenger_app.components.common import tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.open_dialog import OpenDialogState as O
 from messenger_app.components.card_fields import (click_to_edit, error_line, inline_text,
                                                  pencil, section, shown_value, text_editor, _key)
 
@@ -31,8 +32,8 @@ def folders_block() -> rx.Component:
         rx.popover.content(
             rx.vstack(
                 rx.text(S.t["folders_hint"], size="1", color_scheme="gray"),
-                rx.cond(S.crm.folders.length() > 0,
-                        rx.vstack(rx.foreach(S.crm.folders, folder_option), spacing="0",
+                rx.cond(O.crm.folders.length() > 0,
+                        rx.vstack(rx.foreach(O.crm.folders, folder_option), spacing="0",
                                   width="100%", max_height="260px", overflow_y="auto"),
                         rx.text(S.t["no_custom_folders"], size="2", color_scheme="gray")),
                 spacing="2", width="100%",
@@ -44,7 +45,7 @@ def folders_block() -> rx.Component:
     return section(
         "folders",
         rx.hstack(
-            rx.foreach(S.crm.folder_names, lambda n: rx.badge(
+            rx.foreach(O.crm.folder_names, lambda n: rx.badge(
                 rx.icon("folder", size=12), n, variant="surface", size="2",
                 custom_attrs=tid("card-folder-chip"))),
             picker,
@@ -76,13 +77,13 @@ def tags_block() -> rx.Component:
         "tags",
         rx.vstack(
             rx.text(S.t["tag1"], size="1", color_scheme="gray"),
-            inline_text("tag1", S.crm.tag1, shown_value(S.crm.tag1), C.save_tag1),
+            inline_text("tag1", O.crm.tag1, shown_value(O.crm.tag1), C.save_tag1),
             spacing="1", width="100%", custom_attrs=tid("card-tag1"),
         ),
         rx.vstack(
             rx.text(S.t["tag2"], size="1", color_scheme="gray"),
-            rx.cond(S.crm.tag2_options.length() > 0,
-                    select_box(S.crm.tag2, S.crm.tag2_options, C.set_tag2, "card-tag2", S.t["tag2"]),
+            rx.cond(O.crm.tag2_options.length() > 0,
+                    select_box(O.crm.tag2, O.crm.tag2_options, C.set_tag2, "card-tag2", S.t["tag2"]),
                     rx.text(S.t["no_tag2_options"], size="1", color_scheme="gray",
                             custom_attrs=tid("card-tag2"))),
             error_line("tag2"),
@@ -147,8 +148,8 @@ def var_row(v) -> rx.Component:
 def variables_block() -> rx.Component:
     return section(
         "variables",
-        rx.cond(S.crm.vars.length() > 0,
-                rx.vstack(rx.foreach(S.crm.vars, var_row), spacing="3", width="100%"),
+        rx.cond(O.crm.vars.length() > 0,
+                rx.vstack(rx.foreach(O.crm.vars, var_row), spacing="3", width="100%"),
                 rx.text(S.t["no_crm_fields"], size="2", color_scheme="gray")),
         rx.cond(S.operator_role == "admin",
                 rx.link(rx.hstack(rx.icon("settings-2", size=12), S.t["manage_fields"], spacing="1",

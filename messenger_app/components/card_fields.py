@@ -7,13 +7,14 @@ import reflex as rx
 from messenger_app.components.common import tid
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
+from messenger_app.states.open_dialog import OpenDialogState as O
 
 ACCENT_EDIT = {"_hover": {"background": "var(--gray-a3)"}}
 
 
 def _key(what) -> rx.Var:
     """The CardState.editing / error_at key of `what` for the open client."""
-    return what + "@" + S.crm.contact_id
+    return what + "@" + O.crm.contact_id
 
 
 def section(title_key: str, *children, testid: str = "", **props) -> rx.Component:

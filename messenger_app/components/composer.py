@@ -11,6 +11,7 @@ from messenger_app.components.common import COMPOSER_KEYS, channel_icon, tid
 from messenger_app.components.emoji import emoji_picker
 from messenger_app.services.attachments import MAX_PER_MESSAGE, MAX_UPLOAD
 from messenger_app.states.composer import ComposerState as C
+from messenger_app.states.open_dialog import OpenDialogState as O
 
 UPLOAD_ID = "composer-upload"
 
@@ -118,7 +119,7 @@ def channel_choice() -> rx.Component:
             rx.select.trigger(variant="ghost", placeholder=C.t["no_channel"],
                               custom_attrs={**tid("composer-channel"), "aria-label": C.t["send_via"]}),
             rx.select.content(rx.foreach(
-                C.routes,
+                O.routes,
                 lambda r: rx.select.item(
                     rx.hstack(channel_icon(r.kind, "14px"), rx.text(r.name),
                               rx.cond(r.reason != "",
@@ -127,7 +128,7 @@ def channel_choice() -> rx.Component:
                     value=r.id, disabled=r.reason != "",
                     custom_attrs={"data-testid": "composer-channel-option",
                                   "data-kind": r.kind}))),
-            value=C.route_id, on_change=C.set_route, size="1",
+            value=O.route_id, on_change=C.set_route, size="1",
         ),
         align="center", spacing="1", min_width="0",
     )
@@ -135,11 +136,11 @@ def channel_choice() -> rx.Component:
 
 def composer() -> rx.Component:
     note = C.note_mode
-    blocked = (C.no_route != "") & ~note  # nothing can be sent; a note still can
+    blocked = (O.no_route != "") & ~note  # nothing can be sent; a note still can
     return rx.form(
         rx.vstack(
             rx.cond(blocked,
-                    rx.callout(C.no_route, icon="circle-slash", color_scheme="gray", size="1",
+                    rx.callout(O.no_route, icon="circle-slash", color_scheme="gray", size="1",
                                width="100%", custom_attrs=tid("composer-no-route"))),
             rx.cond(C.warning_shown != "",
                     rx.callout.root(
@@ -149,8 +150,8 @@ def composer() -> rx.Component:
                                                 cursor="pointer", size="1")),
                         color_scheme="amber", size="1", width="100%",
                         custom_attrs=tid("composer-warning"))),
-            rx.cond(C.composer_error != "",
-                    rx.callout(C.composer_error, icon="triangle-alert", color_scheme="red", size="1",
+            rx.cond(O.composer_error != "",
+                    rx.callout(O.composer_error, icon="triangle-alert", color_scheme="red", size="1",
                                width="100%", custom_attrs=tid("composer-error"))),
             rx.cond(C.pending.length() > 0,
                     rx.hstack(rx.foreach(C.pending, pending_item), wrap="wrap", spacing="2",
@@ -177,7 +178,7 @@ def composer() -> rx.Component:
                     disabled=blocked,
                     class_name="msg-composer-input",
                     custom_attrs={**tid("composer-input"), "on_key_down": COMPOSER_KEYS,
-                                  "data-dialog": C.open_id.to_string(),
+                                  "data-dialog": O.open_id.to_string(),
                                   "aria-label": C.t["type_message"]},
                     auto_focus=True,
                 ),

@@ -67,7 +67,7 @@ def dialog_row(row) -> rx.Component:
     (DialogItem's fields), so a live update that moves or changes one row re-renders that row only (not the
     fifty of the page in every open tab; bench_live.py measures the browsers' CPU)."""
     return dialog_row_item(**{f: getattr(row, f) for f in ROW_FIELDS},
-                           active=rx.cond(S.open_id.to_string() == row.id, "true", "false"),
+                           active=rx.cond(L.open_row == row.id, "true", "false"),
                            tab_stop=rx.cond(L.roving_row == row.id, "0", "-1"),
                            key=row.id)
 

@@ -9,6 +9,7 @@ from messenger_app.components.message_search import search_button, search_panel
 from messenger_app.states.composer import ComposerState as C
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState as S
 from messenger_app.states.inbox_views import ThreadState as T
+from messenger_app.states.open_dialog import OpenDialogState as O
 from messenger_app.states.rows import AttachmentItem
 
 
@@ -178,9 +179,9 @@ def header() -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost", class_name="msg-switch",
                        on_click=S.show_panel("list"), aria_label=S.t["chats"]),
-        rx.avatar(src=S.card.avatar, fallback=S.card.initials, size="2", radius="full"),
-        rx.vstack(rx.text(S.card.name, weight="bold", size="3", class_name="msg-ellipsis"),
-                  rx.text(S.card.phone_display, size="1", color_scheme="gray"),
+        rx.avatar(src=O.card.avatar, fallback=O.card.initials, size="2", radius="full"),
+        rx.vstack(rx.text(O.card.name, weight="bold", size="3", class_name="msg-ellipsis"),
+                  rx.text(O.card.phone_display, size="1", color_scheme="gray"),
                   spacing="0", flex="1", min_width="0", cursor="pointer",
                   on_click=S.show_panel("card")),
         search_button(),
@@ -202,7 +203,7 @@ def header() -> rx.Component:
 def dialog_panel() -> rx.Component:
     return rx.box(
         rx.cond(
-            S.open_id > 0,
+            O.open_id > 0,
             rx.vstack(
                 header(),
                 search_panel(),
@@ -220,7 +221,7 @@ def dialog_panel() -> rx.Component:
                     class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
                     # 4.1.3: new messages are read politely; a new box per dialog, so that
                     # opening one does not read out its whole history
-                    role="log", tab_index=0, key=S.open_id,
+                    role="log", tab_index=0, key=O.open_id,
                     custom_attrs={**tid("dialog-thread"), "aria-label": S.t["a11y_thread"],
                                   "aria-relevant": "additions"},
                 ),

@@ -5,6 +5,7 @@ import reflex as rx
 
 from messenger_app.components.common import tid
 from messenger_app.states.composer import ComposerState as C
+from messenger_app.states.open_dialog import OpenDialogState as O
 
 
 def _segment(s) -> rx.Component:
@@ -49,7 +50,7 @@ def search_panel() -> rx.Component:
                          size="2", flex="1", min_width="0", custom_attrs=tid("msg-search-input")),
                 rx.segmented_control.root(
                     rx.segmented_control.item(C.t["search_this"], value="dialog",
-                                              disabled=C.open_id == 0,
+                                              disabled=O.open_id == 0,
                                               custom_attrs=tid("msg-search-scope-dialog")),
                     rx.segmented_control.item(C.t["search_all"], value="all",
                                               custom_attrs=tid("msg-search-scope-all")),

@@ -11,10 +11,11 @@ from messenger_app.components.dialog_view import dialog_panel
 from messenger_app.components.shortcuts import top_bar_tools
 from messenger_app.states.inbox import InboxState as S
 from messenger_app.states.inbox_views import AnnounceState as A
+from messenger_app.states.open_dialog import OpenDialogState as O
 
 
 def switch_button(panel: str, icon: str, label_key: str, testid: str) -> rx.Component:
-    shown = S.panel == panel
+    shown = O.panel == panel
     return rx.button(rx.icon(icon, size=16, class_name="msg-hide-tiny"), S.t[label_key],
                      variant=rx.cond(shown, "solid", "soft"), size="2",
                      padding_x=rx.breakpoints(initial="8px", sm="12px"),
@@ -78,5 +79,5 @@ def inbox_page() -> rx.Component:
         live_region(A.announcement),
         live_marker(),
         class_name="msg-app",
-        custom_attrs={"data-panel": S.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
+        custom_attrs={"data-panel": O.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
     )

@@ -2,7 +2,7 @@
 Tag 1 / Tag 2.
 
 Every handler checks the session, then works on the client of the dialog that is open in
-this tab (InboxState.open_id, read on the server: the page never sends a client id). After a
+this tab (InboxState._open_id, read on the server: the page never sends a client id). After a
 write it reloads the card at once; the service's event also refreshes every other tab.
 """
 
@@ -32,11 +32,11 @@ class CardState(AuthState):
     # -- helpers -----------------------------------------------------------------------
     async def _inbox(self) -> InboxState | None:
         inbox = await self.get_state(InboxState)
-        return inbox if inbox.open_id and inbox.crm.contact_id else None
+        return inbox if inbox._open_id and inbox._crm.contact_id else None
 
     @staticmethod
     def _reload(inbox: InboxState) -> None:
-        c = dialogs.card(inbox.open_id)
+        c = dialogs.card(inbox._open_id)
         if c is not None:
             inbox._load_card(c)
 
@@ -54,7 +54,7 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        cid = inbox.crm.contact_id
+        cid = inbox._crm.contact_id
         try:
             fn(int(cid), *args)
         except (crm.CrmError, folders.FolderError, bot.BotError) as e:
@@ -70,7 +70,7 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        self.editing = f"{str(what)[:80]}@{inbox.crm.contact_id}"
+        self.editing = f"{str(what)[:80]}@{inbox._crm.contact_id}"
         if self.error_at != self.editing:
             self.error_at = self.error = ""
 
@@ -133,7 +133,7 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        mine = {f.id for f in inbox.crm.folders if f.checked}
+        mine = {f.id for f in inbox._crm.folders if f.checked}
         fid = str(folder_id)
         if not fid.isdigit():  # "all" / "operator" are not for choosing (L7)
             return
@@ -155,7 +155,7 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        dialog_id, paused = inbox.open_id, inbox.crm.bot_paused
+        dialog_id, paused = inbox._open_id, inbox._crm.bot_paused
         await self._write("bot", lambda _cid: crm.set_bot_paused(dialog_id, not paused, by="operator"))
 
     @rx.event
@@ -165,7 +165,7 @@ class CardState(AuthState):
         inbox = await self._inbox()
         if inbox is None:
             return
-        if not str(scenario_id).isdigit() or str(scenario_id) not in {o.id for o in inbox.crm.bot_scenarios}:
+        if not str(scenario_id).isdigit() or str(scenario_id) not in {o.id for o in inbox._crm.bot_scenarios}:
             return
         await self._write("bot", bot.start, int(scenario_id), "operator")
 

@@ -1,8 +1,8 @@
 """The open dialog's extras: the composer (notes, files, templates — C5, X8), the message
 detail modal (C4) and full-text search in the history (X4).
 
-A substate of InboxState: it reads and refreshes the open dialog (open_id, msgs, routes)
-through InboxState's own helpers. Every data handler checks the session first.
+A substate of InboxState: it reads and refreshes the open dialog (InboxState's backend vars
+_open_id, _msgs, _routes, shown through states/open_dialog.py) through InboxState's helpers. Every data handler checks the session first.
 Drafts live in the browser (assets/composer.js, one per dialog); pending files live here,
 per dialog, so a file attached in one dialog is never sent in another.
 """
@@ -70,11 +70,17 @@ class ComposerState(InboxState):
     hits: list[SearchHit] = []
     searched: bool = False
 
-    @rx.var
+    # The composer's vars below read the open dialog (InboxState._open_id, _routes, _route_id).
+    # Uncached: Reflex recomputes them for each delta but sends one only when its value
+    # changed for this tab (reflex/istate/delta.py), so opening a dialog, which changes
+    # _open_id and mostly leaves these as they were ([] / "" / False), re-renders none of the
+    # ~60 components bound to ComposerState. Cached, each would be sent whenever a var it
+    # reads changed, equal or not. Each is a few dict and list lookups.
+    @rx.var(cache=False)
     def pending(self) -> list[dict[str, str]]:
-        return self.pending_by.get(str(self.open_id), [])
+        return self.pending_by.get(str(self._open_id), [])
 
-    @rx.var
+    @rx.var(cache=False)
     def attach_block(self) -> str:
         """Why the chosen route cannot carry files at all ("" = it can): the paperclip is
         disabled with this reason (SMS)."""
@@ -83,7 +89,7 @@ class ComposerState(InboxState):
             return ""
         return self._no_files(route)
 
-    @rx.var
+    @rx.var(cache=False)
     def route_has_subject(self) -> bool:
         """The chosen route's kind takes a subject (e-mail): the composer offers one, for
         starting a new thread (empty: "Re: " the conversation's subject)."""
@@ -91,11 +97,11 @@ class ComposerState(InboxState):
         return bool(route and not self.note_mode and registry.get(route.kind) is not None
                     and registry.get(route.kind).identity_address == "email")
 
-    @rx.var
+    @rx.var(cache=False)
     def route_refusal(self) -> str:
         """Why the pending files cannot go through the chosen route ("" = they can), e.g.
         files attached, then the route switched to SMS. Sending is refused with this."""
-        route, pending = self._route(), self.pending_by.get(str(self.open_id), [])
+        route, pending = self._route(), self.pending_by.get(str(self._open_id), [])
         if route is None or not pending or self.note_mode:
             return ""
         caps = registry.capabilities(route.kind)
@@ -113,20 +119,20 @@ class ComposerState(InboxState):
         return self.t["att_route_refused"].format(reason=reason()) if reason else ""
 
     def _route(self) -> RouteItem | None:
-        return next((r for r in self.routes if r.id == self.route_id), None)
+        return next((r for r in self._routes if r.id == self._route_id), None)
 
     def _no_files(self, route: RouteItem) -> str:
         return self.t.get(f"att_no_files_{route.kind}") or self.t["att_no_files"].format(
             channel=route.name or route.kind)
 
-    @rx.var
+    @rx.var(cache=False)
     def warning_shown(self) -> str:
-        return self.warning if self.warning_did == self.open_id else ""
+        return self.warning if self.warning_did == self._open_id else ""
 
-    @rx.var
+    @rx.var(cache=False)
     def search_shown(self) -> bool:
         """A search of one dialog is put away when another dialog is opened."""
-        return self.search_open and (self.search_scope == "all" or self.search_did == self.open_id)
+        return self.search_open and (self.search_scope == "all" or self.search_did == self._open_id)
 
     # -- the composer --------------------------------------------------------------------
     @rx.event
@@ -146,11 +152,11 @@ class ComposerState(InboxState):
     @rx.event
     @operator_required
     async def upload(self, files: list[rx.UploadFile]):
-        did = self.open_id
+        did = self._open_id
         if not did or not files:  # react-dropzone also calls this when it refused everything
             return
         if self.attach_block:  # a drop onto the dialog while the route cannot carry files
-            self.composer_error = self.attach_block
+            self._composer_error = self.attach_block
             return
         items = list(self.pending_by.get(str(did), []))
         errors = []
@@ -169,7 +175,7 @@ class ComposerState(InboxState):
             [row] = message_details.attachment_rows([att])
             items.append({**row, "file_name": att["file_name"], "bytes": str(att["file_size"])})
         self._set_pending(did, items)
-        self.composer_error = "; ".join(errors)
+        self._composer_error = "; ".join(errors)
 
     @rx.event
     @operator_required
@@ -185,12 +191,12 @@ class ComposerState(InboxState):
                        n=attachments.MAX_PER_MESSAGE) if "too-many-files" in codes
                    else self.t["att_refused"])
             names.append(f"{name.lstrip('./')[:120]}: {why}" if name else why)
-        self.composer_error = "; ".join(names) or self.t["att_refused"]
+        self._composer_error = "; ".join(names) or self.t["att_refused"]
 
     @rx.event
     @operator_required
     def remove_attachment(self, url: str):
-        did = self.open_id
+        did = self._open_id
         items = self.pending_by.get(str(did), [])
         keep = [a for a in items if a["url"] != url]
         if len(keep) != len(items):
@@ -202,7 +208,7 @@ class ComposerState(InboxState):
     def send(self, form: dict):
         text = str(form.get("text", ""))[:20000]
         subject = " ".join(str(form.get("subject", "")).split())[:998]
-        did = self.open_id
+        did = self._open_id
         if not did:
             return
         pending = self.pending_by.get(str(did), [])
@@ -213,13 +219,13 @@ class ComposerState(InboxState):
         try:
             if self.note_mode:
                 if pending:
-                    self.composer_error = self.t["note_no_files"]
+                    self._composer_error = self.t["note_no_files"]
                     return restore
                 notes.add_note(did, op.id, text)
             else:
-                route = int(self.route_id) if self.route_id else None
+                route = int(self._route_id) if self._route_id else None
                 if pending and self.route_refusal:
-                    self.composer_error = self.route_refusal
+                    self._composer_error = self.route_refusal
                     return restore
                 if pending:
                     attachments.queue_with_attachments(
@@ -229,11 +235,11 @@ class ComposerState(InboxState):
                 else:
                     outbox.queue(did, op.id, text, identity_id=route, subject=subject)
         except (outbox.SendRefused, attachments.AttachmentError, notes.NoteError) as e:
-            self.composer_error = error_text(e, self.lang)
+            self._composer_error = error_text(e, self.lang)
             return restore
         if not self.note_mode:
             self._set_pending(did, [])
-        self.composer_error = self.warning = ""
+        self._composer_error = self.warning = ""
         self._refresh_messages()
         self._reload_list(keep=len(self._rows))
         return [rx.call_script(f"window.__msgComposerSent({did})"),
@@ -270,12 +276,12 @@ class ComposerState(InboxState):
             t = templates.get(int(template_id))
         except (TypeError, ValueError):
             return
-        if t is None or not self.card.id:
+        if t is None or not self._card.id:
             return
         try:
-            r = templates.render(t.body, int(self.card.id))
+            r = templates.render(t.body, int(self._card.id))
         except templates.TemplateError as e:
-            self.composer_error = error_text(e, self.lang)
+            self._composer_error = error_text(e, self.lang)
             return
         parts = []
         if r.unknown:
@@ -283,7 +289,7 @@ class ComposerState(InboxState):
                 names=", ".join("{" + n + "}" for n in r.unknown)))
         if r.empty:
             parts.append(self.t["tpl_empty"].format(names=", ".join("{" + n + "}" for n in r.empty)))
-        self.warning, self.warning_did = " ".join(parts), self.open_id
+        self.warning, self.warning_did = " ".join(parts), self._open_id
         self.tpl_open = False
         return rx.call_script(f"window.__msgInsert({_js(r.text)}, true)")
 
@@ -308,12 +314,12 @@ class ComposerState(InboxState):
 
     # -- search (X4) --------------------------------------------------------------------------
     def _run_search(self) -> None:
-        self.search_did = self.open_id
+        self.search_did = self._open_id
         if not search.words(self.msg_query):
             self.hits, self.searched = [], False
             return
-        scope_dialog = self.search_scope == "dialog" and self.open_id
-        found = search.search(self.msg_query, dialog_id=self.open_id if scope_dialog else None,
+        scope_dialog = self.search_scope == "dialog" and self._open_id
+        found = search.search(self.msg_query, dialog_id=self._open_id if scope_dialog else None,
                               limit=50)
         self.hits = [SearchHit(id=str(h.message_id), dialog_id=str(h.dialog_id),
                                name=h.contact_name, time=view.short_time(h.created_at, self.tz),
@@ -327,7 +333,7 @@ class ComposerState(InboxState):
     def toggle_search(self):
         self.search_open = not self.search_shown
         if self.search_open:
-            if not self.open_id:
+            if not self._open_id:
                 self.search_scope = "all"
             self._run_search()
             return rx.call_script(
@@ -349,7 +355,7 @@ class ComposerState(InboxState):
     @operator_required
     def set_search_scope(self, scope: str | list[str]):
         if scope in ("dialog", "all"):
-            self.search_scope = scope if (scope == "all" or self.open_id) else "all"
+            self.search_scope = scope if (scope == "all" or self._open_id) else "all"
             self._run_search()
 
     @rx.event
@@ -364,11 +370,11 @@ class ComposerState(InboxState):
         did = message_details.dialog_of(mid)
         if did is None:
             return
-        if did != self.open_id:
+        if did != self._open_id:
             self._load_dialog(did)
-            if self.open_id != did:
+            if self._open_id != did:
                 return
-            self.panel = "dialog"
+            self._panel = "dialog"
             inbox.mark_read(did)
             self.search_did = did if self.search_scope == "dialog" else self.search_did
         if not any(m.id == str(mid) for m in self._messages()):

@@ -46,7 +46,10 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     list_error: str = ""
     _unread_total: int = 0
     _folder_items: list[FolderItem] = []  # L7-L9: the folder list with unread counters
-    open_id: int = 0
+    # the open dialog (which one, its card, its routes, the phone's panel): backend vars,
+    # shown through states/open_dialog.OpenDialogState, so opening one re-renders what shows
+    # the dialog and not every component bound to InboxState
+    _open_id: int = 0
     _msgs: list[MessageItem] = []  # the open dialog's newest page and what came since
     # older pages, newest first: _older_0 sits right above _msgs (a var each, so a page
     # loaded sends that page alone); _heads: per block, whether its first message starts a day
@@ -57,15 +60,15 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     _older_n: int = 0  # how many slots are filled
     _heads: list[bool] = []
     _has_older: bool = False
-    card: CardItem = CardItem()
-    card_channels: list[ChannelItem] = []
-    crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
-    routes: list[RouteItem] = []
-    route_id: str = ""
-    composer_error: str = ""
-    no_route: str = ""  # why no channel can reach the open dialog's client ("" = one can)
+    _card: CardItem = CardItem()
+    _card_channels: list[ChannelItem] = []
+    _crm: CardCrm = CardCrm()  # the card's CRM part (R2-R7): states/card_view.py
+    _routes: list[RouteItem] = []
+    _route_id: str = ""
+    _composer_error: str = ""
+    _no_route: str = ""  # why no channel can reach the open dialog's client ("" = one can)
     loaded: bool = False  # the list has its first data (a skeleton shows until then)
-    panel: str = "list"  # which panel a phone shows (S3)
+    _panel: str = "list"  # which panel a phone shows (S3)
     expanded: bool = False  # C2
     tz: str = "UTC"
     _announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
@@ -80,12 +83,12 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         self._set_filter(params.get("f", ""))
         self.folder = params.get("folder") or "all"
         if params.get("dialog", "").isdigit():
-            self.open_id = int(params["dialog"])
-            self.panel = "dialog"  # a phone opened from Contacts or a notification shows it
+            self._open_id = int(params["dialog"])
+            self._panel = "dialog"  # a phone opened from Contacts or a notification shows it
         await self._reload_list_async()
-        if self.open_id:
-            self._show_dialog(self.open_id, await inbox_live.run(
-                inbox_live.read_dialog, self.open_id, self.tz, self.t))
+        if self._open_id:
+            self._show_dialog(self._open_id, await inbox_live.run(
+                inbox_live.read_dialog, self._open_id, self.tz, self.t))
             # opened by URL (a notification's /?dialog=N): presence knows at once, not at the
             # next tick, so no push fires for the dialog on the screen
             self._tick(self.router.session.client_token)
@@ -93,8 +96,8 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
 
     def _zone_changed(self) -> None:  # set_tz (states/zone_search.py)
         self._reload_list()
-        if self.open_id:
-            self._load_dialog(self.open_id)
+        if self._open_id:
+            self._load_dialog(self._open_id)
 
     def _query(self) -> dict:
         return {"unread_only": self.view_mode == "unread", "search": self.search,
@@ -179,7 +182,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
 
         params = {k: v for k, v in (("folder", self.folder if self.folder != "all" else ""),
                                     ("f", self.filter_url),
-                                    ("dialog", str(self.open_id) if self.open_id else "")) if v}
+                                    ("dialog", str(self._open_id) if self._open_id else "")) if v}
         url = "/" + ("?" + urlencode(params) if params else "")
         return rx.call_script(f"window.history.replaceState(null, '', {json.dumps(url)})")
 
@@ -194,7 +197,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         self.folder = str(key)
         self.list_error = ""
         await self._reload_list_async()
-        self.panel = "list"
+        put(self, "_panel", "list")
         return self._url_script()
 
     @rx.event
@@ -237,12 +240,12 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if not str(dialog_id).isdigit():
             return
         did = int(dialog_id)
-        if did == self.open_id:  # C1: a second click closes it
+        if did == self._open_id:  # C1: a second click closes it
             self._close()
             return self._url_script()
         self._show_dialog(did, await inbox_live.run(inbox_live.read_dialog, did, self.tz, self.t))
-        if self.open_id:
-            self.panel = "dialog"
+        if self._open_id:
+            put(self, "_panel", "dialog")
             self._tick(self.router.session.client_token)
             return [rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()"),
                     self._url_script()]
@@ -254,13 +257,13 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         return self._url_script()
 
     def _close(self) -> None:
-        self.open_id = 0
+        put(self, "_open_id", 0)
         if self.router.session.client_token:
             presence.left(self.router.session.client_token)
         self._show_thread([], False)
-        self.card, self.card_channels, self.routes = CardItem(), [], []
-        self.composer_error = self.no_route = ""
-        self.panel = "list"
+        for name, empty in (("_card", CardItem()), ("_card_channels", []), ("_routes", []),
+                            ("_composer_error", ""), ("_no_route", ""), ("_panel", "list")):
+            put(self, name, empty)  # only what changed goes to the tab
 
     def _load_dialog(self, did: int) -> None:
         self._show_dialog(did, inbox_live.read_dialog(did, self.tz, self.t, mark=False))
@@ -270,20 +273,20 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         if data is None:
             self._close()
             return
-        put(self, "open_id", did)
+        put(self, "_open_id", did)
         self._show_thread(msgs, older)
         self._show_card(data)
-        put(self, "composer_error", "")
+        put(self, "_composer_error", "")
 
     @rx.event
     @operator_required
     async def load_older(self):
         blocks = self._blocks()
         oldest = next((b for b in reversed(blocks) if b), None)
-        if not self.open_id or oldest is None:
+        if not self._open_id or oldest is None:
             return
         older, has_older = await inbox_live.run(
-            inbox_live.read_messages, self.open_id, self.tz, self.t, None, int(oldest[0].id))
+            inbox_live.read_messages, self._open_id, self.tz, self.t, None, int(oldest[0].id))
         put(self, "_has_older", has_older)
         if not older:
             return
@@ -299,23 +302,23 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     @rx.event
     @operator_required
     def set_route(self, identity_id: str):
-        if identity_id in {r.id for r in self.routes if not r.reason}:
-            self.route_id = identity_id
+        if identity_id in {r.id for r in self._routes if not r.reason}:
+            self._route_id = identity_id
 
     @rx.event
     @operator_required
     def send(self, form: dict):
         text = str(form.get("text", ""))
-        if not self.open_id or not text.strip():
+        if not self._open_id or not text.strip():
             return
         op = self._operator()
         try:
-            outbox.queue(self.open_id, op.id, text,
-                         identity_id=int(self.route_id) if self.route_id else None)
+            outbox.queue(self._open_id, op.id, text,
+                         identity_id=int(self._route_id) if self._route_id else None)
         except outbox.SendRefused as e:
-            self.composer_error = error_text(e, self.lang)
+            self._composer_error = error_text(e, self.lang)
             return
-        self.composer_error = ""
+        put(self, "_composer_error", "")
         self._refresh_messages()
         self._reload_list(keep=len(self._rows))
         return rx.call_script("window.__msgScrollBottom && window.__msgScrollBottom()")
@@ -332,7 +335,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     @rx.event
     def show_panel(self, panel: str):
         if panel in ("list", "dialog", "card"):
-            self.panel = panel
+            put(self, "_panel", panel)
 
     @rx.event
     def toggle_expand(self):

@@ -41,15 +41,15 @@ class CardPanel:
         usable = [r.id for r in routes if not r.reason]
         # only what changed is set: an equal value set again would still go to the tab and
         # re-render every component bound to this state (a live update of the open dialog)
-        put(self, "card", view.card(c, self.tz))
-        put(self, "crm", data.crm)
-        put(self, "card_channels", [ChannelItem(kind=ch["kind"], name=ch["name"],
+        put(self, "_card", view.card(c, self.tz))
+        put(self, "_crm", data.crm)
+        put(self, "_card_channels", [ChannelItem(kind=ch["kind"], name=ch["name"],
                                                 who=ch["display_name"] or ch["username"],
                                                 address=ch.get("address", ""),
                                                 reachable=bool(ch["reachable"]),
                                                 reason=ch["reason"]) for ch in c.channels])
-        put(self, "routes", routes)
-        put(self, "no_route", "" if usable else t["composer_no_channel"].format(
+        put(self, "_routes", routes)
+        put(self, "_no_route", "" if usable else t["composer_no_channel"].format(
             reason=routes[0].reason if routes else t["route_none"]))
-        if self.route_id not in usable:
-            self.route_id = usable[0] if usable else ""
+        if self._route_id not in usable:
+            self._route_id = usable[0] if usable else ""

@@ -23,7 +23,7 @@ class LiveFollow:
 
     def _tick(self, token: str) -> None:
         """Tell presence which dialog this operator is looking at (no push for it, N1)."""
-        inbox_live.tick(self._session(), token, self.open_id)
+        inbox_live.tick(self._session(), token, self._open_id)
 
     def _live_snapshot(self) -> inbox_live.Snapshot:
         q = self._query()
@@ -31,7 +31,7 @@ class LiveFollow:
             session=self._session(), lang=self.lang, tz=self.tz, t=self.t, query=q,
             view_key=(self.view_mode, self.search, self.folder, self.filter_url),
             plain=not self._counted(), counted=self.found >= 0, folder=self.folder,
-            rows=max(LIST_PAGE, len(self._rows)), open_id=self.open_id,
+            rows=max(LIST_PAGE, len(self._rows)), open_id=self._open_id,
             first_msg=int(self._msgs[0].id) if self._msgs else None)
 
     def _announce_unread(self, batch: list[dict]) -> None:
@@ -42,7 +42,7 @@ class LiveFollow:
         fresh = []
         for ev in batch:
             did = ev.get("dialog_id")
-            if (ev.get("reason") != "inbound" or not did or did == self.open_id or did in fresh
+            if (ev.get("reason") != "inbound" or not did or did == self._open_id or did in fresh
                     or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
                 continue
             fresh.append(did)
@@ -65,7 +65,7 @@ class LiveFollow:
                 self._update_row(did, fresh)
         if same_view and up.found is not None and up.found != self.found:
             self.found = up.found
-        if up.open_id and up.open_id == self.open_id:
+        if up.open_id and up.open_id == self._open_id:
             if up.card is not None:
                 self._show_card(up.card)
             if up.msgs is not None:

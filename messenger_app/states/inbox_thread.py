@@ -51,7 +51,7 @@ class ThreadPages:
     def _refresh_messages(self) -> None:
         """Re-read the newest block (a message sent or retried): not the older pages."""
         since = int(self._msgs[0].id) if self._msgs else None
-        fresh = dialogs.messages(self.open_id, since_id=since, limit=2000)
+        fresh = dialogs.messages(self._open_id, since_id=since, limit=2000)
         self._msgs = view.with_day_separators([view.message(m, self.tz, self.t) for m in fresh])
         self._set_heads()
 
@@ -60,7 +60,7 @@ class ThreadPages:
         for k in range(self._older_n):
             b = getattr(self, f"_older_{k}")
             if b and int(b[0].id) <= message_id <= int(b[-1].id):
-                fresh = dialogs.messages(self.open_id, since_id=int(b[0].id),
+                fresh = dialogs.messages(self._open_id, since_id=int(b[0].id),
                                          before_id=int(b[-1].id) + 1, limit=len(b) + 50)
                 setattr(self, f"_older_{k}", view.with_day_separators(
                     [view.message(m, self.tz, self.t) for m in fresh]))

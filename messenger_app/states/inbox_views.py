@@ -28,11 +28,16 @@ class DialogListState(InboxState):
     def rows(self) -> list[DialogItem]:
         return raw(self._rows)
 
-    @rx.var(deps=["_rows", "open_id"], auto_deps=False)
+    @rx.var(deps=["_rows", "_open_id"], auto_deps=False)
     def roving_row(self) -> str:
         """The dialog row that takes the list's one tab stop: the open one, else the first."""
         ids = [r.id for r in raw(self._rows)]
-        return str(self.open_id) if str(self.open_id) in ids else (ids[0] if ids else "")
+        return str(self._open_id) if str(self._open_id) in ids else (ids[0] if ids else "")
+
+    @rx.var(deps=["_open_id"], auto_deps=False)
+    def open_row(self) -> str:
+        """The open dialog's id as the rows carry it ("0": none), for the active row."""
+        return str(self._open_id)
 
     @rx.var(deps=["_rows"], auto_deps=False)
     def waiting_rows(self) -> list[DialogItem]:

@@ -42,7 +42,7 @@ class MergeState(AuthState):
     async def search(self, text: str):
         self.query = str(text)[:100]
         inbox = await self._inbox()
-        me = inbox.crm.contact_id
+        me = inbox._crm.contact_id
         rows = dialog_list.list_page(limit=9, search=self.query) if self.query.strip() else []
         self.candidates = [{"contact_id": str(r.contact_id), "name": r.name, "preview": r.preview,
                             "channel": r.channel_kind or "unknown"}
@@ -52,7 +52,7 @@ class MergeState(AuthState):
     @operator_required
     async def merge_with(self, other_contact_id: str):
         inbox = await self._inbox()
-        keep = inbox.crm.contact_id
+        keep = inbox._crm.contact_id
         if not keep or not str(other_contact_id).isdigit():
             return
         name = next((c["name"] for c in self.candidates if c["contact_id"] == other_contact_id), "")
@@ -63,7 +63,7 @@ class MergeState(AuthState):
             return
         self.open, self.last_log, self.last_name, self.error = False, log_id, name, ""
         inbox._reload_list(keep=len(inbox._rows))
-        inbox._load_dialog(inbox.open_id)
+        inbox._load_dialog(inbox._open_id)
 
     @rx.event
     @operator_required
@@ -78,4 +78,4 @@ class MergeState(AuthState):
             return
         self.last_log, self.last_name = 0, ""
         inbox._reload_list(keep=len(inbox._rows))
-        inbox._load_dialog(inbox.open_id)
+        inbox._load_dialog(inbox._open_id)

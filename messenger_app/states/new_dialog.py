@@ -58,10 +58,10 @@ class NewDialogState(InboxState):
             return
         self.nd_error, self.nd_open, self.nd_phone = "", False, ""
         if opened.identity_id:  # the composer writes through the channel chosen here
-            self.route_id = str(opened.identity_id)
+            self._route_id = str(opened.identity_id)
         self._reload_list(keep=len(self._rows))
-        if self.open_id == opened.dialog_id:  # already open: keep it open, refresh its card
+        if self._open_id == opened.dialog_id:  # already open: keep it open, refresh its card
             self._load_dialog(opened.dialog_id)
-            self.panel = "dialog"
+            self._panel = "dialog"
             return
         return InboxState.open_dialog(str(opened.dialog_id))

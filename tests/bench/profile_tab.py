@@ -13,6 +13,10 @@ pre-paint, paint and the compositing commit.
 With --css the rounds alternate between the page as built and the page with RULES added in a
 <style> (the same run, same tab): the ratio of the two is the figure to read. The load
 average is printed.
+
+With --switch there is a second 300-message dialog (among 49 others) and each round also
+traces 4 switches from one big dialog to the other and back while a dialog stays open (what an
+operator mostly does): the per-switch row.
 """
 
 from __future__ import annotations
@@ -29,12 +33,18 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
-from bench_dialog_browser import CLOSE, OPEN  # noqa: E402
+from bench_dialog_browser import CLOSE, OPEN, UNTIL  # noqa: E402
 from bench_live import OBSERVER, WAIT, post  # noqa: E402
 
 PHASES = ["busy", "FunctionCall", "Style", "Layout", "PrePaint", "Paint", "CompositingCommit"]
 BLINK = ["Blink.Style.UpdateTime", "Blink.Layout.UpdateTime", "Blink.PrePaint.UpdateTime",
          "Blink.Paint.UpdateTime", "Blink.CompositingCommit.UpdateTime", "FunctionCall"]
+SWITCH = "async (id) => {" + UNTIL + """
+  const shown = () => document.querySelector('[data-testid="composer-input"]')?.dataset.dialog === id
+    && count() >= 50;
+  document.querySelector(`[data-testid="dialog-row"][data-id="${id}"]`).click();
+  await until(shown);
+}"""
 SET_CSS = """(css) => { let s = document.getElementById('profile-css');
   if (!s) { s = document.createElement('style'); s.id = 'profile-css'; document.head.appendChild(s); }
   s.textContent = css; }"""
@@ -64,6 +74,8 @@ def main() -> None:
     ap.add_argument("--css", default="", help="CSS rules to compare against the page as built")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--messages", type=int, default=8)
+    ap.add_argument("--switch", action="store_true",
+                    help="also trace switches between two big dialogs (a second one is made)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -75,12 +87,15 @@ def main() -> None:
         from messenger_app.channels.base import InboundMessage
         from messenger_app.services import inbox
 
-        for i in range(49):
+        for i in range(48 if args.switch else 49):
             inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
                           fetch_profile=False)
         big = inbox.receive_many(ch.id, "sms", [
             InboundMessage(f"b{i}", "+79990000001", f"message {i} " + "words " * 8)
             for i in range(300)], fetch_profile=False)[0].dialog_id
+        big2 = inbox.receive_many(ch.id, "sms", [
+            InboundMessage(f"c{i}", "+79990000002", f"reply {i} " + "words " * 8)
+            for i in range(300)], fetch_profile=False)[0].dialog_id if args.switch else 0
         hook = hook_url(app, ch)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -123,23 +138,34 @@ def main() -> None:
                     page.evaluate(OPEN, str(big))
                     page.evaluate(CLOSE)
 
+            def switches():  # big is open before and after: 2 x (to big2, back to big)
+                for _ in range(2):
+                    page.evaluate(SWITCH, str(big2))
+                    page.evaluate(SWITCH, str(big))
+
             live(3)  # warm up
             variants = [("as built", "")] + ([("with --css", args.css)] if args.css else [])
-            totals = {name: [collections.Counter(), collections.Counter()] for name, _ in variants}
+            totals = {name: [collections.Counter(), collections.Counter(), collections.Counter()]
+                      for name, _ in variants}
             for _ in range(args.rounds):
                 for name, css in variants:
                     page.evaluate(SET_CSS, css)
                     page.wait_for_timeout(300)
                     totals[name][0].update(trace(lambda: live(args.messages)))
                     totals[name][1].update(trace(opens))
+                    if args.switch:
+                        page.evaluate(OPEN, str(big))
+                        totals[name][2].update(trace(switches))
+                        page.evaluate(CLOSE)
             browser.close()
     load_after = os.getloadavg()
     print(f"renderer main-thread CPU, ms ({args.rounds} rounds; load average before "
           f"{load_before[0]:.2f} after {load_after[0]:.2f}, {os.cpu_count()} cores)")
     print(f"{'':24}" + "".join(f"{p:>18}" for p in PHASES))
-    for name, (lv, op) in totals.items():
+    for name, (lv, op, sw) in totals.items():
         for label, c, n in (("per live message", lv, args.rounds * args.messages),
-                            ("per open + close", op, args.rounds * 4)):
+                            ("per open + close", op, args.rounds * 4),
+                            ("per switch", sw, args.rounds * 4))[:3 if args.switch else 2]:
             print(f"{name + ', ' + label:24}" + "".join(f"{c[p] / 1000 / n:18.1f}" for p in PHASES))
     if args.css:
         a, b = totals["as built"][0]["busy"], totals["with --css"][0]["busy"]

@@ -41,18 +41,18 @@ def call(card, name, *args):
 
 def test_start_shows_the_scenario_and_its_step_then_stop(opened):
     inbox, card, cid, sid, draft_only = opened
-    assert [(o.id, o.name) for o in inbox.crm.bot_scenarios] == [(str(sid), "Welcome")]
-    assert inbox.crm.bot_run == ""
+    assert [(o.id, o.name) for o in inbox._crm.bot_scenarios] == [(str(sid), "Welcome")]
+    assert inbox._crm.bot_run == ""
     call(card, "start_bot", str(draft_only))  # not offered: nothing starts
     assert bot.current(cid) is None
     call(card, "start_bot", str(sid))
-    assert inbox.crm.bot_scenario == "Welcome" and inbox.crm.bot_version == "1"
+    assert inbox._crm.bot_scenario == "Welcome" and inbox._crm.bot_version == "1"
     asyncio.run(workers.run_due_jobs())  # the workers run the steps, not the handler
     call(card, "refresh")
-    assert inbox.crm.bot_step.startswith("ask: Which city?") and inbox.crm.bot_waits == "answer"
-    assert inbox.crm.bot_status == "running"
+    assert inbox._crm.bot_step.startswith("ask: Which city?") and inbox._crm.bot_waits == "answer"
+    assert inbox._crm.bot_status == "running"
     call(card, "stop_bot")
-    assert inbox.crm.bot_run == "" and bot.current(cid) is None
+    assert inbox._crm.bot_run == "" and bot.current(cid) is None
 
 
 def test_without_a_session_nothing_starts(opened):

@@ -47,7 +47,7 @@ def opened(session):
     _root, sub = _tree(session)
     inbox, card = sub(InboxState), sub(CardState)
     asyncio.run(InboxState.event_handlers["open_dialog"].fn(inbox, str(dialog.id)))
-    assert inbox.crm.contact_id == str(contact.id)
+    assert inbox._crm.contact_id == str(contact.id)
     return inbox, card, contact.id, dialog.id
 
 
@@ -69,27 +69,27 @@ def test_phone_is_validated_and_stored(opened):
     call(card, "save_phone", {"value": "8 (999) 000-55-66"})
     assert (card.error, card.editing) == ("", "")
     assert crm.card(cid)["phone"] == "+79990005566"
-    assert inbox.crm.phone == "+79990005566" and inbox.crm.call_url == "tel:+79990005566"
+    assert inbox._crm.phone == "+79990005566" and inbox._crm.call_url == "tel:+79990005566"
 
 
 def test_names_tags_and_blacklist(opened):
     inbox, card, cid, _did = opened
     call(card, "save_name", {"first_name": " Анна ", "last_name": "Ли"})
-    assert inbox.card.name == "Анна Ли"
+    assert inbox._card.name == "Анна Ли"
     call(card, "save_tag1", {"value": "VIP client"})
-    assert inbox.crm.tag1 == "VIP client"
+    assert inbox._crm.tag1 == "VIP client"
     call(card, "set_tag2", "gold")
     assert card.error_at == f"tag2@{cid}" and crm.card(cid)["tag2"] == ""
     crm.add_tag2_option("Gold")
     call(card, "set_tag2", "gold")
-    assert crm.card(cid)["tag2"] == "Gold" and inbox.crm.tag2 == "Gold" and card.error == ""
+    assert crm.card(cid)["tag2"] == "Gold" and inbox._crm.tag2 == "Gold" and card.error == ""
     call(card, "set_tag2", "__none__")
     assert crm.card(cid)["tag2"] == ""
     call(card, "set_blacklisted", True)
-    assert crm.card(cid)["blacklisted"] and inbox.crm.blacklisted
+    assert crm.card(cid)["blacklisted"] and inbox._crm.blacklisted
     assert not crm.can_mail(cid)
     call(card, "set_blacklisted", False)
-    assert crm.can_mail(cid) and not inbox.crm.blacklisted
+    assert crm.can_mail(cid) and not inbox._crm.blacklisted
 
 
 def test_variables_of_every_type(opened):
@@ -101,7 +101,7 @@ def test_variables_of_every_type(opened):
     crm.create_field("size", "Size", "select", ["S", "M", "L"])
     crm.create_field("note", "Note", "text")
     call(card, "refresh")
-    assert [v.key for v in inbox.crm.vars] == ["age", "birthday", "vip", "site", "size", "note"]
+    assert [v.key for v in inbox._crm.vars] == ["age", "birthday", "vip", "site", "size", "note"]
 
     def value(key):
         return {v["key"]: v["value"] for v in crm.values_of(cid)}[key]
@@ -118,7 +118,7 @@ def test_variables_of_every_type(opened):
     call(card, "set_var", "size", "m")
     call(card, "save_var", {"key": "note", "value": "line 1\nline 2"})
     assert card.error == ""
-    shown = {v.key: (v.value, v.shown) for v in inbox.crm.vars}
+    shown = {v.key: (v.value, v.shown) for v in inbox._crm.vars}
     assert shown == {"age": ("1234.5", "1234.5"), "birthday": ("2026-11-25", "25.11.2026"),
                      "vip": ("yes", "yes"), "site": ("https://example.com/x", "https://example.com/x"),
                      "size": ("M", "M"), "note": ("line 1\nline 2", "line 1\nline 2")}
@@ -130,21 +130,21 @@ def test_bot_pause_moves_the_dialog_to_with_operator(opened):
     inbox, card, _cid, did = opened
     assert dialog_list.count(folder="operator") == 0
     call(card, "toggle_bot")
-    assert inbox.crm.bot_paused
+    assert inbox._crm.bot_paused
     assert [r.id for r in dialog_list.list_page(folder="operator")] == [did]
     call(card, "toggle_bot")
-    assert not inbox.crm.bot_paused and dialog_list.count(folder="operator") == 0
+    assert not inbox._crm.bot_paused and dialog_list.count(folder="operator") == 0
 
 
 def test_folders_only_custom_ones(opened):
     inbox, card, cid, _did = opened
     vip, later = folders.create("VIP"), folders.create("Later")
     call(card, "refresh")
-    assert [(f.name, f.checked) for f in inbox.crm.folders] == [("VIP", False), ("Later", False)]
+    assert [(f.name, f.checked) for f in inbox._crm.folders] == [("VIP", False), ("Later", False)]
     call(card, "toggle_folder", str(vip.id))
     call(card, "toggle_folder", str(later.id))
     assert [f.id for f in folders.folders_of(cid)] == [vip.id, later.id]
-    assert inbox.crm.folder_names == ["VIP", "Later"]
+    assert inbox._crm.folder_names == ["VIP", "Later"]
     call(card, "toggle_folder", "operator")  # a built-in folder cannot be chosen
     call(card, "toggle_folder", "all")
     call(card, "toggle_folder", str(vip.id))

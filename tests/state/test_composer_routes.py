@@ -24,7 +24,7 @@ def _client_on_telegram_and_sms():
 
 
 def _route(st, kind):
-    return next(r.id for r in st.routes if r.kind == kind)
+    return next(r.id for r in st._routes if r.kind == kind)
 
 
 def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data_dir):
@@ -32,7 +32,7 @@ def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data
     auth.create_operator("op", "password-123")
     st = _state(ComposerState, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(did))
-    assert {r.kind for r in st.routes} == {"telegram", "sms"}
+    assert {r.kind for r in st._routes} == {"telegram", "sms"}
     _call(st, InboxState, "set_route", _route(st, "telegram"))
     assert st.attach_block == ""
     _call(st, InboxState, "set_route", _route(st, "sms"))
@@ -42,7 +42,7 @@ def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data
     st.lang = "en"
     # a file dropped onto the dialog anyway is refused with the reason, nothing is stored
     _call(st, ComposerState, "upload", [_upload("pic.png", PNG, "image/png")])
-    assert st.composer_error == "SMS cannot carry files" and st.pending == []
+    assert st._composer_error == "SMS cannot carry files" and st.pending == []
 
 
 def test_files_attached_then_route_switched_to_sms_are_refused_with_the_reason(data_dir):
@@ -58,7 +58,7 @@ def test_files_attached_then_route_switched_to_sms_are_refused_with_the_reason(d
                                 "channel")
     before = len(st._messages())
     _call(st, ComposerState, "send", {"text": "the photo"})
-    assert st.composer_error == st.route_refusal
+    assert st._composer_error == st.route_refusal
     assert outbox.due() == [] and len(st._messages()) == before
     assert [p["name"] for p in st.pending] == ["pic.png"]  # kept: switch back and send
     # a note carries no files either way, so the route's refusal does not apply to it

@@ -72,7 +72,7 @@ def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
     _call(st, ComposerState, "upload", [_upload("pic.png", PNG, "image/png"),
                                         _upload("doc.txt", b"plain text", "text/plain")])
     assert [(p["name"], p["media"]) for p in st.pending] == [("pic.png", "img"), ("doc.txt", "")]
-    assert st.composer_error == ""
+    assert st._composer_error == ""
     txt_path = attachments.local_path({"url": st.pending[1]["url"]})
     _call(st, ComposerState, "remove_attachment", st.pending[1]["url"])
     assert [p["name"] for p in st.pending] == ["pic.png"] and not txt_path.exists()
@@ -84,10 +84,10 @@ def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
     # a note cannot carry files
     _call(st, ComposerState, "toggle_note")
     _call(st, ComposerState, "send", {"text": "note"})
-    assert "files" in st.composer_error
+    assert "files" in st._composer_error
     _call(st, ComposerState, "toggle_note")
     _call(st, ComposerState, "send", {"text": ""})  # files alone may be sent
-    assert st.pending == [] and st.composer_error == ""
+    assert st.pending == [] and st._composer_error == ""
     last = st._messages()[-1]
     atts = last.atts
     assert last.dir == "out" and atts[0].name == "pic.png" and atts[0].media == "img"
@@ -96,10 +96,10 @@ def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
         assert m.attachments[0]["mime_type"] == "image/png" and m.status == "queued"
     # too big: refused with the reason, nothing pending
     _call(st, ComposerState, "upload", [_upload("big.bin", b"\0" * (attachments.MAX_UPLOAD + 1))])
-    assert "too big" in st.composer_error and st.pending == []
+    assert "too big" in st._composer_error and st.pending == []
     # the browser's own refusal is shown too
     _call(st, ComposerState, "rejected", [{"name": "huge.mov", "size": 1, "codes": ["file-too-large"]}])
-    assert st.composer_error.startswith("huge.mov: too big")
+    assert st._composer_error.startswith("huge.mov: too big")
 
 
 def test_template_is_rendered_for_the_client_with_a_warning(data_dir):

@@ -29,6 +29,6 @@ def test_opening_a_dialog_by_url_registers_presence(data_dir):
 
     asyncio.run(InboxState.event_handlers["on_load"].fn(st))
 
-    assert st.open_id == got.dialog_id
+    assert st._open_id == got.dialog_id
     assert presence.operators_viewing(got.dialog_id) == {op.id}
     presence.reset()

@@ -51,6 +51,14 @@ def _dialog(n: int, old: int = 0) -> tuple[int, list[int]]:
         return first.dialog_id, [m.id for m in msgs]
 
 
+def _delivered(root) -> dict:
+    """The delta as the app sends it after an event (reflex/app.py: _get_resolved_delta; an
+    uncached computed var goes only when its value changed for the tab), then cleaned."""
+    delta = asyncio.run(root._get_resolved_delta())
+    root._clean()
+    return delta
+
+
 def _sent_messages(delta: dict) -> int:
     return sum(len(v) for part in delta.values() for v in part.values()
                if isinstance(v, list) and v and isinstance(v[0], MessageItem))
@@ -62,26 +70,26 @@ def test_an_older_page_is_sent_alone_and_days_stay_right(data_dir):
     thread = st.substates[ThreadState.get_name()]
     call(st, "open_dialog", str(did))
     assert [m.id for m in thread.msgs] == [str(i) for i in ids[80:]] and thread.has_older
-    root._clean()
+    _delivered(root)  # the event before: sent, as the app does
 
     call(st, "load_older")
-    delta = root.get_delta()
+    delta = _delivered(root)
     # only the thread's part: the page in its own slot, the heads, not the shown messages
     assert set(delta) == {ThreadState.get_full_name()}
     sent = {k.removesuffix("_rx_state_") for k in delta[ThreadState.get_full_name()]}
     assert "older_0" in sent and "msgs" not in sent and _sent_messages(delta) == 50
     assert [m.id for m in thread.older_0] == [str(i) for i in ids[30:80]]
-    root._clean()
+    _delivered(root)  # the event before: sent, as the app does
 
     call(st, "load_older")
-    delta = root.get_delta()
+    delta = _delivered(root)
     assert _sent_messages(delta) == 30 and not thread.has_older
     assert [m.id for m in st._messages()] == [str(i) for i in ids]
     # the newest page goes on the day of the page above it; the first page of today starts
     # a day (the page above ended two days ago); the oldest page starts one too
     assert thread.heads[:3] == [False, True, True]
-    root._clean()
-    assert call(st, "load_older") is None and _sent_messages(root.get_delta()) == 0
+    _delivered(root)  # the event before: sent, as the app does
+    assert call(st, "load_older") is None and _sent_messages(_delivered(root)) == 0
 
 
 def test_pages_beyond_the_slots_join_the_oldest_and_a_new_dialog_clears_them(data_dir):
@@ -112,10 +120,10 @@ def test_a_retry_in_an_older_page_is_read_again_there(data_dir, monkeypatch):
         m.text = "edited"
         s.add(m)
         s.commit()
-    root._clean()
+    _delivered(root)  # the event before: sent, as the app does
     call(st, "retry", str(ids[5]))
     assert retried == [ids[5]]
-    assert st._older_0[5].text == "edited" and _sent_messages(root.get_delta()) == 30
+    assert st._older_0[5].text == "edited" and _sent_messages(_delivered(root)) == 30
     assert call(st, "retry", "x1") is None and retried == [ids[5]]
 
 
@@ -123,8 +131,8 @@ def test_a_list_change_is_sent_in_the_list_part_only(data_dir):
     did, _ = _dialog(2)
     root, st = _tab(data_dir)
     call(st, "set_view", "all")
-    root._clean()
+    _delivered(root)  # the event before: sent, as the app does
     st._update_row(did, None)
-    delta = root.get_delta()
+    delta = _delivered(root)
     assert set(delta) == {DialogListState.get_full_name()}
     assert st.substates[DialogListState.get_name()].rows == []
