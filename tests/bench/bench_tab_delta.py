@@ -3,7 +3,7 @@
     .venv/bin/python tests/bench/bench_tab_delta.py [--updates 500]
 
 The per-tab part of bench_live.py's "backend CPU per message", without browsers: an inbox
-tab's real state (InboxState with its view substates, 50 dialog rows and 50 messages, as
+tab's real state (InboxState with all its substates, 50 dialog rows and 50 messages, as
 tests/bench/bench_state_manager.rows/msgs), a live update that moves one changed row to
 the top (InboxState._update_row, as the listener does), then Reflex's delta of the tab
 (`_get_resolved_delta`) and its JSON as the websocket sends it (reflex's json_dumps of the
@@ -31,18 +31,29 @@ os.chdir(ROOT)
 from tests.bench.bench_state_manager import msgs, rows  # noqa: E402
 
 
+def _page_states() -> list:
+    """InboxState's substates (the view parts, the open dialog, the composer, the folders,
+    the filter builder, New dialog), whichever this checkout has."""
+    from messenger_app.states.inbox import InboxState
+
+    out, todo = [], list(InboxState.get_substates())
+    while todo:
+        cls = todo.pop()
+        out.append(cls)
+        todo.extend(cls.get_substates())
+    return out
+
+
 async def tab(updates: int) -> tuple[float, float, int]:
     import messenger_app.messenger_app  # noqa: F401  (the app's states, as the server has them)
     from reflex.state import State, StateUpdate
     from reflex_base.utils import format as fmt
 
-    from messenger_app.states import inbox_views
     from messenger_app.states.inbox import InboxState
 
     root = State(_reflex_internal_init=True)
     st = await root.get_state(InboxState)
-    for cls in (inbox_views.DialogListState, inbox_views.FolderCountsState,
-                inbox_views.AnnounceState, inbox_views.ThreadState):
+    for cls in _page_states():  # every substate the inbox page has, as in a real tab
         await root.get_state(cls)
     st._rows, st._msgs = rows(0), msgs()
     await root._get_resolved_delta()
