@@ -102,15 +102,22 @@ _REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
 _KNOWN = OneOrMany(lambda member: sa_select(
     _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
     _M.c.channel_id == bindparam("ch"), member(_M.c.external_id, "ext")))
-_LAST_CHOICES = sa_select(_M.c.choices).where(_M.c.dialog_id == bindparam("d"), _M.c.direction == OUT
-                                              ).order_by(_M.c.id.desc()).limit(1)
+
+
+def _last_choices(dialog_id):
+    """The buttons of the last message we sent in a dialog (a typed answer to them is the
+    button's choice)."""
+    return sa_select(_M.c.choices).where(_M.c.dialog_id == dialog_id, _M.c.direction == OUT
+                                         ).order_by(_M.c.id.desc()).limit(1)
+
+
+_LAST_CHOICES = _last_choices(bindparam("d"))
 # The batch's known senders with, in the same statement, what the path needs of each: the
 # client's dialog, whether the client was ever billed (first_message_at) and the buttons of
 # the last message we sent there (a typed answer to them is the button's choice).
 _IDENTS = OneOrMany(lambda member: sa_select(
     _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _D.c.id.label("dialog_id"),
-    sa_select(_M.c.choices).where(_M.c.dialog_id == _D.c.id, _M.c.direction == OUT)
-    .order_by(_M.c.id.desc()).limit(1).correlate(_D).scalar_subquery().label("choices"),
+    _last_choices(_D.c.id).correlate(_D).scalar_subquery().label("choices"),
 ).select_from(_I.join(_C, _C.c.id == _I.c.contact_id).outerjoin(_D, _D.c.contact_id == _C.c.id)).where(
     _I.c.channel_id == bindparam("ch"), member(_I.c.external_id, "ext")))
 _INSERT_MESSAGES = _M.insert().returning(_M.c.id, sort_by_parameter_order=True)
@@ -145,7 +152,7 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             messages) else {}
         rows: list[dict] = []  # the new messages, in batch order
         new: list[tuple[int, InboundMessage, _Sender, bool]] = []  # (slot in out, msg, sender, new?)
-        seen: dict[str, int] = {}  # external id -> slot of its first occurrence in this batch
+        seen: set[str] = set()  # the external ids this batch stores
         for msg in messages:
             hit = known.get(msg.external_id)
             if hit is not None:
@@ -181,7 +188,7 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 choice_id=choice_id[:256], claimed_by="",
                 subject=msg.subject or ""))
             out.append(None)
-            seen[msg.external_id] = len(out) - 1
+            seen.add(msg.external_id)
             new.append((len(out) - 1, msg, sender, new_identity))
         if rows:
             ids = [r[0] for r in conn.execute(_INSERT_MESSAGES, rows)] if len(rows) > 1 else [
