@@ -103,6 +103,23 @@
 
   window.__msgSoundState = function () { return state; };
 
+  // The inbox page's #msg-ring (components/common.ring_marker) carries, in data-ring, the
+  // ids of the inbound messages of the last live update that ring: each change plays each
+  // id once (a page that mounts with a value does not ring again: only a change does).
+  function rang(records) {
+    records.forEach(function (rec) {
+      var el = rec.target;
+      if (el.id !== "msg-ring") return;
+      (el.getAttribute("data-ring") || "").split(",").forEach(function (id) {
+        if (/^[0-9]+$/.test(id) && window.__msgPlaySound) window.__msgPlaySound(parseInt(id, 10));
+      });
+    });
+  }
+  if (typeof MutationObserver !== "undefined") {
+    new MutationObserver(rang).observe(document.documentElement,
+      { subtree: true, attributes: true, attributeFilter: ["data-ring"] });
+  }
+
   // Any click or key press is the user gesture that lifts the autoplay block: warm up the
   // audio element silently so the next message can ring.
   function unlock() {

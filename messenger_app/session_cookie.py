@@ -18,6 +18,7 @@ page after the POST, logout too (assets/app.js: msgLogin, msgLogout).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from http.cookies import CookieError, SimpleCookie
 from urllib.parse import parse_qsl
@@ -39,6 +40,7 @@ _NO_STORE = {"Cache-Control": "no-store"}
 # -- reading it ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # a pure parse; each tab asks with its same header often
 def _value_in(cookie_header: str) -> str:
     if not cookie_header or COOKIE not in cookie_header:
         return ""

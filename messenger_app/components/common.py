@@ -120,6 +120,12 @@ def live_marker() -> rx.Component:
     return rx.el.div(id="msg-live", hidden=True)
 
 
+def ring_marker(ids) -> rx.Component:
+    """#msg-ring: data-ring holds the inbound message ids the sound is for (N2); when it
+    changes, assets/sound.js plays the sound once per message across tabs."""
+    return rx.el.div(id="msg-ring", hidden=True, custom_attrs={"data-ring": ids})
+
+
 def live_region(text, testid: str = "live-status") -> rx.Component:
     """A polite status message for screen readers (WCAG 4.1.3); visually hidden."""
     return rx.el.div(text, role="status", class_name="msg-sr-only",

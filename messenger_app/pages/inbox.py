@@ -5,7 +5,7 @@ import reflex as rx
 from messenger_app.components.card import card_panel
 from messenger_app.components.common import (icon_button, icon_link, labelled_button, labelled_link,
                                              lang_marker, lang_switch, live_marker, live_region,
-                                             logo, tid)
+                                             logo, ring_marker, tid)
 from messenger_app.components.dialog_list import list_panel
 from messenger_app.components.dialog_view import dialog_panel
 from messenger_app.components.shortcuts import top_bar_tools
@@ -78,6 +78,7 @@ def inbox_page() -> rx.Component:
         lang_marker(S),
         live_region(A.announcement),
         live_marker(),
+        ring_marker(A.ring),
         class_name="msg-app",
         custom_attrs={"data-panel": O.panel, "data-expanded": rx.cond(S.expanded, "true", "false")},
     )

@@ -73,6 +73,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
     tz: str = "UTC"
     _announcement: str = ""  # WCAG 4.1.3: read politely by screen readers (a role=status region)
     _announced: dict[int, float] = {}  # dialog id -> when its new unread messages were announced
+    _ring: str = ""  # N2: the inbound message ids of the last live update that ring ("12,13")
 
     # -- loading -----------------------------------------------------------------------
     @rx.event
@@ -162,9 +163,8 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
 
     def _show_folders(self, items) -> bool:
         """Show the folder list; True when the folder being shown is gone (now "all")."""
-        folder_items = [FolderItem(id=str(f.id), name=f.name, unread=f.unread, builtin=f.builtin,
-                                   push=f.push, sound=f.sound) for f in items]
-        if folder_items != self._folder_items:  # unchanged: nothing to send to the tab
+        folder_items = inbox_live.folder_views(items)
+        if folder_items != _raw(self._folder_items):  # unchanged: nothing to send to the tab
             self._folder_items = folder_items
         if self._unread_total != items[0].unread:
             self._unread_total = items[0].unread  # "All chats": every dialog with unread messages
@@ -372,7 +372,8 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                         continue
                     if update is None:  # signed out in the meantime: stop listening
                         return
-                    if update.page or update.rows or update.folder_items \
+                    ring = await inbox_live.sounds(digest)  # N2: once per message
+                    if update.page or update.rows or update.folder_items or ring \
                             or update.msgs is not None or update.card or update.found is not None:
                         try:
                             async with self:
@@ -383,6 +384,8 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                                     lost = False
                                     st._live_apply(update)
                                     st._announce_unread(digest.events)
+                                    if ring:  # in this delta: sound.js rings on the change
+                                        st._ring = ",".join(map(str, ring))
                         except live._state_errors() as e:  # the state store is down: the bus's
                             log.warning("tab %s: state store unavailable (%s)", token[:8],
                                         type(e).__name__)  # resync brings it all back later
@@ -393,7 +396,5 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                     if not digest.events or time.monotonic() - ticked > live.TICK:
                         ticked = time.monotonic()
                         await inbox_live.run(inbox_live.tick, snap.session, token, snap.open_id)
-                    for mid in await inbox_live.sounds(digest):  # N2: once per message
-                        yield rx.call_script(f"window.__msgPlaySound && window.__msgPlaySound({mid})")
         finally:
             presence.left(token)

@@ -40,15 +40,19 @@ class LiveFollow:
         messages is announced once."""
         now = time.monotonic()
         fresh = []
+        open_id, announced = self._open_id, raw(self._announced)  # read, not tracked
         for ev in batch:
             did = ev.get("dialog_id")
-            if (ev.get("reason") != "inbound" or not did or did == self._open_id or did in fresh
-                    or now - self._announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
+            if (ev.get("reason") != "inbound" or not did or did == open_id or did in fresh
+                    or now - announced.get(did, -ANNOUNCE_QUIET) < ANNOUNCE_QUIET):
                 continue
             fresh.append(did)
-        names = [r.name for did in fresh for r in self._rows if r.id == str(did) and r.unread]
+        if not fresh:
+            return
+        by_id = {r.id: r for r in raw(self._rows)}
+        names = [r.name for r in (by_id.get(str(did)) for did in fresh) if r is not None and r.unread]
         if names:
-            self._announced = {**{d: t for d, t in self._announced.items()
+            self._announced = {**{d: t for d, t in announced.items()
                                   if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}
             self._announcement = f'{self.t["a11y_new_unread"]} {", ".join(names)}'
 

@@ -20,7 +20,7 @@ from messenger_app.services.dialog_list import ListRow
 from messenger_app.states import view
 from messenger_app.states.card_view import CardCrm, load_crm
 from messenger_app.states.live import Digest
-from messenger_app.states.rows import DialogItem, MessageItem
+from messenger_app.states.rows import DialogItem, FolderItem, MessageItem
 
 CARD_LISTS = ("crm_fields", "tag2_options", "folders", "dialogs_bulk")  # events without a dialog id
 RELOAD_OVER = 50  # a batch touching more dialogs than this reloads the tab's page instead
@@ -69,6 +69,18 @@ def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, E
         return page, dialog_list.count(**q) if counted else -1, None
     except (filters.FilterError, folders.FolderError) as e:
         return dialog_list.list_page(limit=limit + 1), -1, e
+
+
+def folder_views(items) -> list[FolderItem]:
+    """The folder list as the left panel shows it (folders.list_with_unread()'s rows); rows
+    already made (a live digest makes them once for every tab) are taken as they are."""
+    return [f if isinstance(f, FolderItem) else
+            FolderItem(id=str(f.id), name=f.name, unread=f.unread, builtin=f.builtin,
+                       push=f.push, sound=f.sound) for f in items]
+
+
+def _folder_list(lang: str) -> list[FolderItem]:
+    return folder_views(folders.list_with_unread(lang))
 
 
 def tick(session: str, token: str, open_id: int) -> None:
@@ -130,8 +142,8 @@ async def read(snap: Snapshot, d: Digest) -> Update | None:
     touched, kinds = d.touched, d.kinds
     lists_changed = bool(kinds & set(CARD_LISTS))
     if touched or lists_changed:
-        up.folder_items = await d.get(("folders", snap.lang), folders.list_with_unread, snap.lang)
-        up.folder_gone = snap.folder not in {str(f.id) for f in up.folder_items}
+        up.folder_items = await d.get(("folders", snap.lang), _folder_list, snap.lang)
+        up.folder_gone = snap.folder not in {f.id for f in up.folder_items}
     if up.folder_gone:  # the folder being shown was deleted (in another tab): All chats
         q = {**snap.query, "folder": "all"}
         up.page = await d.get(("page", _key(q), snap.rows), read_list, q, snap.rows,

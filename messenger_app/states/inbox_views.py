@@ -65,6 +65,13 @@ class AnnounceState(InboxState):
     def announcement(self) -> str:
         return self._announcement
 
+    @rx.var(deps=["_ring"], auto_deps=False)
+    def ring(self) -> str:
+        """The message ids the new-message sound is for (N2): sound.js rings when it changes
+        (components/common.ring_marker). Part of the live update's own delta, so a message
+        costs each tab one frame, not a second one for a script."""
+        return self._ring
+
 
 def _slot(k: int):
     name = f"_older_{k}"

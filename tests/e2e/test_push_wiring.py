@@ -56,3 +56,13 @@ def test_inbound_message_plays_the_sound_once(app, new_context):
     operator.wait_for_function("window.__played.length >= 1")
     played = operator.evaluate("window.__played")
     assert len(played) == 1 and isinstance(played[0], int)
+
+    # the next message rings for itself alone (the ids come in the live update's delta:
+    # a change of #msg-ring's data-ring), and the first one is not played again
+    second = unique("Dong")
+    widget_say(visitor, second)
+    expect(operator.get_by_test_id("dialog-row").first.get_by_test_id("dialog-row-preview")
+           ).to_have_text(second)
+    operator.wait_for_function("window.__played.length >= 2")
+    again = operator.evaluate("window.__played")
+    assert len(again) == 2 and again[0] == played[0] and again[1] > played[0]
