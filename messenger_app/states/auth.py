@@ -68,7 +68,10 @@ class AuthState(rx.State):
 
     def _session(self) -> str:
         """This tab's session key (auth.session_key) from its websocket's handshake; ""."""
-        return session_cookie.session_in(self.router.headers.cookie)
+        # Reflex 0.10 keeps the headers in a field of their own; `self.router` assembles a
+        # new RouterData on each read (a cost per tab and live update)
+        headers = getattr(self, "rx_router_headers", None)
+        return session_cookie.session_in((self.router.headers if headers is None else headers).cookie)
 
     def _operator(self) -> Operator | None:
         return auth.operator_for_session(self._session())

@@ -91,12 +91,11 @@ def tick(session: str, token: str, open_id: int) -> None:
 
 
 def read_sounds(batch: list[dict]) -> list[int]:
-    """Inbound messages of dialogs whose folders have sound on (N2)."""
-    out = []
-    for ev in batch:
-        if ev.get("reason") == "inbound" and ev.get("message_id") and push.sound_for(ev["dialog_id"]):
-            out.append(int(ev["message_id"]))
-    return out
+    """Inbound messages of dialogs whose folders have sound on (N2), in one query."""
+    inbound = [ev for ev in batch if ev.get("reason") == "inbound" and ev.get("message_id")
+               and ev.get("dialog_id")]
+    ring = push.ringing(ev["dialog_id"] for ev in inbound)
+    return [int(ev["message_id"]) for ev in inbound if int(ev["dialog_id"]) in ring]
 
 
 # -- the live path ----------------------------------------------------------------------

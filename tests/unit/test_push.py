@@ -243,6 +243,8 @@ def test_folder_rules_for_push_and_sound(push_env, monkeypatch):
     assert not push.targets_for(archived) and not push.sound_for(archived)
     assert not push.targets_for(shop) and push.sound_for(shop)
     assert push.targets_for(both) and push.sound_for(both)  # one folder with push on is enough
+    # a live update asks for its whole batch at once (states/inbox_live.read_sounds)
+    assert push.ringing([vip, archived, shop, both, unfiled, 999_999]) == {vip, shop, both, unfiled}
     # only in "All chats": on by default, off by the instance settings
     assert push.targets_for(unfiled) and push.sound_for(unfiled)
     monkeypatch.setenv("PUSH_ALL_CHATS", "0")
@@ -251,6 +253,7 @@ def test_folder_rules_for_push_and_sound(push_env, monkeypatch):
     monkeypatch.setenv("SOUND_ALL_CHATS", "0")
     settings.reset()
     assert not push.sound_for(unfiled)
+    assert push.ringing([vip, unfiled, shop]) == {vip, shop}
     assert push.targets_for(vip)  # folders still decide for their clients
     assert not push.targets_for(999_999) and not push.sound_for(999_999)
 

@@ -28,7 +28,7 @@ Environment (read at call time):
 from messenger_app.services.push.keys import (  # noqa: F401
     DEFAULT_SUBJECT, KEY_FILE, VAPID_SECRET, key_path, public_key_b64, reset, vapid, vapid_claims)
 from messenger_app.services.push.notifier import notify_for_event, run_notifier  # noqa: F401
-from messenger_app.services.push.rules import sound_for, targets_for  # noqa: F401
+from messenger_app.services.push.rules import ringing, sound_for, targets_for  # noqa: F401
 from messenger_app.services.push.sending import (  # noqa: F401
     BODY_CHARS, SEND_TIMEOUT, TTL_SECONDS, build_payload, notify_inbound, push_headers)
 from messenger_app.services.push.subscriptions import (  # noqa: F401
