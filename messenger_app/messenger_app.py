@@ -7,6 +7,7 @@ import reflex as rx
 
 from messenger_app import (api, asset_cache, event_errors, frame_policy, log_config, session_cookie,
                            workers)
+from messenger_app.lib import frame_json
 from messenger_app.pages.inbox import inbox_page
 from messenger_app.pages.login import login_page
 from messenger_app.pages.settings import settings_page
@@ -52,6 +53,7 @@ app = rx.App(
                      asset_cache.middleware],
     backend_exception_handler=event_errors.handle,
 )
+frame_json.install()  # the websocket frames' JSON by orjson (lib/frame_json.py)
 app.add_page(inbox_page, route="/", title="Messenger", on_load=InboxState.on_load)
 app.add_page(login_page, route="/login", title="Messenger — sign in",
              on_load=AuthState.check_login_page)

@@ -6,8 +6,8 @@ The per-tab part of bench_live.py's "backend CPU per message", without browsers:
 tab's real state (InboxState with all its substates, 50 dialog rows and 50 messages, as
 tests/bench/bench_state_manager.rows/msgs), a live update that moves one changed row to
 the top (InboxState._update_row, as the listener does), then Reflex's delta of the tab
-(`_get_resolved_delta`) and its JSON as the websocket sends it (reflex's json_dumps of the
-StateUpdate). The floor: json.dumps of the same rows as plain dicts. Prints CPU ms per
+(`_get_resolved_delta`) and its JSON as the websocket sends it (the Socket.IO packet's JSON
+writer as the app installs it: lib/frame_json.py, else Reflex's). The floor: json.dumps of the same rows as plain dicts. Prints CPU ms per
 update for each part, the bytes, and the ratio to the floor, with the load average.
 Runs in production mode (REFLEX_ENV_MODE=prod: the type checks production makes).
 """
@@ -47,7 +47,7 @@ def _page_states() -> list:
 async def tab(updates: int) -> tuple[float, float, int]:
     import messenger_app.messenger_app  # noqa: F401  (the app's states, as the server has them)
     from reflex.state import State, StateUpdate
-    from reflex_base.utils import format as fmt
+    from socketio.packet import Packet as frame  # its JSON writer, as the app set it up
 
     from messenger_app.states.inbox import InboxState
 
@@ -69,7 +69,8 @@ async def tab(updates: int) -> tuple[float, float, int]:
         delta = await root._get_resolved_delta()
         root._clean()
         c1 = time.process_time()
-        wire = fmt.json_dumps(StateUpdate(delta=delta, events=[]))
+        wire = frame.json.dumps(["event", StateUpdate(delta=delta, events=[])],
+                                separators=(",", ":"))
         c2 = time.process_time()
         t_delta += c1 - c0
         t_json += c2 - c1
