@@ -22,6 +22,7 @@ from messenger_app.services import (attachments, dialogs, inbox, message_details
 from messenger_app.states import message_detail, view
 from messenger_app.states.auth import operator_required
 from messenger_app.states.inbox import InboxState
+from messenger_app.states.inbox_follow import raw
 from messenger_app.states.rows import RouteItem
 
 JUMP_MAX = 5000  # messages loaded at most to show a found one in its thread
@@ -78,7 +79,7 @@ class ComposerState(InboxState):
     # reads changed, equal or not. Each is a few dict and list lookups.
     @rx.var(cache=False)
     def pending(self) -> list[dict[str, str]]:
-        return self.pending_by.get(str(self._open_id), [])
+        return raw(self.pending_by).get(str(self._open_id), [])
 
     @rx.var(cache=False)
     def attach_block(self) -> str:
@@ -101,7 +102,7 @@ class ComposerState(InboxState):
     def route_refusal(self) -> str:
         """Why the pending files cannot go through the chosen route ("" = they can), e.g.
         files attached, then the route switched to SMS. Sending is refused with this."""
-        route, pending = self._route(), self.pending_by.get(str(self._open_id), [])
+        route, pending = self._route(), raw(self.pending_by).get(str(self._open_id), [])
         if route is None or not pending or self.note_mode:
             return ""
         caps = registry.capabilities(route.kind)
@@ -119,7 +120,9 @@ class ComposerState(InboxState):
         return self.t["att_route_refused"].format(reason=reason()) if reason else ""
 
     def _route(self) -> RouteItem | None:
-        return next((r for r in self._routes if r.id == self._route_id), None)
+        """The chosen route (read only: recomputed for every delta of the tab, so the plain
+        list, not Reflex's proxy of it and of each route in it)."""
+        return next((r for r in raw(self._routes) if r.id == self._route_id), None)
 
     def _no_files(self, route: RouteItem) -> str:
         return self.t.get(f"att_no_files_{route.kind}") or self.t["att_no_files"].format(
