@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from messenger_app import settings
@@ -65,6 +65,14 @@ def reset_engine() -> None:
 def session() -> Iterator[Session]:
     with Session(engine(), expire_on_commit=False) as s:
         yield s
+
+
+@contextmanager
+def reading() -> Iterator[Connection]:
+    """A connection for reading plain rows, no ORM objects: hot reads (a live update's rows,
+    counters, sounds) skip the ORM session's execution and closing bookkeeping (~2x)."""
+    with engine().connect() as conn:
+        yield conn
 
 
 def is_sqlite() -> bool:

@@ -14,6 +14,7 @@ and, for a client's membership, "dialog" with reason="folders".
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import delete as sa_delete
@@ -200,6 +201,21 @@ def list_with_unread(lang: str = "en") -> list[FolderCount]:
     """"All chats", "With operator", then the custom folders in order, each with the number
     of its dialogs that have unread messages. Two queries whatever the number of folders:
     the folders, and one UNION of the GROUP BY over memberships and the two built-in counts."""
+    folders_q, counts_q = _unread_queries()
+    with db.reading() as conn:  # plain rows: a live update asks for this once per event batch
+        folders = conn.execute(folders_q).all()
+        counts = dict(conn.execute(counts_q).all())
+    out = [FolderCount(ALL, builtin_name(ALL, lang), counts.get(-1, 0), True, False, False, -2),
+           FolderCount(OPERATOR, builtin_name(OPERATOR, lang), counts.get(-2, 0), True, False, False, -1)]
+    out += [FolderCount(f.id, f.name, counts.get(f.id, 0), False, f.push, f.sound, f.position)
+            for f in folders]
+    return out
+
+
+@functools.cache
+def _unread_queries():
+    """list_with_unread()'s two statements, built once (used again, they skip SQLAlchemy's
+    cache key and result matching)."""
     unread = Dialog.unread_count > literal_column("0", Integer)  # the partial index's own term
     per_folder = (select(ContactFolder.folder_id.label("k"), func.count().label("n"))
                   .select_from(Dialog)
@@ -208,14 +224,9 @@ def list_with_unread(lang: str = "en") -> list[FolderCount]:
     all_unread = select(literal(-1).label("k"), func.count().label("n")).select_from(Dialog).where(unread)
     op_unread = (select(literal(-2).label("k"), func.count().label("n")).select_from(Dialog)
                  .where(unread, Dialog.bot_paused == True))  # noqa: E712
-    with db.session() as s:
-        folders = s.exec(select(Folder).order_by(Folder.position, Folder.id)).all()
-        counts = dict(s.execute(union_all(per_folder, all_unread, op_unread)).all())
-    out = [FolderCount(ALL, builtin_name(ALL, lang), counts.get(-1, 0), True, False, False, -2),
-           FolderCount(OPERATOR, builtin_name(OPERATOR, lang), counts.get(-2, 0), True, False, False, -1)]
-    out += [FolderCount(f.id, f.name, counts.get(f.id, 0), False, f.push, f.sound, f.position)
-            for f in folders]
-    return out
+    return (select(Folder.id, Folder.name, Folder.push, Folder.sound, Folder.position)
+            .order_by(Folder.position, Folder.id),
+            union_all(per_folder, all_unread, op_unread))
 
 
 # -- a client's folders (R4) ---------------------------------------------------------------

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from messenger_app import db, settings
@@ -42,11 +45,8 @@ def ringing(dialog_ids) -> set[int]:
     ids = {int(d) for d in dialog_ids}
     if not ids:
         return set()
-    with db.session() as s:
-        rows = s.exec(select(Dialog.id, Folder.sound)
-                      .join(ContactFolder, ContactFolder.contact_id == Dialog.contact_id, isouter=True)
-                      .join(Folder, Folder.id == ContactFolder.folder_id, isouter=True)
-                      .where(Dialog.id.in_(ids))).all()
+    with db.reading() as conn:
+        rows = conn.execute(_ringing_query(), {"ids": sorted(ids)}).all()
     in_folders: dict[int, bool] = {}
     for did, sound in rows:
         if sound is None:  # no folder row (only in "All chats")
@@ -55,3 +55,13 @@ def ringing(dialog_ids) -> set[int]:
             in_folders[did] = bool(in_folders.get(did)) or bool(sound)
     all_chats = settings.get().sound_all_chats
     return {did for did, sound in in_folders.items() if (all_chats if sound is None else sound)}
+
+
+@functools.cache
+def _ringing_query():
+    """ringing()'s SELECT, built once (a statement used again skips SQLAlchemy's cache key
+    and result matching: it runs for every live update with an inbound message)."""
+    return (select(Dialog.id, Folder.sound)
+            .join(ContactFolder, ContactFolder.contact_id == Dialog.contact_id, isouter=True)
+            .join(Folder, Folder.id == ContactFolder.folder_id, isouter=True)
+            .where(Dialog.id.in_(bindparam("ids", expanding=True))))
