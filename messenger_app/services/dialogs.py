@@ -4,10 +4,11 @@ with its filters is services/dialog_list.py."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import select
 
 from messenger_app import db
@@ -64,19 +65,14 @@ class MessageView:
 def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
              since_id: int | None = None) -> list[MessageView]:
     """The newest `limit` messages before `before_id` (or from `since_id` on), oldest first."""
-    q = (select(Message, Operator.display_name, Operator.username)
-         .join(Operator, Operator.id == Message.operator_id, isouter=True)
-         .where(Message.dialog_id == dialog_id).order_by(Message.id.desc()).limit(limit))
-    if before_id:
-        q = q.where(Message.id < before_id)
-    if since_id:
-        q = q.where(Message.id >= since_id)
-    with db.session() as s:
-        rows = s.exec(q).all()
+    with db.reading() as conn:
+        rows = conn.execute(_messages_query(bool(before_id), bool(since_id)),
+                            {"did": dialog_id, "before": before_id or 0, "since": since_id or 0,
+                             "limit": limit}).all()
     out = []
-    for m, op_name, op_user in reversed(rows):
+    for m in reversed(rows):
         if m.sender_kind == "operator":
-            sender = op_name or op_user or "operator"
+            sender = m.op_name or m.op_user or "operator"
         elif m.sender_kind == "bot" and m.origin_label:
             sender = m.origin_label  # C3: the scenario's name as it was when it sent
         else:
@@ -86,6 +82,26 @@ def messages(dialog_id: int, before_id: int | None = None, limit: int = PAGE,
                                m.external_id or "", m.subject or "", m.origin_kind or "",
                                m.origin_label or ""))
     return out
+
+
+@functools.cache
+def _messages_query(before: bool, since: bool):
+    """messages()'s SELECT of plain columns, one statement per shape, built once: opening a
+    dialog, each older page and each live message of an open dialog read it, and a statement
+    used again skips SQLAlchemy's cache key, result matching and ORM object loading."""
+    q = (select(Message.id, Message.direction, Message.sender_kind, Message.channel_kind,
+                Message.text, Message.attachments, Message.status, Message.error,
+                Message.created_at, Message.sent_at, Message.external_id, Message.subject,
+                Message.origin_kind, Message.origin_label,
+                Operator.display_name.label("op_name"), Operator.username.label("op_user"))
+         .join(Operator, Operator.id == Message.operator_id, isouter=True)
+         .where(Message.dialog_id == bindparam("did"))
+         .order_by(Message.id.desc()).limit(bindparam("limit")))
+    if before:
+        q = q.where(Message.id < bindparam("before"))
+    if since:
+        q = q.where(Message.id >= bindparam("since"))
+    return q
 
 
 @dataclass
