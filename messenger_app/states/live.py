@@ -66,6 +66,8 @@ class Digest:
         if fut is None:
             fut = asyncio.ensure_future(asyncio.to_thread(fn, *args))
             self._memo[key] = fut
+        elif fut.done():  # read already (every tab after the first): no shield, no wait
+            return fut.result()
         return await asyncio.shield(fut)
 
     @staticmethod
