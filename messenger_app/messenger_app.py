@@ -52,6 +52,10 @@ app = rx.App(
     api_transformer=[api.build(), frame_policy.middleware, session_cookie.middleware,
                      asset_cache.middleware],
     backend_exception_handler=event_errors.handle,
+    # sonner's Toaster reads the direction with getComputedStyle(<html>) on every render when
+    # none is given, which forced a whole-document style recalc in the middle of the first
+    # hydration (issue 11); both languages are left-to-right
+    toaster=rx.toast.provider(dir="ltr"),
 )
 frame_json.install()  # the websocket frames' JSON by orjson (lib/frame_json.py)
 app.add_page(inbox_page, route="/", title="Messenger", on_load=InboxState.on_load)

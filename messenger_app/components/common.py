@@ -36,6 +36,15 @@ def plain_avatar(initials, src, size: str = "3", **attrs) -> rx.Component:
     )
 
 
+def skeleton_bar(class_name: str) -> rx.Component:
+    """What rx.skeleton(rx.box(...), loading=True) renders, as a plain element with Radix's
+    own static classes (its size in `class_name`, assets/app.css .msg-skel-*). The inbox shows
+    these on every first load before the data arrive (issue 11: no Skeleton, Flex or emotion
+    style per bar to hydrate)."""
+    return rx.el.div(class_name=f"rt-Box rt-Skeleton {class_name}", tab_index=-1,
+                     custom_attrs={"aria-hidden": "true", "inert": True})
+
+
 def logo(size: str = "28px") -> rx.Component:
     return rx.center(rx.icon("messages-square", size=16, color="white"), width=size, height=size,
                      border_radius="8px", background="var(--accent-9)", flex_shrink="0")

@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from messenger_app.components.common import plain_avatar, tid
+from messenger_app.components.common import plain_avatar, skeleton_bar, tid
 from messenger_app.components.filter_builder import filter_dialog
 from messenger_app.components.folders import folders_section
 from messenger_app.components.new_dialog import new_dialog_dialog
@@ -158,13 +158,13 @@ def _dialog_row(row, active, tab_stop) -> rx.Component:
 
 def list_skeleton() -> rx.Component:
     """Grey rows while the first data arrive: never "No dialogs yet" before the list loads."""
-    row = rx.hstack(
-        rx.skeleton(rx.box(width="40px", height="40px"), loading=True, border_radius="50%"),
-        rx.vstack(rx.skeleton(rx.box(width="60%", height="12px"), loading=True),
-                  rx.skeleton(rx.box(width="90%", height="10px"), loading=True),
-                  spacing="2", flex="1"),
-        padding="12px", spacing="3", align="center", width="100%")
-    return rx.vstack(*[row for _ in range(7)], spacing="0", width="100%",
+    row = rx.el.div(
+        skeleton_bar("msg-skel-avatar"),
+        rx.el.div(skeleton_bar("msg-skel-name"), skeleton_bar("msg-skel-line"),
+                  class_name="rt-Flex rt-r-fd-column rt-r-ai-start rt-r-gap-2 msg-skel-text"),
+        class_name="rt-Flex rt-r-fd-row rt-r-ai-center rt-r-gap-3 msg-skel-row")
+    return rx.el.div(*[row for _ in range(7)],
+                     class_name="rt-Flex rt-r-fd-column rt-r-ai-start rt-r-gap-0 msg-skel-list",
                      custom_attrs={"data-testid": "dialog-list-loading", "aria-busy": "true",
                                    "title": S.t["loading"]})
 

@@ -3,7 +3,7 @@ each with its number of unread dialogs; collapsible; a gear opens a folder's set
 
 import reflex as rx
 
-from messenger_app.components.common import field_label, tid
+from messenger_app.components.common import field_label, skeleton_bar, tid
 from messenger_app.states.folders import FoldersState as F
 from messenger_app.states.inbox import InboxState as S
 from messenger_app.states.inbox_views import FolderCountsState as FC
@@ -88,9 +88,9 @@ def folders_section() -> rx.Component:
                         rx.box(rx.foreach(FC.folder_items, folder_item), class_name="msg-folder-list",
                                role="group", custom_attrs={**tid("folder-list"),
                                                            "aria-label": S.t["a11y_folders"]}),
-                        rx.vstack(*[rx.skeleton(rx.box(width="100%", height="16px"), loading=True)
-                                    for _ in range(3)],
-                                  spacing="3", padding="8px 14px", width="100%",
+                        rx.el.div(*[skeleton_bar("msg-skel-folder") for _ in range(3)],
+                                  class_name="rt-Flex rt-r-fd-column rt-r-ai-start rt-r-gap-3 "
+                                             "msg-skel-folders",
                                   custom_attrs=tid("folder-list-loading")))),
         folder_form(),
         class_name="msg-folders", width="100%",
