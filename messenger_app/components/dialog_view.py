@@ -1,6 +1,8 @@
 """Centre: the open dialog (C1–C4, X4, X8) and the composer (C5, C7, C8)."""
 
 import reflex as rx
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import VarData
 
 from messenger_app.components.common import tid
 from messenger_app.components.composer import composer
@@ -200,6 +202,26 @@ def header(attrs: dict) -> rx.Component:
     )
 
 
+# Whether the open dialog's parts may be mounted while none is open: a flag of the component
+# that renders them, false on the first render and set once the list's first rows are there
+# and the browser is idle, so a first load does not pay for mounting them (issue 11).
+_WARM_HOOK = """const [msgWarm, setMsgWarm] = useState(false);
+useEffect(() => {
+  let timer = 0, idle = 0, tries = 0;
+  const wait = () => {
+    if (document.querySelector('[data-testid="dialog-row"]') || ++tries > 40)
+      idle = window.requestIdleCallback(() => setMsgWarm(true), {timeout: 2000});
+    else timer = setTimeout(wait, 250);
+  };
+  wait();
+  return () => { clearTimeout(timer); if (idle) window.cancelIdleCallback(idle); };
+}, []);"""
+WARM = rx.Var(_js_expr="msgWarm", _var_type=bool,
+              _var_data=VarData(hooks={_WARM_HOOK: None},
+                                imports={"react": [ImportVar(tag="useState"),
+                                                   ImportVar(tag="useEffect")]}))
+
+
 def idle(shown: rx.Var) -> dict:
     """`data-msg-idle`: hidden (display: none, so out of the tab order and the accessibility
     tree: assets/app.css) while `shown` is false, but still mounted."""
@@ -214,9 +236,9 @@ def dialog_panel() -> rx.Component:
     shown = O.open_id > 0
     return rx.box(
         rx.vstack(
-            header(idle(shown)),
+            rx.cond(shown | WARM, rx.fragment(header(idle(shown)))),
             search_panel(),
-            rx.box(
+            rx.cond(shown | WARM, rx.fragment(rx.box(
                 rx.cond(T.has_older,
                         rx.center(rx.button(rx.icon("history", size=14), S.t["load_older"],
                                             variant="ghost", size="1", on_click=S.load_older,
@@ -233,8 +255,7 @@ def dialog_panel() -> rx.Component:
                 role="log", tab_index=0, key=O.open_id,
                 custom_attrs={**tid("dialog-thread"), "aria-label": S.t["a11y_thread"],
                               "aria-relevant": "additions", **idle(shown)},
-            ),
-            composer(idle(shown)),
+            ), composer(idle(shown)))),
             rx.center(rx.vstack(rx.icon("paperclip", size=28), rx.text(S.t["drop_files"], size="3"),
                                 align="center", spacing="2"),
                       class_name="msg-drop-overlay"),

@@ -5,7 +5,8 @@
 Production build, one headless Chromium tab at 1366x768 with 49 dialogs and a 300-message
 one (profile_tab.py's setup). Each round: a CDP CPU profile (Profiler domain, 100 µs
 sampling) of one open (click -> 50 messages, bench_dialog_browser's OPEN) and of one close,
-then of one switch to a second big dialog and back. Prints the wall time of each open
+then of one switch to a second big dialog and back. With --first-loads N, first the
+renderer CPU of N new tabs loading the inbox (traced to 1.5 s after the first rows). Prints the wall time of each open
 (p50), the renderer main thread's CPU per open from a trace (profile_tab.phases), and the
 self time per script file and the top functions, summed over the rounds and divided by them.
 The load average is printed.
@@ -75,6 +76,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--first-loads", type=int, default=0,
+                    help="first trace the renderer CPU of N first loads (new tabs)")
     ap.add_argument("--timeline", action="store_true",
                     help="first print the main thread's events (> 0.3 ms) of one open, switch, close")
     args = ap.parse_args()
@@ -111,18 +114,15 @@ def main() -> None:
                 out = work()
                 return out, cdp.send("Profiler.stop")["profile"]
 
-            def traced(work, raw=False):
-                cdp.send("Tracing.start", {"categories": "devtools.timeline,blink",
-                                           "transferMode": "ReturnAsStream"})
-                work()
+            def end_trace(session, tab, raw=False):
                 done: dict = {}
-                cdp.on("Tracing.tracingComplete", lambda e: done.update(e))
-                cdp.send("Tracing.end")
+                session.on("Tracing.tracingComplete", lambda e: done.update(e))
+                session.send("Tracing.end")
                 while not done:
-                    page.wait_for_timeout(50)
+                    tab.wait_for_timeout(50)
                 chunks = []
                 while True:
-                    r = cdp.send("IO.read", {"handle": done["stream"]})
+                    r = session.send("IO.read", {"handle": done["stream"]})
                     chunks.append(r["data"])
                     if r.get("eof"):
                         break
@@ -130,6 +130,23 @@ def main() -> None:
                 events = d["traceEvents"] if isinstance(d, dict) else d
                 return events if raw else phases(events)
 
+            def traced(work, raw=False):
+                cdp.send("Tracing.start", {"categories": "devtools.timeline,blink",
+                                           "transferMode": "ReturnAsStream"})
+                work()
+                return end_trace(cdp, page, raw)
+
+            loads = collections.Counter()
+            for _ in range(args.first_loads):  # a new tab of the signed-in browser
+                tab = ctx.new_page()
+                tcdp = ctx.new_cdp_session(tab)
+                tcdp.send("Tracing.start", {"categories": "devtools.timeline,blink",
+                                            "transferMode": "ReturnAsStream"})
+                tab.goto("/")
+                tab.wait_for_selector('[data-testid="dialog-row"]')
+                tab.wait_for_timeout(1500)  # what the page does after its first rows
+                loads.update(end_trace(tcdp, tab))
+                tab.close()
             for _ in range(2):  # warm up
                 page.evaluate(OPEN, str(big))
                 page.evaluate(CLOSE)
@@ -173,6 +190,10 @@ def main() -> None:
     print("renderer main-thread CPU (trace), ms: " + ", ".join(
         f"{k} open {cpu_open[k] / 1000 / n:.1f} / switch {cpu_switch[k] / 1000 / n:.1f}"
         for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
+    if args.first_loads:
+        print(f"first load (new tab, to its rows + 1.5 s), renderer main-thread CPU, ms: " + ", ".join(
+            f"{k} {loads[k] / 1000 / args.first_loads:.1f}"
+            for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
     for kind in ("open", "close", "switch"):
         print(f"-- {kind}: self time per file, ms per {kind}")
         for k, us in files[kind].most_common(12):
