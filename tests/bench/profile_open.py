@@ -53,11 +53,14 @@ def timeline(events: list[dict]) -> list[str]:
              and e.get("name") == "thread_name" and e["args"]["name"] == "CrRendererMain"]
     if not mains:
         return []
-    xs = sorted((e for e in events if (e["pid"], e["tid"]) == mains[0] and e.get("ph") == "X"
-                 and e.get("dur", 0) >= 300), key=lambda e: (e["ts"], -e.get("dur", 0)))
+    every = [e for e in events if (e["pid"], e["tid"]) == mains[0] and e.get("ph") == "X"]
+    fetches = [e for e in every if e["name"] == "ResourceFetcher::requestResource"]
+    xs = sorted((e for e in every if e.get("dur", 0) >= 300), key=lambda e: (e["ts"], -e.get("dur", 0)))
     if not xs:
         return []
-    t0, stack, out = xs[0]["ts"], [], []
+    t0, stack = xs[0]["ts"], []
+    out = [f"  ({len(fetches)} ResourceFetcher::requestResource, cpu "
+           f"{sum(e.get('tdur', 0) for e in fetches) / 1000:.1f} ms in all)"]
     for e in xs:
         while stack and e["ts"] >= stack[-1]:
             stack.pop()
