@@ -5,7 +5,8 @@
 Production build, one headless Chromium tab at 1366x768 with 49 dialogs and a 300-message
 one (profile_tab.py's setup). Each round: a CDP CPU profile (Profiler domain, 100 µs
 sampling) of one open (click -> 50 messages, bench_dialog_browser's OPEN) and of one close,
-then of one switch to a second big dialog and back. With --first-loads N, first the
+then of one switch to a second big dialog and back, and (traced) of opening a 2-message
+dialog: what an open costs without its messages. With --first-loads N, first the
 renderer CPU of N new tabs loading the inbox (traced to 1.5 s after the first rows). Prints the wall time of each open
 (p50), the renderer main thread's CPU per open from a trace (profile_tab.phases), and the
 self time per script file and the top functions, summed over the rounds and divided by them.
@@ -28,6 +29,9 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from bench_dialog_browser import CLOSE, OPEN  # noqa: E402
 from profile_tab import SWITCH, phases  # noqa: E402
+
+
+OPEN_FEW = OPEN.replace("count() >= 50", "count() >= 2")
 
 
 def self_times(profile: dict) -> tuple[collections.Counter, collections.Counter]:
@@ -103,6 +107,9 @@ def main() -> None:
         big2 = inbox.receive_many(ch.id, "sms", [
             InboundMessage(f"c{i}", "+79990000002", f"reply {i} " + "words " * 8)
             for i in range(300)], fetch_profile=False)[0].dialog_id
+        small = inbox.receive_many(ch.id, "sms", [
+            InboundMessage(f"s{i}", "+79990000003", f"short {i}") for i in range(2)],
+            fetch_profile=False)[0].dialog_id
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             ctx = browser.new_context(base_url=app.url, viewport={"width": 1366, "height": 768})
@@ -163,6 +170,7 @@ def main() -> None:
                         print(line)
                     page.wait_for_timeout(300)
             walls, cpu_open, cpu_switch = [], collections.Counter(), collections.Counter()
+            cpu_small = collections.Counter()
             files = {k: collections.Counter() for k in ("open", "close", "switch")}
             fns = {k: collections.Counter() for k in ("open", "close", "switch")}
             for _ in range(args.rounds):
@@ -175,6 +183,9 @@ def main() -> None:
                 _, prof = profiled(lambda: page.evaluate(CLOSE))
                 f, g = self_times(prof)
                 files["close"].update(f), fns["close"].update(g)
+                page.wait_for_timeout(300)
+                cpu_small.update(traced(lambda: page.evaluate(OPEN_FEW, str(small))))
+                page.evaluate(CLOSE)
                 page.wait_for_timeout(300)
                 cpu_open.update(traced(lambda: page.evaluate(OPEN, str(big))))
                 page.wait_for_timeout(300)
@@ -197,6 +208,9 @@ def main() -> None:
         print(f"first load (new tab, to its rows + 1.5 s), renderer main-thread CPU, ms: " + ", ".join(
             f"{k} {loads[k] / 1000 / args.first_loads:.1f}"
             for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
+    print("the same for opening a 2-message dialog (what does not depend on the messages), ms: " +
+          ", ".join(f"{k} {cpu_small[k] / 1000 / n:.1f}"
+                    for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
     for kind in ("open", "close", "switch"):
         print(f"-- {kind}: self time per file, ms per {kind}")
         for k, us in files[kind].most_common(12):
