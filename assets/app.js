@@ -13,7 +13,9 @@ window.__msgScrollBottom = function () {
   }, true);
   new MutationObserver(function () {
     var el = document.getElementById("msg-thread");
-    if (el && stick) el.scrollTop = el.scrollHeight;
+    // not while it is hidden (no dialog open: components/dialog_view.idle), which would force
+    // a layout at every change of the page for nothing
+    if (el && stick && el.getAttribute("data-msg-idle") !== "true") el.scrollTop = el.scrollHeight;
     a11ySync();
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
                                          attributeFilter: ["data-lang"] });

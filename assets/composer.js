@@ -11,7 +11,7 @@
 
   // -- the textarea grows with its text (up to its max-height) ------------------------
   function fit(t) {
-    if (!t) return;
+    if (!t || !t.getClientRects().length) return;  // hidden (no dialog open): no height to take
     t.style.height = "auto";
     t.style.height = Math.min(t.scrollHeight + 2, 180) + "px";
   }
@@ -56,10 +56,14 @@
     if (!t) { shown.el = shown.dialog = null; return; }
     var d = t.getAttribute("data-dialog");
     if (t === shown.el && d === shown.dialog) return;
+    // a dialog opened while none was (the composer stays mounted, hidden, with "0"): the
+    // composer takes the focus, as autoFocus gave it when the composer was mounted per open
+    var opened = d && d !== "0" && (t !== shown.el || shown.dialog === "0");
     shown.el = t; shown.dialog = d;
     var v = loadDraft(d);
     if (t.value !== v) { t.value = v; }
     fit(t);
+    if (opened) t.focus();
   }
 
   // -- insert at the cursor (emoji, templates) -----------------------------------------

@@ -11,6 +11,7 @@ import reflex as rx
 from messenger_app.components.merge import merge_block
 
 from messenger_app.components.common import channel_icon, plain_avatar, tid
+from messenger_app.components.dialog_view import WARM
 from messenger_app.states.card import CardState as C
 from messenger_app.states.inbox import InboxState as S
 from messenger_app.states.inbox_views import DialogListState as L
@@ -241,40 +242,44 @@ def no_dialog_card() -> rx.Component:
 
 
 def card_panel() -> rx.Component:
+    """The card stays mounted while no dialog is open, hidden, as the dialog's parts do
+    (dialog_view.dialog_panel; from the idle time after the first load, dialog_view.WARM): an
+    open re-renders it instead of mounting it. The `card` test id is there only while a
+    dialog is open."""
+    shown = O.open_id > 0
     # the scroll box is inside the panel: `msg-scroll` (flex: 1) on the panel itself would let
     # it grow past the panel width of app.css and squeeze the dialog
     return rx.box(rx.box(
-        rx.cond(
-            O.open_id > 0,
-            rx.vstack(
-                rx.hstack(rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost",
-                                         class_name="msg-switch", on_click=S.show_panel("dialog"),
-                                         aria_label=S.t["a11y_back_to_dialog"]),
-                          width="100%"),
-                header(),
-                rx.separator(size="4"),
-                rx.grid(
-                    field(S.t["client_id"], rx.code(O.card.id), "card-id"),
-                    field(S.t["subscribed"], rx.text(O.card.subscribed, size="2"),
-                          "card-subscribed"),
-                    columns="2", spacing="3", width="100%",
-                ),
-                phone_block(),
-                channels_block(),
-                rx.separator(size="4"),
-                bot_block(),
-                rx.separator(size="4"),
-                folders_block(),
-                rx.separator(size="4"),
-                tags_block(),
-                rx.separator(size="4"),
-                variables_block(),
-                rx.separator(size="4"),
-                blacklist_block(),
-                merge_block(),
-                spacing="4", padding="16px 16px 32px", width="100%", custom_attrs=tid("card"),
+        rx.cond(shown | WARM, rx.vstack(
+            rx.hstack(rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost",
+                                     class_name="msg-switch", on_click=S.show_panel("dialog"),
+                                     aria_label=S.t["a11y_back_to_dialog"]),
+                      width="100%"),
+            header(),
+            rx.separator(size="4"),
+            rx.grid(
+                field(S.t["client_id"], rx.code(O.card.id), "card-id"),
+                field(S.t["subscribed"], rx.text(O.card.subscribed, size="2"),
+                      "card-subscribed"),
+                columns="2", spacing="3", width="100%",
             ),
-            no_dialog_card(),
-        ),
+            phone_block(),
+            channels_block(),
+            rx.separator(size="4"),
+            bot_block(),
+            rx.separator(size="4"),
+            folders_block(),
+            rx.separator(size="4"),
+            tags_block(),
+            rx.separator(size="4"),
+            variables_block(),
+            rx.separator(size="4"),
+            blacklist_block(),
+            merge_block(),
+            spacing="4", padding="16px 16px 32px", width="100%",
+            custom_attrs={"data-testid": rx.cond(shown, "card", "card-idle"),
+                          "data-msg-idle": rx.cond(shown, "false", "true")},
+        )),
+        rx.cond(~shown, no_dialog_card()),
         class_name="msg-scroll", width="100%",
     ), class_name="msg-panel msg-card", height="100%")

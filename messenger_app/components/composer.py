@@ -134,7 +134,8 @@ def channel_choice() -> rx.Component:
     )
 
 
-def composer() -> rx.Component:
+def composer(attrs: dict) -> rx.Component:
+    """`attrs`: the form's extra attributes (dialog_view.idle: hidden while no dialog is open)."""
     note = C.note_mode
     blocked = (O.no_route != "") & ~note  # nothing can be sent; a note still can
     return rx.form(
@@ -180,7 +181,8 @@ def composer() -> rx.Component:
                     custom_attrs={**tid("composer-input"), "on_key_down": COMPOSER_KEYS,
                                   "data-dialog": O.open_id.to_string(),
                                   "aria-label": C.t["type_message"]},
-                    auto_focus=True,
+                    # no autoFocus: the composer stays mounted while no dialog is open;
+                    # assets/composer.js focuses it when a dialog opens
                 ),
                 rx.icon_button(rx.cond(note, rx.icon("notebook-pen", size=18),
                                        rx.icon("send-horizontal", size=18)),
@@ -214,5 +216,5 @@ def composer() -> rx.Component:
         ),
         on_submit=C.send, reset_on_submit=True, width="100%",
         class_name="msg-composer",
-        custom_attrs={"data-note": rx.cond(note, "true", "false")},
+        custom_attrs={"data-note": rx.cond(note, "true", "false"), **attrs},
     )

@@ -1,6 +1,8 @@
 """Centre: the open dialog (C1–C4, X4, X8) and the composer (C5, C7, C8)."""
 
 import reflex as rx
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import VarData
 
 from messenger_app.components.common import tid
 from messenger_app.components.composer import composer
@@ -175,7 +177,7 @@ def _message(m) -> rx.Component:
     )
 
 
-def header() -> rx.Component:
+def header(attrs: dict) -> rx.Component:
     return rx.hstack(
         rx.icon_button(rx.icon("arrow-left", size=18), variant="ghost", class_name="msg-switch",
                        on_click=S.show_panel("list"), aria_label=S.t["chats"]),
@@ -196,59 +198,83 @@ def header() -> rx.Component:
                                   custom_attrs=tid("dialog-close")),
                    content=S.t["close_dialog"]),
         padding="10px 16px", width="100%", align="center", spacing="3",
-        border_bottom="1px solid var(--gray-a4)",
+        border_bottom="1px solid var(--gray-a4)", custom_attrs=attrs,
     )
 
 
+# Whether the open dialog's parts may be mounted while none is open: a flag of the component
+# that renders them, false on the first render and set once the list's first rows are there
+# and the browser is idle, so a first load does not pay for mounting them (issue 11).
+_WARM_HOOK = """const [msgWarm, setMsgWarm] = useState(false);
+useEffect(() => {
+  let timer = 0, idle = 0, tries = 0;
+  const wait = () => {
+    if (document.querySelector('[data-testid="dialog-row"]') || ++tries > 40)
+      idle = window.requestIdleCallback(() => setMsgWarm(true), {timeout: 2000});
+    else timer = setTimeout(wait, 250);
+  };
+  wait();
+  return () => { clearTimeout(timer); if (idle) window.cancelIdleCallback(idle); };
+}, []);"""
+WARM = rx.Var(_js_expr="msgWarm", _var_type=bool,
+              _var_data=VarData(hooks={_WARM_HOOK: None},
+                                imports={"react": [ImportVar(tag="useState"),
+                                                   ImportVar(tag="useEffect")]}))
+
+
+def idle(shown: rx.Var) -> dict:
+    """`data-msg-idle`: hidden (display: none, so out of the tab order and the accessibility
+    tree: assets/app.css) while `shown` is false, but still mounted."""
+    return {"data-msg-idle": rx.cond(shown, "false", "true")}
+
+
 def dialog_panel() -> rx.Component:
+    """The open dialog's parts stay mounted while none is open, hidden (issue 11): opening
+    one re-renders them with its values instead of mounting the header, the composer's
+    popovers, selects and tooltips again with the 50 messages. The `dialog-view` test id
+    (and the drop target of assets/composer.js) is there only while a dialog is open."""
+    shown = O.open_id > 0
     return rx.box(
-        rx.cond(
-            O.open_id > 0,
-            rx.vstack(
-                header(),
-                search_panel(),
-                rx.box(
-                    rx.cond(T.has_older,
-                            rx.center(rx.button(rx.icon("history", size=14), S.t["load_older"],
-                                                variant="ghost", size="1", on_click=S.load_older,
-                                                custom_attrs=tid("dialog-load-older")),
-                                      padding="8px")),
-                    rx.cond(T.msgs.length() == 0,
-                            rx.center(rx.text(S.t["no_messages"], color_scheme="gray", size="2"),
-                                      padding="40px")),
-                    thread(),
-                    rx.box(height="10px"),
-                    class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
-                    # 4.1.3: new messages are read politely; a new box per dialog, so that
-                    # opening one does not read out its whole history
-                    role="log", tab_index=0, key=O.open_id,
-                    custom_attrs={**tid("dialog-thread"), "aria-label": S.t["a11y_thread"],
-                                  "aria-relevant": "additions"},
-                ),
-                composer(),
-                rx.center(rx.vstack(rx.icon("paperclip", size=28), rx.text(S.t["drop_files"], size="3"),
-                                    align="center", spacing="2"),
-                          class_name="msg-drop-overlay"),
-                spacing="0", height="100%", width="100%", position="relative",
-                custom_attrs=tid("dialog-view"),
+        rx.vstack(
+            rx.cond(shown | WARM, rx.fragment(header(idle(shown)))),
+            search_panel(),
+            rx.cond(shown | WARM, rx.fragment(rx.box(
+                rx.cond(T.has_older,
+                        rx.center(rx.button(rx.icon("history", size=14), S.t["load_older"],
+                                            variant="ghost", size="1", on_click=S.load_older,
+                                            custom_attrs=tid("dialog-load-older")),
+                                  padding="8px")),
+                rx.cond(T.msgs.length() == 0,
+                        rx.center(rx.text(S.t["no_messages"], color_scheme="gray", size="2"),
+                                  padding="40px")),
+                thread(),
+                rx.box(height="10px"),
+                class_name="msg-scroll msg-thread-bg", width="100%", id="msg-thread",
+                # 4.1.3: new messages are read politely; a new box per dialog, so that
+                # opening one does not read out its whole history
+                role="log", tab_index=0, key=O.open_id,
+                custom_attrs={**tid("dialog-thread"), "aria-label": S.t["a11y_thread"],
+                              "aria-relevant": "additions", **idle(shown)},
+            ), composer(idle(shown)))),
+            rx.center(rx.vstack(rx.icon("paperclip", size=28), rx.text(S.t["drop_files"], size="3"),
+                                align="center", spacing="2"),
+                      class_name="msg-drop-overlay"),
+            rx.center(
+                rx.vstack(rx.icon("messages-square", size=48, color="var(--gray-7)"),
+                          rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray", as_="h2"),
+                          rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray",
+                                  text_align="center"),
+                          rx.cond(~C.search_shown,
+                                  rx.button(rx.icon("search", size=14), S.t["search_all_messages"],
+                                            variant="soft", size="2", margin_top="8px",
+                                            on_click=C.toggle_search,
+                                            custom_attrs=tid("global-search-open"))),
+                          align="center", spacing="2", padding="16px"),
+                flex="1", width="100%", custom_attrs=idle(~shown),
             ),
-            rx.vstack(
-                search_panel(),
-                rx.center(
-                    rx.vstack(rx.icon("messages-square", size=48, color="var(--gray-7)"),
-                              rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray", as_="h2"),
-                              rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray",
-                                      text_align="center"),
-                              rx.cond(~C.search_shown,
-                                      rx.button(rx.icon("search", size=14), S.t["search_all_messages"],
-                                                variant="soft", size="2", margin_top="8px",
-                                                on_click=C.toggle_search,
-                                                custom_attrs=tid("global-search-open"))),
-                              align="center", spacing="2", padding="16px"),
-                    flex="1", width="100%",
-                ),
-                spacing="0", height="100%", width="100%", class_name="msg-thread-bg",
-            ),
+            spacing="0", height="100%", width="100%", position="relative",
+            class_name=rx.cond(shown, "", "msg-thread-bg"),
+            custom_attrs={"data-testid": rx.cond(shown, "dialog-view", "dialog-none")},
         ),
         detail_modal(),
         class_name="msg-panel msg-dialog", height="100%",

@@ -160,6 +160,37 @@ def test_click_opens_second_click_closes_and_expand_hides_panels(operator, new_c
     assert view.bounding_box()["width"] < 900
 
 
+IN_HIDDEN = "() => !!(document.activeElement && document.activeElement.closest('[data-msg-idle=\"true\"]'))"
+
+
+def test_a_closed_dialog_shows_nothing_and_reopening_focuses_its_composer(operator, new_context):
+    """Issue 11 keeps the dialog's parts mounted, hidden, while none is open: nothing of them
+    may be seen or reached, and opening one again behaves as a first open."""
+    visitor = open_widget(new_context())
+    text = unique("Close and reopen")
+    widget_say(visitor, text)
+    row = row_by_id(operator, row_with(operator, text).get_attribute("data-id"))
+    row.click()
+    box = operator.get_by_test_id("composer-input")
+    expect(box).to_be_focused()
+    draft = unique("kept over a close")
+    box.fill(draft)
+    operator.get_by_test_id("dialog-close").click()
+    expect(operator.get_by_test_id("dialog-view")).to_have_count(0)
+    expect(operator.get_by_test_id("card")).to_have_count(0)
+    expect(operator.get_by_test_id("card-empty")).to_be_visible()
+    for name in ("composer-input", "dialog-thread", "dialog-close", "card-bot-toggle"):
+        expect(operator.get_by_test_id(name)).to_be_hidden()
+    row.focus()
+    for _ in range(25):  # the keyboard does not reach the hidden parts
+        operator.keyboard.press("Tab")
+        assert not operator.evaluate(IN_HIDDEN)
+    row.click()
+    expect(box).to_be_focused()
+    expect(box).to_have_value(draft)
+    expect(operator.get_by_test_id("message").filter(has_text=text)).to_have_count(1)
+
+
 # -- C3 ------------------------------------------------------------------------------------
 
 def test_day_separators_sender_channel_and_status(app, operator):
