@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -22,7 +22,7 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import phones
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
-from messenger_app.services import bot_jobs, events, jobs, stats
+from messenger_app.services import bot_jobs, events, jobs, rollup_days, stats
 from messenger_app.services.event_types import DialogChanged, JobsQueued
 from messenger_app.services.sql_lists import OneOrMany
 
@@ -99,9 +99,16 @@ _FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_mess
                                    ).values(first_message_at=bindparam("b_now"))
 _REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
     last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
+# The batch's first statement: its messages already stored, and with them what the path
+# would otherwise ask in two more statements for every batch: the day statistics' kept zone
+# and whether any scenario is published. A one-row select LEFT JOINed to the messages, so
+# that row comes back even when none is stored yet.
+_CONTEXT = sa_select(rollup_days.ZONE.label("zone"), bot_jobs.PUBLISHED.label("bots")).subquery("ctx")
 _KNOWN = OneOrMany(lambda member: sa_select(
-    _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
-    _M.c.channel_id == bindparam("ch"), member(_M.c.external_id, "ext")))
+    _CONTEXT.c.zone, _CONTEXT.c.bots,
+    _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id,
+).select_from(_CONTEXT.outerjoin(_M, and_(_M.c.channel_id == bindparam("ch"),
+                                          member(_M.c.external_id, "ext")))))
 
 
 def _last_choices(dialog_id):
@@ -121,6 +128,8 @@ _IDENTS = OneOrMany(lambda member: sa_select(
 ).select_from(_I.join(_C, _C.c.id == _I.c.contact_id).outerjoin(_D, _D.c.contact_id == _C.c.id)).where(
     _I.c.channel_id == bindparam("ch"), member(_I.c.external_id, "ext")))
 _INSERT_MESSAGES = _M.insert().returning(_M.c.id, sort_by_parameter_order=True)
+_INSERT_CONTACT = _C.insert().returning(_C.c.id, _C.c.created_at)
+_INSERT_IDENTITY = _I.insert()
 
 
 @dataclass
@@ -145,7 +154,8 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     out: list[Received | None] = []
     with db.session() as s:
         conn = s.connection()
-        known = {r.external_id: r for r in _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids})}
+        found = _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids}).all()
+        known = {r.external_id: r for r in found if r.id is not None}
         senders = {r.external_id: _Sender(r.id, r.contact_id, r.dialog_id, r.first_message_at is not None,
                                           r.choices)
                    for r in _IDENTS.execute(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
@@ -193,23 +203,25 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         if rows:
             ids = [r[0] for r in conn.execute(_INSERT_MESSAGES, rows)] if len(rows) > 1 else [
                 conn.execute(_INSERT_MESSAGE, rows[0]).inserted_primary_key[0]]
-            _after_insert(conn, channel_id, channel_kind, rows, ids, new, out, fetch_profile, s)
+            _after_insert(conn, channel_id, channel_kind, rows, ids, new, out, fetch_profile, s,
+                          found[0].zone, bool(found[0].bots))
         s.commit()
     return out  # type: ignore[return-value]
 
 
 def _after_insert(conn, channel_id: int, channel_kind: str, rows: list[dict], ids: list[int],
-                  new: list, out: list, fetch_profile: bool, s: Session) -> None:
+                  new: list, out: list, fetch_profile: bool, s: Session, zone: str | None,
+                  bots: bool) -> None:
     """The new messages' consequences, in their transaction: the Received of each, the jobs
     they cause, the statistics, the counters of their dialogs, clients and identities, and
-    the events sent after the commit."""
+    the events sent after the commit. `zone` (the day statistics' kept zone) and `bots` (is
+    any scenario published) were read by the batch's first statement."""
     stored = iter(zip(rows, ids))
     bumps: dict[int, dict] = {}  # dialog id -> its counters after this batch
     reached: dict[int, object] = {}  # identity id -> its last message's time
     unbilled: dict[int, object] = {}  # contact id -> its first message's time, if not billed yet
     first_of: dict[str, Received] = {}
     jobs_added = False  # the job runner is woken only when the batch queued jobs
-    bots = bot_jobs.any_published(conn)  # is any scenario published (asked once per batch)
     for slot, msg, sender, new_identity in new:
         if sender is None:  # the same message twice in the batch
             r = first_of[msg.external_id]
@@ -231,7 +243,7 @@ def _after_insert(conn, channel_id: int, channel_kind: str, rows: list[dict], id
         if not sender.billed:
             unbilled.setdefault(sender.contact_id, now)
     stats.received(conn, [(r["dialog_id"], r["contact_id"], channel_id, r["created_at"]) for r in rows],
-                   unbilled)
+                   unbilled, zone)
     conn.execute(_BUMP_DIALOG, list(bumps.values()))
     conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
     if unbilled:
@@ -255,12 +267,11 @@ def _new_identity(conn, channel_id: int, msg: InboundMessage) -> tuple[int, int]
         first, last = msg.first_name, msg.last_name
         if not first and not last and msg.display_name:
             first = msg.display_name
-        contact_id = conn.execute(_C.insert().values(
+        contact_id, at = conn.execute(_INSERT_CONTACT, dict(
             first_name=first[:200], last_name=last[:200], phone=e164,
-            phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))
-        ).inserted_primary_key[0]
-        stats.contact_created(conn, contact_id)
-    identity_id = conn.execute(_I.insert().values(
+            phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))).one()
+        stats.contact_created(conn, contact_id, at)  # on its subscription date (the model's default)
+    identity_id = conn.execute(_INSERT_IDENTITY, dict(
         contact_id=contact_id, channel_id=channel_id, external_id=msg.identity_external_id,
         display_name=msg.display_name[:300], username=msg.username[:200])).inserted_primary_key[0]
     return identity_id, contact_id

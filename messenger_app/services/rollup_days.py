@@ -41,6 +41,8 @@ ACTIVE, OPERATOR_DIALOG = "active_dialogs", "operator_dialog"
 
 
 _ZONE = select(_Z.c.zone).limit(1)
+ZONE = _ZONE.scalar_subquery()  # the kept zone as a column of another statement (inbound_batch)
+READ = object()  # mirror(zone=READ): read the kept zone here
 _DAY_COUNTS = OneOrMany(lambda member: select(
     _DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n).where(
     member(_DD.c.day, "days"), member(_DD.c.dialog_id, "dialogs")))
@@ -76,9 +78,11 @@ def _levels(present) -> set[tuple[int, int]]:
     return out
 
 
-def mirror(conn, cells: dict[tuple, int]) -> None:
-    """Add hourly cells {(metric, hour, channel, operator, key): n} to the day tables."""
-    zone = kept_zone(conn)
+def mirror(conn, cells: dict[tuple, int], zone=READ) -> None:
+    """Add hourly cells {(metric, hour, channel, operator, key): n} to the day tables.
+    `zone`: the kept zone (or None) when the caller read it already in its transaction."""
+    if zone is READ:
+        zone = kept_zone(conn)
     if zone is None:
         return
     tz = ZoneInfo(zone)
