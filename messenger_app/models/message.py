@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from messenger_app.clock import utcnow
@@ -21,7 +21,8 @@ class Message(SQLModel, table=True):
         Index("ix_message_dialog", "dialog_id", "id"),
         Index("ix_message_outbox", "status", "next_attempt_at"),
         Index("ix_message_lane", "channel_id", "status", "next_attempt_at"),
-        Index("uq_message_dedup_key", "dedup_key", unique=True),
+        Index("uq_message_dedup_key", "dedup_key", unique=True,  # only rows with a key (0013)
+              sqlite_where=text("dedup_key IS NOT NULL"), postgresql_where=text("dedup_key IS NOT NULL")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -17,3 +17,31 @@ def test_migrate_receive_and_list_on_postgres(postgres):
     rows = dialog_list.list_page()
     assert len(rows) == 2 and rows[1].id == got.dialog_id
     assert dialog_list.list_page(after=(rows[0].activity_at, rows[0].id))[0].id == got.dialog_id
+
+
+def test_inbound_batch_and_the_partial_dedup_index_on_postgres(postgres):
+    """The batch's first statement (stored messages + the kept zone + the scenario flag, a
+    one-row select LEFT JOINed) and the dedup key's partial unique index (0013)."""
+    from sqlalchemy import select, text
+
+    from messenger_app.models import Message
+
+    db.migrate()
+    ch = channels.widget_channel()
+    batch = [InboundMessage(external_id=f"m{i}", identity_external_id="u9", text=f"t{i}") for i in range(3)]
+    got = inbox.receive_many(ch.id, "widget", batch)
+    assert [g.created for g in got] == [True] * 3
+    assert [g.created for g in inbox.receive_many(ch.id, "widget", batch)] == [False] * 3
+    with db.engine().connect() as conn:
+        indexdef = conn.execute(text("SELECT indexdef FROM pg_indexes "
+                                     "WHERE indexname = 'uq_message_dedup_key'")).scalar()
+        assert "UNIQUE" in indexdef and "WHERE (dedup_key IS NOT NULL)" in indexdef
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        q = select(Message.id).where(Message.dedup_key == "bot:1:n1:1")  # outbox._by_dedup_key
+        plan = "\n".join(r[0] for r in conn.execute(text(
+            "EXPLAIN " + str(q.compile(conn, compile_kwargs={"literal_binds": True})))))
+        assert "uq_message_dedup_key" in plan
+        conn.exec_driver_sql("PREPARE by_key(text) AS SELECT id FROM message WHERE dedup_key = $1")
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")  # a bound parameter too
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN EXECUTE by_key('k')"))
+        assert "uq_message_dedup_key" in plan
