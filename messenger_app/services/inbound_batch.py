@@ -123,13 +123,16 @@ _LAST_CHOICES = _last_choices(bindparam("d"))
 # client's dialog, whether the client was ever billed (first_message_at) and the buttons of
 # the last message we sent there (a typed answer to them is the button's choice).
 _IDENTS = OneOrMany(lambda member: sa_select(
-    _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _D.c.id.label("dialog_id"),
+    _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _C.c.phone,
+    _D.c.id.label("dialog_id"),
     _last_choices(_D.c.id).correlate(_D).scalar_subquery().label("choices"),
 ).select_from(_I.join(_C, _C.c.id == _I.c.contact_id).outerjoin(_D, _D.c.contact_id == _C.c.id)).where(
     _I.c.channel_id == bindparam("ch"), member(_I.c.external_id, "ext")))
 _INSERT_MESSAGES = _M.insert().returning(_M.c.id, sort_by_parameter_order=True)
 _INSERT_CONTACT = _C.insert().returning(_C.c.id, _C.c.created_at)
 _INSERT_IDENTITY = _I.insert()
+_FILL_PHONE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.phone == "").values(
+    phone=bindparam("b_phone"), phone_raw=bindparam("b_raw"), phone_digits=bindparam("b_digits"))
 
 
 @dataclass
@@ -139,6 +142,7 @@ class _Sender:
     contact_id: int
     dialog_id: int | None
     billed: bool  # the client's first message is already counted (first_message_at set)
+    phone: bool  # the client has a phone (a channel that gives one has nothing to fill in)
     choices: list | None  # the buttons of the last message we sent in the dialog
 
 
@@ -157,7 +161,7 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
         found = _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids}).all()
         known = {r.external_id: r for r in found if r.id is not None}
         senders = {r.external_id: _Sender(r.id, r.contact_id, r.dialog_id, r.first_message_at is not None,
-                                          r.choices)
+                                          bool(r.phone), r.choices)
                    for r in _IDENTS.execute(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
             messages) else {}
         rows: list[dict] = []  # the new messages, in batch order
@@ -177,9 +181,11 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             new_identity = sender is None
             if new_identity:
                 identity_id, contact_id = _new_identity(conn, channel_id, msg)
-                sender = senders[msg.identity_external_id] = _Sender(identity_id, contact_id, None, False, None)
-            else:
-                _fill_phone(conn, sender.contact_id, msg)
+                has_phone = bool(msg.phone and phones.try_normalize(msg.phone))  # joined by it, or new with it
+                sender = senders[msg.identity_external_id] = _Sender(identity_id, contact_id, None, False,
+                                                                     has_phone, None)
+            elif not sender.phone:
+                sender.phone = _fill_phone(conn, sender.contact_id, msg)
             if sender.dialog_id is None:
                 sender.dialog_id, existed = _dialog_id(conn, sender.contact_id)
                 if existed:  # a new channel of a known client (joined by phone)
@@ -277,12 +283,14 @@ def _new_identity(conn, channel_id: int, msg: InboundMessage) -> tuple[int, int]
     return identity_id, contact_id
 
 
-def _fill_phone(conn, contact_id: int, msg: InboundMessage) -> None:
-    """A known client's channel now gives the phone: keep it if the client had none."""
+def _fill_phone(conn, contact_id: int, msg: InboundMessage) -> bool:
+    """A known client without a phone whose channel now gives one: keep it. True when the
+    client has one now."""
     e164 = phones.try_normalize(msg.phone) if msg.phone else ""
     if e164:
-        conn.execute(_C.update().where(_C.c.id == contact_id, _C.c.phone == "").values(
-            phone=e164, phone_raw=msg.phone, phone_digits=phones.digits(e164)))
+        conn.execute(_FILL_PHONE, {"b_id": contact_id, "b_phone": e164, "b_raw": msg.phone,
+                                   "b_digits": phones.digits(e164)})
+    return bool(e164)
 
 
 def _dialog_id(conn, contact_id: int) -> tuple[int, bool]:
