@@ -45,3 +45,24 @@ def test_inbound_batch_and_the_partial_dedup_index_on_postgres(postgres):
         conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")  # a bound parameter too
         plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN EXECUTE by_key('k')"))
         assert "uq_message_dedup_key" in plan
+
+
+def test_the_send_queue_uses_its_partial_indexes_on_postgres(postgres):
+    """Every query of the send queue implies `direction = 'out'` (a literal) on PostgreSQL
+    too, in a generic plan as well (what a prepared statement may get after five runs)."""
+    from tests import factories
+    from tests.unit.test_outbox import queue_statements
+
+    db.migrate()
+    op = factories.operator(display_name="Ольга")
+    seen = queue_statements(factories.dialog("hello").dialog_id, op.id)
+    assert len(seen) >= 6
+    with db.engine().connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        for stmt, params in seen:
+            plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params))
+            assert "Seq Scan on message" not in plan, (stmt, plan)
+            assert any(ix in plan for ix in ("ix_message_lane", "ix_message_outbox", "message_pkey")), plan
+        assert sum("ix_message_lane" in p or "ix_message_outbox" in p for p in (
+            "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + stmt, params)) for stmt, params in seen)) >= 5
