@@ -24,6 +24,7 @@ from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
 from messenger_app.services import bot_jobs, events, jobs, rollup_days, stats
 from messenger_app.services.event_types import DialogChanged, JobsQueued
+from messenger_app.services.sql_direct import Direct
 from messenger_app.services.sql_lists import OneOrMany
 
 PREVIEW_CHARS = 140
@@ -89,16 +90,21 @@ def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
 
 _M, _I, _C, _D = (Message.__table__, ChannelIdentity.__table__, Contact.__table__,
                   Dialog.__table__)
-# Built once, executed with parameters: SQLAlchemy then reuses the compiled statement.
-_INSERT_MESSAGE = _M.insert()
-_BUMP_DIALOG = _D.update().where(_D.c.id == bindparam("b_id")).values(
+# Built once, executed with parameters; those of one message's path run as Direct statements
+# (sql_direct: SQLAlchemy's execution path cost more than SQLite's work on this path).
+_MESSAGE_KEYS = ("dialog_id", "contact_id", "identity_id", "channel_id", "channel_kind", "direction",
+                 "sender_kind", "text", "attachments", "status", "error", "external_id", "status_history",
+                 "attempts", "created_at", "sent_at", "updated_at", "choices", "choice_id", "claimed_by",
+                 "origin_kind", "origin_label", "subject")  # every value of a new inbound row
+_INSERT_MESSAGE = Direct(_M.insert().returning(_M.c.id), keys=_MESSAGE_KEYS)
+_BUMP_DIALOG = Direct(_D.update().where(_D.c.id == bindparam("b_id")).values(
     last_message_at=bindparam("b_now"), activity_at=bindparam("b_now"),
     last_preview=bindparam("b_preview"), last_channel_kind=bindparam("b_kind"),
-    last_direction=IN, unread_count=_D.c.unread_count + bindparam("b_n"))
-_FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_message_at.is_(None)
-                                   ).values(first_message_at=bindparam("b_now"))
-_REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
-    last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
+    last_direction=IN, unread_count=_D.c.unread_count + bindparam("b_n")))
+_FIRST_MESSAGE = Direct(_C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_message_at.is_(None)
+                                          ).values(first_message_at=bindparam("b_now")))
+_REACHED = Direct(_I.update().where(_I.c.id == bindparam("b_id")).values(
+    last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason=""))
 # The batch's first statement: its messages already stored, and with them what the path
 # would otherwise ask in two more statements for every batch: the day statistics' kept zone
 # and whether any scenario is published. A one-row select LEFT JOINed to the messages, so
@@ -158,11 +164,11 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     out: list[Received | None] = []
     with db.session() as s:
         conn = s.connection()
-        found = _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids}).all()
+        found = _KNOWN.rows(conn, {"ch": channel_id, "ext": ext_ids})
         known = {r.external_id: r for r in found if r.id is not None}
         senders = {r.external_id: _Sender(r.id, r.contact_id, r.dialog_id, r.first_message_at is not None,
                                           bool(r.phone), r.choices)
-                   for r in _IDENTS.execute(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
+                   for r in _IDENTS.rows(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
             messages) else {}
         rows: list[dict] = []  # the new messages, in batch order
         new: list[tuple[int, InboundMessage, _Sender, bool]] = []  # (slot in out, msg, sender, new?)
@@ -201,14 +207,14 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 sender_kind="client", text=msg.text or "", attachments=msg.attachments or [],
                 status=RECEIVED, error="", external_id=msg.external_id, status_history=[],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
-                choice_id=choice_id[:256], claimed_by="",
+                choice_id=choice_id[:256], claimed_by="", origin_kind="", origin_label="",
                 subject=msg.subject or ""))
             out.append(None)
             seen.add(msg.external_id)
             new.append((len(out) - 1, msg, sender, new_identity))
         if rows:
             ids = [r[0] for r in conn.execute(_INSERT_MESSAGES, rows)] if len(rows) > 1 else [
-                conn.execute(_INSERT_MESSAGE, rows[0]).inserted_primary_key[0]]
+                _INSERT_MESSAGE.rows(conn, rows[0])[0].id]
             _after_insert(conn, channel_id, channel_kind, rows, ids, new, out, fetch_profile, s,
                           found[0].zone, bool(found[0].bots))
         s.commit()
@@ -250,10 +256,10 @@ def _after_insert(conn, channel_id: int, channel_kind: str, rows: list[dict], id
             unbilled.setdefault(sender.contact_id, now)
     stats.received(conn, [(r["dialog_id"], r["contact_id"], channel_id, r["created_at"]) for r in rows],
                    unbilled, zone)
-    conn.execute(_BUMP_DIALOG, list(bumps.values()))
-    conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
+    _BUMP_DIALOG.run(conn, list(bumps.values()))
+    _REACHED.run(conn, [{"b_id": i, "b_now": t} for i, t in reached.items()])
     if unbilled:
-        conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in unbilled.items()])
+        _FIRST_MESSAGE.run(conn, [{"b_id": c, "b_now": t} for c, t in unbilled.items()])
     events.on_commit(s, *[DialogChanged(dialog_id=r.dialog_id, contact_id=r.contact_id,
                                         reason="inbound", message_id=r.message_id)
                           for r in out if r.created])
