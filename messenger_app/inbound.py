@@ -70,7 +70,22 @@ def _store_many(channel_id: int, kind: str, messages: list) -> list:
                 raise
             except Exception as e:  # noqa: BLE001
                 out[i] = e
+    _opt_outs(good, out)
     return out
+
+
+def _opt_outs(good: list, out: list) -> None:
+    """A new reply "STOP" to a mailing, as store_inbound does for one message (pollers and
+    webhooks store through here). The message is stored whatever happens to the opt-out."""
+    from messenger_app.services import mailings
+
+    for i, msg in good:
+        got = out[i]
+        if isinstance(got, inbox.Received) and got.created and mailings.is_stop_word(msg.text):
+            try:
+                mailings.opt_out(got.contact_id, got.dialog_id, msg.text)
+            except Exception:  # noqa: BLE001
+                log.warning("opting out contact %s failed", got.contact_id, exc_info=True)
 
 
 async def fetch_media(adapter, ch, message_id: int, items: list[dict],

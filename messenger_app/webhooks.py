@@ -112,17 +112,18 @@ async def _receive(request: Request) -> Response:
     ch = await _channel(request)
     if ch is None:
         return _error(404, "no such webhook")
-    body = await _read_body(request)
-    if body is None:
-        return _error(413, "body too large")
-    adapter = adapters.get(ch)  # built once per channel instance, reused
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    try:
-        batch = adapter.parse_request(headers, dict(request.query_params), body)
-    except PermissionError as e:
-        return _error(403, str(e))
-    except (MalformedWebhook, ValueError) as e:
-        return _error(400, f"malformed webhook: {e}")
+    with intake.arriving(ch.id):  # a batch being formed for this channel waits for these messages
+        body = await _read_body(request)
+        if body is None:
+            return _error(413, "body too large")
+        adapter = adapters.get(ch)  # built once per channel instance, reused
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        try:
+            batch = adapter.parse_request(headers, dict(request.query_params), body)
+        except PermissionError as e:
+            return _error(403, str(e))
+        except (MalformedWebhook, ValueError) as e:
+            return _error(400, f"malformed webhook: {e}")
     stored, problems = 0, []
     # the messages in one transaction; one that cannot be stored is noted, the others stored
     results = await intake.store(ch, batch.messages)  # with concurrent requests' messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -36,7 +37,11 @@ def normalize(raw: str, region: str = DEFAULT_REGION) -> str:
     raise InvalidPhone(f"not a valid phone number: {raw!r}")
 
 
+@functools.lru_cache(maxsize=8192)
 def try_normalize(raw: str) -> str:
+    """normalize(), or "" for what is not a phone number. Cached: every SMS webhook and
+    every inbound message with a phone parses its sender's number, mostly the same few, and
+    parsing one costs more than the rest of the SMS parser."""
     try:
         return normalize(raw)
     except InvalidPhone:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, String, UniqueConstraint, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from messenger_app.clock import utcnow
@@ -19,9 +19,13 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id", name="uq_message_channel_ext"),
         Index("ix_message_dialog", "dialog_id", "id"),
-        Index("ix_message_outbox", "status", "next_attempt_at"),
-        Index("ix_message_lane", "channel_id", "status", "next_attempt_at"),
-        Index("uq_message_dedup_key", "dedup_key", unique=True),
+        # the queue's indexes hold only outbound rows (0013): queries say OUTBOUND (below)
+        Index("ix_message_outbox", "status", "next_attempt_at",
+              sqlite_where=text("direction = 'out'"), postgresql_where=text("direction = 'out'")),
+        Index("ix_message_lane", "channel_id", "status", "next_attempt_at",
+              sqlite_where=text("direction = 'out'"), postgresql_where=text("direction = 'out'")),
+        Index("uq_message_dedup_key", "dedup_key", unique=True,  # only rows with a key (0013)
+              sqlite_where=text("dedup_key IS NOT NULL"), postgresql_where=text("dedup_key IS NOT NULL")),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -59,3 +63,10 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)  # when we stored it
     sent_at: Optional[datetime] = Field(default=None)  # when the channel says it was sent
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# The term every query of the send queue says (status queued / sending): the queue's indexes
+# hold only outbound rows (an inbound INSERT writes neither), and a query must imply their
+# WHERE to use them. A literal 'out', not a bound parameter: PostgreSQL's generic plans
+# cannot prove the index's WHERE from a parameter.
+OUTBOUND = Message.direction == literal_column("'out'", String)

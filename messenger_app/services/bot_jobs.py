@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import exists
 from sqlmodel import select
 
 from messenger_app import settings
@@ -15,6 +16,7 @@ JOB_ATTEMPTS = 40
 
 
 _ANY_VERSION = select(ScenarioVersion.id).limit(1)  # built once: it runs for every inbound batch
+PUBLISHED = exists(select(ScenarioVersion.id))  # the same as a column of another statement (inbound_batch)
 
 
 def any_published(conn) -> bool:

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timezone
 
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 
@@ -22,8 +22,9 @@ from messenger_app.clock import utcnow
 from messenger_app.lib import phones
 from messenger_app.models import ChannelIdentity, Contact, Dialog, Message
 from messenger_app.models.message import IN, OUT, RECEIVED
-from messenger_app.services import bot_jobs, events, jobs, stats
+from messenger_app.services import bot_jobs, events, jobs, rollup_days, stats
 from messenger_app.services.event_types import DialogChanged, JobsQueued
+from messenger_app.services.sql_direct import Direct
 from messenger_app.services.sql_lists import OneOrMany
 
 PREVIEW_CHARS = 140
@@ -89,19 +90,31 @@ def _add_jobs(conn, channel_id: int, identity_id: int, msg: InboundMessage,
 
 _M, _I, _C, _D = (Message.__table__, ChannelIdentity.__table__, Contact.__table__,
                   Dialog.__table__)
-# Built once, executed with parameters: SQLAlchemy then reuses the compiled statement.
-_INSERT_MESSAGE = _M.insert()
-_BUMP_DIALOG = _D.update().where(_D.c.id == bindparam("b_id")).values(
+# Built once, executed with parameters; those of one message's path run as Direct statements
+# (sql_direct: SQLAlchemy's execution path cost more than SQLite's work on this path).
+_MESSAGE_KEYS = ("dialog_id", "contact_id", "identity_id", "channel_id", "channel_kind", "direction",
+                 "sender_kind", "text", "attachments", "status", "error", "external_id", "status_history",
+                 "attempts", "created_at", "sent_at", "updated_at", "choices", "choice_id", "claimed_by",
+                 "origin_kind", "origin_label", "subject")  # every value of a new inbound row
+_INSERT_MESSAGE = Direct(_M.insert().returning(_M.c.id), keys=_MESSAGE_KEYS)
+_BUMP_DIALOG = Direct(_D.update().where(_D.c.id == bindparam("b_id")).values(
     last_message_at=bindparam("b_now"), activity_at=bindparam("b_now"),
     last_preview=bindparam("b_preview"), last_channel_kind=bindparam("b_kind"),
-    last_direction=IN, unread_count=_D.c.unread_count + bindparam("b_n"))
-_FIRST_MESSAGE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_message_at.is_(None)
-                                   ).values(first_message_at=bindparam("b_now"))
-_REACHED = _I.update().where(_I.c.id == bindparam("b_id")).values(
-    last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason="")
+    last_direction=IN, unread_count=_D.c.unread_count + bindparam("b_n")))
+_FIRST_MESSAGE = Direct(_C.update().where(_C.c.id == bindparam("b_id"), _C.c.first_message_at.is_(None)
+                                          ).values(first_message_at=bindparam("b_now")))
+_REACHED = Direct(_I.update().where(_I.c.id == bindparam("b_id")).values(
+    last_inbound_at=bindparam("b_now"), reachable=True, unreachable_reason=""))
+# The batch's first statement: its messages already stored, and with them what the path
+# would otherwise ask in two more statements for every batch: the day statistics' kept zone
+# and whether any scenario is published. A one-row select LEFT JOINed to the messages, so
+# that row comes back even when none is stored yet.
+_CONTEXT = sa_select(rollup_days.ZONE.label("zone"), bot_jobs.PUBLISHED.label("bots")).subquery("ctx")
 _KNOWN = OneOrMany(lambda member: sa_select(
-    _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id).where(
-    _M.c.channel_id == bindparam("ch"), member(_M.c.external_id, "ext")))
+    _CONTEXT.c.zone, _CONTEXT.c.bots,
+    _M.c.id, _M.c.dialog_id, _M.c.contact_id, _M.c.identity_id, _M.c.external_id,
+).select_from(_CONTEXT.outerjoin(_M, and_(_M.c.channel_id == bindparam("ch"),
+                                          member(_M.c.external_id, "ext")))))
 
 
 def _last_choices(dialog_id):
@@ -116,11 +129,16 @@ _LAST_CHOICES = _last_choices(bindparam("d"))
 # client's dialog, whether the client was ever billed (first_message_at) and the buttons of
 # the last message we sent there (a typed answer to them is the button's choice).
 _IDENTS = OneOrMany(lambda member: sa_select(
-    _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _D.c.id.label("dialog_id"),
+    _I.c.id, _I.c.contact_id, _I.c.external_id, _C.c.first_message_at, _C.c.phone,
+    _D.c.id.label("dialog_id"),
     _last_choices(_D.c.id).correlate(_D).scalar_subquery().label("choices"),
 ).select_from(_I.join(_C, _C.c.id == _I.c.contact_id).outerjoin(_D, _D.c.contact_id == _C.c.id)).where(
     _I.c.channel_id == bindparam("ch"), member(_I.c.external_id, "ext")))
 _INSERT_MESSAGES = _M.insert().returning(_M.c.id, sort_by_parameter_order=True)
+_INSERT_CONTACT = _C.insert().returning(_C.c.id, _C.c.created_at)
+_INSERT_IDENTITY = _I.insert()
+_FILL_PHONE = _C.update().where(_C.c.id == bindparam("b_id"), _C.c.phone == "").values(
+    phone=bindparam("b_phone"), phone_raw=bindparam("b_raw"), phone_digits=bindparam("b_digits"))
 
 
 @dataclass
@@ -130,6 +148,7 @@ class _Sender:
     contact_id: int
     dialog_id: int | None
     billed: bool  # the client's first message is already counted (first_message_at set)
+    phone: bool  # the client has a phone (a channel that gives one has nothing to fill in)
     choices: list | None  # the buttons of the last message we sent in the dialog
 
 
@@ -145,10 +164,11 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
     out: list[Received | None] = []
     with db.session() as s:
         conn = s.connection()
-        known = {r.external_id: r for r in _KNOWN.execute(conn, {"ch": channel_id, "ext": ext_ids})}
+        found = _KNOWN.rows(conn, {"ch": channel_id, "ext": ext_ids})
+        known = {r.external_id: r for r in found if r.id is not None}
         senders = {r.external_id: _Sender(r.id, r.contact_id, r.dialog_id, r.first_message_at is not None,
-                                          r.choices)
-                   for r in _IDENTS.execute(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
+                                          bool(r.phone), r.choices)
+                   for r in _IDENTS.rows(conn, {"ch": channel_id, "ext": who})} if len(known) < len(
             messages) else {}
         rows: list[dict] = []  # the new messages, in batch order
         new: list[tuple[int, InboundMessage, _Sender, bool]] = []  # (slot in out, msg, sender, new?)
@@ -167,9 +187,11 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
             new_identity = sender is None
             if new_identity:
                 identity_id, contact_id = _new_identity(conn, channel_id, msg)
-                sender = senders[msg.identity_external_id] = _Sender(identity_id, contact_id, None, False, None)
-            else:
-                _fill_phone(conn, sender.contact_id, msg)
+                has_phone = bool(msg.phone and phones.try_normalize(msg.phone))  # joined by it, or new with it
+                sender = senders[msg.identity_external_id] = _Sender(identity_id, contact_id, None, False,
+                                                                     has_phone, None)
+            elif not sender.phone:
+                sender.phone = _fill_phone(conn, sender.contact_id, msg)
             if sender.dialog_id is None:
                 sender.dialog_id, existed = _dialog_id(conn, sender.contact_id)
                 if existed:  # a new channel of a known client (joined by phone)
@@ -185,31 +207,33 @@ def store(channel_id: int, channel_kind: str, messages: list[InboundMessage],
                 sender_kind="client", text=msg.text or "", attachments=msg.attachments or [],
                 status=RECEIVED, error="", external_id=msg.external_id, status_history=[],
                 attempts=0, created_at=now, sent_at=sent_at, updated_at=now, choices=[],
-                choice_id=choice_id[:256], claimed_by="",
+                choice_id=choice_id[:256], claimed_by="", origin_kind="", origin_label="",
                 subject=msg.subject or ""))
             out.append(None)
             seen.add(msg.external_id)
             new.append((len(out) - 1, msg, sender, new_identity))
         if rows:
             ids = [r[0] for r in conn.execute(_INSERT_MESSAGES, rows)] if len(rows) > 1 else [
-                conn.execute(_INSERT_MESSAGE, rows[0]).inserted_primary_key[0]]
-            _after_insert(conn, channel_id, channel_kind, rows, ids, new, out, fetch_profile, s)
+                _INSERT_MESSAGE.rows(conn, rows[0])[0].id]
+            _after_insert(conn, channel_id, channel_kind, rows, ids, new, out, fetch_profile, s,
+                          found[0].zone, bool(found[0].bots))
         s.commit()
     return out  # type: ignore[return-value]
 
 
 def _after_insert(conn, channel_id: int, channel_kind: str, rows: list[dict], ids: list[int],
-                  new: list, out: list, fetch_profile: bool, s: Session) -> None:
+                  new: list, out: list, fetch_profile: bool, s: Session, zone: str | None,
+                  bots: bool) -> None:
     """The new messages' consequences, in their transaction: the Received of each, the jobs
     they cause, the statistics, the counters of their dialogs, clients and identities, and
-    the events sent after the commit."""
+    the events sent after the commit. `zone` (the day statistics' kept zone) and `bots` (is
+    any scenario published) were read by the batch's first statement."""
     stored = iter(zip(rows, ids))
     bumps: dict[int, dict] = {}  # dialog id -> its counters after this batch
     reached: dict[int, object] = {}  # identity id -> its last message's time
     unbilled: dict[int, object] = {}  # contact id -> its first message's time, if not billed yet
     first_of: dict[str, Received] = {}
     jobs_added = False  # the job runner is woken only when the batch queued jobs
-    bots = bot_jobs.any_published(conn)  # is any scenario published (asked once per batch)
     for slot, msg, sender, new_identity in new:
         if sender is None:  # the same message twice in the batch
             r = first_of[msg.external_id]
@@ -231,11 +255,11 @@ def _after_insert(conn, channel_id: int, channel_kind: str, rows: list[dict], id
         if not sender.billed:
             unbilled.setdefault(sender.contact_id, now)
     stats.received(conn, [(r["dialog_id"], r["contact_id"], channel_id, r["created_at"]) for r in rows],
-                   unbilled)
-    conn.execute(_BUMP_DIALOG, list(bumps.values()))
-    conn.execute(_REACHED, [{"b_id": i, "b_now": t} for i, t in reached.items()])
+                   unbilled, zone)
+    _BUMP_DIALOG.run(conn, list(bumps.values()))
+    _REACHED.run(conn, [{"b_id": i, "b_now": t} for i, t in reached.items()])
     if unbilled:
-        conn.execute(_FIRST_MESSAGE, [{"b_id": c, "b_now": t} for c, t in unbilled.items()])
+        _FIRST_MESSAGE.run(conn, [{"b_id": c, "b_now": t} for c, t in unbilled.items()])
     events.on_commit(s, *[DialogChanged(dialog_id=r.dialog_id, contact_id=r.contact_id,
                                         reason="inbound", message_id=r.message_id)
                           for r in out if r.created])
@@ -255,23 +279,24 @@ def _new_identity(conn, channel_id: int, msg: InboundMessage) -> tuple[int, int]
         first, last = msg.first_name, msg.last_name
         if not first and not last and msg.display_name:
             first = msg.display_name
-        contact_id = conn.execute(_C.insert().values(
+        contact_id, at = conn.execute(_INSERT_CONTACT, dict(
             first_name=first[:200], last_name=last[:200], phone=e164,
-            phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))
-        ).inserted_primary_key[0]
-        stats.contact_created(conn, contact_id)
-    identity_id = conn.execute(_I.insert().values(
+            phone_raw=msg.phone if e164 else "", phone_digits=phones.digits(e164))).one()
+        stats.contact_created(conn, contact_id, at)  # on its subscription date (the model's default)
+    identity_id = conn.execute(_INSERT_IDENTITY, dict(
         contact_id=contact_id, channel_id=channel_id, external_id=msg.identity_external_id,
         display_name=msg.display_name[:300], username=msg.username[:200])).inserted_primary_key[0]
     return identity_id, contact_id
 
 
-def _fill_phone(conn, contact_id: int, msg: InboundMessage) -> None:
-    """A known client's channel now gives the phone: keep it if the client had none."""
+def _fill_phone(conn, contact_id: int, msg: InboundMessage) -> bool:
+    """A known client without a phone whose channel now gives one: keep it. True when the
+    client has one now."""
     e164 = phones.try_normalize(msg.phone) if msg.phone else ""
     if e164:
-        conn.execute(_C.update().where(_C.c.id == contact_id, _C.c.phone == "").values(
-            phone=e164, phone_raw=msg.phone, phone_digits=phones.digits(e164)))
+        conn.execute(_FILL_PHONE, {"b_id": contact_id, "b_phone": e164, "b_raw": msg.phone,
+                                   "b_digits": phones.digits(e164)})
+    return bool(e164)
 
 
 def _dialog_id(conn, contact_id: int) -> tuple[int, bool]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import select
 
 from messenger_app import db
@@ -25,6 +25,9 @@ from messenger_app.services import events
 from messenger_app.services.event_types import JobsQueued
 
 CLAIM_SECONDS = 300  # a running job not finished by then is taken as abandoned
+_T = Job.__table__
+# built once: add_in runs in the transaction of every inbound message that causes a job
+_BY_KEY, _INSERT = select(_T.c.id).where(_T.c.key == bindparam("k")), _T.insert()
 
 
 @dataclass
@@ -40,13 +43,12 @@ def add_in(conn, kind: str, key: str, payload: dict[str, Any], run_at: datetime 
            max_attempts: int = 6) -> None:
     """Add a job inside the caller's connection and transaction (it commits with the caller's
     writes: inbox's receive); a job with the same key is left as it is."""
-    t = Job.__table__
-    if conn.execute(select(t.c.id).where(t.c.key == key)).first() is not None:
+    if conn.execute(_BY_KEY, {"k": key}).first() is not None:
         return
     now = utcnow()
-    conn.execute(t.insert().values(kind=kind, key=key, payload=payload, status=JOB_QUEUED,
-                                   run_at=run_at or now, attempts=0, max_attempts=max_attempts,
-                                   claimed_by="", last_error="", created_at=now))
+    conn.execute(_INSERT, dict(kind=kind, key=key, payload=payload, status=JOB_QUEUED,
+                               run_at=run_at or now, attempts=0, max_attempts=max_attempts,
+                               claimed_by="", last_error="", created_at=now))
 
 
 def enqueue(kind: str, key: str, payload: dict[str, Any], run_at: datetime | None = None,

@@ -25,7 +25,7 @@ from messenger_app.channels import registry
 from messenger_app.channels.base import Choice
 from messenger_app.clock import utcnow
 from messenger_app.models import Channel, ChannelIdentity, Dialog, Message
-from messenger_app.models.message import FAILED, OUT, QUEUED
+from messenger_app.models.message import FAILED, OUT, OUTBOUND, QUEUED
 from messenger_app.services import events, stats
 from messenger_app.services.event_types import DialogChanged, MessageChanged, OutboxQueued
 from messenger_app.lib.errors import DomainError
@@ -177,14 +177,14 @@ def _by_dedup_key(key: str) -> int | None:
 def due(limit: int = 20) -> list[int]:
     with db.session() as s:
         return list(s.exec(select(Message.id).where(
-            Message.status == QUEUED, Message.next_attempt_at <= utcnow())
+            OUTBOUND, Message.status == QUEUED, Message.next_attempt_at <= utcnow())
             .order_by(Message.id).limit(limit)).all())
 
 
 def next_due_in(channel_id: int | None = None) -> float | None:
     """Seconds until the next queued message (of this channel) is due (None: nothing queued)."""
     with db.session() as s:
-        q = select(Message.next_attempt_at).where(Message.status == QUEUED)
+        q = select(Message.next_attempt_at).where(OUTBOUND, Message.status == QUEUED)
         if channel_id is not None:
             q = q.where(Message.channel_id == channel_id)
         at = s.exec(q.order_by(Message.next_attempt_at).limit(1)).first()

@@ -18,7 +18,7 @@ from messenger_app.channels.base import (Choice, OutboundMessage, PermanentError
 from messenger_app.clock import utcnow
 from messenger_app.lib import subjects
 from messenger_app.models import Channel, ChannelIdentity, Message
-from messenger_app.models.message import FAILED, IN, QUEUED, SENDING, SENT
+from messenger_app.models.message import FAILED, IN, OUTBOUND, QUEUED, SENDING, SENT
 from messenger_app.services import events, rollups
 from messenger_app.services.event_types import MessageChanged
 from messenger_app.services.outbox_status import MAILING_METRICS
@@ -37,7 +37,7 @@ def claim_next(channel_id: int, holder: str, now: datetime | None = None) -> tup
     now = now or utcnow()
     with db.session() as s:
         q = (select(Message.id, Message.identity_id)
-             .where(Message.channel_id == channel_id, Message.status == QUEUED,
+             .where(OUTBOUND, Message.channel_id == channel_id, Message.status == QUEUED,
                     Message.next_attempt_at <= now)
              .order_by(Message.id).limit(1))
         if not db.is_sqlite():
@@ -69,7 +69,7 @@ def recover_stale(now: datetime | None = None) -> tuple[int, int]:
     now = now or utcnow()
     requeued = failed = 0
     with db.session() as s:
-        rows = s.exec(select(Message).where(Message.status == SENDING,
+        rows = s.exec(select(Message).where(OUTBOUND, Message.status == SENDING,
                                             Message.claim_until < now)).all()
         for msg in rows:
             caps = registry.capabilities(msg.channel_kind)

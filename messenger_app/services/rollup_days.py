@@ -33,6 +33,7 @@ from sqlalchemy import and_, bindparam, case, cast, delete, func, insert, litera
 from sqlalchemy.dialects import postgresql, sqlite
 
 from messenger_app.models import DialogDay, Rollup, RollupDay, StatsZone
+from messenger_app.services.sql_direct import Direct
 from messenger_app.services.sql_lists import OneOrMany
 
 _T, _RD, _DD, _Z = Rollup.__table__, RollupDay.__table__, DialogDay.__table__, StatsZone.__table__
@@ -41,10 +42,12 @@ ACTIVE, OPERATOR_DIALOG = "active_dialogs", "operator_dialog"
 
 
 _ZONE = select(_Z.c.zone).limit(1)
+ZONE = _ZONE.scalar_subquery()  # the kept zone as a column of another statement (inbound_batch)
+READ = object()  # mirror(zone=READ): read the kept zone here
 _DAY_COUNTS = OneOrMany(lambda member: select(
     _DD.c.day, _DD.c.dialog_id, _DD.c.channel_id, _DD.c.operator_id, _DD.c.n).where(
     member(_DD.c.day, "days"), member(_DD.c.dialog_id, "dialogs")))
-_UPSERTS: dict[tuple, object] = {}  # (dialect, table) -> its statement, built once
+_UPSERTS: dict[tuple, Direct] = {}  # (dialect, table, columns given) -> its statement, built once
 
 
 def kept_zone(conn) -> str | None:
@@ -58,13 +61,15 @@ def upsert(conn, table, keys: list[str], rows: list[dict]) -> None:
     (the `excluded` columns) cost more CPU than running it, on every inbound message."""
     if not rows:
         return
-    stmt = _UPSERTS.get((conn.dialect.name, table.name))
+    cols = tuple(rows[0])
+    stmt = _UPSERTS.get((conn.dialect.name, table.name, cols))
     if stmt is None:
         mod = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = mod.insert(table)
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + stmt.excluded.n})
-        _UPSERTS[(conn.dialect.name, table.name)] = stmt
-    conn.execute(stmt, rows)
+        ins = mod.insert(table)
+        stmt = Direct(ins.on_conflict_do_update(index_elements=keys, set_={"n": table.c.n + ins.excluded.n}),
+                      keys=cols)  # on the DBAPI cursor: see sql_direct
+        _UPSERTS[(conn.dialect.name, table.name, cols)] = stmt
+    stmt.run(conn, rows)
 
 
 def _levels(present) -> set[tuple[int, int]]:
@@ -76,9 +81,11 @@ def _levels(present) -> set[tuple[int, int]]:
     return out
 
 
-def mirror(conn, cells: dict[tuple, int]) -> None:
-    """Add hourly cells {(metric, hour, channel, operator, key): n} to the day tables."""
-    zone = kept_zone(conn)
+def mirror(conn, cells: dict[tuple, int], zone=READ) -> None:
+    """Add hourly cells {(metric, hour, channel, operator, key): n} to the day tables.
+    `zone`: the kept zone (or None) when the caller read it already in its transaction."""
+    if zone is READ:
+        zone = kept_zone(conn)
     if zone is None:
         return
     tz = ZoneInfo(zone)
@@ -110,8 +117,8 @@ def _presence(conn, pres: dict[tuple, int], days: dict[tuple, int]) -> None:
     that become (or stop being) active at a level that day into active_dialogs ±1."""
     pairs = {(d, dlg) for d, dlg, _, _ in pres}
     before: dict[tuple, dict[tuple, int]] = defaultdict(dict)
-    found = _DAY_COUNTS.execute(conn, {"days": sorted({d for d, _ in pairs}),
-                                       "dialogs": sorted({g for _, g in pairs})})
+    found = _DAY_COUNTS.rows(conn, {"days": sorted({d for d, _ in pairs}),
+                                    "dialogs": sorted({g for _, g in pairs})})
     for d, dlg, ch, op, n in found:
         if isinstance(d, str):
             d = date.fromisoformat(d)

@@ -57,14 +57,15 @@ def record(conn, metric: str, at: datetime, *, channel_id: int | None = None,
     add(conn, {cell(metric, at, channel_id, operator_id, key): n})
 
 
-def add(conn, cells: dict[tuple, int]) -> None:
-    """Add many counters at once: {cell(...): n}. Zero counts are skipped."""
+def add(conn, cells: dict[tuple, int], zone=rollup_days.READ) -> None:
+    """Add many counters at once: {cell(...): n}. Zero counts are skipped. `zone`: the day
+    tables' kept zone when the caller read it in this transaction (rollup_days.ZONE)."""
     rows = [{"metric": c[0], "bucket": c[1], "channel_id": c[2], "operator_id": c[3],
              "key": c[4], "n": n} for c, n in cells.items() if n]
     if not rows:
         return
     rollup_days.upsert(conn, _T, ["metric", "bucket", "channel_id", "operator_id", "key"], rows)
-    rollup_days.mirror(conn, cells)  # the same change per local day of the reporting zone
+    rollup_days.mirror(conn, cells, zone)  # the same change per local day of the reporting zone
 
 
 def merge_cells(into: dict[tuple, int], more: Iterable[tuple[tuple, int]], sign: int = 1) -> None:

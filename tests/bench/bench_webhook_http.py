@@ -71,7 +71,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--profile", default="",
-                    help="file: py-spy (requirements-dev) samples the backend during the webhooks")
+                    help="file: py-spy (requirements-dev) samples the backend's GIL holder during the webhooks")
     args = ap.parse_args()
     with app_with_sms_channel("bench-webhook-") as (app, ch):
         from messenger_app import db
@@ -88,7 +88,7 @@ def main() -> None:
         spy = None
         if args.profile:
             spy = subprocess.Popen(["py-spy", "record", "--pid", str(app.proc.pid), "--subprocesses",
-                                    "--rate", "200", "--format", "raw", "-o", args.profile],
+                                    "--gil", "--rate", "200", "--format", "raw", "-o", args.profile],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(2)
         cpu0, _ = proc_group_cpu(app.proc.pid)

@@ -237,6 +237,23 @@ def test_receive_many_joins_a_phone_from_another_channel(data_dir):
     assert dialog_list.row(a.dialog_id).unread == 3
 
 
+def test_a_known_client_without_a_phone_gets_the_one_its_channel_gives_later(data_dir):
+    """A phone is filled in once, never overwritten: one by one, and within one batch (the
+    batch's first message has none, a later one has it)."""
+    ch = _channel()
+    a = inbox.receive(ch.id, "telegram", _msg(ext="1", user="42"))
+    inbox.receive(ch.id, "telegram", _msg(ext="2", user="42", phone="8 999 123-45-67"))
+    inbox.receive(ch.id, "telegram", _msg(ext="3", user="42", phone="+79990000000"))
+    got = inbox.receive_many(ch.id, "telegram", [_msg(ext="4", user="7"), _msg(ext="5", user="7"),
+                                                 _msg(ext="6", user="7", phone="+79991110000"),
+                                                 _msg(ext="7", user="7", phone="+79992220000")])
+    with db.session() as s:
+        first, second = s.get(Contact, a.contact_id), s.get(Contact, got[0].contact_id)
+    assert (first.phone, first.phone_raw, first.phone_digits) == (
+        "+79991234567", "8 999 123-45-67", "79991234567")
+    assert second.phone == "+79991110000"
+
+
 def _buttons_sent(dialog_id, contact_id, channel_id):
     """The last message we sent in the dialog had two buttons."""
     with db.session() as s:

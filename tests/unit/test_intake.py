@@ -54,3 +54,32 @@ def test_a_database_outage_fails_every_request_of_the_batch(sms, monkeypatch):
     failed, later = asyncio.run(scenario())
     assert all(isinstance(g, OperationalError) for g in failed)
     assert later[0].created  # the same lane goes on after an outage
+
+
+def test_a_batch_waits_for_a_request_still_being_read_and_not_for_one_that_fails(sms, receive_many_calls):
+    calls = receive_many_calls
+
+    async def request(i, parses=True):
+        with intake.arriving(sms.id):  # what webhooks do while reading and parsing the body
+            await asyncio.sleep(0)
+            if not parses:
+                return None  # a 400: nothing to store
+        return await intake.store(sms, [_msg(i)])
+
+    async def scenario():
+        late = asyncio.create_task(request(2))  # being read when the first request queues
+        bad = asyncio.create_task(request(3, parses=False))
+        await asyncio.sleep(0)
+        first = await intake.store(sms, [_msg(1)])
+        return first, await late, await bad
+
+    first, late, bad = asyncio.run(scenario())
+    assert calls == [["m1", "m2"]] and first[0].created and late[0].created and bad is None
+
+
+def test_a_request_that_stays_arriving_delays_a_batch_by_max_wait_only(sms, receive_many_calls):
+    async def scenario():
+        with intake.arriving(sms.id):  # e.g. a slow upload of the same channel
+            return await asyncio.wait_for(intake.store(sms, [_msg(1)]), timeout=30)
+
+    assert asyncio.run(scenario())[0].created and receive_many_calls == [["m1"]]

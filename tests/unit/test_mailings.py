@@ -202,7 +202,8 @@ def test_bad_input_is_refused_and_writes_nothing(data_dir):
 def test_a_stop_word_reply_blacklists_with_a_note(data_dir, telegram):
     ch = channels.add_telegram(TOKEN, base_url=telegram.url)
     telegram.state.register_user(41, "Ira")
-    cid = _client(ch, "41", "Ira")
+    telegram.state.register_user(42, "Oleg")
+    cid, other = _client(ch, "41", "Ira"), _client(ch, "42", "Oleg")
     mid = mailings.create("Promo", EVERYONE, "promo", channel_id=ch.id)
     mailings.start(mailings.get(mid).id)
     asyncio.run(_run_until_done(mid))
@@ -219,6 +220,11 @@ def test_a_stop_word_reply_blacklists_with_a_note(data_dir, telegram):
         [note] = s.exec(select(Message).where(Message.direction == "note")).all()
     assert "blacklist" in note.text
     assert mailings.preview(EVERYONE, ch.id)["skipped"] == {"blacklisted": 1}
+    # the same through the path pollers and webhooks take (a batch), for the other client
+    got = asyncio.run(workers.store_inbound_many(channels.get(ch.id), [
+        InboundMessage(external_id="r3", identity_external_id="42", text="hello"),
+        InboundMessage(external_id="r4", identity_external_id="42", text="STOP")]))
+    assert all(g.created for g in got) and not crm.can_mail(other)
 
 
 def test_an_automatic_mailing_fires_once_when_the_clients_day_comes(data_dir, telegram, monkeypatch):

@@ -106,3 +106,47 @@ def test_automatic_message_keeps_its_origin_and_its_dedup_key_sends_once(dialog)
     with db.session() as s:
         texts = [r.text for r in s.query(Message).filter(Message.dialog_id == did).order_by(Message.id)]
     assert texts == ["hello", "Hi from the bot", "Next step"]
+
+
+def queue_statements(dialog_id: int, operator_id: int) -> list[tuple[str, object]]:
+    """(SQL, parameters) of the send queue's reads and claims, as the app runs them on this
+    database (tests of the queue's partial indexes, here and in test_postgres)."""
+    from sqlalchemy import event
+
+    from messenger_app.services import outbox_delivery
+    from messenger_app.services.mailings import control
+
+    ch = outbox.routes(dialog_id)[0].channel_id
+    outbox.queue(dialog_id, operator_id, "our answer")
+    seen = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("SELECT", "UPDATE")) and "status" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine(), "before_cursor_execute", capture)
+    try:
+        outbox.due()
+        outbox.next_due_in()
+        outbox.next_due_in(ch)
+        assert outbox_delivery.claim_next(ch, "lane-1") is not None
+        outbox_delivery.recover_stale()
+        with db.engine().connect() as conn:  # a mailing's queued messages (pause / resume)
+            conn.execute(control._in_flight(1)).all()
+    finally:
+        event.remove(db.engine(), "before_cursor_execute", capture)
+    return seen
+
+
+def test_the_send_queue_is_read_through_its_partial_indexes(dialog):
+    """ix_message_outbox / ix_message_lane hold only outbound rows (migration 0013): every
+    query of the queue must imply their WHERE, or it would scan the message table."""
+    seen = queue_statements(*dialog)
+    with db.engine().connect() as conn:
+        plans = [(stmt, [r[3] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + stmt, params)])
+                 for stmt, params in seen]
+    assert len(plans) >= 6
+    for stmt, plan in plans:
+        assert not [p for p in plan if p.startswith("SCAN message") and "USING" not in p], (stmt, plan)
+    used = " ".join(p for _, plan in plans for p in plan)
+    assert "ix_message_lane" in used and "ix_message_outbox" in used

@@ -11,7 +11,7 @@ from messenger_app import db
 from messenger_app.models import Message
 from messenger_app.models.mailing import (ACTIVE, CANCELLED, DONE, DRAFT, PAUSED, R_CANCELLED, R_PENDING,
                                           RUNNING, SCHEDULED, Mailing, MailingRecipient)
-from messenger_app.models.message import QUEUED
+from messenger_app.models.message import OUTBOUND, QUEUED
 from messenger_app.services import events, jobs
 from messenger_app.services.event_types import MailingFeedChanged, OutboxQueued
 from messenger_app.services.mailings.automatic import _schedule_auto
@@ -61,7 +61,7 @@ def start_scheduled(mailing_id: int) -> bool:
 
 def _in_flight(mailing_id: int):
     """This mailing's messages the outbox has not tried yet."""
-    return select(Message.id).where(Message.origin_kind == "mailing",
+    return select(Message.id).where(OUTBOUND, Message.origin_kind == "mailing",
                                     Message.origin_id == mailing_id,
                                     Message.status == QUEUED)
 

@@ -14,7 +14,7 @@ from messenger_app.channels.base import Choice
 from messenger_app.models import Channel, Contact, Message
 from messenger_app.models.mailing import (ACTIVE, DONE, PAUSED, R_FAILED, R_PENDING, R_QUEUED, R_SKIPPED,
                                           R_STARTED, RUNNING, Mailing, MailingRecipient)
-from messenger_app.models.message import QUEUED, SENDING
+from messenger_app.models.message import OUTBOUND, QUEUED, SENDING
 from messenger_app.services import outbox, rollups, templates
 from messenger_app.services.mailings.control import PAUSED_UNTIL
 from messenger_app.services.mailings.drafts import _changed, _now
@@ -56,7 +56,7 @@ def _feed_one(m: Mailing, kinds: dict, limit: int) -> int:
         room = {}
         for cid in lanes:
             busy = s.scalar(select(func.count()).select_from(Message).where(
-                Message.channel_id == cid, Message.status.in_([QUEUED, SENDING]),
+                OUTBOUND, Message.channel_id == cid, Message.status.in_([QUEUED, SENDING]),
                 Message.origin_kind == "mailing"))
             room[cid] = max(0, window(kinds.get(cid, "")) - busy)
         batch = []
@@ -137,7 +137,7 @@ def _maybe_done(m: Mailing) -> None:
         return  # an automatic mailing stays active
     with db.session() as s:
         waiting = s.scalar(select(func.count()).select_from(Message).where(
-            Message.origin_kind == "mailing", Message.origin_id == m.id,
+            OUTBOUND, Message.origin_kind == "mailing", Message.origin_id == m.id,
             Message.status.in_([QUEUED, SENDING])))
         if waiting:
             return

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from sqlalchemy import and_, func, insert, or_, select
 
 from messenger_app.models import Contact, Handover, Message
+from messenger_app.services import rollup_days
 from messenger_app.services import rollups as R
 from messenger_app.services.stats.times import bin_of
 
@@ -23,23 +24,25 @@ def _out_key(sender_kind: str, origin_kind: str | None) -> str:
 
 
 def received(conn, messages: list[tuple[int, int, int, datetime]],
-             unbilled: dict[int, datetime]) -> None:
+             unbilled: dict[int, datetime], zone=rollup_days.READ) -> None:
     """inbox: new inbound messages, as (dialog id, contact id, channel id, created_at) — the
     caller wrote them and passes them rather than have them read back; `unbilled`: the
     clients among them whose first message this is (first_message_at not set yet), with
-    that message's time."""
+    that message's time; `zone`: rollup_days.ZONE as the caller read it in this transaction."""
     cells = R.counter()
     for dialog_id, _contact_id, channel_id, at in messages:
         cells[R.cell(R.MSG_IN, at, channel_id)] += 1
         cells[R.cell(R.DIALOG_ACTIVE, at, channel_id, 0, dialog_id)] += 1
     for at in unbilled.values():
         cells[R.cell(R.BILLED_NEW, at)] += 1
-    R.add(conn, cells)
+    R.add(conn, cells, zone)
 
 
-def contact_created(conn, contact_id: int) -> None:
-    """A new client (inbox, New dialog): counted on its subscription date."""
-    at = conn.execute(select(_C.c.created_at).where(_C.c.id == contact_id)).scalar()
+def contact_created(conn, contact_id: int, at: datetime | None = None) -> None:
+    """A new client (inbox, New dialog): counted on its subscription date (`at`, when the
+    caller wrote it; else read)."""
+    if at is None:
+        at = conn.execute(select(_C.c.created_at).where(_C.c.id == contact_id)).scalar()
     if at is not None:
         R.record(conn, R.NEW_CLIENT, at)
 
