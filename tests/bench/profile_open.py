@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from bench_dialog_browser import CLOSE, OPEN  # noqa: E402
-from profile_tab import SWITCH, phases  # noqa: E402
+from profile_tab import SWITCH, phases, trace_events  # noqa: E402
 
 
 OPEN_FEW = OPEN.replace("count() >= 50", "count() >= 2")
@@ -125,19 +124,7 @@ def main() -> None:
                 return out, cdp.send("Profiler.stop")["profile"]
 
             def end_trace(session, tab, raw=False):
-                done: dict = {}
-                session.on("Tracing.tracingComplete", lambda e: done.update(e))
-                session.send("Tracing.end")
-                while not done:
-                    tab.wait_for_timeout(50)
-                chunks = []
-                while True:
-                    r = session.send("IO.read", {"handle": done["stream"]})
-                    chunks.append(r["data"])
-                    if r.get("eof"):
-                        break
-                d = json.loads("".join(chunks))
-                events = d["traceEvents"] if isinstance(d, dict) else d
+                events = trace_events(session, tab)
                 return events if raw else phases(events)
 
             def traced(work, raw=False):
@@ -205,7 +192,7 @@ def main() -> None:
         f"{k} open {cpu_open[k] / 1000 / n:.1f} / switch {cpu_switch[k] / 1000 / n:.1f}"
         for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
     if args.first_loads:
-        print(f"first load (new tab, to its rows + 1.5 s), renderer main-thread CPU, ms: " + ", ".join(
+        print("first load (new tab, to its rows + 1.5 s), renderer main-thread CPU, ms: " + ", ".join(
             f"{k} {loads[k] / 1000 / args.first_loads:.1f}"
             for k in ("busy", "FunctionCall", "Style", "Layout", "Paint")))
     print("the same for opening a 2-message dialog (what does not depend on the messages), ms: " +

@@ -50,6 +50,23 @@ SET_CSS = """(css) => { let s = document.getElementById('profile-css');
   s.textContent = css; }"""
 
 
+def trace_events(cdp, page) -> list[dict]:
+    """End a CDP trace started with transferMode ReturnAsStream and read its events."""
+    done: dict = {}
+    cdp.on("Tracing.tracingComplete", lambda e: done.update(e))
+    cdp.send("Tracing.end")
+    while not done:
+        page.wait_for_timeout(50)
+    chunks = []
+    while True:
+        r = cdp.send("IO.read", {"handle": done["stream"]})
+        chunks.append(r["data"])
+        if r.get("eof"):
+            break
+    d = json.loads("".join(chunks))
+    return d["traceEvents"] if isinstance(d, dict) else d
+
+
 def phases(events: list[dict]) -> collections.Counter:
     """Thread CPU (µs) of the renderer's main thread: top-level tasks, and per Blink phase."""
     mains = [(e["pid"], e["tid"]) for e in events if e.get("ph") == "M"
@@ -110,19 +127,7 @@ def main() -> None:
                 cdp.send("Tracing.start", {"categories": "devtools.timeline,blink",
                                            "transferMode": "ReturnAsStream"})
                 work()
-                done: dict = {}
-                cdp.on("Tracing.tracingComplete", lambda e: done.update(e))
-                cdp.send("Tracing.end")
-                while not done:
-                    page.wait_for_timeout(50)
-                chunks = []
-                while True:
-                    r = cdp.send("IO.read", {"handle": done["stream"]})
-                    chunks.append(r["data"])
-                    if r.get("eof"):
-                        break
-                d = json.loads("".join(chunks))
-                return phases(d["traceEvents"] if isinstance(d, dict) else d)
+                return phases(trace_events(cdp, page))
 
             def live(n: int):
                 for _ in range(n):

@@ -47,6 +47,23 @@ def app_with_sms_channel(prefix: str) -> Iterator[tuple[object, object]]:
         app.stop()
 
 
+def traced_app(stack: contextlib.ExitStack, prefix: str, url: str | None = None,
+               dialogs: int = 50) -> str:
+    """The address of an inbox to trace: `url` when given (an app already running), else the
+    production app on a fresh DATA_DIR with `dialogs` SMS dialogs, stopped when `stack`
+    closes."""
+    if url:
+        return url
+    app, ch = stack.enter_context(app_with_sms_channel(prefix))
+    from messenger_app.channels.base import InboundMessage
+    from messenger_app.services import inbox
+
+    for i in range(dialogs):
+        inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"hi {i}"),
+                      fetch_profile=False)
+    return app.url
+
+
 def hook_url(app, channel) -> str:
     """The channel's webhook route on the running app."""
     return f"{app.url}/hooks/{channel.id}/{channel.webhook_secret}"

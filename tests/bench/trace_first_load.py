@@ -158,21 +158,11 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from tests.bench.running import app_with_sms_channel
+    from tests.bench.running import traced_app
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login
 
     with contextlib.ExitStack() as stack:
-        if args.url:
-            url = args.url
-        else:
-            app, ch = stack.enter_context(app_with_sms_channel("trace-load-"))
-            url = app.url
-            from messenger_app.channels.base import InboundMessage
-            from messenger_app.services import inbox
-
-            for i in range(50):
-                inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"hi {i}"),
-                              fetch_profile=False)
+        url = traced_app(stack, "trace-load-", args.url)
         load = os.getloadavg()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
