@@ -30,11 +30,13 @@ from tests.bench.trace_first_load import PROBE  # noqa: E402
 
 CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute",
               "blink.user_timing", "v8", "disabled-by-default-v8.gc"]
-# event name → kind; nested events take their own time from their parent (self time)
+# event name → kind; nested events take their own time from their parent (self time).
+# module_eval: running the built files' top level (and the page's classic scripts);
+# script: everything called later (React's hydration and renders, event handlers, timers)
 KINDS = {
-    "EvaluateScript": "script", "FunctionCall": "script", "v8.compile": "compile",
+    "EvaluateScript": "module_eval", "FunctionCall": "script", "v8.compile": "compile",
     "v8.compileModule": "compile", "V8.CompileCode": "compile", "v8.produceModuleCache": "compile",
-    "v8.evaluateModule": "script", "RunMicrotasks": "script", "TimerFire": "script",
+    "v8.evaluateModule": "module_eval", "RunMicrotasks": "script", "TimerFire": "script",
     "EventDispatch": "script", "FireAnimationFrame": "script", "v8.run": "script",
     "V8.Execute": "script",
     "UpdateLayoutTree": "style", "RecalculateStyles": "style", "ScheduleStyleRecalculation": "style",
