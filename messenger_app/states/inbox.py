@@ -140,7 +140,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         limit = max(LIST_PAGE, keep)
         self._show_list(await inbox_live.run(inbox_live.read_list, self._query(), limit,
                                              self._counted()), limit)
-        if self._show_folders(await inbox_live.run(folders.list_with_unread, self.lang)):
+        if self._show_folders(await inbox_live.run(inbox_live.read_folders, self.lang)):
             await self._reload_list_async(keep=len(self._rows))
 
     def _show_list(self, got: tuple, limit: int) -> None:
@@ -158,16 +158,16 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
         """The folder list with its unread counters (L9) and the Unread badge: one call of
         folders.list_with_unread(), whatever the number of folders. A folder being shown
         that was deleted (in another tab) falls back to "All chats"."""
-        if self._show_folders(folders.list_with_unread(self.lang)):
+        if self._show_folders(inbox_live.read_folders(self.lang)):
             self._reload_list(keep=len(self._rows))
 
-    def _show_folders(self, items) -> bool:
-        """Show the folder list; True when the folder being shown is gone (now "all")."""
-        folder_items = inbox_live.folder_views(items)
+    def _show_folders(self, folder_items: list[FolderItem]) -> bool:
+        """Show the folder list (inbox_live.read_folders); True when the folder being shown
+        is gone (now "all")."""
         if folder_items != _raw(self._folder_items):  # unchanged: nothing to send to the tab
             self._folder_items = folder_items
-        if self._unread_total != items[0].unread:
-            self._unread_total = items[0].unread  # "All chats": every dialog with unread messages
+        if self._unread_total != folder_items[0].unread:
+            self._unread_total = folder_items[0].unread  # "All chats": every dialog with unread messages
         if self.folder not in {i.id for i in folder_items}:
             self.folder = "all"
             return True

@@ -71,16 +71,11 @@ def read_list(q: dict, limit: int, counted: bool) -> tuple[list[ListRow], int, E
         return dialog_list.list_page(limit=limit + 1), -1, e
 
 
-def folder_views(items) -> list[FolderItem]:
-    """The folder list as the left panel shows it (folders.list_with_unread()'s rows); rows
-    already made (a live digest makes them once for every tab) are taken as they are."""
-    return [f if isinstance(f, FolderItem) else
-            FolderItem(id=str(f.id), name=f.name, unread=f.unread, builtin=f.builtin,
-                       push=f.push, sound=f.sound) for f in items]
-
-
-def _folder_list(lang: str) -> list[FolderItem]:
-    return folder_views(folders.list_with_unread(lang))
+def read_folders(lang: str) -> list[FolderItem]:
+    """The folder list with its unread counters as the left panel shows it (L7-L9); a live
+    digest reads it once for every tab."""
+    return [FolderItem(id=str(f.id), name=f.name, unread=f.unread, builtin=f.builtin,
+                       push=f.push, sound=f.sound) for f in folders.list_with_unread(lang)]
 
 
 def tick(session: str, token: str, open_id: int) -> None:
@@ -141,7 +136,7 @@ async def read(snap: Snapshot, d: Digest) -> Update | None:
     touched, kinds = d.touched, d.kinds
     lists_changed = bool(kinds & set(CARD_LISTS))
     if touched or lists_changed:
-        up.folder_items = await d.get(("folders", snap.lang), _folder_list, snap.lang)
+        up.folder_items = await d.get(("folders", snap.lang), read_folders, snap.lang)
         up.folder_gone = snap.folder not in {f.id for f in up.folder_items}
     if up.folder_gone:  # the folder being shown was deleted (in another tab): All chats
         q = {**snap.query, "folder": "all"}
