@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from bench_dialog_browser import CLOSE, OPEN  # noqa: E402
-from profile_tab import SWITCH, phases, trace_events  # noqa: E402
+from profile_tab import SWITCH, phases, seed, trace_events  # noqa: E402
 
 
 OPEN_FEW = OPEN.replace("count() >= 50", "count() >= 2")
@@ -97,15 +97,7 @@ def main() -> None:
         from messenger_app.channels.base import InboundMessage
         from messenger_app.services import inbox
 
-        for i in range(48):
-            inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
-                          fetch_profile=False)
-        big = inbox.receive_many(ch.id, "sms", [
-            InboundMessage(f"b{i}", "+79990000001", f"message {i} " + "words " * 8)
-            for i in range(300)], fetch_profile=False)[0].dialog_id
-        big2 = inbox.receive_many(ch.id, "sms", [
-            InboundMessage(f"c{i}", "+79990000002", f"reply {i} " + "words " * 8)
-            for i in range(300)], fetch_profile=False)[0].dialog_id
+        big, big2 = seed(ch, 48, second=True)
         small = inbox.receive_many(ch.id, "sms", [
             InboundMessage(f"s{i}", "+79990000003", f"short {i}") for i in range(2)],
             fetch_profile=False)[0].dialog_id

@@ -50,6 +50,24 @@ SET_CSS = """(css) => { let s = document.getElementById('profile-css');
   s.textContent = css; }"""
 
 
+def seed(ch, others: int, second: bool) -> tuple[int, int]:
+    """`others` one-message dialogs, then one of 300 messages (and a second one when
+    `second`): their dialog ids (0 for no second)."""
+    from messenger_app.channels.base import InboundMessage
+    from messenger_app.services import inbox
+
+    for i in range(others):
+        inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
+                      fetch_profile=False)
+    big = inbox.receive_many(ch.id, "sms", [
+        InboundMessage(f"b{i}", "+79990000001", f"message {i} " + "words " * 8)
+        for i in range(300)], fetch_profile=False)[0].dialog_id
+    big2 = inbox.receive_many(ch.id, "sms", [
+        InboundMessage(f"c{i}", "+79990000002", f"reply {i} " + "words " * 8)
+        for i in range(300)], fetch_profile=False)[0].dialog_id if second else 0
+    return big, big2
+
+
 def trace_events(cdp, page) -> list[dict]:
     """End a CDP trace started with transferMode ReturnAsStream and read its events."""
     done: dict = {}
@@ -101,18 +119,7 @@ def main() -> None:
 
     load_before = os.getloadavg()
     with app_with_sms_channel("profile-tab-") as (app, ch):
-        from messenger_app.channels.base import InboundMessage
-        from messenger_app.services import inbox
-
-        for i in range(48 if args.switch else 49):
-            inbox.receive(ch.id, "sms", InboundMessage(f"o{i}", f"+7000000{i:04d}", f"other {i}"),
-                          fetch_profile=False)
-        big = inbox.receive_many(ch.id, "sms", [
-            InboundMessage(f"b{i}", "+79990000001", f"message {i} " + "words " * 8)
-            for i in range(300)], fetch_profile=False)[0].dialog_id
-        big2 = inbox.receive_many(ch.id, "sms", [
-            InboundMessage(f"c{i}", "+79990000002", f"reply {i} " + "words " * 8)
-            for i in range(300)], fetch_profile=False)[0].dialog_id if args.switch else 0
+        big, big2 = seed(ch, 48 if args.switch else 49, second=args.switch)
         hook = hook_url(app, ch)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
