@@ -11,6 +11,7 @@ from messenger_app.components.common import COMPOSER_KEYS, channel_icon, tid
 from messenger_app.components.emoji import emoji_picker
 from messenger_app.services.attachments import MAX_PER_MESSAGE, MAX_UPLOAD
 from messenger_app.states.composer import ComposerState as C
+from messenger_app.states.composer_view import ComposerViewState as CV
 from messenger_app.states.open_dialog import OpenDialogState as O
 
 UPLOAD_ID = "composer-upload"
@@ -71,15 +72,15 @@ def _blocked_clip() -> rx.Component:
     return rx.tooltip(
         rx.icon_button(rx.icon("paperclip", size=20), variant="ghost", type="button",
                        color_scheme="gray", class_name="msg-tool-blocked",
-                       title=C.attach_block, aria_label=C.attach_block,
+                       title=CV.attach_block, aria_label=CV.attach_block,
                        custom_attrs={"data-testid": "composer-attach", "data-disabled": "true",
                                      "aria-disabled": "true"}),
-        content=C.attach_block,
+        content=CV.attach_block,
     )
 
 
 def attach_button() -> rx.Component:
-    blocked = C.attach_block != ""
+    blocked = CV.attach_block != ""
     return rx.box(
         rx.upload.root(
             rx.cond(blocked, _blocked_clip(),
@@ -143,10 +144,10 @@ def composer(attrs: dict) -> rx.Component:
             rx.cond(blocked,
                     rx.callout(O.no_route, icon="circle-slash", color_scheme="gray", size="1",
                                width="100%", custom_attrs=tid("composer-no-route"))),
-            rx.cond(C.warning_shown != "",
+            rx.cond(CV.warning_shown != "",
                     rx.callout.root(
                         rx.callout.icon(rx.icon("triangle-alert", size=16)),
-                        rx.callout.text(C.warning_shown, " ",
+                        rx.callout.text(CV.warning_shown, " ",
                                         rx.link(C.t["warn_dismiss"], on_click=C.dismiss_warning,
                                                 cursor="pointer", size="1")),
                         color_scheme="amber", size="1", width="100%",
@@ -154,14 +155,14 @@ def composer(attrs: dict) -> rx.Component:
             rx.cond(O.composer_error != "",
                     rx.callout(O.composer_error, icon="triangle-alert", color_scheme="red", size="1",
                                width="100%", custom_attrs=tid("composer-error"))),
-            rx.cond(C.pending.length() > 0,
-                    rx.hstack(rx.foreach(C.pending, pending_item), wrap="wrap", spacing="2",
+            rx.cond(CV.pending.length() > 0,
+                    rx.hstack(rx.foreach(CV.pending, pending_item), wrap="wrap", spacing="2",
                               width="100%", custom_attrs=tid("composer-attachments"))),
-            rx.cond(C.route_refusal != "",
-                    rx.callout(C.route_refusal, icon="ban", color_scheme="amber", size="1",
+            rx.cond(CV.route_refusal != "",
+                    rx.callout(CV.route_refusal, icon="ban", color_scheme="amber", size="1",
                                width="100%", role="status",
                                custom_attrs=tid("composer-route-refusal"))),
-            rx.cond(C.route_has_subject,
+            rx.cond(CV.route_has_subject,
                     rx.input(name="subject", max_length=998, size="1", width="100%",
                              placeholder=C.t["composer_subject"],
                              aria_label=C.t["composer_subject"],

@@ -9,6 +9,7 @@ from messenger_app.components.composer import composer
 from messenger_app.components.message_detail import detail_modal
 from messenger_app.components.message_search import search_button, search_panel
 from messenger_app.states.composer import ComposerState as C
+from messenger_app.states.composer_view import ComposerViewState as CV
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState as S
 from messenger_app.states.inbox_views import ThreadState as T
 from messenger_app.states.open_dialog import OpenDialogState as O
@@ -264,7 +265,7 @@ def dialog_panel() -> rx.Component:
                           rx.heading(S.t["pick_dialog"], size="4", color_scheme="gray", as_="h2"),
                           rx.text(S.t["pick_dialog_hint"], size="2", color_scheme="gray",
                                   text_align="center"),
-                          rx.cond(~C.search_shown,
+                          rx.cond(~CV.search_shown,
                                   rx.button(rx.icon("search", size=14), S.t["search_all_messages"],
                                             variant="soft", size="2", margin_top="8px",
                                             on_click=C.toggle_search,

@@ -5,6 +5,7 @@ import reflex as rx
 
 from messenger_app.components.common import tid
 from messenger_app.states.composer import ComposerState as C
+from messenger_app.states.composer_view import ComposerViewState as CV
 from messenger_app.states.open_dialog import OpenDialogState as O
 
 
@@ -34,7 +35,7 @@ def _hit(h) -> rx.Component:
 
 def search_button() -> rx.Component:
     return rx.tooltip(
-        rx.icon_button(rx.icon("search", size=16), variant=rx.cond(C.search_shown, "soft", "ghost"),
+        rx.icon_button(rx.icon("search", size=16), variant=rx.cond(CV.search_shown, "soft", "ghost"),
                        on_click=C.toggle_search, aria_label=C.t["search_messages"],
                        custom_attrs=tid("dialog-search-open")),
         content=C.t["search_messages"])
@@ -42,7 +43,7 @@ def search_button() -> rx.Component:
 
 def search_panel() -> rx.Component:
     return rx.cond(
-        C.search_shown,
+        CV.search_shown,
         rx.vstack(
             rx.hstack(
                 rx.input(rx.input.slot(rx.icon("search", size=14)), value=C.msg_query,

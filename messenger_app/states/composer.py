@@ -50,7 +50,7 @@ def _js(value) -> str:
 
 class ComposerState(InboxState):
     note_mode: bool = False
-    pending_by: dict[str, list[dict[str, str]]] = {}
+    _pending_by: dict[str, list[dict[str, str]]] = {}
     warning: str = ""  # e.g. unknown template placeholders, shown above the composer ...
     warning_did: int = 0  # ... of this dialog
     # template picker
@@ -71,18 +71,16 @@ class ComposerState(InboxState):
     hits: list[SearchHit] = []
     searched: bool = False
 
-    # The composer's vars below read the open dialog (InboxState._open_id, _routes, _route_id).
-    # Uncached: Reflex recomputes them for each delta but sends one only when its value
-    # changed for this tab (reflex/istate/delta.py), so opening a dialog, which changes
-    # _open_id and mostly leaves these as they were ([] / "" / False), re-renders none of the
-    # ~60 components bound to ComposerState. Cached, each would be sent whenever a var it
-    # reads changed, equal or not. Each is a few dict and list lookups.
-    @rx.var(cache=False)
-    def pending(self) -> list[dict[str, str]]:
-        return raw(self.pending_by).get(str(self._open_id), [])
+    # What the composer shows of the open dialog (the files waiting, why the route refuses
+    # them, ...): plain methods here, made cached vars with explicit deps by
+    # ComposerViewState (states/composer_view.py), a substate of its own. So a live update,
+    # which changes none of their inputs, computes none of them, and opening a dialog sends
+    # them in that small state's part of the delta: only the few components bound to it
+    # re-render, not the ~60 bound to ComposerState.
+    def _pending_shown(self) -> list[dict[str, str]]:
+        return raw(self._pending_by).get(str(self._open_id), [])
 
-    @rx.var(cache=False)
-    def attach_block(self) -> str:
+    def _attach_reason(self) -> str:
         """Why the chosen route cannot carry files at all ("" = it can): the paperclip is
         disabled with this reason (SMS)."""
         route = self._route()
@@ -90,19 +88,17 @@ class ComposerState(InboxState):
             return ""
         return self._no_files(route)
 
-    @rx.var(cache=False)
-    def route_has_subject(self) -> bool:
+    def _subject_offered(self) -> bool:
         """The chosen route's kind takes a subject (e-mail): the composer offers one, for
         starting a new thread (empty: "Re: " the conversation's subject)."""
         route = self._route()
         return bool(route and not self.note_mode and registry.get(route.kind) is not None
                     and registry.get(route.kind).identity_address == "email")
 
-    @rx.var(cache=False)
-    def route_refusal(self) -> str:
+    def _files_refusal(self) -> str:
         """Why the pending files cannot go through the chosen route ("" = they can), e.g.
         files attached, then the route switched to SMS. Sending is refused with this."""
-        route, pending = self._route(), raw(self.pending_by).get(str(self._open_id), [])
+        route, pending = self._route(), self._pending_shown()
         if route is None or not pending or self.note_mode:
             return ""
         caps = registry.capabilities(route.kind)
@@ -119,23 +115,21 @@ class ComposerState(InboxState):
         }.get(code)
         return self.t["att_route_refused"].format(reason=reason()) if reason else ""
 
+    def _warning_for_open(self) -> str:
+        return self.warning if self.warning_did == self._open_id else ""
+
+    def _search_visible(self) -> bool:
+        """A search of one dialog is put away when another dialog is opened."""
+        return self.search_open and (self.search_scope == "all" or self.search_did == self._open_id)
+
     def _route(self) -> RouteItem | None:
-        """The chosen route (read only: recomputed for every delta of the tab, so the plain
-        list, not Reflex's proxy of it and of each route in it)."""
+        """The chosen route (read only: the plain list, not Reflex's proxy of it and of each
+        route in it)."""
         return next((r for r in raw(self._routes) if r.id == self._route_id), None)
 
     def _no_files(self, route: RouteItem) -> str:
         return self.t.get(f"att_no_files_{route.kind}") or self.t["att_no_files"].format(
             channel=route.name or route.kind)
-
-    @rx.var(cache=False)
-    def warning_shown(self) -> str:
-        return self.warning if self.warning_did == self._open_id else ""
-
-    @rx.var(cache=False)
-    def search_shown(self) -> bool:
-        """A search of one dialog is put away when another dialog is opened."""
-        return self.search_open and (self.search_scope == "all" or self.search_did == self._open_id)
 
     # -- the composer --------------------------------------------------------------------
     @rx.event
@@ -145,12 +139,12 @@ class ComposerState(InboxState):
         return rx.call_script("window.__msgFocusComposer && window.__msgFocusComposer()")
 
     def _set_pending(self, did: int, items: list[dict[str, str]]) -> None:
-        by = dict(self.pending_by)
+        by = dict(self._pending_by)
         if items:
             by[str(did)] = items
         else:
             by.pop(str(did), None)
-        self.pending_by = by
+        self._pending_by = by
 
     @rx.event
     @operator_required
@@ -158,10 +152,11 @@ class ComposerState(InboxState):
         did = self._open_id
         if not did or not files:  # react-dropzone also calls this when it refused everything
             return
-        if self.attach_block:  # a drop onto the dialog while the route cannot carry files
-            self._composer_error = self.attach_block
+        blocked = self._attach_reason()
+        if blocked:  # a drop onto the dialog while the route cannot carry files
+            self._composer_error = blocked
             return
-        items = list(self.pending_by.get(str(did), []))
+        items = list(self._pending_by.get(str(did), []))
         errors = []
         for f in files or []:
             name = (f.filename or "file").replace("\\", "/").rsplit("/", 1)[-1]
@@ -200,7 +195,7 @@ class ComposerState(InboxState):
     @operator_required
     def remove_attachment(self, url: str):
         did = self._open_id
-        items = self.pending_by.get(str(did), [])
+        items = self._pending_by.get(str(did), [])
         keep = [a for a in items if a["url"] != url]
         if len(keep) != len(items):
             attachments.remove({"url": url})  # never sent: the stored file goes too
@@ -214,7 +209,7 @@ class ComposerState(InboxState):
         did = self._open_id
         if not did:
             return
-        pending = self.pending_by.get(str(did), [])
+        pending = self._pending_by.get(str(did), [])
         if not text.strip() and not (pending and not self.note_mode):
             return
         restore = rx.call_script(f"window.__msgComposerRestore({did}, {_js(text)})")
@@ -227,8 +222,9 @@ class ComposerState(InboxState):
                 notes.add_note(did, op.id, text)
             else:
                 route = int(self._route_id) if self._route_id else None
-                if pending and self.route_refusal:
-                    self._composer_error = self.route_refusal
+                refusal = self._files_refusal() if pending else ""
+                if refusal:
+                    self._composer_error = refusal
                     return restore
                 if pending:
                     attachments.queue_with_attachments(
@@ -334,7 +330,7 @@ class ComposerState(InboxState):
     @rx.event
     @operator_required
     def toggle_search(self):
-        self.search_open = not self.search_shown
+        self.search_open = not self._search_visible()
         if self.search_open:
             if not self._open_id:
                 self.search_scope = "all"

@@ -5,6 +5,7 @@ attached before switching to SMS are refused at send with the reason (nothing is
 from messenger_app.channels.base import InboundMessage
 from messenger_app.services import auth, channels, inbox, outbox
 from messenger_app.states.composer import ComposerState
+from messenger_app.states.composer_view import ComposerViewState
 from messenger_app.states.inbox import InboxState
 from tests.fakes.telegram_server import make_png
 from tests.state.test_composer_state import _call, _state, _upload
@@ -30,7 +31,7 @@ def _route(st, kind):
 def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data_dir):
     did = _client_on_telegram_and_sms()
     auth.create_operator("op", "password-123")
-    st = _state(ComposerState, auth.login("op", "password-123"))
+    st = _state(ComposerViewState, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(did))
     assert {r.kind for r in st._routes} == {"telegram", "sms"}
     _call(st, InboxState, "set_route", _route(st, "telegram"))
@@ -48,7 +49,7 @@ def test_sms_route_disables_the_paperclip_with_the_reason_in_both_languages(data
 def test_files_attached_then_route_switched_to_sms_are_refused_with_the_reason(data_dir):
     did = _client_on_telegram_and_sms()
     auth.create_operator("op", "password-123")
-    st = _state(ComposerState, auth.login("op", "password-123"))
+    st = _state(ComposerViewState, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(did))
     _call(st, InboxState, "set_route", _route(st, "telegram"))
     _call(st, ComposerState, "upload", [_upload("pic.png", PNG, "image/png")])

@@ -15,6 +15,7 @@ from messenger_app.models import Message
 from messenger_app.services import (attachments, auth, channels, dialog_list, inbox, outbox,
                                     templates, widget)
 from messenger_app.states.composer import ComposerState
+from messenger_app.states.composer_view import ComposerViewState
 from messenger_app.states.inbox import InboxState
 from messenger_app.states.templates import TemplatesState
 from tests.sessions import sign_in
@@ -67,7 +68,7 @@ def test_files_are_pending_per_dialog_removable_and_sent(data_dir):
     a = widget.send(widget.new_visitor(), "dialog a")
     b = widget.send(widget.new_visitor(), "dialog b")
     _, token = _session(data_dir)
-    st = _state(ComposerState, token)
+    st = _state(ComposerViewState, token)  # what it shows
     _call(st, InboxState, "open_dialog", str(a.dialog_id))
     _call(st, ComposerState, "upload", [_upload("pic.png", PNG, "image/png"),
                                         _upload("doc.txt", b"plain text", "text/plain")])

@@ -10,6 +10,7 @@ from messenger_app.channels.base import InboundMessage
 from messenger_app.models import Channel, Message
 from messenger_app.services import auth, inbox
 from messenger_app.states.composer import ComposerState
+from messenger_app.states.composer_view import ComposerViewState
 from messenger_app.states.inbox import InboxState
 from tests.sessions import sign_in
 
@@ -32,7 +33,7 @@ def test_subject_on_an_email_route(data_dir):
         subject="Order status"))
     auth.create_operator("op", "password-123", display_name="Olga")
     root = State(_reflex_internal_init=True)
-    st = root.get_substate(ComposerState.get_full_name().split(".")[1:])
+    st = root.get_substate(ComposerViewState.get_full_name().split(".")[1:])
     sign_in(st, auth.login("op", "password-123"))
     _call(st, InboxState, "open_dialog", str(got.dialog_id))
     assert st.route_has_subject

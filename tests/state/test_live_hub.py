@@ -150,3 +150,31 @@ def test_a_second_ready_listener_of_a_tab_gets_the_subscribed_digest_and_ends(da
     second, heard = asyncio.run(scenario())
     assert [(d.events, d.subscribed) for d in second] == [([], True)]
     assert heard.touched == {8}
+
+
+def test_the_hubs_clock_ticks_a_quiet_listener_and_ends_it_once_its_tab_is_gone(data_dir,
+                                                                                monkeypatch):
+    """One clock for every listener (Hub._tick): a quiet listener gets an empty digest on each
+    tick, and ends on the first tick after its tab went away. Events between ticks still come
+    as they are (a tick waiting behind them adds nothing)."""
+    monkeypatch.setattr(live, "TICK", 0.02)
+    connected = {"tok": True}
+    monkeypatch.setattr(live, "_connected", lambda token: connected[token])
+
+    async def scenario():
+        live._hub = None  # a hub of this loop, whose clock uses the TICK above
+        feed = live.digests("test:tick", "tok", ready=True)
+        assert (await asyncio.wait_for(feed.__anext__(), 5)).subscribed
+        quiet = await asyncio.wait_for(feed.__anext__(), 5)
+        events.bus().publish("dialog", dialog_id=9, reason="inbound")
+        heard = await asyncio.wait_for(feed.__anext__(), 5)
+        while not heard.events:  # a tick may come first
+            heard = await asyncio.wait_for(feed.__anext__(), 5)
+        connected["tok"] = False
+        rest = [d async for d in feed]  # ends at the next tick
+        return quiet, heard, rest
+
+    quiet, heard, rest = asyncio.run(scenario())
+    assert quiet.events == [] and not quiet.subscribed
+    assert heard.touched == {9}
+    assert rest == [] and "test:tick" not in live._LISTENERS
