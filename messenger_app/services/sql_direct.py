@@ -105,3 +105,31 @@ class Direct:
                                           dialect=dialect) from e
         finally:
             cur.close()
+
+
+class DirectInsert(Direct):
+    """An INSERT into `table` run as a Direct statement, whose columns with a Python-side
+    default (a scalar or a callable, as the model declares it) get that default when the
+    caller leaves them out, as conn.execute() would fill them in. `keys`: the columns the
+    caller gives; `returning`: the columns it reads back (RETURNING: SQLite 3.35+ and
+    PostgreSQL)."""
+
+    def __init__(self, table, keys: Sequence[str], returning: Sequence = ()):
+        self._fill = [(c.key, c.default) for c in table.columns
+                      if c.default is not None and c.key not in keys]
+        stmt = table.insert().returning(*returning) if returning else table.insert()
+        super().__init__(stmt, keys=[*keys, *(k for k, _ in self._fill)])
+
+    def _complete(self, params: dict) -> dict:
+        full = dict(params)
+        for key, default in self._fill:
+            if key not in full:
+                full[key] = default.arg if default.is_scalar else default.arg(None)
+        return full
+
+    def rows(self, conn, params: dict) -> list[Any]:
+        return super().rows(conn, self._complete(params))
+
+    def run(self, conn, params: dict | list[dict]) -> None:
+        super().run(conn, [self._complete(p) for p in params] if isinstance(params, list)
+                    else self._complete(params))

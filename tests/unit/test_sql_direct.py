@@ -1,5 +1,6 @@
 """services/sql_direct.Direct: the SQL, parameters and rows SQLAlchemy's own execution would
-give, on the connection's transaction; SQLAlchemy's errors; refused shapes fail at once."""
+give, on the connection's transaction; SQLAlchemy's errors; refused shapes fail at once.
+DirectInsert: the columns left out get the model's defaults, as conn.execute() fills them."""
 
 from datetime import datetime, timezone
 
@@ -7,11 +8,15 @@ import pytest
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, bindparam,
                         create_engine, event, exc, select)
 
-from messenger_app.services.sql_direct import Direct
+from messenger_app.services.sql_direct import Direct, DirectInsert
 
 T = Table("t", MetaData(), Column("id", Integer, primary_key=True), Column("k", String, unique=True),
           Column("doc", JSON), Column("at", DateTime), Column("flag", Boolean),
           Column("note", String, default="x"))
+STAMPS = iter(range(100))
+D = Table("d", T.metadata, Column("id", Integer, primary_key=True), Column("k", String),
+          Column("note", String, default="x"), Column("n", Integer, default=lambda: next(STAMPS)),
+          Column("at", DateTime, default=lambda ctx: AT), Column("plain", String))
 AT = datetime(2026, 12, 2, 1, 2, 3, 456789)
 
 
@@ -68,3 +73,14 @@ def test_shapes_it_cannot_run_like_sqlalchemy_fail_when_compiled(conn):
         Direct(T.insert(), keys=["k"]).run(conn, {"k": "a"})
     with pytest.raises(ValueError, match="expanding"):
         Direct(select(T.c.id).where(T.c.k.in_(bindparam("ks", expanding=True)))).rows(conn, {"ks": ["a"]})
+
+
+def test_a_direct_insert_fills_in_the_defaults_as_sqlalchemy_does(conn):
+    conn.execute(D.insert(), {"k": "core"})  # SQLAlchemy's own: note, n (0) and at filled in
+    ins = DirectInsert(D, ("k",), returning=(D.c.id, D.c.note, D.c.at))
+    [got] = ins.rows(conn, {"k": "direct"})
+    assert (got.note, got.at) == ("x", AT)
+    ins.run(conn, [{"k": "many", "note": "given"}, {"k": "more"}])  # executemany; a given value wins
+    rows = conn.execute(select(D.c.k, D.c.note, D.c.n, D.c.at, D.c.plain).order_by(D.c.id)).all()
+    assert rows == [("core", "x", 0, AT, None), ("direct", "x", 1, AT, None),
+                    ("many", "given", 2, AT, None), ("more", "x", 3, AT, None)]
