@@ -49,8 +49,9 @@ class LiveFollow:
             fresh.append(did)
         if not fresh:
             return
-        by_id = {r.id: r for r in raw(self._rows)}
-        names = [r.name for r in (by_id.get(str(did)) for did in fresh) if r is not None and r.unread]
+        wanted = {str(did) for did in fresh}  # usually one: no index of the whole page
+        shown = {r.id: r for r in raw(self._rows) if r.id in wanted}
+        names = [r.name for r in (shown.get(str(did)) for did in fresh) if r is not None and r.unread]
         if names:
             self._announced = {**{d: t for d, t in announced.items()
                                   if now - t < ANNOUNCE_QUIET}, **{d: now for d in fresh}}

@@ -15,6 +15,10 @@ each one's wait is a promise its observer resolves (polling 20 tabs every 20 ms 
 renderers needed). Also printed: the CPU of the browser's processes per message, and the
 backend's CPU per second with the tabs open and nothing arriving (measured for IDLE_SECONDS
 before the messages): "net" is the per-message CPU less that upkeep over the run's time.
+With --pin the backend's threads run on CPU 0 and this process with the browsers on the
+others: 20 renderers take ~0.5 s of CPU per message, and sharing the backend's core with them
+inflates the backend's own CPU figures (cache, the scheduler), so --pin measures the backend's
+work per tab, and the latencies then show the browsers on one core fewer.
 """
 
 from __future__ import annotations
@@ -91,6 +95,26 @@ def descendants_cpu(root: int) -> float:
         if p == root:
             total += cpu[pid]
     return total
+
+
+def pin_group(pgid: int, cpus: set[int]) -> int:
+    """Every thread of process group `pgid` onto `cpus` (threads made later inherit it);
+    how many threads were moved."""
+    moved = 0
+    for pid, fields in proc_stats():
+        if int(fields[2]) != pgid:
+            continue
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, cpus)
+                moved += 1
+            except OSError:
+                pass
+    return moved
 
 
 def pct(values: list[float], p: float) -> float:
@@ -178,6 +202,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tabs", default="1,5,10,20")
     ap.add_argument("--messages", type=int, default=20)
+    ap.add_argument("--pin", action="store_true",
+                    help="the backend on CPU 0, this process and the browsers on the others: "
+                         "its CPU per message without the renderers sharing its core")
     ap.add_argument("--profile", default="",
                     help="path prefix: py-spy (requirements-dev) samples the backend per run "
                          "(the thread holding the GIL: where the Python CPU goes)")
@@ -185,8 +212,15 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     load_before = os.getloadavg()
+    others = set(range(1, os.cpu_count() or 1))
+    if args.pin and not others:
+        sys.exit("--pin needs two CPUs or more")
     with app_with_sms_channel("bench-live-") as (app, ch):
         hook = hook_url(app, ch)
+        if args.pin:  # the app first (started before: it inherited every CPU), then us
+            print(f"pinned: {pin_group(app.proc.pid, {0})} backend threads on CPU 0; this "
+                  f"process and the browsers on CPU {sorted(others)}", flush=True)
+            os.sched_setaffinity(0, others)
         rows = []
         with sync_playwright() as pw:
             for run_id, n in enumerate(int(x) for x in args.tabs.split(",")):
