@@ -244,6 +244,11 @@ def main() -> None:
               f"{r['idle_ms_s']:10.0f} {r['browser_ms']:11.0f} "
               f"{r['rss'] / 2**20:8.0f} "
               f"{r['post_p50']:9.0f}")
+    one = next((r for r in rows if r["tabs"] == 1), None)
+    if one is not None:  # what each tab adds to the backend's CPU (issue 11: < 0.3 ms)
+        print("net CPU each tab adds, against 1 tab: " + ", ".join(
+            f"{r['tabs']} tabs {(r['net_ms'] - one['net_ms']) / (r['tabs'] - 1):.2f} ms"
+            for r in rows if r["tabs"] > 1) + (" (backend pinned to CPU 0)" if args.pin else ""))
 
 
 if __name__ == "__main__":
