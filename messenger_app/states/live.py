@@ -137,10 +137,6 @@ class Hub:
                     if tab.full():  # a stuck tab must not grow memory: drop its oldest
                         tab.get_nowait()
                     tab.put_nowait(digest)
-        except asyncio.CancelledError:
-            if self._clock is not None:
-                self._clock.cancel()
-            raise
         finally:
             events.bus().unsubscribe(q)
 
