@@ -25,6 +25,7 @@ _OPTIONS = (orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 _BY_TYPE: dict[type, Callable[[Any], Any]] = {}  # each type's Reflex serializer, looked up once
+_installed = False
 
 
 def _default(value: Any) -> Any:
@@ -36,6 +37,34 @@ def _default(value: Any) -> Any:
 
         fn = _BY_TYPE[type(value)] = get_serializer(type(value)) or serialize
     return fn(value)
+
+
+def installed() -> bool:
+    """Whether the frames are written here (then fragment() texts are sent as they are)."""
+    return _installed
+
+
+def fragment(obj: Any) -> orjson.Fragment | None:
+    """`obj`'s JSON made now, to be written into frames as it is (states/live_delta: one
+    delta's text for every tab it goes to); None where orjson cannot write it."""
+    try:
+        return orjson.Fragment(orjson.dumps(obj, default=_default, option=_OPTIONS))
+    except TypeError:
+        return None
+
+
+def _state_update(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Reflex's StateUpdate serializer, with a delta that carries its text made already
+    (an attribute `fragment`, states/live_delta.SharedDelta) written as that text."""
+
+    def write(update: Any) -> Any:
+        out = serialize(update)
+        made = getattr(update.delta, "fragment", None)
+        if made is not None and "delta" in out:
+            out["delta"] = made
+        return out
+
+    return write
 
 
 def install() -> None:
@@ -50,6 +79,12 @@ def install() -> None:
     if getattr(current, "orjson", False):
         return
     fallback = current.dumps
+    from reflex.state import StateUpdate
+    from reflex_base.utils.serializers import get_serializer
+
+    _BY_TYPE[StateUpdate] = _state_update(get_serializer(StateUpdate))
+    global _installed
+    _installed = True
 
     def dumps(obj: Any, **kwargs: Any) -> str:
         try:

@@ -17,7 +17,7 @@ import reflex as rx
 from messenger_app.i18n.errors import error_text
 from messenger_app.services import dialog_list
 from messenger_app.services import filters, folders, outbox, presence
-from messenger_app.states import inbox_live, live, view
+from messenger_app.states import inbox_live, live, live_delta, view
 from messenger_app.states.auth import AuthState, operator_required
 from messenger_app.states.card_view import CardCrm
 from messenger_app.states.inbox_card import CardPanel, put
@@ -360,10 +360,8 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                     if first:  # subscribed: nothing published from now on is missed
                         first = False
                         yield rx.call_script(live.LIVE_ON_JS)
-                    # read without the lock: the apply below re-checks that the tab still
-                    # shows the same view and dialog (one lock + delta per tab, not two)
-                    # the state itself, not the background proxy: every attribute read
-                    # through the proxy wraps its value again (a cost per tab and event)
+                    # read without the lock (the apply re-checks the view), from the state
+                    # itself: every read through the proxy wraps its value again
                     snap = _raw(self)._live_snapshot()
                     try:
                         update = await inbox_live.read(snap, digest)
@@ -386,6 +384,7 @@ class InboxState(BrowserZone, ThreadPages, CardPanel, LiveFollow, AuthState):
                                     st._announce_unread(digest.events)
                                     if ring:  # in this delta: sound.js rings on the change
                                         st._ring = ",".join(map(str, ring))
+                                    await live_delta.send(st, digest.deltas)  # one per view
                         except live._state_errors() as e:  # the state store is down: the bus's
                             log.warning("tab %s: state store unavailable (%s)", token[:8],
                                         type(e).__name__)  # resync brings it all back later

@@ -48,6 +48,8 @@ class Digest:
         self._memo: dict[Any, asyncio.Future] = {} if memo is None else memo
         # digests(ready=True)'s first, empty digest: from now on no event is missed
         self.subscribed = subscribed
+        # the deltas tabs sent for it, for the tabs it changes the same way (live_delta.send)
+        self.deltas: list = []
 
     @property
     def touched(self) -> set[int]:
