@@ -140,7 +140,14 @@
   // -- older messages: load on scroll, keep the first visible message in place ---------
   var anchor = null, loadingOlder = false;
   function firstVisible(el) {
-    var top = el.getBoundingClientRect().top;
+    var box = el.getBoundingClientRect(), top = box.top;
+    // the message at the top edge, by hit testing: no walk over every message above, whose
+    // blocks the browser may not have laid out (.msg-block: content-visibility)
+    for (var dy = 2; dy < 120; dy += 24) {
+      var hit = document.elementFromPoint(box.left + box.width / 2, top + dy);
+      var at = hit && hit.closest && hit.closest('[data-testid="message"]');
+      if (at && el.contains(at)) return at;
+    }
     var msgs = el.querySelectorAll('[data-testid="message"]');
     for (var i = 0; i < msgs.length; i++) {
       if (msgs[i].getBoundingClientRect().bottom > top + 1) return msgs[i];
@@ -163,6 +170,14 @@
     var first = q('[data-testid="message"]', el);
     if (!first || first.getAttribute("data-id") === anchor.first) return; // not prepended yet
     var m = q('[data-testid="message"][data-id="' + anchor.id + '"]', el);
+    // the page just put above is laid out now, so that its real height is what the thread
+    // moves by (a block not rendered yet would count as its placeholder size, .msg-block);
+    // once it has been rendered the browser remembers that size for it
+    var added = first.closest(".msg-block");
+    if (added) {
+      added.style.contentVisibility = "visible";
+      requestAnimationFrame(function () { requestAnimationFrame(function () { added.style.contentVisibility = ""; }); });
+    }
     if (m) {
       var now = m.getBoundingClientRect().top - el.getBoundingClientRect().top;
       el.scrollTop += now - anchor.offset;

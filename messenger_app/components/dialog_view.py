@@ -13,7 +13,7 @@ from messenger_app.states.composer_view import ComposerViewState as CV
 from messenger_app.states.inbox import OLDER_SLOTS, InboxState as S
 from messenger_app.states.inbox_views import ThreadState as T
 from messenger_app.states.open_dialog import OpenDialogState as O
-from messenger_app.states.rows import AttachmentItem
+from messenger_app.states.rows import AttachmentItem, MessageItem
 
 
 def _file_link(a) -> rx.Component:
@@ -76,8 +76,17 @@ def message(m, new_day=None) -> rx.Component:
 def block(msgs: rx.Var, head: int) -> rx.Component:
     """One block of the thread (ThreadState.msgs or an older page's slot). Whether its first
     message starts a day depends on the block above, so it comes from ThreadState.heads."""
-    return rx.foreach(msgs, lambda m, i: message(m, rx.cond(i == 0, T.heads[head],
-                                                            m.new_day)))
+    return message_block(msgs=msgs, head=T.heads[head])
+
+
+@rx.memo
+def message_block(msgs: rx.Var[list[MessageItem]], head: rx.Var[bool]) -> rx.Component:
+    """A block as a React.memo component of its own, in a box of its own: an older page
+    loaded renders that page, not a map over every block already shown (issue 11: the
+    time per page grew with the pages above), and the browser lays out and paints only the
+    blocks near the viewport (.msg-block: content-visibility)."""
+    return rx.el.div(rx.foreach(msgs, lambda m, i: message(m, rx.cond(i == 0, head, m.new_day))),
+                     class_name="msg-block")
 
 
 def thread() -> rx.Component:
