@@ -48,9 +48,13 @@ def fragment(obj: Any) -> orjson.Fragment | None:
     """`obj`'s JSON made now, to be written into frames as it is (states/live_delta: one
     delta's text for every tab it goes to); None where orjson cannot write it."""
     try:
-        return orjson.Fragment(orjson.dumps(obj, default=_default, option=_OPTIONS))
+        return orjson.Fragment(_write(obj))
     except TypeError:
         return None
+
+
+def _write(obj: Any) -> bytes:
+    return orjson.dumps(obj, default=_default, option=_OPTIONS)
 
 
 def _state_update(serialize: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -88,7 +92,7 @@ def install() -> None:
 
     def dumps(obj: Any, **kwargs: Any) -> str:
         try:
-            return orjson.dumps(obj, default=_default, option=_OPTIONS).decode()
+            return _write(obj).decode()
         except TypeError:  # orjson.JSONEncodeError too: what orjson cannot write
             return fallback(obj, **kwargs)
 
